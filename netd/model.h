@@ -1,0 +1,222 @@
+/* The network model: libvirt network XML parsed into a plain struct.
+ *
+ * Parse (net_parse_*) builds the struct and rejects what it cannot represent;
+ * net_validate() is the separate semantic pass; net_fill_defaults() fills in
+ * what libvirt fills in; net_format() writes it back as XML. Every string in
+ * the model has passed the grammar named next to it before validate returns 0,
+ * so the renderers may copy them into config lines without escaping. */
+#ifndef NETD_MODEL_H
+#define NETD_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util.h"
+
+#define NET_NAME_MAX 64      /* bytes, without NUL */
+#define NET_IFNAME_MAX 15    /* IFNAMSIZ - 1 */
+#define NET_DNSNAME_MAX 253  /* RFC 1035 presentation length */
+#define NET_TXT_MAX 255      /* one character-string */
+#define NET_DUID_MAX 130     /* 'id' of an IPv6 dhcp host: hex bytes with ':' */
+#define NET_SRV_LABEL_MAX 63 /* service / protocol labels */
+#define NET_MAX_ITEMS 4096   /* bound on every list in a network */
+
+enum net_fwd_mode {
+	NET_FWD_ISOLATED = 0, /* no <forward> element */
+	NET_FWD_NAT,
+	NET_FWD_ROUTE,
+	NET_FWD_OPEN,
+};
+
+/* Tri-state for yes/no attributes whose absence means something. */
+enum net_tristate {
+	NET_UNSET = 0,
+	NET_YES,
+	NET_NO,
+};
+
+struct net_addr {
+	int family; /* AF_INET, AF_INET6, or 0 when absent */
+	union {
+		uint8_t b[16];
+		uint32_t v4; /* network byte order */
+	} u;
+};
+
+/* Lease time of a range or host, in seconds. */
+struct net_lease {
+	bool set;
+	bool infinite;
+	uint64_t seconds;
+	char unit[8]; /* as written: "seconds", "minutes", "hours"; for dumpxml */
+	uint64_t expiry; /* as written, in 'unit' */
+};
+
+struct net_dhcp_range {
+	struct net_addr start, end;
+	struct net_lease lease;
+	int line;
+};
+
+struct net_dhcp_host {
+	char mac[18];               /* lower-case aa:bb:cc:dd:ee:ff, or "" */
+	char id[NET_DUID_MAX + 1];  /* IPv6 DUID, or "" */
+	char name[NET_DNSNAME_MAX + 1];
+	struct net_addr ip;
+	struct net_lease lease;
+	int line;
+};
+
+struct net_ip {
+	struct net_addr addr;
+	unsigned prefix;
+	/* How the prefix was written, so dumpxml keeps the form; NONE means the
+	 * classful default for IPv4 and /64 for IPv6, as libvirt does. */
+	enum { NET_PFX_NONE, NET_PFX_PREFIX, NET_PFX_NETMASK } prefix_form;
+	bool family_given; /* family='...' was written */
+	enum net_tristate local_ptr;
+	bool has_dhcp;     /* a <dhcp> element is present */
+	struct net_dhcp_range *ranges;
+	size_t n_ranges;
+	struct net_dhcp_host *hosts;
+	size_t n_hosts;
+	int line;
+};
+
+struct net_dns_host {
+	struct net_addr ip;
+	char (*names)[NET_DNSNAME_MAX + 1];
+	size_t n_names;
+	int line;
+};
+
+struct net_dns_srv {
+	char service[NET_SRV_LABEL_MAX + 1];
+	char protocol[NET_SRV_LABEL_MAX + 1];
+	char domain[NET_DNSNAME_MAX + 1];  /* "" when absent */
+	char target[NET_DNSNAME_MAX + 1];  /* "" when absent */
+	/* -1 when absent */
+	int port, priority, weight;
+	int line;
+};
+
+struct net_dns_txt {
+	char name[NET_DNSNAME_MAX + 1];
+	char value[NET_TXT_MAX + 1];
+	int line;
+};
+
+struct net_dns_fwd {
+	struct net_addr addr;                /* family 0 when absent */
+	unsigned port;                       /* 0 when absent (53) */
+	char domain[NET_DNSNAME_MAX + 1]; /* "" when absent */
+	int line;
+};
+
+struct net_dns {
+	enum net_tristate enable;
+	enum net_tristate forward_plain_names;
+	struct net_dns_fwd *fwds;
+	size_t n_fwds;
+	struct net_dns_host *hosts;
+	size_t n_hosts;
+	struct net_dns_srv *srvs;
+	size_t n_srvs;
+	struct net_dns_txt *txts;
+	size_t n_txts;
+	int line;
+};
+
+struct net {
+	char name[NET_NAME_MAX + 1];
+	int name_line;
+	uint8_t uuid[16];
+	bool has_uuid;
+
+	bool has_forward;            /* a <forward> element is present */
+	enum net_fwd_mode fwd_mode;
+	char fwd_dev[NET_IFNAME_MAX + 1];     /* "" when absent */
+	struct net_addr nat_start, nat_end;   /* family 0 when absent */
+	unsigned nat_port_start, nat_port_end; /* 0 when absent */
+	enum net_tristate nat_ipv6;
+	int fwd_line;
+
+	char bridge[NET_IFNAME_MAX + 1]; /* "" until defaults are filled */
+	enum net_tristate stp;
+	unsigned delay;
+	bool has_delay;
+	int bridge_line;
+
+	uint8_t mac[6];
+	bool has_mac;
+	int mac_line;
+
+	unsigned mtu; /* 0 when absent */
+	int mtu_line;
+
+	char domain[NET_DNSNAME_MAX + 1]; /* "" when absent */
+	enum net_tristate domain_local_only;
+	int domain_line;
+
+	struct net_dns dns;
+
+	struct net_ip *ips;
+	size_t n_ips;
+
+	char file[256]; /* where it came from, for messages */
+};
+
+/* Parse. 'file' names the source in messages. Returns 0 or -errno; on error
+ * 'e' holds "file:line: what". The result still needs net_validate(). */
+int net_parse_file(const char *path, struct net *n, struct nerr *e);
+int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n,
+		     struct nerr *e);
+
+/* Semantic checks that need the whole model; reports the first problem. */
+int net_validate(const struct net *n, struct nerr *e);
+
+/* Fill in what libvirt fills in: uuid, bridge name (virbrN not in 'used'),
+ * stp, delay, mac, nat port range. 'used' is a NULL-terminated list of bridge
+ * names taken by other networks (may be NULL). */
+int net_fill_defaults(struct net *n, const char *const *used, struct nerr *e);
+
+/* The whole pipeline for input from a user: parse, validate. */
+int net_load_file(const char *path, struct net *n, struct nerr *e);
+
+/* Write the network back as libvirt XML. */
+int net_format(const struct net *n, FILE *out);
+char *net_format_string(const struct net *n); /* malloc'ed, NULL on ENOMEM */
+
+void net_free(struct net *n);
+static inline void net_freep(struct net *n) { net_free(n); }
+#define _cleanup_net_ __attribute__((cleanup(net_freep)))
+
+/* Helpers on the model shared by the renderers. */
+const char *net_fwd_mode_str(enum net_fwd_mode m);
+int net_addr_str(const struct net_addr *a, char *buf, size_t len);
+int net_addr_parse(const char *s, struct net_addr *a);
+int net_parse_mac(const char *s, uint8_t mac[6]);
+bool net_addr_in_subnet(const struct net_addr *a, const struct net_addr *net,
+			unsigned prefix);
+/* The network address of addr/prefix (host bits cleared). */
+void net_addr_mask(const struct net_addr *a, unsigned prefix, struct net_addr *out);
+/* Number of addresses from start to end inclusive, saturated at UINT64_MAX. */
+uint64_t net_addr_span(const struct net_addr *start, const struct net_addr *end);
+int net_addr_cmp(const struct net_addr *a, const struct net_addr *b);
+void net_uuid_str(const uint8_t uuid[16], char buf[37]);
+void net_mac_str(const uint8_t mac[6], char buf[18]);
+/* The first ip element of a family that carries <dhcp>, or NULL. */
+const struct net_ip *net_dhcp_ip(const struct net *n, int family);
+bool net_has_family(const struct net *n, int family);
+/* Whether the subnets of two ip elements share any address. */
+bool net_ips_overlap(const struct net_ip *a, const struct net_ip *b);
+
+/* The grammars of validate, for other modules that take names. */
+bool net_name_ok(const char *s);   /* network names */
+bool net_ifname_ok(const char *s); /* bridge and device names */
+bool net_dnsname_ok(const char *s);
+bool net_label_ok(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,935 @@
+/* libvirt network XML -> struct net.
+ *
+ * The parse is structural: it knows which elements and attributes exist, turns
+ * numbers and addresses into values, and rejects anything netd does not
+ * support by name, so nothing is silently ignored. Semantic checks (ranges in
+ * subnets, duplicates, grammars of names) are net_validate()'s. */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "model.h"
+
+#define NET_XML_MAX (1u << 20) /* no network definition is larger */
+
+struct pctx {
+	const char *file;
+	struct nerr *e;
+};
+
+static int perr(const struct pctx *c, const xmlNode *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int perr(const struct pctx *c, const xmlNode *node, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return nerr_set(c->e, -EINVAL, "%s:%ld: %s", c->file, node ? xmlGetLineNo(node) : 0L,
+			msg);
+}
+
+static int line_of(const xmlNode *node)
+{
+	long l = xmlGetLineNo(node);
+
+	return l > 0 && l < INT_MAX ? (int)l : 0;
+}
+
+static const char *ename(const xmlNode *node)
+{
+	return (const char *)node->name;
+}
+
+static bool is(const xmlNode *node, const char *name)
+{
+	return node->ns == NULL && strcmp(ename(node), name) == 0;
+}
+
+/* Reject any attribute not in 'allowed' (NULL-terminated). */
+static int check_attrs(const struct pctx *c, const xmlNode *node, const char *const *allowed)
+{
+	for (const xmlAttr *a = node->properties; a; a = a->next) {
+		bool ok = false;
+
+		for (size_t i = 0; a->ns == NULL && allowed[i]; i++)
+			if (strcmp((const char *)a->name, allowed[i]) == 0)
+				ok = true;
+		if (!ok)
+			return perr(c, node, "<%s>: unsupported attribute '%s%s%s'", ename(node),
+				    a->ns && a->ns->prefix ? (const char *)a->ns->prefix : "",
+				    a->ns && a->ns->prefix ? ":" : "", (const char *)a->name);
+	}
+	return 0;
+}
+
+#define ATTRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void xml_freep(xmlChar **p)
+{
+	if (*p)
+		xmlFree(*p);
+}
+#define _cleanup_xml_ __attribute__((cleanup(xml_freep)))
+
+/* Copy attribute 'name' into dst. Returns 1 when present, 0 when absent. */
+static int attr_str(const struct pctx *c, const xmlNode *node, const char *name, char *dst,
+		    size_t size)
+{
+	_cleanup_xml_ xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+
+	if (!v)
+		return 0;
+	if (nd_strlcpy(dst, (const char *)v, size) >= size)
+		return perr(c, node, "<%s %s='%.40s...'>: value is longer than %zu bytes",
+			    ename(node), name, (const char *)v, size - 1);
+	return 1;
+}
+
+static int attr_uint(const struct pctx *c, const xmlNode *node, const char *name,
+		     unsigned long max, unsigned long *out)
+{
+	char buf[32], *end;
+	int r;
+
+	r = attr_str(c, node, name, buf, sizeof buf);
+	if (r <= 0)
+		return r;
+	errno = 0;
+	if (buf[0] < '0' || buf[0] > '9')
+		return perr(c, node, "<%s %s='%s'>: not a number", ename(node), name, buf);
+	*out = strtoul(buf, &end, 10);
+	if (errno || *end || *out > max)
+		return perr(c, node, "<%s %s='%s'>: not a number from 0 to %lu", ename(node),
+			    name, buf, max);
+	return 1;
+}
+
+static int attr_addr(const struct pctx *c, const xmlNode *node, const char *name,
+		     struct net_addr *a)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	int r;
+
+	r = attr_str(c, node, name, buf, sizeof buf);
+	if (r <= 0)
+		return r;
+	if (net_addr_parse(buf, a) < 0)
+		return perr(c, node, "<%s %s='%s'>: not an IPv4 or IPv6 address", ename(node),
+			    name, buf);
+	return 1;
+}
+
+static int attr_yesno(const struct pctx *c, const xmlNode *node, const char *name,
+		      const char *yes, const char *no, enum net_tristate *out)
+{
+	char buf[8];
+	int r;
+
+	r = attr_str(c, node, name, buf, sizeof buf);
+	if (r <= 0)
+		return r;
+	if (strcmp(buf, yes) == 0)
+		*out = NET_YES;
+	else if (strcmp(buf, no) == 0)
+		*out = NET_NO;
+	else
+		return perr(c, node, "<%s %s='%s'>: must be '%s' or '%s'", ename(node), name, buf,
+			    yes, no);
+	return 1;
+}
+
+/* Text content of an element without surrounding white space. */
+static int text_str(const struct pctx *c, const xmlNode *node, char *dst, size_t size)
+{
+	_cleanup_xml_ xmlChar *v = xmlNodeGetContent(node);
+	const char *s = v ? (const char *)v : "";
+	size_t len;
+
+	for (const xmlNode *k = node->children; k; k = k->next)
+		if (k->type == XML_ELEMENT_NODE)
+			return perr(c, k, "<%s> inside <%s>: unsupported element", ename(k),
+				    ename(node));
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	len = strlen(s);
+	while (len && strchr(" \t\r\n", s[len - 1]))
+		len--;
+	if (len >= size)
+		return perr(c, node, "<%s>: '%.40s...' is longer than %zu bytes", ename(node), s,
+			    size - 1);
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+static int unsupported(const struct pctx *c, const xmlNode *node, const xmlNode *parent)
+{
+	if (node->ns && node->ns->prefix && strcmp((const char *)node->ns->prefix, "dnsmasq") == 0)
+		return perr(c, node,
+			    "<dnsmasq:%s>: raw dnsmasq options are not supported (netd generates "
+			    "dnsmasq's configuration itself)",
+			    ename(node));
+	if (node->ns && node->ns->prefix)
+		return perr(c, node, "<%s:%s> in <%s>: unsupported element",
+			    (const char *)node->ns->prefix, ename(node), ename(parent));
+	return perr(c, node, "<%s> in <%s>: unsupported element", ename(node), ename(parent));
+}
+
+/* Iterate over element children only. */
+#define for_each_child(k, parent)                                                  \
+	for (const xmlNode *k = (parent)->children; k; k = k->next)                \
+		if (k->type == XML_ELEMENT_NODE)
+
+static int only_once(const struct pctx *c, const xmlNode *node, bool *seen)
+{
+	if (*seen)
+		return perr(c, node, "<%s>: given more than once", ename(node));
+	*seen = true;
+	return 0;
+}
+
+static int no_children(const struct pctx *c, const xmlNode *node)
+{
+	for_each_child(k, node) return unsupported(c, k, node);
+	return 0;
+}
+
+static int parse_uuid(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	char buf[64];
+	size_t nib = 0;
+	int r;
+
+	if ((r = check_attrs(c, node, ATTRS(NULL))) < 0 ||
+	    (r = text_str(c, node, buf, sizeof buf)) < 0)
+		return r;
+	for (const char *p = buf; *p; p++) {
+		int v;
+
+		if (*p == '-')
+			continue;
+		if (*p >= '0' && *p <= '9')
+			v = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			v = *p - 'a' + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			v = *p - 'A' + 10;
+		else
+			return perr(c, node, "<uuid>: '%s' is not a UUID", buf);
+		if (nib >= 32)
+			return perr(c, node, "<uuid>: '%s' is not a UUID", buf);
+		n->uuid[nib / 2] = (uint8_t)(nib % 2 ? n->uuid[nib / 2] | v : v << 4);
+		nib++;
+	}
+	if (nib != 32)
+		return perr(c, node, "<uuid>: '%s' is not a UUID", buf);
+	n->has_uuid = true;
+	return 0;
+}
+
+static int parse_nat(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	bool seen_addr = false, seen_port = false;
+	int r;
+
+	if ((r = check_attrs(c, node, ATTRS("ipv6"))) < 0 ||
+	    (r = attr_yesno(c, node, "ipv6", "yes", "no", &n->nat_ipv6)) < 0)
+		return r;
+	for_each_child(k, node) {
+		if (is(k, "address")) {
+			if ((r = only_once(c, k, &seen_addr)) < 0 ||
+			    (r = check_attrs(c, k, ATTRS("start", "end"))) < 0 ||
+			    (r = attr_addr(c, k, "start", &n->nat_start)) < 0 ||
+			    (r = attr_addr(c, k, "end", &n->nat_end)) < 0 ||
+			    (r = no_children(c, k)) < 0)
+				return r;
+			if (!n->nat_start.family || !n->nat_end.family)
+				return perr(c, k, "<nat><address>: needs both start and end");
+		} else if (is(k, "port")) {
+			unsigned long s = 0, e = 0;
+
+			if ((r = only_once(c, k, &seen_port)) < 0 ||
+			    (r = check_attrs(c, k, ATTRS("start", "end"))) < 0 ||
+			    (r = attr_uint(c, k, "start", 65535, &s)) < 0 ||
+			    (r = attr_uint(c, k, "end", 65535, &e)) < 0 ||
+			    (r = no_children(c, k)) < 0)
+				return r;
+			if (!s || !e)
+				return perr(c, k, "<nat><port>: needs start and end from 1 to 65535");
+			n->nat_port_start = (unsigned)s;
+			n->nat_port_end = (unsigned)e;
+		} else {
+			return unsupported(c, k, node);
+		}
+	}
+	return 0;
+}
+
+static int parse_forward_mode(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	static const char *const foreign[] = { "bridge",      "private", "vepa",
+					       "passthrough", "hostdev", NULL };
+	char mode[32] = "nat";
+	int r;
+
+	r = attr_str(c, node, "mode", mode, sizeof mode);
+	if (r < 0)
+		return r;
+	if (strcmp(mode, "nat") == 0)
+		n->fwd_mode = NET_FWD_NAT;
+	else if (strcmp(mode, "route") == 0)
+		n->fwd_mode = NET_FWD_ROUTE;
+	else if (strcmp(mode, "open") == 0)
+		n->fwd_mode = NET_FWD_OPEN;
+	else {
+		for (size_t i = 0; foreign[i]; i++)
+			if (strcmp(mode, foreign[i]) == 0)
+				return perr(c, node,
+					    "<forward mode='%s'>: not supported by netd (it "
+					    "provisions bridges with nat, route, open or no "
+					    "forwarding)",
+					    mode);
+		return perr(c, node,
+			    "<forward mode='%s'>: unknown forward mode (expected nat, route or "
+			    "open, or no <forward> for an isolated network)",
+			    mode);
+	}
+	return 0;
+}
+
+static int parse_forward(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	bool seen_nat = false, seen_if = false;
+	int r;
+
+	n->has_forward = true;
+	n->fwd_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("mode", "dev"))) < 0 ||
+	    (r = parse_forward_mode(c, node, n)) < 0 ||
+	    (r = attr_str(c, node, "dev", n->fwd_dev, sizeof n->fwd_dev)) < 0)
+		return r;
+	for_each_child(k, node) {
+		if (is(k, "nat")) {
+			if ((r = only_once(c, k, &seen_nat)) < 0)
+				return r;
+			if (n->fwd_mode != NET_FWD_NAT)
+				return perr(c, k, "<nat>: only valid with <forward mode='nat'>");
+			if ((r = parse_nat(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "interface")) {
+			/* libvirt lists the forward device again as <interface>;
+			 * a pool of several devices is for other modes. */
+			char dev[NET_IFNAME_MAX + 1] = "";
+
+			if ((r = only_once(c, k, &seen_if)) < 0 ||
+			    (r = check_attrs(c, k, ATTRS("dev"))) < 0 ||
+			    (r = attr_str(c, k, "dev", dev, sizeof dev)) < 0 ||
+			    (r = no_children(c, k)) < 0)
+				return r;
+			if (!dev[0])
+				return perr(c, k, "<forward><interface>: needs dev");
+			if (n->fwd_dev[0] && strcmp(dev, n->fwd_dev) != 0)
+				return perr(c, k,
+					    "<forward><interface dev='%s'>: differs from <forward "
+					    "dev='%s'>",
+					    dev, n->fwd_dev);
+			nd_strlcpy(n->fwd_dev, dev, sizeof n->fwd_dev);
+		} else {
+			return unsupported(c, k, node);
+		}
+	}
+	return 0;
+}
+
+static int parse_bridge(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	char stp[8];
+	unsigned long delay;
+	int r;
+
+	n->bridge_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("name", "stp", "delay"))) < 0 ||
+	    (r = no_children(c, node)) < 0)
+		return r;
+	r = attr_str(c, node, "name", n->bridge, sizeof n->bridge);
+	if (r < 0)
+		return nerr_set(c->e, r,
+				"%s:%d: <bridge name>: longer than 15 bytes (Linux interface "
+				"names are at most 15)",
+				c->file, n->bridge_line);
+	r = attr_str(c, node, "stp", stp, sizeof stp);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		if (strcmp(stp, "on") == 0)
+			n->stp = NET_YES;
+		else if (strcmp(stp, "off") == 0)
+			n->stp = NET_NO;
+		else
+			return perr(c, node, "<bridge stp='%s'>: must be 'on' or 'off'", stp);
+	}
+	r = attr_uint(c, node, "delay", UINT_MAX, &delay);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		n->delay = (unsigned)delay;
+		n->has_delay = true;
+	}
+	return 0;
+}
+
+int net_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+				     &v[4], &v[5], &tail) != 6)
+		return -EINVAL;
+	for (size_t i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !strchr("0123456789abcdefABCDEF", s[i]))
+			return -EINVAL;
+	for (size_t i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int parse_mac(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	char buf[32] = "";
+	int r;
+
+	n->mac_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("address"))) < 0 || (r = no_children(c, node)) < 0 ||
+	    (r = attr_str(c, node, "address", buf, sizeof buf)) < 0)
+		return r;
+	if (net_parse_mac(buf, n->mac) < 0)
+		return perr(c, node, "<mac address='%s'>: not a MAC address", buf);
+	n->has_mac = true;
+	return 0;
+}
+
+static int parse_mtu(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	unsigned long v = 0;
+	int r;
+
+	n->mtu_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("size"))) < 0 || (r = no_children(c, node)) < 0 ||
+	    (r = attr_uint(c, node, "size", UINT_MAX, &v)) < 0)
+		return r;
+	if (r == 0)
+		return perr(c, node, "<mtu>: needs size");
+	n->mtu = (unsigned)v;
+	return 0;
+}
+
+static int parse_domain(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	int r;
+
+	n->domain_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("name", "localOnly"))) < 0 ||
+	    (r = no_children(c, node)) < 0 ||
+	    (r = attr_str(c, node, "name", n->domain, sizeof n->domain)) < 0 ||
+	    (r = attr_yesno(c, node, "localOnly", "yes", "no", &n->domain_local_only)) < 0)
+		return r;
+	if (!n->domain[0])
+		return perr(c, node, "<domain>: needs name");
+	return 0;
+}
+
+static int parse_lease(const struct pctx *c, const xmlNode *node, struct net_lease *l)
+{
+	unsigned long expiry = 0;
+	uint64_t mult;
+	int r;
+
+	if (l->set)
+		return perr(c, node, "<lease>: given more than once");
+	if ((r = check_attrs(c, node, ATTRS("expiry", "unit"))) < 0 ||
+	    (r = no_children(c, node)) < 0 ||
+	    (r = attr_uint(c, node, "expiry", UINT_MAX, &expiry)) < 0)
+		return r;
+	if (r == 0)
+		return perr(c, node, "<lease>: needs expiry");
+	nd_strlcpy(l->unit, "minutes", sizeof l->unit);
+	r = attr_str(c, node, "unit", l->unit, sizeof l->unit);
+	if (r < 0)
+		return perr(c, node, "<lease unit>: must be seconds, minutes or hours");
+	if (strcmp(l->unit, "seconds") == 0)
+		mult = 1;
+	else if (strcmp(l->unit, "minutes") == 0)
+		mult = 60;
+	else if (strcmp(l->unit, "hours") == 0)
+		mult = 3600;
+	else
+		return perr(c, node, "<lease unit='%s'>: must be seconds, minutes or hours",
+			    l->unit);
+	l->set = true;
+	l->expiry = expiry;
+	l->infinite = expiry == 0;
+	l->seconds = (uint64_t)expiry * mult;
+	return 0;
+}
+
+static int parse_range(const struct pctx *c, const xmlNode *node, struct net_ip *ip)
+{
+	struct net_dhcp_range *rg;
+	int r;
+
+	rg = nd_array_push(&ip->ranges, &ip->n_ranges, sizeof *rg, NET_MAX_ITEMS);
+	if (!rg)
+		return perr(c, node, "<range>: too many ranges");
+	rg->line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("start", "end"))) < 0 ||
+	    (r = attr_addr(c, node, "start", &rg->start)) < 0 ||
+	    (r = attr_addr(c, node, "end", &rg->end)) < 0)
+		return r;
+	if (!rg->start.family || !rg->end.family)
+		return perr(c, node, "<range>: needs start and end");
+	for_each_child(k, node) {
+		if (!is(k, "lease"))
+			return unsupported(c, k, node);
+		if ((r = parse_lease(c, k, &rg->lease)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_dhcp_host(const struct pctx *c, const xmlNode *node, struct net_ip *ip)
+{
+	struct net_dhcp_host *h;
+	char mac[32] = "";
+	uint8_t m[6];
+	int r;
+
+	h = nd_array_push(&ip->hosts, &ip->n_hosts, sizeof *h, NET_MAX_ITEMS);
+	if (!h)
+		return perr(c, node, "<host>: too many static hosts");
+	h->line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("mac", "id", "name", "ip"))) < 0 ||
+	    (r = attr_str(c, node, "mac", mac, sizeof mac)) < 0 ||
+	    (r = attr_str(c, node, "id", h->id, sizeof h->id)) < 0 ||
+	    (r = attr_str(c, node, "name", h->name, sizeof h->name)) < 0 ||
+	    (r = attr_addr(c, node, "ip", &h->ip)) < 0)
+		return r;
+	if (mac[0]) {
+		if (net_parse_mac(mac, m) < 0)
+			return perr(c, node, "<host mac='%s'>: not a MAC address", mac);
+		net_mac_str(m, h->mac);
+	}
+	for_each_child(k, node) {
+		if (!is(k, "lease"))
+			return unsupported(c, k, node);
+		if ((r = parse_lease(c, k, &h->lease)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_dhcp(const struct pctx *c, const xmlNode *node, struct net_ip *ip)
+{
+	int r;
+
+	if (ip->has_dhcp)
+		return perr(c, node, "<dhcp>: given more than once in one <ip>");
+	ip->has_dhcp = true;
+	if ((r = check_attrs(c, node, ATTRS(NULL))) < 0)
+		return r;
+	for_each_child(k, node) {
+		if (is(k, "range"))
+			r = parse_range(c, k, ip);
+		else if (is(k, "host"))
+			r = parse_dhcp_host(c, k, ip);
+		else if (is(k, "bootp"))
+			r = perr(c, k, "<dhcp><bootp>: network boot is not supported by netd");
+		else
+			r = unsupported(c, k, node);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* libvirt's default when neither prefix nor netmask is given: the classful
+ * prefix for IPv4, /64 for IPv6. */
+static unsigned default_prefix(const struct net_addr *a)
+{
+	uint8_t first = a->u.b[0];
+
+	if (a->family == AF_INET6)
+		return 64;
+	if (first < 128)
+		return 8;
+	if (first < 192)
+		return 16;
+	return 24;
+}
+
+static int netmask_prefix(const struct net_addr *m)
+{
+	uint32_t v = ntohl(m->u.v4);
+	unsigned p = 0;
+
+	while (p < 32 && (v & (0x80000000u >> p)))
+		p++;
+	if (p < 32 && (v << p) != 0)
+		return -EINVAL;
+	return (int)p;
+}
+
+static int parse_ip_prefix(const struct pctx *c, const xmlNode *node, struct net_ip *ip)
+{
+	struct net_addr mask = { 0 };
+	unsigned long prefix = 0;
+	int r, has_prefix, has_mask;
+
+	if ((has_prefix = attr_uint(c, node, "prefix", 128, &prefix)) < 0 ||
+	    (has_mask = attr_addr(c, node, "netmask", &mask)) < 0)
+		return has_prefix < 0 ? has_prefix : has_mask;
+	if (has_prefix && has_mask)
+		return perr(c, node, "<ip>: give prefix or netmask, not both");
+	if (has_mask) {
+		if (ip->addr.family != AF_INET || mask.family != AF_INET)
+			return perr(c, node, "<ip netmask>: only for IPv4 addresses (use prefix)");
+		r = netmask_prefix(&mask);
+		if (r < 0)
+			return perr(c, node, "<ip netmask>: not a contiguous netmask");
+		ip->prefix = (unsigned)r;
+		ip->prefix_form = NET_PFX_NETMASK;
+	} else if (has_prefix) {
+		if (prefix > (ip->addr.family == AF_INET ? 32u : 128u))
+			return perr(c, node, "<ip prefix='%lu'>: too long for the address family",
+				    prefix);
+		ip->prefix = (unsigned)prefix;
+		ip->prefix_form = NET_PFX_PREFIX;
+	} else {
+		ip->prefix = default_prefix(&ip->addr);
+		ip->prefix_form = NET_PFX_NONE;
+	}
+	return 0;
+}
+
+static int parse_ip(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	struct net_ip *ip;
+	char family[8] = "";
+	int r;
+
+	ip = nd_array_push(&n->ips, &n->n_ips, sizeof *ip, 64);
+	if (!ip)
+		return perr(c, node, "<ip>: too many addresses");
+	ip->line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("address", "netmask", "prefix", "family",
+					    "localPtr"))) < 0 ||
+	    (r = attr_addr(c, node, "address", &ip->addr)) < 0 ||
+	    (r = attr_str(c, node, "family", family, sizeof family)) < 0 ||
+	    (r = attr_yesno(c, node, "localPtr", "yes", "no", &ip->local_ptr)) < 0)
+		return r;
+	if (!ip->addr.family)
+		return perr(c, node, "<ip>: needs address");
+	ip->family_given = family[0] != '\0';
+	if (family[0] && strcmp(family, ip->addr.family == AF_INET ? "ipv4" : "ipv6") != 0)
+		return perr(c, node, "<ip family='%s'>: does not match address family", family);
+	if ((r = parse_ip_prefix(c, node, ip)) < 0)
+		return r;
+	for_each_child(k, node) {
+		if (is(k, "dhcp"))
+			r = parse_dhcp(c, k, ip);
+		else if (is(k, "tftp"))
+			r = perr(c, k, "<ip><tftp>: TFTP / network boot is not supported by netd");
+		else
+			r = unsupported(c, k, node);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_forwarder(const struct pctx *c, const xmlNode *node, struct net_dns *d)
+{
+	struct net_dns_fwd *f;
+	int r;
+
+	f = nd_array_push(&d->fwds, &d->n_fwds, sizeof *f, NET_MAX_ITEMS);
+	if (!f)
+		return perr(c, node, "<forwarder>: too many forwarders");
+	f->line = line_of(node);
+	unsigned long port = 0;
+	int has_port = 0;
+
+	if ((r = check_attrs(c, node, ATTRS("addr", "port", "domain"))) < 0 ||
+	    (r = no_children(c, node)) < 0 ||
+	    (r = attr_addr(c, node, "addr", &f->addr)) < 0 ||
+	    (has_port = attr_uint(c, node, "port", 65535, &port)) < 0 ||
+	    (r = attr_str(c, node, "domain", f->domain, sizeof f->domain)) < 0)
+		return has_port < 0 ? has_port : r;
+	if (!f->addr.family && !f->domain[0])
+		return perr(c, node, "<forwarder>: needs addr or domain");
+	if (has_port > 0 && (!port || !f->addr.family))
+		return perr(c, node, "<forwarder port>: needs addr and a port from 1 to 65535");
+	f->port = (unsigned)port;
+	return 0;
+}
+
+static int parse_dns_host(const struct pctx *c, const xmlNode *node, struct net_dns *d)
+{
+	struct net_dns_host *h;
+	int r;
+
+	h = nd_array_push(&d->hosts, &d->n_hosts, sizeof *h, NET_MAX_ITEMS);
+	if (!h)
+		return perr(c, node, "<dns><host>: too many hosts");
+	h->line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("ip"))) < 0 ||
+	    (r = attr_addr(c, node, "ip", &h->ip)) < 0)
+		return r;
+	if (!h->ip.family)
+		return perr(c, node, "<dns><host>: needs ip");
+	for_each_child(k, node) {
+		char(*name)[NET_DNSNAME_MAX + 1];
+
+		if (!is(k, "hostname"))
+			return unsupported(c, k, node);
+		name = nd_array_push(&h->names, &h->n_names, sizeof *name, 64);
+		if (!name)
+			return perr(c, k, "<hostname>: too many names for one host");
+		if ((r = check_attrs(c, k, ATTRS(NULL))) < 0 ||
+		    (r = text_str(c, k, *name, sizeof *name)) < 0)
+			return r;
+		if (!(*name)[0])
+			return perr(c, k, "<hostname>: empty");
+	}
+	if (h->n_names == 0)
+		return perr(c, node, "<dns><host ip>: needs at least one <hostname>");
+	return 0;
+}
+
+static int attr_int_opt(const struct pctx *c, const xmlNode *node, const char *name, int *out)
+{
+	unsigned long v;
+	int r = attr_uint(c, node, name, 65535, &v);
+
+	*out = r > 0 ? (int)v : -1;
+	return r < 0 ? r : 0;
+}
+
+static int parse_srv(const struct pctx *c, const xmlNode *node, struct net_dns *d)
+{
+	struct net_dns_srv *s;
+	int r;
+
+	s = nd_array_push(&d->srvs, &d->n_srvs, sizeof *s, NET_MAX_ITEMS);
+	if (!s)
+		return perr(c, node, "<srv>: too many records");
+	s->line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("service", "protocol", "domain", "target", "port",
+					    "priority", "weight"))) < 0 ||
+	    (r = no_children(c, node)) < 0 ||
+	    (r = attr_str(c, node, "service", s->service, sizeof s->service)) < 0 ||
+	    (r = attr_str(c, node, "protocol", s->protocol, sizeof s->protocol)) < 0 ||
+	    (r = attr_str(c, node, "domain", s->domain, sizeof s->domain)) < 0 ||
+	    (r = attr_str(c, node, "target", s->target, sizeof s->target)) < 0 ||
+	    (r = attr_int_opt(c, node, "port", &s->port)) < 0 ||
+	    (r = attr_int_opt(c, node, "priority", &s->priority)) < 0 ||
+	    (r = attr_int_opt(c, node, "weight", &s->weight)) < 0)
+		return r;
+	if (!s->service[0] || !s->protocol[0])
+		return perr(c, node, "<srv>: needs service and protocol");
+	return 0;
+}
+
+static int parse_txt(const struct pctx *c, const xmlNode *node, struct net_dns *d)
+{
+	struct net_dns_txt *t;
+	int r;
+
+	t = nd_array_push(&d->txts, &d->n_txts, sizeof *t, NET_MAX_ITEMS);
+	if (!t)
+		return perr(c, node, "<txt>: too many records");
+	t->line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("name", "value"))) < 0 ||
+	    (r = no_children(c, node)) < 0 ||
+	    (r = attr_str(c, node, "name", t->name, sizeof t->name)) < 0 ||
+	    (r = attr_str(c, node, "value", t->value, sizeof t->value)) < 0)
+		return r;
+	if (!t->name[0] || r == 0)
+		return perr(c, node, "<txt>: needs name and value");
+	return 0;
+}
+
+static int parse_dns(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	struct net_dns *d = &n->dns;
+	int r;
+
+	d->line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("enable", "forwardPlainNames"))) < 0 ||
+	    (r = attr_yesno(c, node, "enable", "yes", "no", &d->enable)) < 0 ||
+	    (r = attr_yesno(c, node, "forwardPlainNames", "yes", "no",
+			    &d->forward_plain_names)) < 0)
+		return r;
+	for_each_child(k, node) {
+		if (is(k, "forwarder"))
+			r = parse_forwarder(c, k, d);
+		else if (is(k, "host"))
+			r = parse_dns_host(c, k, d);
+		else if (is(k, "srv"))
+			r = parse_srv(c, k, d);
+		else if (is(k, "txt"))
+			r = parse_txt(c, k, d);
+		else
+			r = unsupported(c, k, node);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int parse_network(const struct pctx *c, const xmlNode *root, struct net *n)
+{
+	bool s_name = false, s_uuid = false, s_fwd = false, s_br = false, s_mac = false,
+	     s_mtu = false, s_dom = false, s_dns = false;
+	int r;
+
+	if (!is(root, "network"))
+		return perr(c, root, "<%s>: the top element must be <network>", ename(root));
+	if ((r = check_attrs(c, root, ATTRS(NULL))) < 0)
+		return r;
+	for_each_child(k, root) {
+		if (is(k, "name")) {
+			n->name_line = line_of(k);
+			if ((r = only_once(c, k, &s_name)) < 0 ||
+			    (r = check_attrs(c, k, ATTRS(NULL))) < 0 ||
+			    (r = text_str(c, k, n->name, sizeof n->name)) < 0)
+				return r;
+		} else if (is(k, "uuid")) {
+			if ((r = only_once(c, k, &s_uuid)) < 0 || (r = parse_uuid(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "forward")) {
+			if ((r = only_once(c, k, &s_fwd)) < 0 || (r = parse_forward(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "bridge")) {
+			if ((r = only_once(c, k, &s_br)) < 0 || (r = parse_bridge(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "mac")) {
+			if ((r = only_once(c, k, &s_mac)) < 0 || (r = parse_mac(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "mtu")) {
+			if ((r = only_once(c, k, &s_mtu)) < 0 || (r = parse_mtu(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "domain")) {
+			if ((r = only_once(c, k, &s_dom)) < 0 || (r = parse_domain(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "dns")) {
+			if ((r = only_once(c, k, &s_dns)) < 0 || (r = parse_dns(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "ip")) {
+			if ((r = parse_ip(c, k, n)) < 0)
+				return r;
+		} else {
+			return unsupported(c, k, root);
+		}
+	}
+	if (!s_name)
+		return perr(c, root, "<network>: missing <name>");
+	return 0;
+}
+
+/* Entities and DTDs are refused outright: no network definition needs them,
+ * and they are how XML input reaches files and the network. */
+static int check_no_dtd(const struct pctx *c, xmlDoc *doc)
+{
+	if (doc->intSubset || doc->extSubset)
+		return nerr_set(c->e, -EINVAL, "%s: a DOCTYPE is not allowed in a network definition",
+				c->file);
+	return 0;
+}
+
+static void doc_freep(xmlDoc **d)
+{
+	if (*d)
+		xmlFreeDoc(*d);
+}
+
+static void xml_error_silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n,
+		     struct nerr *e)
+{
+	__attribute__((cleanup(doc_freep))) xmlDoc *doc = NULL;
+	struct pctx c = { .file = file, .e = e };
+	const xmlError *xe;
+	int r;
+
+	memset(n, 0, sizeof *n);
+	nd_strlcpy(n->file, file, sizeof n->file);
+	if (len > NET_XML_MAX)
+		return nerr_set(e, -EFBIG, "%s: larger than %u bytes", file, NET_XML_MAX);
+	xmlSetGenericErrorFunc(NULL, xml_error_silent);
+	xmlResetLastError();
+	doc = xmlReadMemory(buf, (int)len, file, NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc) {
+		xe = xmlGetLastError();
+		if (xe && xe->message) {
+			char msg[512];
+			size_t l = nd_strlcpy(msg, xe->message, sizeof msg);
+
+			while (l > 0 && msg[l - 1] == '\n')
+				msg[--l] = '\0';
+			return nerr_set(e, -EINVAL, "%s:%d: not well-formed XML: %s", file, xe->line,
+					msg);
+		}
+		return nerr_set(e, -EINVAL, "%s: not well-formed XML", file);
+	}
+	if ((r = check_no_dtd(&c, doc)) < 0)
+		return r;
+	r = parse_network(&c, xmlDocGetRootElement(doc), n);
+	if (r < 0) {
+		char keep[sizeof n->file];
+
+		memcpy(keep, n->file, sizeof keep);
+		net_free(n);
+		memcpy(n->file, keep, sizeof keep);
+	}
+	return r;
+}
+
+int net_parse_file(const char *path, struct net *n, struct nerr *e)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	memset(n, 0, sizeof *n);
+	r = nd_read_file(path, &buf, &len);
+	if (r < 0)
+		return nerr_set(e, r, "%s: %s", path, strerror(-r));
+	return net_parse_memory(buf, len, path, n, e);
+}
+
+int net_load_file(const char *path, struct net *n, struct nerr *e)
+{
+	int r = net_parse_file(path, n, e);
+
+	if (r == 0)
+		r = net_validate(n, e);
+	if (r < 0)
+		net_free(n);
+	return r;
+}

@@ -1,0 +1,437 @@
+/* Semantic validation of a parsed network: every value that will reach a
+ * config line, an nft script, a netlink name or a path passes a strict
+ * grammar here, and the addresses must make sense together. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model.h"
+
+static int verr(const struct net *n, struct nerr *e, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int verr(const struct net *n, struct nerr *e, int line, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return nerr_set(e, -EINVAL, "%s:%d: %s", n->file[0] ? n->file : "<input>", line, msg);
+}
+
+static bool is_alnum(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+bool net_name_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > NET_NAME_MAX || s[0] == '.')
+		return false;
+	for (; *s; s++)
+		if (!is_alnum(*s) && !strchr("-_.", *s))
+			return false;
+	return true;
+}
+
+/* Linux accepts more, but these names reach nft scripts, dnsmasq's
+ * interface= and qemu's bridge.conf: keep them to a grammar all three read
+ * the same way. */
+bool net_ifname_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > NET_IFNAME_MAX || s[0] == '-' || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return false;
+	for (; *s; s++)
+		if (!is_alnum(*s) && !strchr("-_.", *s))
+			return false;
+	return true;
+}
+
+bool net_label_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	return true;
+}
+
+bool net_dnsname_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > NET_DNSNAME_MAX)
+		return false;
+	while (*s) {
+		const char *dot = strchr(s, '.');
+		size_t l = dot ? (size_t)(dot - s) : strlen(s);
+
+		if (!net_label_ok(s, l))
+			return false;
+		s += l;
+		if (*s == '.')
+			s++;
+		if (dot && !*s)
+			return false; /* trailing dot */
+	}
+	return true;
+}
+
+/* A DHCPv6 client id as libvirt writes it: hex bytes separated by ':'. */
+static bool duid_ok(const char *s)
+{
+	size_t digits = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s == ':') {
+			if (digits == 0)
+				return false;
+			digits = 0;
+		} else if (strchr("0123456789abcdefABCDEF", *s) && ++digits <= 2) {
+			continue;
+		} else {
+			return false;
+		}
+	}
+	return digits > 0;
+}
+
+/* The characters a TXT value may hold: printable ASCII except those that
+ * end a field or start a comment in dnsmasq's config. */
+static int txt_bad_char(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e || strchr(",\"\\#", *s))
+			return (unsigned char)*s;
+	return 0;
+}
+
+static int validate_names(const struct net *n, struct nerr *e)
+{
+	if (!net_name_ok(n->name))
+		return verr(n, e, n->name_line,
+			    "network name '%s' is not a plain identifier (letters, digits, '-', "
+			    "'_', '.', not starting with '.', at most %d bytes)",
+			    n->name, NET_NAME_MAX);
+	if (n->bridge[0] && !net_ifname_ok(n->bridge))
+		return verr(n, e, n->bridge_line,
+			    "bridge name '%s' is not a valid interface name (letters, digits, "
+			    "'-', '_', '.', at most %d bytes)",
+			    n->bridge, NET_IFNAME_MAX);
+	if (n->fwd_dev[0] && !net_ifname_ok(n->fwd_dev))
+		return verr(n, e, n->fwd_line, "forward dev '%s' is not a valid interface name",
+			    n->fwd_dev);
+	if (n->domain[0] && !net_dnsname_ok(n->domain))
+		return verr(n, e, n->domain_line, "domain name '%s' is not a valid DNS name",
+			    n->domain);
+	return 0;
+}
+
+static int validate_bridge(const struct net *n, struct nerr *e)
+{
+	if (n->has_delay && n->delay > 30)
+		return verr(n, e, n->bridge_line,
+			    "bridge delay %u is out of range (0 to 30 seconds)", n->delay);
+	if (n->has_mac && (n->mac[0] & 1))
+		return verr(n, e, n->mac_line, "mac address is a multicast address");
+	if (n->mtu && (n->mtu < 68 || n->mtu > 65535))
+		return verr(n, e, n->mtu_line, "mtu %u is out of range (68 to 65535)", n->mtu);
+	return 0;
+}
+
+static int validate_forward(const struct net *n, struct nerr *e)
+{
+	if (n->nat_start.family) {
+		if (n->nat_start.family != AF_INET || n->nat_end.family != AF_INET)
+			return verr(n, e, n->fwd_line, "<nat><address>: must be IPv4 addresses");
+		if (net_addr_cmp(&n->nat_start, &n->nat_end) > 0)
+			return verr(n, e, n->fwd_line,
+				    "<nat><address>: start is after end (reversed range)");
+	}
+	if (n->nat_port_start > n->nat_port_end)
+		return verr(n, e, n->fwd_line, "<nat><port>: start %u is after end %u",
+			    n->nat_port_start, n->nat_port_end);
+	/* As in libvirt, nat with only IPv6 addresses routes IPv6: legal. */
+	if (n->fwd_mode == NET_FWD_NAT && n->n_ips == 0)
+		return verr(n, e, n->fwd_line, "forward mode nat needs an <ip>");
+	if (n->nat_ipv6 == NET_YES && !net_has_family(n, AF_INET6))
+		return verr(n, e, n->fwd_line, "<nat ipv6='yes'/> needs an IPv6 <ip>");
+	if (n->fwd_mode == NET_FWD_ROUTE && n->n_ips == 0)
+		return verr(n, e, n->fwd_line, "forward mode route needs an <ip>");
+	return 0;
+}
+
+static const char *fam(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* The network and broadcast addresses of a subnet; IPv4 /31 and /32 have
+ * neither. */
+static bool is_net_or_bcast(const struct net_addr *a, const struct net_ip *ip)
+{
+	struct net_addr base, bcast;
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	if (a->family != AF_INET || ip->prefix >= 31)
+		return false;
+	net_addr_mask(&ip->addr, ip->prefix, &base);
+	bcast = base;
+	for (size_t i = 0; i < len; i++) {
+		unsigned bits = ip->prefix > i * 8 ? ip->prefix - (unsigned)i * 8 : 0;
+		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+		bcast.u.b[i] |= (uint8_t)~m;
+	}
+	return net_addr_cmp(a, &base) == 0 || net_addr_cmp(a, &bcast) == 0;
+}
+
+static int validate_lease(const struct net *n, struct nerr *e, int line,
+			  const struct net_lease *l)
+{
+	if (l->set && !l->infinite && l->seconds < 120)
+		return verr(n, e, line, "lease time %llu seconds is below the minimum of 2 minutes",
+			    (unsigned long long)l->seconds);
+	return 0;
+}
+
+static int validate_range(const struct net *n, struct nerr *e, const struct net_ip *ip,
+			  const struct net_dhcp_range *rg)
+{
+	char s[64], t[64];
+	int r;
+
+	net_addr_str(&rg->start, s, sizeof s);
+	net_addr_str(&rg->end, t, sizeof t);
+	if (rg->start.family != ip->addr.family || rg->end.family != ip->addr.family)
+		return verr(n, e, rg->line, "dhcp range %s-%s is not %s like its <ip>", s, t,
+			    fam(ip->addr.family));
+	if (!net_addr_in_subnet(&rg->start, &ip->addr, ip->prefix) ||
+	    !net_addr_in_subnet(&rg->end, &ip->addr, ip->prefix))
+		return verr(n, e, rg->line, "dhcp range %s-%s is outside the subnet of its <ip>", s,
+			    t);
+	if (net_addr_cmp(&rg->start, &rg->end) > 0)
+		return verr(n, e, rg->line, "dhcp range %s-%s is reversed (start after end)", s, t);
+	if (is_net_or_bcast(&rg->start, ip) || is_net_or_bcast(&rg->end, ip))
+		return verr(n, e, rg->line,
+			    "dhcp range %s-%s includes the network or broadcast address", s, t);
+	if ((r = validate_lease(n, e, rg->line, &rg->lease)) < 0)
+		return r;
+	return 0;
+}
+
+static int validate_dhcp_host(const struct net *n, struct nerr *e, const struct net_ip *ip,
+			      const struct net_dhcp_host *h)
+{
+	char a[64] = "";
+	int r;
+
+	if (h->name[0] && !net_dnsname_ok(h->name))
+		return verr(n, e, h->line, "dhcp host name '%s' is not a valid host name", h->name);
+	if (!h->ip.family)
+		return verr(n, e, h->line, "dhcp host needs an ip");
+	net_addr_str(&h->ip, a, sizeof a);
+	if (h->ip.family != ip->addr.family)
+		return verr(n, e, h->line, "dhcp host ip %s is not %s like its <ip>", a,
+			    fam(ip->addr.family));
+	if (!net_addr_in_subnet(&h->ip, &ip->addr, ip->prefix))
+		return verr(n, e, h->line, "dhcp host ip %s is outside the subnet of its <ip>", a);
+	if (is_net_or_bcast(&h->ip, ip) || net_addr_cmp(&h->ip, &ip->addr) == 0)
+		return verr(n, e, h->line,
+			    "dhcp host ip %s is the network, broadcast or gateway address", a);
+	if (ip->addr.family == AF_INET) {
+		if (h->id[0])
+			return verr(n, e, h->line, "dhcp host id is only for IPv6 hosts");
+		if (!h->mac[0] && !h->name[0])
+			return verr(n, e, h->line, "IPv4 dhcp host needs mac or name");
+	} else {
+		if (h->mac[0])
+			return verr(n, e, h->line,
+				    "IPv6 dhcp host takes id or name, not mac (DHCPv6 "
+				    "identifies clients by DUID)");
+		if (!h->id[0] && !h->name[0])
+			return verr(n, e, h->line, "IPv6 dhcp host needs id or name");
+		if (h->id[0] && !duid_ok(h->id))
+			return verr(n, e, h->line, "dhcp host id '%s' is not a DUID (hex bytes "
+				    "separated by ':')", h->id);
+	}
+	if ((r = validate_lease(n, e, h->line, &h->lease)) < 0)
+		return r;
+	return 0;
+}
+
+/* Duplicates across every static host of the network. */
+static int validate_host_dups(const struct net *n, struct nerr *e)
+{
+	for (size_t i = 0; i < n->n_ips; i++) {
+		const struct net_ip *ip = &n->ips[i];
+
+		for (size_t j = 0; j < ip->n_hosts; j++) {
+			const struct net_dhcp_host *h = &ip->hosts[j];
+
+			for (size_t k = 0; k < j; k++) {
+				const struct net_dhcp_host *o = &ip->hosts[k];
+				char a[64];
+
+				if (h->mac[0] && strcmp(h->mac, o->mac) == 0)
+					return verr(n, e, h->line,
+						    "dhcp host mac %s is already used on line %d",
+						    h->mac, o->line);
+				if (h->id[0] && strcmp(h->id, o->id) == 0)
+					return verr(n, e, h->line,
+						    "dhcp host id %s is already used on line %d",
+						    h->id, o->line);
+				if (net_addr_cmp(&h->ip, &o->ip) == 0) {
+					net_addr_str(&h->ip, a, sizeof a);
+					return verr(n, e, h->line,
+						    "dhcp host ip %s is already used on line %d", a,
+						    o->line);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static int validate_ip(const struct net *n, struct nerr *e, size_t idx)
+{
+	const struct net_ip *ip = &n->ips[idx];
+	char a[64];
+	int r;
+
+	net_addr_str(&ip->addr, a, sizeof a);
+	if (is_net_or_bcast(&ip->addr, ip))
+		return verr(n, e, ip->line,
+			    "address %s/%u is the network or broadcast address of its subnet; "
+			    "the bridge needs a host address",
+			    a, ip->prefix);
+	if (ip->addr.family == AF_INET && ip->prefix == 0)
+		return verr(n, e, ip->line, "address %s/0 covers every address", a);
+	for (size_t j = 0; j < idx; j++) {
+		const struct net_ip *o = &n->ips[j];
+
+		if (net_ips_overlap(ip, o))
+			return verr(n, e, ip->line, "address %s/%u overlaps the <ip> on line %d", a,
+				    ip->prefix, o->line);
+	}
+	if (ip->has_dhcp && ip->n_ranges == 0 && ip->n_hosts == 0)
+		return verr(n, e, ip->line, "<dhcp> has neither a range nor a host");
+	if (ip->has_dhcp && ip->addr.family == AF_INET6 && ip->prefix != 64 && ip->n_ranges)
+		return verr(n, e, ip->line,
+			    "DHCPv6 ranges need a /64 prefix (router advertisements announce a "
+			    "/64), not /%u",
+			    ip->prefix);
+	if (ip->local_ptr == NET_YES && ip->addr.family == AF_INET &&
+	    ip->prefix % 8 != 0)
+		return verr(n, e, ip->line, "localPtr needs a prefix that is a multiple of 8");
+	if (ip->local_ptr == NET_YES && ip->addr.family == AF_INET6 && ip->prefix % 4 != 0)
+		return verr(n, e, ip->line, "localPtr needs a prefix that is a multiple of 4");
+	for (size_t k = 0; k < ip->n_ranges; k++)
+		if ((r = validate_range(n, e, ip, &ip->ranges[k])) < 0)
+			return r;
+	for (size_t k = 0; k < ip->n_hosts; k++)
+		if ((r = validate_dhcp_host(n, e, ip, &ip->hosts[k])) < 0)
+			return r;
+	return 0;
+}
+
+static int validate_ips(const struct net *n, struct nerr *e)
+{
+	const struct net_ip *dhcp[2] = { NULL, NULL };
+	int r;
+
+	for (size_t i = 0; i < n->n_ips; i++) {
+		const struct net_ip *ip = &n->ips[i];
+		int f = ip->addr.family == AF_INET6;
+
+		if ((r = validate_ip(n, e, i)) < 0)
+			return r;
+		if (!ip->has_dhcp)
+			continue;
+		if (dhcp[f])
+			return verr(n, e, ip->line,
+				    "only one %s <ip> may carry <dhcp>; the one on line %d already "
+				    "does",
+				    fam(ip->addr.family), dhcp[f]->line);
+		dhcp[f] = ip;
+	}
+	return validate_host_dups(n, e);
+}
+
+static int validate_srv(const struct net *n, struct nerr *e, const struct net_dns_srv *s)
+{
+	if (!net_label_ok(s->service, strlen(s->service)) || strlen(s->service) > 15)
+		return verr(n, e, s->line,
+			    "srv service '%s' is not a valid service name (letters, digits, '-', "
+			    "'_', at most 15)",
+			    s->service);
+	if (!net_label_ok(s->protocol, strlen(s->protocol)))
+		return verr(n, e, s->line, "srv protocol '%s' is not a valid protocol label",
+			    s->protocol);
+	if (s->domain[0] && !net_dnsname_ok(s->domain))
+		return verr(n, e, s->line, "srv domain '%s' is not a valid DNS name", s->domain);
+	/* "." is RFC 2782's "no such service here" */
+	if (s->target[0] && strcmp(s->target, ".") != 0 && !net_dnsname_ok(s->target))
+		return verr(n, e, s->line, "srv target '%s' is not a valid DNS name", s->target);
+	if (!s->target[0] && (s->port >= 0 || s->priority >= 0 || s->weight >= 0))
+		return verr(n, e, s->line, "srv port, priority and weight need a target");
+	return 0;
+}
+
+static int validate_dns(const struct net *n, struct nerr *e)
+{
+	const struct net_dns *d = &n->dns;
+	int r;
+
+	if (d->enable == NET_NO && (d->n_fwds || d->n_hosts || d->n_srvs || d->n_txts ||
+				    d->forward_plain_names != NET_UNSET))
+		return verr(n, e, d->line, "<dns enable='no'> cannot also define DNS records");
+	for (size_t i = 0; i < d->n_fwds; i++)
+		if (d->fwds[i].domain[0] && !net_dnsname_ok(d->fwds[i].domain))
+			return verr(n, e, d->fwds[i].line,
+				    "forwarder domain '%s' is not a valid DNS name",
+				    d->fwds[i].domain);
+	for (size_t i = 0; i < d->n_hosts; i++)
+		for (size_t k = 0; k < d->hosts[i].n_names; k++)
+			if (!net_dnsname_ok(d->hosts[i].names[k]))
+				return verr(n, e, d->hosts[i].line,
+					    "dns hostname '%s' is not a valid host name",
+					    d->hosts[i].names[k]);
+	for (size_t i = 0; i < d->n_srvs; i++)
+		if ((r = validate_srv(n, e, &d->srvs[i])) < 0)
+			return r;
+	for (size_t i = 0; i < d->n_txts; i++) {
+		int bad;
+
+		if (!net_dnsname_ok(d->txts[i].name))
+			return verr(n, e, d->txts[i].line, "txt name '%s' is not a valid DNS name",
+				    d->txts[i].name);
+		bad = txt_bad_char(d->txts[i].value);
+		if (bad)
+			return verr(n, e, d->txts[i].line,
+				    "txt value contains character 0x%02x, which dnsmasq would "
+				    "read as the end of the field",
+				    bad);
+	}
+	return 0;
+}
+
+int net_validate(const struct net *n, struct nerr *e)
+{
+	int r;
+
+	if ((r = validate_names(n, e)) < 0 || (r = validate_bridge(n, e)) < 0 ||
+	    (r = validate_ips(n, e)) < 0 || (r = validate_forward(n, e)) < 0 ||
+	    (r = validate_dns(n, e)) < 0)
+		return r;
+	return 0;
+}

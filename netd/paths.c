@@ -1,0 +1,53 @@
+#include "paths.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+#ifndef NETD_DEFAULT_CONF_DIR
+#define NETD_DEFAULT_CONF_DIR "/etc/netd/networks"
+#endif
+#ifndef NETD_DEFAULT_RUN_DIR
+#define NETD_DEFAULT_RUN_DIR "/run/netd"
+#endif
+#ifndef NETD_DEFAULT_STATE_DIR
+#define NETD_DEFAULT_STATE_DIR "/var/lib/netd"
+#endif
+#ifndef NETD_DEFAULT_BRIDGE_CONF
+#define NETD_DEFAULT_BRIDGE_CONF "/etc/qemu/bridge.conf"
+#endif
+
+static int pick(char *dst, size_t size, const char *env, const char *def)
+{
+	const char *v = getenv(env);
+
+	if (!v || !*v)
+		v = def;
+	if (v[0] != '/')
+		return -EINVAL;
+	if (nd_strlcpy(dst, v, size) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int paths_init(struct nd_paths *p)
+{
+	int r;
+
+	if ((r = pick(p->conf_dir, sizeof p->conf_dir, "NETD_CONF_DIR",
+		      NETD_DEFAULT_CONF_DIR)) < 0 ||
+	    (r = pick(p->run_dir, sizeof p->run_dir, "NETD_RUN_DIR",
+		      NETD_DEFAULT_RUN_DIR)) < 0 ||
+	    (r = pick(p->state_dir, sizeof p->state_dir, "NETD_STATE_DIR",
+		      NETD_DEFAULT_STATE_DIR)) < 0 ||
+	    (r = pick(p->bridge_conf, sizeof p->bridge_conf, "NETD_BRIDGE_CONF",
+		      NETD_DEFAULT_BRIDGE_CONF)) < 0)
+		return r;
+	if ((r = nd_snprintf(p->autostart_dir, sizeof p->autostart_dir, "%s/autostart",
+			     p->conf_dir)) < 0 ||
+	    (r = nd_snprintf(p->lock_file, sizeof p->lock_file, "%s/netd.lock",
+			     p->run_dir)) < 0)
+		return r;
+	return 0;
+}

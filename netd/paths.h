@@ -1,0 +1,21 @@
+/* Where netd keeps its files. One place: build-time defaults, each
+ * overridable by an environment variable so tests can relocate them. */
+#ifndef NETD_PATHS_H
+#define NETD_PATHS_H
+
+#include <limits.h>
+
+struct nd_paths {
+	char conf_dir[PATH_MAX];      /* NETD_CONF_DIR: NAME.xml files */
+	char autostart_dir[PATH_MAX]; /* conf_dir/autostart */
+	char run_dir[PATH_MAX];       /* NETD_RUN_DIR: runtime state */
+	char state_dir[PATH_MAX];     /* NETD_STATE_DIR: dnsmasq files, leases */
+	char bridge_conf[PATH_MAX];   /* NETD_BRIDGE_CONF: qemu's bridge ACL */
+	char lock_file[PATH_MAX];     /* run_dir/netd.lock */
+};
+
+/* Fill from defaults and the environment; -ENAMETOOLONG when a path does
+ * not fit, -EINVAL when one is not absolute. */
+int paths_init(struct nd_paths *p);
+
+#endif

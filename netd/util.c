@@ -1,0 +1,290 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int nerr_vset(struct nerr *e, int r, bool wrap, const char *fmt, va_list ap)
+{
+	char head[sizeof e->msg];
+	char old[sizeof e->msg];
+
+	if (!e)
+		return r;
+	vsnprintf(head, sizeof head, fmt, ap);
+	if (wrap && e->msg[0]) {
+		size_t n;
+
+		memcpy(old, e->msg, sizeof old);
+		n = nd_strlcpy(e->msg, head, sizeof e->msg);
+		if (n + 2 < sizeof e->msg) {
+			memcpy(e->msg + n, ": ", 3);
+			nd_strlcpy(e->msg + n + 2, old, sizeof e->msg - n - 2);
+		}
+	} else {
+		memcpy(e->msg, head, sizeof e->msg);
+	}
+	return r;
+}
+
+int nerr_set(struct nerr *e, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	nerr_vset(e, r, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int nerr_wrap(struct nerr *e, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	nerr_vset(e, r, true, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+size_t nd_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+
+	if (size) {
+		size_t c = n < size ? n : size - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return n;
+}
+
+int nd_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char copy[4096];
+	_cleanup_close_ int fd = -1;
+
+	if (nd_strlcpy(copy, path, sizeof copy) >= sizeof copy)
+		return -ENAMETOOLONG;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[4096];
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = nd_snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+	if (r < 0)
+		return r;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	return fsync_dir_of(path);
+}
+
+int nd_read_file(const char *path, char **data, size_t *len)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t rd;
+
+		if (cap - n < 4096) {
+			char *nb;
+
+			if (cap > (size_t)64 << 20)
+				return -EFBIG;
+			cap = cap ? cap * 2 : 8192;
+			nb = realloc(buf, cap + 1);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		rd = read(fd, buf + n, cap - n);
+		if (rd < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (rd == 0)
+			break;
+		n += (size_t)rd;
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf)
+			return -ENOMEM;
+	}
+	buf[n] = '\0';
+	*data = TAKE_PTR(buf);
+	if (len)
+		*len = n;
+	return 0;
+}
+
+int nd_mkdir_p(const char *path, mode_t mode)
+{
+	char copy[4096];
+	size_t n;
+
+	n = nd_strlcpy(copy, path, sizeof copy);
+	if (n >= sizeof copy)
+		return -ENAMETOOLONG;
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(copy, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void *nd_array_push(void *arrayp, size_t *n, size_t elem, size_t max)
+{
+	char **array = arrayp;
+	char *na;
+
+	if (*n >= max || *n + 1 > SIZE_MAX / elem) {
+		errno = E2BIG;
+		return NULL;
+	}
+	na = realloc(*array, (*n + 1) * elem);
+	if (!na)
+		return NULL;
+	*array = na;
+	memset(na + *n * elem, 0, elem);
+	return na + (*n)++ * elem;
+}
+
+static void sbuf_vprintf(struct sbuf *s, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int need;
+
+	if (s->oom)
+		return;
+	va_copy(aq, ap);
+	need = vsnprintf(s->buf ? s->buf + s->len : NULL, s->buf ? s->cap - s->len : 0,
+			 fmt, aq);
+	va_end(aq);
+	if (need < 0) {
+		s->oom = true;
+		return;
+	}
+	if (!s->buf || s->len + (size_t)need + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 256;
+		char *nb;
+
+		while (cap < s->len + (size_t)need + 1)
+			cap *= 2;
+		nb = realloc(s->buf, cap);
+		if (!nb) {
+			s->oom = true;
+			return;
+		}
+		s->buf = nb;
+		s->cap = cap;
+		vsnprintf(s->buf + s->len, s->cap - s->len, fmt, ap);
+	}
+	s->len += (size_t)need;
+}
+
+void sbuf_printf(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_vprintf(s, fmt, ap);
+	va_end(ap);
+}
+
+void sbuf_puts(struct sbuf *s, const char *str)
+{
+	sbuf_printf(s, "%s", str);
+}
+
+char *sbuf_finish(struct sbuf *s)
+{
+	char *r;
+
+	if (s->oom) {
+		sbuf_free(s);
+		return NULL;
+	}
+	if (!s->buf)
+		return strdup("");
+	r = s->buf;
+	s->buf = NULL;
+	s->len = s->cap = 0;
+	return r;
+}
+
+void sbuf_free(struct sbuf *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+	s->len = s->cap = 0;
+	s->oom = false;
+}

@@ -1,0 +1,84 @@
+/* Small helpers shared by every module: error messages, cleanup attributes,
+ * checked string copies, atomic file writes. */
+#ifndef NETD_UTIL_H
+#define NETD_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* One error message travelling up the stack to the place that prints it. */
+struct nerr {
+	char msg[1024];
+};
+
+/* Record a message and return r (a negative errno), so that callers can
+ * write `return nerr_set(e, -EINVAL, "...")`. When e already holds a message
+ * the new one is prefixed to it as "new: old". */
+int nerr_set(struct nerr *e, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prefix context to an existing message: "context: old". */
+int nerr_wrap(struct nerr *e, int r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* strlcpy semantics: returns strlen(src); truncation when >= size. */
+size_t nd_strlcpy(char *dst, const char *src, size_t size);
+/* snprintf into a fixed buffer; -ENAMETOOLONG on truncation. */
+int nd_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Write 'len' bytes to 'path' atomically: temp file in the same directory,
+ * fsync, rename, fsync of the directory. */
+int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Read a whole file (NUL terminated). */
+int nd_read_file(const char *path, char **data, size_t *len);
+/* mkdir -p with mode for the components it creates. */
+int nd_mkdir_p(const char *path, mode_t mode);
+
+static inline void nd_freep(void *p) { free(*(void **)p); }
+static inline void nd_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+static inline void nd_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+#define _cleanup_free_ __attribute__((cleanup(nd_freep)))
+#define _cleanup_close_ __attribute__((cleanup(nd_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(nd_fclosep)))
+
+/* Hand ownership on: returns the pointer and clears the variable. */
+#define TAKE_PTR(p)                                                            \
+	({                                                                     \
+		__typeof__(p) _p = (p);                                        \
+		(p) = NULL;                                                    \
+		_p;                                                            \
+	})
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Grow a dynamic array by one zeroed element; returns the new element or
+ * NULL (ENOMEM, or more than 'max' elements). */
+void *nd_array_push(void *arrayp, size_t *n, size_t elem, size_t max);
+
+/* A growing text buffer for the renderers. Errors are sticky: check once at
+ * the end with sbuf_finish(). */
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+void sbuf_printf(struct sbuf *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sbuf_puts(struct sbuf *s, const char *str);
+/* Returns the string (caller frees) or NULL on ENOMEM; resets s. */
+char *sbuf_finish(struct sbuf *s);
+void sbuf_free(struct sbuf *s);
+
+#endif

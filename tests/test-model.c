@@ -1,0 +1,354 @@
+/* The network model: parsing every supported element, every rejection with
+ * its message and line, defaults, and the dumpxml round trip. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model.h"
+#include "testutil.h"
+
+static void addr_is(const struct net_addr *a, const char *want)
+{
+	char buf[64];
+
+	assert_int_equal(net_addr_str(a, buf, sizeof buf), 0);
+	assert_string_equal(buf, want);
+}
+
+static void test_shipped_default(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+	char mac[18];
+
+	(void)state;
+	tu_load(NETD_TEST_DATA "/../../templates/default.xml", &n);
+	assert_string_equal(n.name, "default");
+	assert_int_equal(n.fwd_mode, NET_FWD_NAT);
+	assert_string_equal(n.bridge, "virbr0");
+	assert_int_equal(n.stp, NET_YES);
+	assert_int_equal(n.delay, 0);
+	assert_int_equal(n.n_ips, 1);
+	addr_is(&n.ips[0].addr, "192.168.122.1");
+	assert_int_equal(n.ips[0].prefix, 24);
+	assert_int_equal(n.ips[0].n_ranges, 1);
+	addr_is(&n.ips[0].ranges[0].start, "192.168.122.2");
+	addr_is(&n.ips[0].ranges[0].end, "192.168.122.254");
+	assert_true(n.has_uuid);
+	net_mac_str(n.mac, mac);
+	assert_memory_equal(mac, "52:54:00:", 9);
+	assert_int_equal(n.nat_port_start, 1024);
+	assert_int_equal(n.nat_port_end, 65535);
+}
+
+/* libvirt's own stock default.xml: <forward/> without a mode means nat. */
+static void test_libvirt_default(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+
+	(void)state;
+	tu_load(tu_data("model/libvirt-default.xml"), &n);
+	assert_true(n.has_forward);
+	assert_int_equal(n.fwd_mode, NET_FWD_NAT);
+	assert_string_equal(n.bridge, "virbr0");
+}
+
+static void test_full(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+	char u[37], mac[18];
+
+	(void)state;
+	tu_load(tu_data("model/full.xml"), &n);
+	net_uuid_str(n.uuid, u);
+	assert_string_equal(u, "81ff0d90-c91e-6742-64da-4a736edb9a9b");
+	assert_string_equal(n.fwd_dev, "eth1");
+	addr_is(&n.nat_start, "203.0.113.10");
+	addr_is(&n.nat_end, "203.0.113.20");
+	assert_int_equal(n.nat_port_start, 2000);
+	assert_int_equal(n.nat_port_end, 3000);
+	assert_int_equal(n.nat_ipv6, NET_YES);
+	assert_string_equal(n.bridge, "virbr7");
+	assert_int_equal(n.stp, NET_NO);
+	assert_int_equal(n.delay, 2);
+	net_mac_str(n.mac, mac);
+	assert_string_equal(mac, "52:54:00:aa:bb:01");
+	assert_int_equal(n.mtu, 9000);
+	assert_string_equal(n.domain, "lab.example");
+	assert_int_equal(n.domain_local_only, NET_YES);
+	assert_int_equal(n.dns.forward_plain_names, NET_NO);
+	assert_int_equal(n.dns.n_fwds, 3);
+	assert_string_equal(n.dns.fwds[1].domain, "corp.example");
+	assert_int_equal(n.dns.fwds[2].addr.family, 0);
+	assert_int_equal(n.dns.n_hosts, 1);
+	assert_int_equal(n.dns.hosts[0].n_names, 2);
+	assert_string_equal(n.dns.hosts[0].names[1], "printer.lab.example");
+	assert_int_equal(n.dns.fwds[1].port, 5353);
+	assert_int_equal(n.dns.n_srvs, 3);
+	assert_string_equal(n.dns.srvs[2].target, ".");
+	assert_int_equal(n.dns.srvs[0].port, 389);
+	assert_int_equal(n.dns.srvs[1].port, -1);
+	assert_string_equal(n.dns.txts[0].value, "lab network & friends");
+	assert_int_equal(n.n_ips, 3);
+	assert_int_equal(n.ips[0].local_ptr, NET_YES);
+	assert_int_equal(n.ips[0].ranges[0].lease.seconds, 7200);
+	assert_true(n.ips[0].hosts[1].lease.infinite);
+	assert_int_equal(n.ips[1].prefix, 8); /* classful default, as libvirt */
+	assert_int_equal(n.ips[2].addr.family, AF_INET6);
+	assert_string_equal(n.ips[2].hosts[0].id, "0:3:0:1:0:16:3e:11:22:33");
+	assert_non_null(net_dhcp_ip(&n, AF_INET6));
+}
+
+static char *format(const struct net *n)
+{
+	char *s = net_format_string(n);
+
+	assert_non_null(s);
+	return s;
+}
+
+/* dumpxml output parses back into the same model, which formats the same. */
+static void round_trip(const char *path, const char *golden)
+{
+	_cleanup_net_ struct net a = { 0 };
+	_cleanup_net_ struct net b = { 0 };
+	_cleanup_free_ char *x1 = NULL, *x2 = NULL;
+
+	tu_load(path, &a);
+	x1 = format(&a);
+	tu_load_str(x1, &b);
+	x2 = format(&b);
+	assert_string_equal(x1, x2);
+	if (golden)
+		tu_golden(x1, golden);
+}
+
+static void test_round_trip(void **state)
+{
+	(void)state;
+	round_trip(tu_data("model/full.xml"), tu_data("model/full.dump.xml"));
+	round_trip(tu_data("model/libvirt-default.xml"), NULL);
+	round_trip(NETD_TEST_DATA "/../../templates/default.xml", NULL);
+	round_trip(NETD_TEST_DATA "/../../templates/route.xml", NULL);
+	round_trip(NETD_TEST_DATA "/../../templates/isolated.xml", NULL);
+	round_trip(NETD_TEST_DATA "/../../templates/dual-stack.xml", NULL);
+}
+
+static void test_defaults_avoid_used_bridges(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+	struct nerr e = { { 0 } };
+	const char *used[] = { "virbr0", "virbr1", NULL };
+
+	(void)state;
+	assert_int_equal(tu_try_str("<network><name>x</name></network>", &n, &e), 0);
+	assert_int_equal(net_fill_defaults(&n, used, &e), 0);
+	assert_string_equal(n.bridge, "virbr2");
+	assert_int_equal(n.fwd_mode, NET_FWD_ISOLATED);
+}
+
+/* Each bad input must be refused with a message naming the file, the line
+ * and what is wrong. */
+struct bad {
+	const char *what;
+	const char *xml;
+	const char *msg;
+};
+
+#define NET(body) "<network><name>t</name>" body "</network>"
+#define IP4(dhcp) "<ip address='192.168.5.1' prefix='24'><dhcp>" dhcp "</dhcp></ip>"
+
+static const struct bad bads[] = {
+	{ "bridge name too long", NET("<bridge name='virbr0123456789ab'/>"),
+	  "test.xml:1: <bridge name>: longer than 15 bytes" },
+	{ "bridge name with slash", NET("<bridge name='a/b'/>"),
+	  "bridge name 'a/b' is not a valid interface name" },
+	{ "range outside subnet", NET(IP4("<range start='192.168.6.2' end='192.168.6.9'/>")),
+	  "dhcp range 192.168.6.2-192.168.6.9 is outside the subnet" },
+	{ "range reversed", NET(IP4("<range start='192.168.5.9' end='192.168.5.2'/>")),
+	  "dhcp range 192.168.5.9-192.168.5.2 is reversed" },
+	{ "range includes broadcast", NET(IP4("<range start='192.168.5.9' end='192.168.5.255'/>")),
+	  "includes the network or broadcast address" },
+	{ "host outside subnet",
+	  NET(IP4("<host mac='00:16:3e:00:00:01' ip='192.168.7.3'/>")),
+	  "dhcp host ip 192.168.7.3 is outside the subnet" },
+	{ "duplicate mac",
+	  NET(IP4("<host mac='00:16:3e:00:00:01' ip='192.168.5.3'/>\n"
+		  "<host mac='00:16:3E:00:00:01' ip='192.168.5.4'/>")),
+	  "test.xml:2: dhcp host mac 00:16:3e:00:00:01 is already used on line 1" },
+	{ "duplicate ip",
+	  NET(IP4("<host mac='00:16:3e:00:00:01' ip='192.168.5.3'/>"
+		  "<host mac='00:16:3e:00:00:02' ip='192.168.5.3'/>")),
+	  "dhcp host ip 192.168.5.3 is already used" },
+	{ "gateway is network address", NET("<ip address='192.168.5.0' prefix='24'/>"),
+	  "address 192.168.5.0/24 is the network or broadcast address" },
+	{ "gateway is broadcast", NET("<ip address='192.168.5.255' netmask='255.255.255.0'/>"),
+	  "address 192.168.5.255/24 is the network or broadcast address" },
+	{ "unknown forward mode", NET("<forward mode='warp'/>"),
+	  "<forward mode='warp'>: unknown forward mode" },
+	{ "libvirt mode netd does not do", NET("<forward mode='bridge'/>"),
+	  "<forward mode='bridge'>: not supported by netd" },
+	{ "name with quotes", "<network><name>a\"b</name></network>",
+	  "network name 'a\"b' is not a plain identifier" },
+	{ "name starting with dot", "<network><name>.x</name></network>",
+	  "network name '.x' is not a plain identifier" },
+	{ "name too long",
+	  "<network><name>aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa</name>"
+	  "</network>",
+	  "longer than 64 bytes" },
+	{ "no name", "<network><bridge name='x'/></network>", "<network>: missing <name>" },
+	{ "dnsmasq passthrough",
+	  "<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'>"
+	  "<name>t</name><dnsmasq:options><dnsmasq:option value='foo'/></dnsmasq:options>"
+	  "</network>",
+	  "<dnsmasq:options>: raw dnsmasq options are not supported" },
+	{ "unknown element", NET("<bandwidth><inbound average='1'/></bandwidth>"),
+	  "<bandwidth> in <network>: unsupported element" },
+	{ "unknown attribute", NET("<bridge name='br1' macTableManager='libvirt'/>"),
+	  "<bridge>: unsupported attribute 'macTableManager'" },
+	{ "tftp", NET("<ip address='192.168.5.1' prefix='24'><tftp root='/srv'/></ip>"),
+	  "<ip><tftp>: TFTP / network boot is not supported" },
+	{ "bootp", NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/><bootp file='x'/>")),
+	  "<dhcp><bootp>: network boot is not supported" },
+	{ "two IPv4 dhcp",
+	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/>")
+		  "<ip address='192.168.9.1' prefix='24'><dhcp><range start='192.168.9.2' "
+		  "end='192.168.9.9'/></dhcp></ip>"),
+	  "only one IPv4 <ip> may carry <dhcp>" },
+	{ "short lease",
+	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'><lease expiry='60' "
+		  "unit='seconds'/></range>")),
+	  "lease time 60 seconds is below the minimum of 2 minutes" },
+	{ "lease unit", NET(IP4("<range start='192.168.5.2' end='192.168.5.9'><lease expiry='6' "
+			       "unit='days'/></range>")),
+	  "<lease unit='days'>: must be seconds, minutes or hours" },
+	{ "multicast mac", NET("<mac address='01:00:5e:00:00:01'/>"),
+	  "mac address is a multicast address" },
+	{ "bad mac", NET("<mac address='52:54:00:zz:00:01'/>"), "not a MAC address" },
+	{ "IPv6 host with mac",
+	  NET("<ip family='ipv6' address='fd00::1' prefix='64'><dhcp><host "
+	      "mac='00:16:3e:00:00:01' ip='fd00::5'/></dhcp></ip>"),
+	  "IPv6 dhcp host takes id or name, not mac" },
+	{ "txt value with comma", NET("<dns><txt name='a' value='x,y'/></dns>"),
+	  "txt value contains character 0x2c" },
+	{ "hostname with newline",
+	  NET("<dns><host ip='192.168.5.7'><hostname>a&#10;b</hostname></host></dns>"),
+	  "dns hostname 'a\nb' is not a valid host name" },
+	{ "dhcp host name with comma",
+	  NET(IP4("<host mac='00:16:3e:00:00:01' name='a,b' ip='192.168.5.3'/>")),
+	  "dhcp host name 'a,b' is not a valid host name" },
+	{ "family mismatch", NET("<ip family='ipv6' address='192.168.5.1'/>"),
+	  "<ip family='ipv6'>: does not match address family" },
+	{ "netmask not contiguous", NET("<ip address='192.168.5.1' netmask='255.0.255.0'/>"),
+	  "not a contiguous netmask" },
+	{ "bad address", NET("<ip address='192.168.5.300'/>"),
+	  "<ip address='192.168.5.300'>: not an IPv4 or IPv6 address" },
+	{ "nat without ip", NET("<forward mode='nat'/>"), "forward mode nat needs an <ip>" },
+	{ "forwarder port without addr", NET("<dns><forwarder domain='a.b' port='53'/></dns>"),
+	  "<forwarder port>: needs addr" },
+	{ "overlapping ips",
+	  NET("<ip address='192.168.5.1' prefix='24'/><ip address='192.168.5.129' prefix='25'/>"),
+	  "overlaps the <ip> on line 1" },
+	{ "not well-formed", "<network><name>t</name>\n<bridge name='x'>\n</network>",
+	  "test.xml:3: not well-formed XML" },
+	{ "wrong root", "<domain><name>t</name></domain>", "the top element must be <network>" },
+	{ "doctype / external entity",
+	  "<!DOCTYPE network [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+	  "<network><name>&x;</name></network>",
+	  "a DOCTYPE is not allowed" },
+	{ "name twice", "<network><name>a</name><name>b</name></network>",
+	  "<name>: given more than once" },
+	{ "port range reversed",
+	  NET("<forward mode='nat'><nat><port start='3000' end='2000'/></nat></forward>"
+	      "<ip address='192.168.5.1' prefix='24'/>"),
+	  "<nat><port>: start 3000 is after end 2000" },
+	{ "srv without target but port", NET("<dns><srv service='a' protocol='tcp' port='5'/></dns>"),
+	  "srv port, priority and weight need a target" },
+	{ "dns disabled with records",
+	  NET("<dns enable='no'><host ip='192.168.5.7'><hostname>a</hostname></host></dns>"),
+	  "<dns enable='no'> cannot also define DNS records" },
+	{ "delay out of range", NET("<bridge name='br1' delay='99'/>"),
+	  "bridge delay 99 is out of range" },
+};
+
+static void test_rejections(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bads); i++) {
+		_cleanup_net_ struct net n = { 0 };
+		struct nerr e = { { 0 } };
+		int r = tu_try_str(bads[i].xml, &n, &e);
+
+		if (r == 0)
+			fail_msg("case '%s' was accepted", bads[i].what);
+		if (!strstr(e.msg, bads[i].msg))
+			fail_msg("case '%s': message\n  %s\nlacks\n  %s", bads[i].what, e.msg,
+				 bads[i].msg);
+		if (strncmp(e.msg, "test.xml:", 9) != 0)
+			fail_msg("case '%s': message does not start with file:line: %s",
+				 bads[i].what, e.msg);
+	}
+}
+
+/* Every line in a rejection message is a single line. */
+static void test_messages_single_line(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bads); i++) {
+		_cleanup_net_ struct net n = { 0 };
+		struct nerr e = { { 0 } };
+
+		tu_try_str(bads[i].xml, &n, &e);
+		/* the hostname case quotes the newline it refuses; all others
+		 * must be one line */
+		if (strstr(bads[i].what, "newline"))
+			continue;
+		if (strchr(e.msg, '\n'))
+			fail_msg("case '%s': multi-line message: %s", bads[i].what, e.msg);
+	}
+}
+
+static void test_addr_helpers(void **state)
+{
+	struct net_addr a, b;
+
+	(void)state;
+	assert_int_equal(net_addr_parse("192.168.1.10", &a), 0);
+	assert_int_equal(net_addr_parse("192.168.1.250", &b), 0);
+	assert_int_equal(net_addr_span(&a, &b), 241);
+	assert_int_equal(net_addr_span(&b, &a), 0);
+	assert_int_equal(net_addr_parse("fd00::1:10", &a), 0);
+	assert_int_equal(net_addr_parse("fd00::1:ff", &b), 0);
+	assert_int_equal(net_addr_span(&a, &b), 240);
+	assert_int_equal(net_addr_parse("fd00::", &a), 0);
+	assert_int_equal(net_addr_parse("fd00::ffff:ffff:ffff:ffff:ffff", &b), 0);
+	assert_true(net_addr_span(&a, &b) == UINT64_MAX);
+	assert_int_equal(net_addr_parse("1.2.3", &a), -EINVAL);
+	assert_int_equal(net_addr_parse("192.168.1.77", &a), 0);
+	assert_int_equal(net_addr_parse("192.168.1.0", &b), 0);
+	assert_true(net_addr_in_subnet(&a, &b, 24));
+	assert_false(net_addr_in_subnet(&a, &b, 26));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shipped_default),
+		cmocka_unit_test(test_libvirt_default),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_defaults_avoid_used_bridges),
+		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_messages_single_line),
+		cmocka_unit_test(test_addr_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
