@@ -1,0 +1,367 @@
+#include "store.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+int store_open(struct store *s, bool lock, struct nerr *e)
+{
+	int r;
+
+	s->lock_fd = -1;
+	r = paths_init(&s->p);
+	if (r < 0)
+		return nerr_set(e, r, "netd paths: %s (NETD_*_DIR must be absolute and short)",
+				strerror(-r));
+	if (!lock)
+		return 0;
+	r = nd_mkdir_p(s->p.run_dir, 0755);
+	if (r < 0)
+		return nerr_set(e, r, "create %s: %s", s->p.run_dir, strerror(-r));
+	s->lock_fd = open(s->p.lock_file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->lock_fd < 0)
+		return nerr_set(e, -errno, "open lock %s: %s", s->p.lock_file, strerror(errno));
+	while (flock(s->lock_fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		r = -errno;
+		close(s->lock_fd);
+		s->lock_fd = -1;
+		return nerr_set(e, r, "lock %s: %s", s->p.lock_file, strerror(-r));
+	}
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* releases the flock */
+	s->lock_fd = -1;
+}
+
+static int conf_path(const struct store *s, const char *name, char *buf, size_t len)
+{
+	if (!net_name_ok(name))
+		return -EINVAL;
+	return nd_snprintf(buf, len, "%s/%s.xml", s->p.conf_dir, name);
+}
+
+static int autostart_path(const struct store *s, const char *name, char *buf, size_t len)
+{
+	if (!net_name_ok(name))
+		return -EINVAL;
+	return nd_snprintf(buf, len, "%s/%s.xml", s->p.autostart_dir, name);
+}
+
+int store_runtime_path(const struct store *s, const char *name, char *buf, size_t len)
+{
+	if (!net_name_ok(name))
+		return -EINVAL;
+	return nd_snprintf(buf, len, "%s/%s.xml", s->p.run_dir, name);
+}
+
+static bool path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+bool store_exists(const struct store *s, const char *name)
+{
+	char path[PATH_MAX];
+
+	return conf_path(s, name, path, sizeof path) == 0 && path_exists(path);
+}
+
+bool store_autostart(const struct store *s, const char *name)
+{
+	char path[PATH_MAX];
+
+	return autostart_path(s, name, path, sizeof path) == 0 && path_exists(path);
+}
+
+bool store_active(const struct store *s, const char *name)
+{
+	char path[PATH_MAX];
+
+	return store_runtime_path(s, name, path, sizeof path) == 0 && path_exists(path);
+}
+
+void store_names_free(char **names, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int store_names(const struct store *s, char ***names, size_t *count, struct nerr *e)
+{
+	DIR *d;
+	struct dirent *de;
+	char **list = NULL;
+	size_t n = 0;
+
+	*names = NULL;
+	*count = 0;
+	d = opendir(s->p.conf_dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return nerr_set(e, -errno, "read %s: %s", s->p.conf_dir, strerror(errno));
+	}
+	while ((de = readdir(d))) {
+		char name[NET_NAME_MAX + 1];
+		size_t len = strlen(de->d_name);
+		char **slot;
+
+		/* Only NAME.xml with a valid NAME: editors' backups and our
+		 * own temp files are not networks. */
+		if (len < 5 || len - 4 > NET_NAME_MAX || strcmp(de->d_name + len - 4, ".xml") != 0)
+			continue;
+		memcpy(name, de->d_name, len - 4);
+		name[len - 4] = '\0';
+		if (!net_name_ok(name))
+			continue;
+		slot = nd_array_push(&list, &n, sizeof *list, 1u << 20);
+		if (!slot || !(*slot = strdup(name))) {
+			if (slot)
+				n--;
+			closedir(d);
+			store_names_free(list, n);
+			return nerr_set(e, -ENOMEM, "list networks: out of memory");
+		}
+	}
+	closedir(d);
+	if (n)
+		qsort(list, n, sizeof *list, cmp_str);
+	*names = list;
+	*count = n;
+	return 0;
+}
+
+int store_load(const struct store *s, const char *name, struct net *n, struct nerr *e)
+{
+	char path[PATH_MAX];
+	int r;
+
+	memset(n, 0, sizeof *n);
+	if (!net_name_ok(name))
+		return nerr_set(e, -EINVAL,
+				"'%s' is not a network name (letters, digits, '-', '_', '.')", name);
+	r = conf_path(s, name, path, sizeof path);
+	if (r < 0)
+		return nerr_set(e, r, "network %s: config path too long", name);
+	if (!path_exists(path))
+		return nerr_set(e, -ENOENT, "network %s: not defined (no %s)", name, path);
+	r = net_load_file(path, n, e);
+	if (r < 0)
+		return r;
+	if (strcmp(n->name, name) != 0) {
+		net_free(n);
+		return nerr_set(e, -EINVAL, "%s: names network '%s', expected '%s'", path, n->name,
+				name);
+	}
+	return 0;
+}
+
+int store_used_bridges(const struct store *s, const char *skip, char ***list, size_t *count,
+		       struct nerr *e)
+{
+	char **names = NULL, **out = NULL;
+	size_t n = 0, k = 0;
+	int r;
+
+	r = store_names(s, &names, &n, e);
+	if (r < 0)
+		return r;
+	out = calloc(n + 1, sizeof *out);
+	if (!out) {
+		store_names_free(names, n);
+		return nerr_set(e, -ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_net_ struct net o = { 0 };
+		struct nerr ignore;
+
+		if ((skip && strcmp(names[i], skip) == 0) ||
+		    store_load(s, names[i], &o, &ignore) < 0 || !o.bridge[0])
+			continue;
+		out[k] = strdup(o.bridge);
+		if (!out[k]) {
+			store_names_free(names, n);
+			store_names_free(out, k);
+			return nerr_set(e, -ENOMEM, "out of memory");
+		}
+		k++;
+	}
+	store_names_free(names, n);
+	*list = out;
+	*count = k;
+	return 0;
+}
+
+/* Does 'n' clash with the other defined network 'o'? */
+static int check_clash(const struct net *n, const struct net *o, struct nerr *e)
+{
+	char u[37];
+
+	if (n->has_uuid && memcmp(n->uuid, o->uuid, 16) == 0) {
+		net_uuid_str(n->uuid, u);
+		return nerr_set(e, -EEXIST, "network %s: uuid %s is already used by network %s",
+				n->name, u, o->name);
+	}
+	if (n->bridge[0] && strcmp(n->bridge, o->bridge) == 0)
+		return nerr_set(e, -EEXIST, "network %s: bridge %s is already used by network %s",
+				n->name, n->bridge, o->name);
+	for (size_t i = 0; i < n->n_ips; i++)
+		for (size_t k = 0; k < o->n_ips; k++) {
+			const struct net_ip *a = &n->ips[i], *b = &o->ips[k];
+			char x[64], y[64];
+
+			if (!net_ips_overlap(a, b))
+				continue;
+			net_addr_str(&a->addr, x, sizeof x);
+			net_addr_str(&b->addr, y, sizeof y);
+			return nerr_set(e, -EEXIST,
+					"network %s: subnet %s/%u overlaps %s/%u of network %s",
+					n->name, x, a->prefix, y, b->prefix, o->name);
+		}
+	return 0;
+}
+
+/* Keep what the previous definition generated when the new one leaves it
+ * out, so that redefining a network does not change its identity. */
+static int inherit(struct net *n, const struct net *old, struct nerr *e)
+{
+	char u[37];
+
+	if (n->has_uuid && memcmp(n->uuid, old->uuid, 16) != 0) {
+		net_uuid_str(old->uuid, u);
+		return nerr_set(e, -EEXIST,
+				"network %s: already defined with uuid %s; a definition with "
+				"another uuid cannot replace it",
+				n->name, u);
+	}
+	memcpy(n->uuid, old->uuid, 16);
+	n->has_uuid = true;
+	if (!n->bridge[0])
+		nd_strlcpy(n->bridge, old->bridge, sizeof n->bridge);
+	if (!n->has_mac && old->has_mac) {
+		memcpy(n->mac, old->mac, 6);
+		n->has_mac = true;
+	}
+	return 0;
+}
+
+static int check_others(const struct store *s, struct net *n, struct nerr *e)
+{
+	char **names = NULL;
+	size_t count = 0;
+	int r;
+
+	r = store_names(s, &names, &count, e);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < count && r == 0; i++) {
+		_cleanup_net_ struct net o = { 0 };
+
+		r = store_load(s, names[i], &o, e);
+		if (r < 0) {
+			nerr_wrap(e, r, "network %s: cannot check for clashes with %s", n->name,
+				  names[i]);
+			break;
+		}
+		if (strcmp(o.name, n->name) == 0)
+			r = inherit(n, &o, e);
+		else
+			r = check_clash(n, &o, e);
+	}
+	store_names_free(names, count);
+	return r;
+}
+
+int store_define(struct store *s, struct net *n, bool *replaced, struct nerr *e)
+{
+	char path[PATH_MAX];
+	_cleanup_free_ char *xml = NULL;
+	char **used = NULL;
+	size_t n_used = 0;
+	int r;
+
+	*replaced = store_exists(s, n->name);
+	if ((r = check_others(s, n, e)) < 0)
+		return r;
+	if ((r = store_used_bridges(s, n->name, &used, &n_used, e)) < 0)
+		return r;
+	r = net_fill_defaults(n, (const char *const *)used, e);
+	store_names_free(used, n_used);
+	if (r < 0)
+		return r;
+	xml = net_format_string(n);
+	if (!xml)
+		return nerr_set(e, -ENOMEM, "network %s: format: out of memory", n->name);
+	if ((r = nd_mkdir_p(s->p.conf_dir, 0755)) < 0)
+		return nerr_set(e, r, "create %s: %s", s->p.conf_dir, strerror(-r));
+	if ((r = conf_path(s, n->name, path, sizeof path)) < 0)
+		return nerr_set(e, r, "network %s: config path too long", n->name);
+	r = nd_write_atomic(path, xml, strlen(xml), 0644);
+	if (r < 0)
+		return nerr_set(e, r, "network %s: write %s: %s", n->name, path, strerror(-r));
+	return 0;
+}
+
+int store_undefine(struct store *s, const char *name, struct nerr *e)
+{
+	char path[PATH_MAX], mark[PATH_MAX];
+
+	if (!store_exists(s, name))
+		return nerr_set(e, -ENOENT, "network %s: not defined", name);
+	if (store_active(s, name))
+		return nerr_set(e, -EBUSY,
+				"network %s: is running; stop it first (netd stop %s)", name, name);
+	if (conf_path(s, name, path, sizeof path) < 0 ||
+	    autostart_path(s, name, mark, sizeof mark) < 0)
+		return nerr_set(e, -ENAMETOOLONG, "network %s: path too long", name);
+	/* The mark first: a crash in between leaves a network that does not
+	 * autostart, never a mark pointing at nothing. */
+	if (unlink(mark) < 0 && errno != ENOENT)
+		return nerr_set(e, -errno, "network %s: remove %s: %s", name, mark, strerror(errno));
+	if (unlink(path) < 0)
+		return nerr_set(e, -errno, "network %s: remove %s: %s", name, path, strerror(errno));
+	return 0;
+}
+
+int store_set_autostart(struct store *s, const char *name, bool on, struct nerr *e)
+{
+	char mark[PATH_MAX], target[PATH_MAX];
+	int r;
+
+	if (!store_exists(s, name))
+		return nerr_set(e, -ENOENT, "network %s: not defined", name);
+	if ((r = autostart_path(s, name, mark, sizeof mark)) < 0 ||
+	    (r = nd_snprintf(target, sizeof target, "../%s.xml", name)) < 0)
+		return nerr_set(e, r, "network %s: path too long", name);
+	if (!on) {
+		if (unlink(mark) < 0 && errno != ENOENT)
+			return nerr_set(e, -errno, "network %s: remove %s: %s", name, mark,
+					strerror(errno));
+		return 0;
+	}
+	if ((r = nd_mkdir_p(s->p.autostart_dir, 0755)) < 0)
+		return nerr_set(e, r, "create %s: %s", s->p.autostart_dir, strerror(-r));
+	/* A relative symlink, as libvirt makes: the mark follows the config
+	 * when the whole tree is relocated. */
+	if (symlink(target, mark) < 0 && errno != EEXIST)
+		return nerr_set(e, -errno, "network %s: create %s: %s", name, mark,
+				strerror(errno));
+	return 0;
+}

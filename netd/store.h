@@ -1,0 +1,53 @@
+/* The persistent store: NAME.xml files under the config directory, autostart
+ * marks, and the lock that serialises netd invocations. */
+#ifndef NETD_STORE_H
+#define NETD_STORE_H
+
+#include <stdbool.h>
+
+#include "model.h"
+#include "paths.h"
+
+struct store {
+	struct nd_paths p;
+	int lock_fd; /* -1 when not locked */
+};
+
+/* Resolve paths; with 'lock', create the runtime directory and take the
+ * exclusive lock (waits for another netd to finish). */
+int store_open(struct store *s, bool lock, struct nerr *e);
+void store_close(struct store *s);
+static inline void store_closep(struct store *s) { store_close(s); }
+#define _cleanup_store_ __attribute__((cleanup(store_closep)))
+
+/* Names of defined networks, sorted; free with store_names_free. */
+int store_names(const struct store *s, char ***names, size_t *count, struct nerr *e);
+void store_names_free(char **names, size_t count);
+
+bool store_exists(const struct store *s, const char *name);
+/* Load NAME's persistent config (parsed and validated). -ENOENT with a
+ * message when no such network is defined. */
+int store_load(const struct store *s, const char *name, struct net *n, struct nerr *e);
+
+/* Define n (parsed and validated, defaults not yet filled): refuse name,
+ * uuid, bridge and subnet clashes with other networks, fill defaults, write
+ * atomically. With 'replaced', tells whether an existing definition was
+ * replaced. */
+int store_define(struct store *s, struct net *n, bool *replaced, struct nerr *e);
+int store_undefine(struct store *s, const char *name, struct nerr *e);
+
+int store_set_autostart(struct store *s, const char *name, bool on, struct nerr *e);
+bool store_autostart(const struct store *s, const char *name);
+
+/* Whether the network is running: its runtime record exists. */
+bool store_active(const struct store *s, const char *name);
+/* Path of the runtime record of a running network (the model it was started
+ * with). */
+int store_runtime_path(const struct store *s, const char *name, char *buf, size_t len);
+
+/* Bridge names of every defined network except 'skip' (NULL-terminated,
+ * for net_fill_defaults); free with store_names_free(list, count). */
+int store_used_bridges(const struct store *s, const char *skip, char ***list, size_t *count,
+		       struct nerr *e);
+
+#endif
