@@ -2,7 +2,9 @@
  * config line, an nft script, a netlink name or a path passes a strict
  * grammar here, and the addresses must make sense together. */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "model.h"
@@ -201,6 +203,11 @@ static int validate_lease(const struct net *n, struct nerr *e, int line,
 	if (l->set && !l->infinite && l->seconds < 120)
 		return verr(n, e, line, "lease time %llu seconds is below the minimum of 2 minutes",
 			    (unsigned long long)l->seconds);
+	if (l->set && l->seconds > INT32_MAX)
+		return verr(n, e, line,
+			    "lease time %llu seconds is too long (at most %d; use expiry='0' "
+			    "for infinite)",
+			    (unsigned long long)l->seconds, INT32_MAX);
 	return 0;
 }
 
@@ -229,14 +236,43 @@ static int validate_range(const struct net *n, struct nerr *e, const struct net_
 	return 0;
 }
 
+/* A host name dnsmasq reads as a host name in a dhcp-host line: it takes
+ * fields that look like numbers, lease times or keywords as those. */
+static bool dhcp_hostname_ok(const char *s)
+{
+	static const char *const words[] = { "infinite", "ignore", "deprecated", NULL };
+	bool numeric = true;
+	size_t len;
+
+	if (!net_dnsname_ok(s) || s[0] == '_')
+		return false;
+	for (size_t i = 0; words[i]; i++)
+		if (strcasecmp(s, words[i]) == 0)
+			return false;
+	for (const char *p = s; *p; p++)
+		if (!strchr("0123456789.", *p))
+			numeric = false;
+	if (numeric)
+		return false;
+	/* 12h, 30m, 45s, 2d, 1w: a lease time */
+	len = strlen(s);
+	if (len >= 2 && strchr("smhdwSMHDW", s[len - 1]) &&
+	    strspn(s, "0123456789") == len - 1)
+		return false;
+	return strstr(s, "._") == NULL;
+}
+
 static int validate_dhcp_host(const struct net *n, struct nerr *e, const struct net_ip *ip,
 			      const struct net_dhcp_host *h)
 {
 	char a[64] = "";
 	int r;
 
-	if (h->name[0] && !net_dnsname_ok(h->name))
-		return verr(n, e, h->line, "dhcp host name '%s' is not a valid host name", h->name);
+	if (h->name[0] && !dhcp_hostname_ok(h->name))
+		return verr(n, e, h->line,
+			    "dhcp host name '%s' is not a valid host name (letters, digits, "
+			    "'-', labels not starting with '_', not a number or lease time)",
+			    h->name);
 	if (!h->ip.family)
 		return verr(n, e, h->line, "dhcp host needs an ip");
 	net_addr_str(&h->ip, a, sizeof a);
@@ -410,12 +446,18 @@ static int validate_dns(const struct net *n, struct nerr *e)
 		if ((r = validate_srv(n, e, &d->srvs[i])) < 0)
 			return r;
 	for (size_t i = 0; i < d->n_txts; i++) {
+		size_t vl;
 		int bad;
 
 		if (!net_dnsname_ok(d->txts[i].name))
 			return verr(n, e, d->txts[i].line, "txt name '%s' is not a valid DNS name",
 				    d->txts[i].name);
 		bad = txt_bad_char(d->txts[i].value);
+		vl = strlen(d->txts[i].value);
+		if (!bad && vl && (d->txts[i].value[0] == ' ' || d->txts[i].value[vl - 1] == ' '))
+			return verr(n, e, d->txts[i].line,
+				    "txt value starts or ends with a space, which dnsmasq would "
+				    "drop");
 		if (bad)
 			return verr(n, e, d->txts[i].line,
 				    "txt value contains character 0x%02x, which dnsmasq would "

@@ -1,0 +1,85 @@
+/* The dnsmasq module: network model -> dnsmasq configuration.
+ *
+ * The renderers are pure: they read the model and return text, touching
+ * nothing. Their output follows libvirt's networkDnsmasqConfContents()
+ * directive by directive and in libvirt's order, so a network defined for
+ * libvirt gets the same DNS and DHCP service from netd. What libvirt passes
+ * on dnsmasq's command line or handles with a helper (pid file, lease file,
+ * user) netd writes in one block at the end of the file, after a line that
+ * starts with DHCP_NETD_MARK.
+ *
+ * Every value is checked against a strict grammar again before it reaches a
+ * line (net_validate() did so first): a value that could end its field or
+ * line makes the renderer fail with -EINVAL and no output. */
+#ifndef NETD_DHCP_H
+#define NETD_DHCP_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "model.h"
+#include "util.h"
+
+/* The comment line that opens netd's own block of directives. */
+#define DHCP_NETD_MARK "## netd:"
+
+/* dnsmasq keeps every lease in memory; dhcp-lease-max (the sum of the range
+ * sizes, as libvirt computes it) is capped so that a huge IPv6 range cannot
+ * let guests exhaust the host's memory. libvirt limits each range to 65536
+ * addresses, so its networks stay below the cap. */
+#define DHCP_LEASES_CAP (1u << 20)
+
+/* Where one network's dnsmasq files live: absolute paths chosen by the
+ * caller (dhcp_files_init() gives the standard ones). */
+struct dhcp_files {
+	const char *conf;      /* the config file itself (--conf-file=) */
+	const char *hostsfile; /* dhcp-hostsfile: static DHCP hosts */
+	const char *addnhosts; /* addn-hosts: <dns><host> names */
+	const char *leasefile; /* dhcp-leasefile, read by `netd leases` */
+	const char *pidfile;   /* pid-file */
+	const char *user;      /* dnsmasq drops to this user after start-up */
+	/* and to this group; NULL lets dnsmasq pick ("dip" when it exists, else
+	 * the user's primary group): see dhcp_user_group(). */
+	const char *group;
+};
+
+/* The standard paths, with storage:
+ *   STATE/dnsmasq/NAME.conf, NAME.hostsfile, NAME.addnhosts, NAME.leases
+ *   RUN/dnsmasq/NAME.pid
+ * The pid file sits in a directory of its own under RUN so that it cannot
+ * collide with netd's own runtime records there. user is NETD_DNSMASQ_USER,
+ * group NULL. The caller creates state_dir and piddir (dhcp_files_buf.dir,
+ * .piddir) before starting dnsmasq. */
+struct dhcp_files_buf {
+	char dir[PATH_MAX];
+	char piddir[PATH_MAX];
+	char conf[PATH_MAX];
+	char hostsfile[PATH_MAX];
+	char addnhosts[PATH_MAX];
+	char leasefile[PATH_MAX];
+	char pidfile[PATH_MAX];
+	struct dhcp_files files; /* points into the buffers above */
+};
+
+int dhcp_files_init(struct dhcp_files_buf *b, const char *state_dir, const char *run_dir,
+		    const char *name, struct nerr *e);
+
+/* The name of the primary group of 'user' (reads the passwd and group
+ * databases; not pure). Lets the caller set dhcp_files.group so that dnsmasq
+ * does not run with the "dip" group. -ENOENT when there is no such user. */
+int dhcp_user_group(const char *user, char *buf, size_t len, struct nerr *e);
+
+/* Whether the network needs a dnsmasq at all (libvirt's rule): it has an
+ * address, and it serves DHCP or DNS. */
+bool dhcp_needed(const struct net *n);
+
+/* The dnsmasq config file. *out is malloc'ed; NULL on error. */
+int dhcp_render_conf(const struct net *n, const struct dhcp_files *f, char **out,
+		     struct nerr *e);
+/* The dhcp-hostsfile: one line per static host with an address,
+ * "mac,ip,name[,lease]" (IPv4) or "id:DUID,name,[ip][,lease]" (IPv6). */
+int dhcp_render_hostsfile(const struct net *n, char **out, struct nerr *e);
+/* The addn-hosts file: "IP<TAB>name<TAB>...<TAB>" per address of <dns><host>. */
+int dhcp_render_addnhosts(const struct net *n, char **out, struct nerr *e);
+
+#endif

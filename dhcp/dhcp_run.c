@@ -1,0 +1,645 @@
+#include "dhcp_run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* ---- identifying our dnsmasq -------------------------------------------- */
+
+static int read_small(const char *path, char *buf, size_t size, size_t *len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t n = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (n < size - 1) {
+		ssize_t r = read(fd, buf + n, size - 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return 0;
+}
+
+/* The pid in a pid file: decimal digits and one optional newline. */
+static int pidfile_read(const char *pidfile, pid_t *pid)
+{
+	char buf[32], *end;
+	long v;
+	int r = read_small(pidfile, buf, sizeof buf, NULL);
+
+	if (r < 0)
+		return r;
+	if (buf[0] < '0' || buf[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || (*end && strcmp(end, "\n") != 0) || v <= 1 || v > INT_MAX)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* Alive: exists and is neither a zombie nor dead (state after the last ')'
+ * of /proc/PID/stat, since comm may hold anything). */
+static bool proc_alive(pid_t pid)
+{
+	char path[64], buf[512];
+	const char *p;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof buf, NULL) < 0 || !(p = strrchr(buf, ')')))
+		return false;
+	return p[1] == ' ' && p[2] != 'Z' && p[2] != 'X' && p[2] != 'x';
+}
+
+/* The executable is NETD_DNSMASQ (also after a package upgrade replaced
+ * it: " (deleted)"). Without the right to read the link, the name must do. */
+static bool proc_is_dnsmasq(pid_t pid)
+{
+	char path[64], exe[PATH_MAX], want[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof exe - 1);
+	if (n < 0 && errno == EACCES) {
+		snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+		return read_small(path, exe, sizeof exe, NULL) == 0 && strcmp(exe, "dnsmasq\n") == 0;
+	}
+	if (n < 0)
+		return false;
+	exe[n] = '\0';
+	if (n > 10 && strcmp(exe + n - 10, " (deleted)") == 0)
+		exe[n - 10] = '\0';
+	if (!realpath(NETD_DNSMASQ, want))
+		nd_strlcpy(want, NETD_DNSMASQ, sizeof want);
+	return strcmp(exe, want) == 0 || strcmp(exe, NETD_DNSMASQ) == 0;
+}
+
+/* One argument of the command line is exactly --conf-file=CONF. */
+static bool proc_has_conf(pid_t pid, const char *conf_path)
+{
+	char path[64], want[PATH_MAX + 16];
+	_cleanup_free_ char *cmd = NULL;
+	size_t len;
+
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	if (nd_snprintf(want, sizeof want, "--conf-file=%s", conf_path) < 0)
+		return false;
+	if (nd_read_file(path, &cmd, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len; i += strlen(cmd + i) + 1)
+		if (strcmp(cmd + i, want) == 0)
+			return true;
+	return false;
+}
+
+static bool proc_is_ours(pid_t pid, const char *conf_path)
+{
+	return proc_alive(pid) && proc_is_dnsmasq(pid) && proc_has_conf(pid, conf_path);
+}
+
+int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid)
+{
+	pid_t p;
+
+	if (pidfile_read(pidfile, &p) < 0 || !proc_is_ours(p, conf_path))
+		return 0;
+	if (pid)
+		*pid = p;
+	return 1;
+}
+
+/* ---- stopping ----------------------------------------------------------- */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether the process behind pidfd exits within ms (0: has it exited?). */
+static bool pidfd_exits(int pidfd, int ms)
+{
+	int64_t end = now_ms() + ms;
+
+	for (;;) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		int64_t left = end - now_ms();
+		int r = poll(&p, 1, left > 0 ? (int)left : 0);
+
+		if (r > 0)
+			return true;
+		if (r == 0 || (errno != EINTR))
+			return false;
+	}
+}
+
+/* dnsmasq cannot remove it itself once it runs as user= in a root-owned
+ * directory. A failure leaves a stale file that the next start replaces. */
+static void unlink_pidfile(const char *pidfile)
+{
+	(void)unlink(pidfile);
+}
+
+static int signal_and_wait(int pidfd, pid_t pid, const char *conf_path, struct nerr *e)
+{
+	if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0 && errno != ESRCH)
+		return nerr_set(e, -errno, "stop dnsmasq %d for %s: SIGTERM: %s", (int)pid,
+				conf_path, strerror(errno));
+	if (pidfd_exits(pidfd, DHCP_TERM_TIMEOUT_MS))
+		return 0;
+	if (pidfd_send_signal(pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return nerr_set(e, -errno, "stop dnsmasq %d for %s: SIGKILL: %s", (int)pid,
+				conf_path, strerror(errno));
+	if (pidfd_exits(pidfd, DHCP_KILL_TIMEOUT_MS))
+		return 0;
+	return nerr_set(e, -ETIMEDOUT, "stop dnsmasq %d for %s: still running %d ms after SIGKILL",
+			(int)pid, conf_path, DHCP_KILL_TIMEOUT_MS);
+}
+
+int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e)
+{
+	_cleanup_close_ int pidfd = -1;
+	pid_t pid;
+	int r;
+
+	r = pidfile_read(pidfile, &pid);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0 && r != -EINVAL)
+		return nerr_set(e, r, "stop dnsmasq for %s: read %s: %s", conf_path, pidfile,
+				strerror(-r));
+	if (r == 0)
+		pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0 && r == 0 && errno != ESRCH)
+		return nerr_set(e, -errno, "stop dnsmasq %d for %s: pidfd_open: %s", (int)pid,
+				conf_path, strerror(errno));
+	/* Checked after the pidfd is open: if the pid was reused since, the
+	 * pidfd names the new process and the check looks at that one. */
+	if (pidfd >= 0 && proc_is_ours(pid, conf_path) && !pidfd_exits(pidfd, 0)) {
+		r = signal_and_wait(pidfd, pid, conf_path, e);
+		if (r < 0)
+			return r;
+	}
+	unlink_pidfile(pidfile);
+	return 0;
+}
+
+/* ---- starting ----------------------------------------------------------- */
+
+/* dnsmasq's stderr, as much as fits in an error message. */
+struct spawn_out {
+	char buf[sizeof(struct nerr)];
+	size_t len;
+};
+
+/* Between fork and exec: async-signal-safe calls only. */
+static void __attribute__((noreturn)) child_exec(int errfd, char *const argv[], char *const envp[])
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int null;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	if (errfd == STDERR_FILENO)
+		fcntl(errfd, F_SETFD, 0);
+	else if (dup2(errfd, STDERR_FILENO) < 0)
+		_exit(127);
+	null = open("/dev/null", O_RDWR);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
+		_exit(127);
+	close_range(3, ~0U, 0);
+	umask(022);
+	execve(NETD_DNSMASQ, argv, envp);
+	_exit(127);
+}
+
+static void collect(int fd, struct spawn_out *o, bool *eof)
+{
+	char tmp[512];
+
+	for (;;) {
+		ssize_t n = read(fd, tmp, sizeof tmp);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*eof = n == 0;
+			return;
+		}
+		for (ssize_t i = 0; i < n && o->len + 1 < sizeof o->buf; i++)
+			o->buf[o->len++] = tmp[i];
+		o->buf[o->len] = '\0';
+	}
+}
+
+/* Wait for the first dnsmasq process, gathering its stderr; -ETIMEDOUT. */
+static int wait_first(pid_t child, int fd, int64_t deadline, int *status, struct spawn_out *o)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	bool eof = false;
+
+	for (;;) {
+		pid_t w = waitpid(child, status, WNOHANG);
+
+		if (w == child)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (now_ms() >= deadline)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, 10) > 0) {
+			collect(fd, o, &eof);
+			if (eof)
+				p.fd = -1; /* poll() skips it: a plain 10 ms sleep */
+		}
+	}
+	if (!eof)
+		collect(fd, o, &eof);
+	return 0;
+}
+
+/* dnsmasq's message on one line, without its "dnsmasq: " prefix. */
+static const char *tidy(struct spawn_out *o)
+{
+	char *s = o->buf, *w = o->buf;
+	bool space = true;
+
+	for (char *r = o->buf; *r; r++) {
+		bool sp = *r == ' ' || (unsigned char)*r < ' ' || *r == 0x7f;
+
+		if (sp && space)
+			continue;
+		*w++ = sp ? ' ' : *r;
+		space = sp;
+	}
+	while (w > s && w[-1] == ' ')
+		w--;
+	*w = '\0';
+	if (strncmp(s, "dnsmasq: ", 9) == 0)
+		s += 9;
+	return s;
+}
+
+static int exit_errno(int code)
+{
+	switch (code) {
+	case 1:
+		return -EINVAL;
+	case 2:
+		return -EADDRINUSE;
+	case 3:
+		return -EACCES;
+	case 4:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+static int first_failed(const char *conf_path, int status, struct spawn_out *o,
+			struct nerr *e)
+{
+	const char *msg = tidy(o);
+
+	if (WIFSIGNALED(status))
+		return nerr_set(e, -EIO, "start dnsmasq for %s: killed by signal %d%s%s", conf_path,
+				WTERMSIG(status), *msg ? ": " : "", msg);
+	if (WEXITSTATUS(status) == 127 && !*msg)
+		return nerr_set(e, -EIO, "start dnsmasq for %s: cannot execute %s", conf_path,
+				NETD_DNSMASQ);
+	if (!*msg)
+		msg = "no message on stderr";
+	return nerr_set(e, exit_errno(WEXITSTATUS(status)), "start dnsmasq for %s: %s (exit status %d)",
+			conf_path, msg, WEXITSTATUS(status));
+}
+
+/* The daemon writes the pid file before it lets the first process exit 0;
+ * give it the rest of the deadline all the same. */
+static int wait_pidfile(const char *pidfile, const char *conf_path, int64_t deadline, pid_t *pid)
+{
+	const struct timespec nap = { .tv_nsec = 5 * 1000 * 1000 };
+
+	for (;;) {
+		if (dhcp_running(pidfile, conf_path, pid))
+			return 0;
+		if (now_ms() >= deadline)
+			return -ESRCH;
+		nanosleep(&nap, NULL);
+	}
+}
+
+static int check_conf_path(const char *conf_path, const char *pidfile, struct nerr *e)
+{
+	if (conf_path[0] != '/' || strlen(conf_path) >= PATH_MAX || strchr(conf_path, '\n'))
+		return nerr_set(e, -EINVAL, "start dnsmasq: config path '%s' is not a plain "
+				"absolute path", conf_path);
+	if (pidfile[0] != '/')
+		return nerr_set(e, -EINVAL, "start dnsmasq for %s: pid file '%s' is not absolute",
+				conf_path, pidfile);
+	if (access(NETD_DNSMASQ, X_OK) < 0)
+		return nerr_set(e, -errno, "start dnsmasq for %s: %s: %s", conf_path, NETD_DNSMASQ,
+				strerror(errno));
+	return 0;
+}
+
+/* Fork and exec; the child's stderr goes to *errfd (non-blocking read end). */
+static int start_child(const char *conf_path, pid_t *child, int *errfd, struct nerr *e)
+{
+	char arg[PATH_MAX + 16];
+	char *argv[] = { "dnsmasq", arg, NULL };
+	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	int fds[2];
+
+	snprintf(arg, sizeof arg, "--conf-file=%s", conf_path);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return nerr_set(e, -errno, "start dnsmasq for %s: pipe: %s", conf_path,
+				strerror(errno));
+	*child = fork();
+	if (*child == 0)
+		child_exec(fds[1], argv, envp);
+	close(fds[1]);
+	if (*child < 0) {
+		close(fds[0]);
+		return nerr_set(e, -errno, "start dnsmasq for %s: fork: %s", conf_path,
+				strerror(errno));
+	}
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	*errfd = fds[0];
+	return 0;
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* Every live dnsmasq of ours for conf_path, found by its command line: after
+ * a start that failed half-way or a netd killed during start, a daemon may
+ * run without a pid file, holding the network's addresses. */
+static void stop_strays(const char *conf_path)
+{
+	__attribute__((cleanup(closedirp))) DIR *d = opendir("/proc");
+	struct dirent *de;
+	struct nerr ignored;
+
+	while (d && (de = readdir(d))) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		_cleanup_close_ int fd = -1;
+
+		if (*end || v <= 1 || v > INT_MAX || v == getpid() ||
+		    !proc_has_conf((pid_t)v, conf_path))
+			continue;
+		fd = pidfd_open((pid_t)v, 0);
+		if (fd >= 0 && proc_is_ours((pid_t)v, conf_path) && !pidfd_exits(fd, 0))
+			signal_and_wait(fd, (pid_t)v, conf_path, &ignored);
+	}
+}
+
+/* After a failed start nothing of ours may stay behind. */
+static void leave_nothing(const char *pidfile, const char *conf_path)
+{
+	struct nerr ignored;
+
+	dhcp_stop(pidfile, conf_path, &ignored);
+	stop_strays(conf_path);
+	unlink_pidfile(pidfile);
+}
+
+int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct nerr *e)
+{
+	int64_t deadline = now_ms() + DHCP_SPAWN_TIMEOUT_MS;
+	_cleanup_close_ int errfd = -1;
+	struct spawn_out out = { .len = 0 };
+	pid_t child;
+	int status = 0, r;
+
+	r = check_conf_path(conf_path, pidfile, e);
+	if (r < 0)
+		return r;
+	if (dhcp_running(pidfile, conf_path, pid))
+		return nerr_set(e, -EEXIST, "start dnsmasq for %s: already running as pid %d",
+				conf_path, (int)*pid);
+	stop_strays(conf_path);
+	unlink_pidfile(pidfile);
+	r = start_child(conf_path, &child, &errfd, e);
+	if (r < 0)
+		return r;
+	r = wait_first(child, errfd, deadline, &status, &out);
+	if (r < 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		leave_nothing(pidfile, conf_path);
+		return nerr_set(e, r, "start dnsmasq for %s: %s", conf_path,
+				r == -ETIMEDOUT ? "did not finish starting in time" : strerror(-r));
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		leave_nothing(pidfile, conf_path);
+		return first_failed(conf_path, status, &out, e);
+	}
+	if (wait_pidfile(pidfile, conf_path, deadline, pid) < 0) {
+		leave_nothing(pidfile, conf_path);
+		return nerr_set(e, -ESRCH, "start dnsmasq for %s: no dnsmasq runs from pid file %s "
+				"after start (is it the config's pid-file=?)", conf_path, pidfile);
+	}
+	return 0;
+}
+
+/* ---- leases ------------------------------------------------------------- */
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* "xx:xx:...": 1 to max bytes of two hex digits each. */
+static bool hex_bytes_ok(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (;;) {
+		if (!is_hex(s[0]) || !is_hex(s[1]) || ++n > max)
+			return false;
+		s += 2;
+		if (*s == '\0')
+			return true;
+		if (*s++ != ':')
+			return false;
+	}
+}
+
+/* dnsmasq's hardware address: "TT-" when not Ethernet (then possibly no
+ * bytes at all), at most 16 bytes (DHCP_CHADDR_MAX). */
+static bool hwaddr_ok(const char *s)
+{
+	if (is_hex(s[0]) && is_hex(s[1]) && s[2] == '-')
+		return s[3] == '\0' || hex_bytes_ok(s + 3, 16);
+	return hex_bytes_ok(s, 16);
+}
+
+static bool hostname_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= DHCP_HOSTNAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr("-_.", *s)))
+			return false;
+	return true;
+}
+
+static bool number_ok(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9' || strlen(s) > 20)
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return !errno && !*end && *v <= max;
+}
+
+/* The optional fields: a name or "*", a client id or "*". Neither makes
+ * the lease invalid: it is dropped, the lease kept. */
+static void lease_extras(struct dhcp_lease *l, const char *host, const char *clid)
+{
+	if (strcmp(host, "*") != 0 && hostname_ok(host))
+		nd_strlcpy(l->hostname, host, sizeof l->hostname);
+	if (strcmp(clid, "*") != 0 && hex_bytes_ok(clid, 255))
+		nd_strlcpy(l->clientid, clid, sizeof l->clientid);
+}
+
+static bool lease_v4(struct dhcp_lease *l, char *const f[5])
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, f[2], &a) != 1 || !hwaddr_ok(f[1]))
+		return false;
+	l->family = AF_INET;
+	inet_ntop(AF_INET, &a, l->ip, sizeof l->ip);
+	nd_strlcpy(l->mac, f[1], sizeof l->mac);
+	return true;
+}
+
+static bool lease_v6(struct dhcp_lease *l, char *const f[5])
+{
+	const char *iaid = f[1];
+	struct in6_addr a;
+	uint64_t v;
+
+	if (inet_pton(AF_INET6, f[2], &a) != 1)
+		return false;
+	l->temporary = iaid[0] == 'T';
+	if (!number_ok(iaid + l->temporary, UINT32_MAX, &v))
+		return false;
+	l->family = AF_INET6;
+	l->iaid = (uint32_t)v;
+	inet_ntop(AF_INET6, &a, l->ip, sizeof l->ip);
+	return true;
+}
+
+/* Split at blanks, as dnsmasq's fscanf("%s") does; more than max fields: -1. */
+static int split(char *line, char *f[], int max)
+{
+	int n = 0;
+
+	for (char *t = strtok(line, " \t\r\v\f"); t; t = strtok(NULL, " \t\r\v\f")) {
+		if (n == max)
+			return -1;
+		f[n++] = t;
+	}
+	return n;
+}
+
+/* One line; false for anything that is not a lease. */
+static bool lease_line(const char *text, size_t len, struct dhcp_lease *l)
+{
+	char line[2048], *f[5];
+	uint64_t exp;
+
+	if (len >= sizeof line || memchr(text, '\0', len))
+		return false;
+	memcpy(line, text, len);
+	line[len] = '\0';
+	if (split(line, f, 5) != 5 || !number_ok(f[0], INT64_MAX, &exp))
+		return false;
+	memset(l, 0, sizeof *l);
+	l->expiry = (int64_t)exp;
+	if (!lease_v4(l, f) && !lease_v6(l, f))
+		return false;
+	lease_extras(l, f[3], f[4]);
+	return true;
+}
+
+int dhcp_leases_parse(const char *text, size_t len, struct dhcp_lease **out, size_t *n)
+{
+	_cleanup_free_ struct dhcp_lease *arr = NULL;
+	struct dhcp_lease l;
+	size_t cnt = 0;
+
+	for (size_t pos = 0, end; pos < len; pos = end + 1) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+
+		end = nl ? (size_t)(nl - text) : len;
+		if (!lease_line(text + pos, end - pos, &l))
+			continue;
+		struct dhcp_lease *slot = nd_array_push(&arr, &cnt, sizeof *arr, DHCP_LEASES_MAX);
+
+		if (!slot)
+			return errno == E2BIG ? -E2BIG : -ENOMEM;
+		*slot = l;
+	}
+	*out = TAKE_PTR(arr);
+	*n = cnt;
+	return 0;
+}
+
+int dhcp_leases_read(const char *leasefile, struct dhcp_lease **out, size_t *n,
+		     struct nerr *e)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	r = nd_read_file(leasefile, &text, &len);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return nerr_set(e, r, "read leases %s: %s", leasefile, strerror(-r));
+	r = dhcp_leases_parse(text, len, out, n);
+	if (r == -E2BIG)
+		return nerr_set(e, r, "read leases %s: more than %d leases", leasefile,
+				DHCP_LEASES_MAX);
+	if (r < 0)
+		return nerr_set(e, r, "read leases %s: %s", leasefile, strerror(-r));
+	return 0;
+}

@@ -1,0 +1,96 @@
+/* Running dnsmasq for a network: start, check, stop, read its leases.
+ *
+ * How dnsmasq starts (dnsmasq.c, 2.90): it parses the config, opens the lease
+ * file and binds its sockets as root, then forks; the original process waits
+ * on a pipe until the daemon has finished starting (pid file written,
+ * privileges dropped to user=) and exits 0, or prints the daemon's error to
+ * stderr as "dnsmasq: MESSAGE" and exits with status 1 (config), 2 (network,
+ * e.g. address in use), 3 (file), 4 (memory) or 5 (other). So netd lets it
+ * daemonise, waits for that first process (bounded), captures its stderr for
+ * the error message, and leaves a daemon reparented away from netd. The
+ * daemon sends its own log to syslog, with stdio on /dev/null.
+ *
+ * Files: dnsmasq reads the config and opens the lease file and pid file as
+ * root before it drops privileges, so they may live in a root-only directory.
+ * What it reads again later as user= (dhcp-hostsfile and addn-hosts on
+ * SIGHUP) must be readable by that user. It cannot remove its pid file once
+ * it runs as user= in a root-owned directory; dhcp_stop() removes it.
+ *
+ * A process is taken for "our dnsmasq" only when its executable is
+ * NETD_DNSMASQ and its command line holds --conf-file=CONF for this
+ * network's config: a stale pid file must never make netd signal another
+ * process. Signals go through a pidfd, so a pid reused between the check
+ * and the signal cannot be hit either.
+ *
+ * The caller must not have SIGCHLD set to SIG_IGN (the exit status of the
+ * first dnsmasq process would be lost). */
+#ifndef NETD_DHCP_RUN_H
+#define NETD_DHCP_RUN_H
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/* Bounds of every wait, in milliseconds. */
+#define DHCP_SPAWN_TIMEOUT_MS 5000 /* first process exit, then the pid file */
+#define DHCP_TERM_TIMEOUT_MS 3000  /* after SIGTERM, before SIGKILL */
+#define DHCP_KILL_TIMEOUT_MS 2000  /* after SIGKILL */
+
+/* Exec NETD_DNSMASQ --conf-file=CONF with an empty environment (but PATH)
+ * and no inherited descriptors. Everything else (pid-file=, user=, leases)
+ * is in the config; 'pidfile' must be the pid-file= it names. On success
+ * *pid is the daemon's pid, read from the pid file and checked to be our
+ * dnsmasq. On failure nothing is left running and e holds dnsmasq's own
+ * message: -EINVAL (config), -EADDRINUSE (network), -EACCES (files),
+ * -ENOMEM, -EIO (other exit), -ETIMEDOUT, -EEXIST (ours already runs;
+ * *pid is set). A stale pid file is removed first. */
+int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct nerr *e);
+
+/* Stop our dnsmasq named by 'pidfile': SIGTERM, then SIGKILL, each wait
+ * bounded, and remove the pid file. 0 when it was not running (no pid file,
+ * a dead pid, or a pid that is not our dnsmasq for conf_path: then the stale
+ * pid file is removed and nothing is signalled). -ETIMEDOUT when it
+ * outlives SIGKILL. */
+int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e);
+
+/* 1 when 'pidfile' names a live process that is our dnsmasq for conf_path
+ * (*pid set when pid is not NULL), else 0. */
+int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid);
+
+/* One lease from dnsmasq's lease file. */
+#define DHCP_HWADDR_STR_MAX 52  /* "TT-" and 16 bytes as "xx:" */
+#define DHCP_HOSTNAME_MAX 256
+#define DHCP_CLIENTID_STR_MAX 766 /* 255 bytes as "xx:" */
+#define DHCP_LEASES_MAX 65536     /* more lines than this: -E2BIG */
+
+struct dhcp_lease {
+	int family;      /* AF_INET or AF_INET6 */
+	int64_t expiry;  /* as dnsmasq wrote it: seconds since the epoch, 0 never */
+	char ip[INET6_ADDRSTRLEN];             /* canonical form */
+	char mac[DHCP_HWADDR_STR_MAX];         /* IPv4 only: "52:54:00:..."; a
+						* "TT-" ARP hardware type prefix
+						* when not Ethernet; "" for IPv6 */
+	char hostname[DHCP_HOSTNAME_MAX];      /* "" when none (or not a plain name) */
+	char clientid[DHCP_CLIENTID_STR_MAX];  /* hex "01:52:..."; the client's DUID
+						* for IPv6; "" when none */
+	uint32_t iaid;   /* IPv6 only */
+	bool temporary;  /* IPv6 only: an IA_TA address */
+};
+
+/* Parse a dnsmasq lease file. Lines (dnsmasq's lease_update_file()):
+ *   EXPIRY MAC IPv4 HOSTNAME|* CLIENTID|*
+ *   duid SERVER-DUID                       (skipped)
+ *   EXPIRY [T]IAID IPv6 HOSTNAME|* DUID|*
+ * Any other line (junk, a truncated write, future record types such as
+ * agent-info) is skipped. A missing file is no lease (0). *out is
+ * malloc'ed (NULL when *n is 0); free() it. */
+int dhcp_leases_read(const char *leasefile, struct dhcp_lease **out, size_t *n,
+		     struct nerr *e);
+
+/* Parse lease file contents (the pure part of dhcp_leases_read). */
+int dhcp_leases_parse(const char *text, size_t len, struct dhcp_lease **out, size_t *n);
+
+#endif

@@ -1,0 +1,470 @@
+/* Network -> nftables script. Pure: reads the model and nothing else, so
+ * `netd plan` and the golden tests see exactly what start loads.
+ *
+ * The rules are libvirt's iptables rules (src/network/network_iptables.c)
+ * written for one shared inet table; see fw.h for its shape. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "fw.h"
+
+#define TBL FW_TABLE_FAMILY " " FW_TABLE_NAME
+
+/* libvirt's default NAT source port range when <nat><port> is absent. */
+#define FW_PORT_MIN 1024
+#define FW_PORT_MAX 65535
+
+enum fw_chain { FW_IN, FW_OUT, FW_INPUT, FW_POST, FW_NAT, FW_N_CHAINS };
+
+static const char *const fw_suffix[FW_N_CHAINS] = {
+	[FW_IN] = "in",	      /* forwarded to the bridge */
+	[FW_OUT] = "out",     /* forwarded from the bridge */
+	[FW_INPUT] = "input", /* from the bridge to the host */
+	[FW_POST] = "post",   /* DHCP replies to guests */
+	[FW_NAT] = "nat",     /* source NAT of the network's subnets */
+};
+
+struct fw_ip {
+	const char *kw;	  /* "ip" or "ip6" */
+	const char *map;  /* "nat4" or "nat6" */
+	char subnet[INET6_ADDRSTRLEN + 5];
+	bool natted;	  /* source NAT applies (conntrack-only inbound) */
+};
+
+/* Everything the script needs from one network, checked and formatted once
+ * so that writing the script cannot fail but for memory. */
+struct fw_net {
+	const struct net *n;
+	char chain[FW_N_CHAINS][NET_NAME_MAX + 16];
+	bool uses[FW_N_CHAINS];
+	bool forwards;		      /* nat or route: the subnets are reachable */
+	char iif_dev[NET_IFNAME_MAX + 12]; /* `iifname "DEV" ` or "" */
+	char oif_dev[NET_IFNAME_MAX + 12];
+	/* The NAT statements: port-mapped for tcp and udp, and for the rest. */
+	char nat4_ports[80], nat4_all[48]; /* snat ip to A-B[:P-Q] / masquerade */
+	char nat6_ports[48];		   /* masquerade to :P-Q */
+	struct fw_ip *ips;
+	size_t n_ips;
+};
+
+static void fw_net_free(struct fw_net *f)
+{
+	free(f->ips);
+	f->ips = NULL;
+}
+#define _cleanup_fw_net_ __attribute__((cleanup(fw_net_free)))
+
+/* Every string of the model that reaches the script passes the grammar of
+ * net_validate() again here: the renderer never trusts that its caller
+ * validated, and none of these can hold a quote, a space or a newline. */
+static int check_names(const struct net *n, struct nerr *e)
+{
+	if (!net_name_ok(n->name))
+		return nerr_set(e, -EINVAL,
+				"firewall: network name is not a plain identifier "
+				"([A-Za-z0-9_.-], at most %d bytes, not starting with '.')",
+				NET_NAME_MAX);
+	if (!net_ifname_ok(n->bridge))
+		return nerr_set(e, -EINVAL, "firewall: network %s: bridge name %s", n->name,
+				n->bridge[0] ? "is not a valid interface name" : "is not set");
+	if (n->fwd_dev[0] && !net_ifname_ok(n->fwd_dev))
+		return nerr_set(e, -EINVAL,
+				"firewall: network %s: forward dev is not a valid interface name",
+				n->name);
+	switch (n->fwd_mode) {
+	case NET_FWD_ISOLATED:
+	case NET_FWD_NAT:
+	case NET_FWD_ROUTE:
+	case NET_FWD_OPEN:
+		return 0;
+	}
+	return nerr_set(e, -EINVAL, "firewall: network %s: unknown forward mode %d", n->name,
+			(int)n->fwd_mode);
+}
+
+static int check_ips(const struct net *n, struct nerr *e)
+{
+	for (size_t i = 0; i < n->n_ips; i++) {
+		const struct net_ip *ip = &n->ips[i];
+
+		if (!(ip->addr.family == AF_INET && ip->prefix <= 32) &&
+		    !(ip->addr.family == AF_INET6 && ip->prefix <= 128))
+			return nerr_set(e, -EINVAL,
+					"firewall: network %s: ip element %zu has no valid "
+					"address/prefix",
+					n->name, i + 1);
+		/* Overlapping subnets would be overlapping nat map intervals. */
+		for (size_t j = 0; j < i; j++)
+			if (net_ips_overlap(ip, &n->ips[j]))
+				return nerr_set(e, -EINVAL,
+						"firewall: network %s: ip elements %zu and %zu "
+						"overlap",
+						n->name, j + 1, i + 1);
+	}
+	return 0;
+}
+
+static int fmt_nat(struct fw_net *f, struct nerr *e)
+{
+	const struct net *n = f->n;
+	unsigned lo = n->nat_port_start ? n->nat_port_start : FW_PORT_MIN;
+	unsigned hi = n->nat_port_end ? n->nat_port_end : FW_PORT_MAX;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], ports[24], to[2 * INET_ADDRSTRLEN];
+
+	if (lo > hi || hi > FW_PORT_MAX)
+		return nerr_set(e, -EINVAL, "firewall: network %s: nat port range %u-%u is invalid",
+				n->name, lo, hi);
+	if (lo == hi)
+		snprintf(ports, sizeof ports, "%u", lo);
+	else
+		snprintf(ports, sizeof ports, "%u-%u", lo, hi);
+	snprintf(f->nat6_ports, sizeof f->nat6_ports, "masquerade to :%s", ports);
+	if (!n->nat_start.family && !n->nat_end.family) {
+		snprintf(f->nat4_ports, sizeof f->nat4_ports, "masquerade to :%s", ports);
+		snprintf(f->nat4_all, sizeof f->nat4_all, "masquerade");
+		return 0;
+	}
+	/* libvirt's <nat><address>: SNAT to that range instead. */
+	if (n->nat_start.family != AF_INET || n->nat_end.family != AF_INET ||
+	    net_addr_cmp(&n->nat_start, &n->nat_end) > 0 ||
+	    net_addr_str(&n->nat_start, a, sizeof a) < 0 ||
+	    net_addr_str(&n->nat_end, b, sizeof b) < 0)
+		return nerr_set(e, -EINVAL,
+				"firewall: network %s: nat address range is not an ordered IPv4 "
+				"range",
+				n->name);
+	if (net_addr_cmp(&n->nat_start, &n->nat_end) == 0)
+		snprintf(to, sizeof to, "%s", a);
+	else
+		snprintf(to, sizeof to, "%s-%s", a, b);
+	snprintf(f->nat4_ports, sizeof f->nat4_ports, "snat ip to %s:%s", to, ports);
+	snprintf(f->nat4_all, sizeof f->nat4_all, "snat ip to %s", to);
+	return 0;
+}
+
+static int fmt_ips(struct fw_net *f, struct nerr *e)
+{
+	const struct net *n = f->n;
+
+	f->ips = calloc(n->n_ips ? n->n_ips : 1, sizeof *f->ips);
+	if (!f->ips)
+		return nerr_set(e, -ENOMEM, "firewall: network %s: out of memory", n->name);
+	f->n_ips = n->n_ips;
+	for (size_t i = 0; i < n->n_ips; i++) {
+		const struct net_ip *ip = &n->ips[i];
+		struct fw_ip *fi = &f->ips[i];
+		struct net_addr base;
+		char a[INET6_ADDRSTRLEN];
+		bool v4 = ip->addr.family == AF_INET;
+
+		net_addr_mask(&ip->addr, ip->prefix, &base);
+		if (net_addr_str(&base, a, sizeof a) < 0)
+			return nerr_set(e, -EINVAL, "firewall: network %s: bad address", n->name);
+		snprintf(fi->subnet, sizeof fi->subnet, "%s/%u", a, ip->prefix);
+		fi->kw = v4 ? "ip" : "ip6";
+		fi->map = v4 ? "nat4" : "nat6";
+		/* libvirt masquerades IPv6 only with <nat ipv6='yes'/>, and
+		 * routes it otherwise, even in a nat network. */
+		fi->natted = n->fwd_mode == NET_FWD_NAT && (v4 || n->nat_ipv6 == NET_YES);
+		if (fi->natted)
+			f->uses[FW_NAT] = true;
+	}
+	return 0;
+}
+
+static int fw_net_init(struct fw_net *f, const struct net *n, struct nerr *e)
+{
+	int r;
+
+	memset(f, 0, sizeof *f);
+	f->n = n;
+	if ((r = check_names(n, e)) < 0 || (r = check_ips(n, e)) < 0 ||
+	    (r = fmt_nat(f, e)) < 0 || (r = fmt_ips(f, e)) < 0)
+		return r;
+	for (int c = 0; c < FW_N_CHAINS; c++)
+		snprintf(f->chain[c], sizeof f->chain[c], "n_%s_%s", n->name, fw_suffix[c]);
+	if (n->fwd_dev[0]) {
+		snprintf(f->iif_dev, sizeof f->iif_dev, "iifname \"%s\" ", n->fwd_dev);
+		snprintf(f->oif_dev, sizeof f->oif_dev, "oifname \"%s\" ", n->fwd_dev);
+	}
+	f->forwards = n->fwd_mode == NET_FWD_NAT || n->fwd_mode == NET_FWD_ROUTE;
+	/* libvirt's open mode: no firewall rules at all. */
+	if (n->fwd_mode == NET_FWD_OPEN)
+		return 0;
+	f->uses[FW_IN] = f->uses[FW_OUT] = f->uses[FW_INPUT] = true;
+	/* libvirt fixes checksums only where dnsmasq serves DHCPv4. */
+	f->uses[FW_POST] = net_dhcp_ip(n, AF_INET) != NULL;
+	return 0;
+}
+
+static bool fw_net_empty(const struct fw_net *f)
+{
+	for (int c = 0; c < FW_N_CHAINS; c++)
+		if (f->uses[c])
+			return false;
+	return true;
+}
+
+/* The shared part. Re-adding existing maps and chains is a no-op; the base
+ * chains' rules are flushed and re-added so that they never pile up. */
+static void put_skeleton(struct sbuf *s)
+{
+	static const char *const maps[] = {
+		"fwd_in { type ifname : verdict; }",
+		"fwd_out { type ifname : verdict; }",
+		"in_iif { type ifname : verdict; }",
+		"post_oif { type ifname : verdict; }",
+		"nat4 { type ipv4_addr : verdict; flags interval; }",
+		"nat6 { type ipv6_addr : verdict; flags interval; }",
+	};
+	static const struct {
+		const char *name, *hook, *rules[2];
+	} base[] = {
+		{ "forward", "type filter hook forward priority filter",
+		  { "oifname vmap @fwd_in", "iifname vmap @fwd_out" } },
+		{ "input", "type filter hook input priority filter", { "iifname vmap @in_iif" } },
+		{ "postrouting_mangle", "type filter hook postrouting priority mangle",
+		  { "oifname vmap @post_oif" } },
+		{ "postrouting_nat", "type nat hook postrouting priority srcnat",
+		  { "ip saddr vmap @nat4", "ip6 saddr vmap @nat6" } },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
+		sbuf_printf(s, "add map " TBL " %s\n", maps[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(base); i++) {
+		sbuf_printf(s, "add chain " TBL " %s { %s; policy accept; }\n", base[i].name,
+			    base[i].hook);
+		sbuf_printf(s, "flush chain " TBL " %s\n", base[i].name);
+		for (size_t j = 0; j < ARRAY_SIZE(base[i].rules) && base[i].rules[j]; j++)
+			sbuf_printf(s, "add rule " TBL " %s %s\n", base[i].name, base[i].rules[j]);
+	}
+}
+
+static bool has_chain(const struct fw_net *f, const char *name)
+{
+	for (int c = 0; f && c < FW_N_CHAINS; c++)
+		if (f->uses[c] && strcmp(f->chain[c], name) == 0)
+			return true;
+	return false;
+}
+
+/* f's chains, but those 'done' already added. */
+static void put_chain_adds(struct sbuf *s, const struct fw_net *f, const struct fw_net *done)
+{
+	for (int c = 0; c < FW_N_CHAINS; c++)
+		if (f->uses[c] && !has_chain(done, f->chain[c]))
+			sbuf_printf(s, "add chain " TBL " %s\n", f->chain[c]);
+}
+
+static void put_elem(struct sbuf *s, const struct fw_net *f, bool add, const char *map,
+		     const char *key, enum fw_chain c)
+{
+	if (add)
+		sbuf_printf(s, "add element " TBL " %s { %s : jump %s }\n", map, key, f->chain[c]);
+	else
+		sbuf_printf(s, "delete element " TBL " %s { %s }\n", map, key);
+}
+
+/* f's map elements; add=false deletes the same keys. */
+static void put_elements(struct sbuf *s, const struct fw_net *f, bool add)
+{
+	static const struct {
+		const char *map;
+		enum fw_chain chain;
+	} by_if[] = {
+		{ "fwd_in", FW_IN },
+		{ "fwd_out", FW_OUT },
+		{ "in_iif", FW_INPUT },
+		{ "post_oif", FW_POST },
+	};
+	char br[NET_IFNAME_MAX + 3];
+
+	snprintf(br, sizeof br, "\"%s\"", f->n->bridge);
+	for (size_t i = 0; i < ARRAY_SIZE(by_if); i++)
+		if (f->uses[by_if[i].chain])
+			put_elem(s, f, add, by_if[i].map, br, by_if[i].chain);
+	for (size_t i = 0; i < f->n_ips; i++)
+		if (f->ips[i].natted)
+			put_elem(s, f, add, f->ips[i].map, f->ips[i].subnet, FW_NAT);
+}
+
+static void put_rules_in(struct sbuf *s, const struct fw_net *f)
+{
+	const char *ch = f->chain[FW_IN];
+
+	/* Guests of one bridge talk to each other whatever the mode. */
+	sbuf_printf(s, "add rule " TBL " %s iifname \"%s\" accept\n", ch, f->n->bridge);
+	for (size_t i = 0; f->forwards && i < f->n_ips; i++) {
+		const struct fw_ip *ip = &f->ips[i];
+
+		sbuf_printf(s, "add rule " TBL " %s %s%s daddr %s %saccept\n", ch, f->iif_dev,
+			    ip->kw, ip->subnet,
+			    ip->natted ? "ct state established,related " : "");
+	}
+	sbuf_printf(s, "add rule " TBL " %s reject\n", ch);
+}
+
+static void put_rules_out(struct sbuf *s, const struct fw_net *f)
+{
+	const char *ch = f->chain[FW_OUT];
+
+	/* Only the network's own subnets leave it: no spoofed sources. */
+	for (size_t i = 0; f->forwards && i < f->n_ips; i++)
+		sbuf_printf(s, "add rule " TBL " %s %s%s saddr %s accept\n", ch, f->oif_dev,
+			    f->ips[i].kw, f->ips[i].subnet);
+	sbuf_printf(s, "add rule " TBL " %s reject\n", ch);
+}
+
+static void put_rules_input(struct sbuf *s, const struct fw_net *f)
+{
+	const char *ch = f->chain[FW_INPUT];
+
+	/* dnsmasq on the bridge: DHCP and DNS, DHCPv6 when there is IPv6. */
+	sbuf_printf(s, "add rule " TBL " %s udp dport 67 accept\n", ch);
+	sbuf_printf(s, "add rule " TBL " %s udp dport 53 accept\n", ch);
+	sbuf_printf(s, "add rule " TBL " %s tcp dport 53 accept\n", ch);
+	if (net_has_family(f->n, AF_INET6))
+		sbuf_printf(s, "add rule " TBL " %s udp dport 547 accept\n", ch);
+}
+
+static void put_rules_post(struct sbuf *s, const struct fw_net *f)
+{
+	/* libvirt fills in the checksum (CHECKSUM --checksum-fill) because
+	 * old DHCP clients drop the partial checksum an offloading host
+	 * leaves; nft has no such statement, and a zero UDP checksum means
+	 * "none" in IPv4, which every client accepts. */
+	sbuf_printf(s, "add rule " TBL " %s meta nfproto ipv4 udp dport 68 udp checksum set 0\n",
+		    f->chain[FW_POST]);
+}
+
+static void put_nat_ip(struct sbuf *s, const struct fw_net *f, const struct fw_ip *ip)
+{
+	const char *ch = f->chain[FW_NAT], *kw = ip->kw, *sn = ip->subnet, *dev = f->oif_dev;
+	bool v4 = strcmp(kw, "ip") == 0;
+
+	/* Local multicast and broadcast keep their source address. */
+	sbuf_printf(s, "add rule " TBL " %s %s%s saddr %s %s daddr %s return\n", ch, dev, kw, sn,
+		    kw, v4 ? "224.0.0.0/24" : "ff02::/16");
+	if (v4)
+		sbuf_printf(s, "add rule " TBL " %s %sip saddr %s ip daddr 255.255.255.255 return\n",
+			    ch, dev, sn);
+	/* tcp and udp get source ports from the range, the rest (icmp...)
+	 * is translated without. libvirt's SNAT addresses are IPv4 only. */
+	sbuf_printf(s,
+		    "add rule " TBL " %s %s%s saddr %s %s daddr != %s meta l4proto { tcp, udp } %s\n",
+		    ch, dev, kw, sn, kw, sn, v4 ? f->nat4_ports : f->nat6_ports);
+	sbuf_printf(s, "add rule " TBL " %s %s%s saddr %s %s daddr != %s %s\n", ch, dev, kw, sn,
+		    kw, sn, v4 ? f->nat4_all : "masquerade");
+}
+
+static void put_rules(struct sbuf *s, const struct fw_net *f)
+{
+	for (int c = 0; c < FW_N_CHAINS; c++)
+		if (f->uses[c])
+			sbuf_printf(s, "flush chain " TBL " %s\n", f->chain[c]);
+	if (f->uses[FW_IN])
+		put_rules_in(s, f);
+	if (f->uses[FW_OUT])
+		put_rules_out(s, f);
+	if (f->uses[FW_INPUT])
+		put_rules_input(s, f);
+	if (f->uses[FW_POST])
+		put_rules_post(s, f);
+	for (size_t i = 0; f->uses[FW_NAT] && i < f->n_ips; i++)
+		if (f->ips[i].natted)
+			put_nat_ip(s, f, &f->ips[i]);
+}
+
+/* old's chains that 'n' does not take over. */
+static void put_chain_deletes(struct sbuf *s, const struct fw_net *old, const struct fw_net *n)
+{
+	for (int c = 0; c < FW_N_CHAINS; c++) {
+		if (!old->uses[c] || has_chain(n, old->chain[c]))
+			continue;
+		sbuf_printf(s, "flush chain " TBL " %s\n", old->chain[c]);
+		sbuf_printf(s, "delete chain " TBL " %s\n", old->chain[c]);
+	}
+}
+
+/* The one script behind start, stop and replace; one transaction. Its
+ * order is forced:
+ * - every chain is added before the maps: with nft 1.0.6, when an interval
+ *   map (nat4) is created in a batch, an element that jumps to a chain
+ *   added later in that batch fails with ENOENT;
+ * - old's elements are added before they are deleted, so that the delete
+ *   succeeds whether or not they were still loaded (no `destroy` in 1.0.6);
+ * - a chain can be deleted only once no element jumps to it. */
+static void put_script(struct sbuf *s, const struct fw_net *old, const struct fw_net *n)
+{
+	sbuf_puts(s, "add table " TBL "\n");
+	if (old)
+		put_chain_adds(s, old, NULL);
+	if (n)
+		put_chain_adds(s, n, old);
+	put_skeleton(s);
+	if (old) {
+		put_elements(s, old, true);
+		put_elements(s, old, false);
+		put_chain_deletes(s, old, n);
+	}
+	if (n) {
+		put_rules(s, n);
+		put_elements(s, n, true);
+	}
+}
+
+static int finish(struct sbuf *s, char **out, struct nerr *e)
+{
+	char *str = sbuf_finish(s);
+
+	if (!str)
+		return nerr_set(e, -ENOMEM, "firewall: render script: out of memory");
+	*out = str;
+	return 0;
+}
+
+int fw_render_replace(const struct net *old, const struct net *n, char **out,
+		      struct nerr *e)
+{
+	_cleanup_fw_net_ struct fw_net fo = { 0 }, fn = { 0 };
+	struct sbuf s = { 0 };
+	int r;
+
+	*out = NULL;
+	if (old && (r = fw_net_init(&fo, old, e)) < 0)
+		return r;
+	if (n && (r = fw_net_init(&fn, n, e)) < 0)
+		return r;
+	/* Open networks have no part; when neither side has one, leave the
+	 * table alone rather than create it for nothing. */
+	old = old && !fw_net_empty(&fo) ? old : NULL;
+	n = n && !fw_net_empty(&fn) ? n : NULL;
+	if (old || n)
+		put_script(&s, old ? &fo : NULL, n ? &fn : NULL);
+	return finish(&s, out, e);
+}
+
+int fw_render(const struct net *n, char **out, struct nerr *e)
+{
+	return fw_render_replace(NULL, n, out, e);
+}
+
+int fw_render_stop(const struct net *n, bool last, char **out, struct nerr *e)
+{
+	_cleanup_fw_net_ struct fw_net f = { 0 };
+	struct sbuf s = { 0 };
+	int r;
+
+	if (!last)
+		return fw_render_replace(n, NULL, out, e);
+	*out = NULL;
+	if ((r = fw_net_init(&f, n, e)) < 0)
+		return r;
+	/* nft 1.0.6 has no `destroy`: adding first makes the delete succeed
+	 * when the table is already gone. */
+	sbuf_puts(&s, "add table " TBL "\ndelete table " TBL "\n");
+	return finish(&s, out, e);
+}

@@ -1,0 +1,439 @@
+/* netd's command line. Each command parses its own options, does its work
+ * through the store/model/plan modules, and maps errors to the exit statuses
+ * of the contract: 0 success, 1 failure, 2 usage error. Errors are printed
+ * once, here, as one line on stderr. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "model.h"
+#include "plan.h"
+#include "store.h"
+
+struct cmd {
+	const char *name;
+	const char *args;    /* synopsis after the command name */
+	const char *summary; /* one line for `netd --help` */
+	const char *help;    /* the rest of `netd CMD --help` */
+	int (*run)(int argc, char **argv);
+	int min_args, max_args; /* positional arguments */
+};
+
+static const struct cmd *cmd_find(const char *name);
+
+static int fail(const struct nerr *e)
+{
+	fprintf(stderr, "netd: %s\n", e->msg);
+	return CLI_FAIL;
+}
+
+static int usage_error(const struct cmd *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int usage_error(const struct cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "netd %s: ", c->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: netd %s %s (see 'netd %s --help')\n", c->name, c->args,
+		c->name);
+	return CLI_USAGE;
+}
+
+static void print_help(const struct cmd *c)
+{
+	printf("usage: netd %s %s\n\n%s\n\n%s", c->name, c->args, c->summary, c->help);
+}
+
+void cli_json_str(FILE *o, const char *s)
+{
+	fputc('"', o);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(o, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", o);
+		else if (ch < 0x20)
+			fprintf(o, "\\u%04x", ch);
+		else
+			fputc(ch, o);
+	}
+	fputc('"', o);
+}
+
+/* Options shared by the commands: --help everywhere, --all, --json,
+ * --disable where they apply. Returns the index of the first positional
+ * argument, or -1 after printing help/usage (status in *status). */
+struct opts {
+	bool all, json, disable;
+};
+
+static int parse_opts(const struct cmd *c, int argc, char **argv, const char *allowed,
+		      struct opts *o, int *status)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },	  { "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },	  { "disable", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, npos;
+
+	memset(o, 0, sizeof *o);
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			print_help(c);
+			*status = CLI_OK;
+			return -1;
+		}
+		if (ch == '?' || !strchr(allowed, ch)) {
+			*status = usage_error(c, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+		o->all |= ch == 'a';
+		o->json |= ch == 'j';
+		o->disable |= ch == 'd';
+	}
+	npos = argc - optind;
+	if (npos < c->min_args || npos > c->max_args) {
+		*status = usage_error(c, npos < c->min_args ? "missing argument"
+							    : "too many arguments");
+		return -1;
+	}
+	return optind;
+}
+
+#define PARSE(allowed)                                                             \
+	struct opts o;                                                             \
+	int st_, ai_ = parse_opts(self, argc, argv, allowed, &o, &st_);            \
+	if (ai_ < 0)                                                               \
+		return st_;                                                        \
+	char **args = argv + ai_;                                                  \
+	int nargs = argc - ai_;                                                    \
+	(void)o;                                                                   \
+	(void)args;                                                                \
+	(void)nargs
+
+static int cmd_validate(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("validate");
+	_cleanup_net_ struct net n = { 0 };
+	struct nerr e = { { 0 } };
+	PARSE("");
+
+	if (net_load_file(args[0], &n, &e) < 0)
+		return fail(&e);
+	printf("%s: network '%s' is valid\n", args[0], n.name);
+	return CLI_OK;
+}
+
+static int cmd_define(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("define");
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	bool replaced;
+	PARSE("");
+
+	if (net_load_file(args[0], &n, &e) < 0 || store_open(&s, true, &e) < 0 ||
+	    store_define(&s, &n, &replaced, &e) < 0)
+		return fail(&e);
+	printf("network '%s' %s from %s%s\n", n.name, replaced ? "redefined" : "defined",
+	       args[0],
+	       replaced && store_active(&s, n.name) ? " (takes effect at the next start)" : "");
+	return CLI_OK;
+}
+
+static int cmd_undefine(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("undefine");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	PARSE("");
+
+	if (!net_name_ok(args[0]))
+		return usage_error(self, "'%s' is not a network name", args[0]);
+	if (store_open(&s, true, &e) < 0 || store_undefine(&s, args[0], &e) < 0)
+		return fail(&e);
+	printf("network '%s' undefined\n", args[0]);
+	return CLI_OK;
+}
+
+static int cmd_autostart(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("autostart");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	PARSE("d");
+
+	if (!net_name_ok(args[0]))
+		return usage_error(self, "'%s' is not a network name", args[0]);
+	if (store_open(&s, true, &e) < 0 ||
+	    store_set_autostart(&s, args[0], !o.disable, &e) < 0)
+		return fail(&e);
+	printf("network '%s' %s\n", args[0],
+	       o.disable ? "no longer starts at boot" : "marked to start at boot");
+	return CLI_OK;
+}
+
+static int cmd_dumpxml(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("dumpxml");
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	PARSE("");
+
+	if (!net_name_ok(args[0]))
+		return usage_error(self, "'%s' is not a network name", args[0]);
+	if (store_open(&s, false, &e) < 0 || store_load(&s, args[0], &n, &e) < 0)
+		return fail(&e);
+	if (net_format(&n, stdout) < 0 || fflush(stdout) != 0) {
+		fprintf(stderr, "netd: dumpxml %s: write: %s\n", args[0], strerror(errno));
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+struct list_row {
+	char name[NET_NAME_MAX + 1];
+	char bridge[NET_IFNAME_MAX + 1];
+	char uuid[37];
+	const char *mode;
+	bool active, autostart, broken;
+	char error[256];
+};
+
+static void list_row_fill(const struct store *s, const char *name, struct list_row *row)
+{
+	_cleanup_net_ struct net n = { 0 };
+	struct nerr e = { { 0 } };
+
+	memset(row, 0, sizeof *row);
+	nd_strlcpy(row->name, name, sizeof row->name);
+	row->active = store_active(s, name);
+	row->autostart = store_autostart(s, name);
+	if (store_load(s, name, &n, &e) < 0) {
+		/* Listed, not hidden: an admin must see a config that broke. */
+		row->broken = true;
+		nd_strlcpy(row->error, e.msg, sizeof row->error);
+		row->mode = "?";
+		return;
+	}
+	nd_strlcpy(row->bridge, n.bridge, sizeof row->bridge);
+	net_uuid_str(n.uuid, row->uuid);
+	row->mode = net_fwd_mode_str(n.fwd_mode);
+}
+
+static void list_json(const struct list_row *rows, size_t n)
+{
+	printf("[");
+	for (size_t i = 0; i < n; i++) {
+		const struct list_row *r = &rows[i];
+
+		printf("%s\n  {\"name\": ", i ? "," : "");
+		cli_json_str(stdout, r->name);
+		printf(", \"active\": %s, \"autostart\": %s, \"persistent\": true",
+		       r->active ? "true" : "false", r->autostart ? "true" : "false");
+		if (r->broken) {
+			printf(", \"error\": ");
+			cli_json_str(stdout, r->error);
+		} else {
+			printf(", \"uuid\": \"%s\", \"bridge\": ", r->uuid);
+			cli_json_str(stdout, r->bridge);
+			printf(", \"forward\": \"%s\"", r->mode);
+		}
+		printf("}");
+	}
+	printf("%s]\n", n ? "\n" : "");
+}
+
+static void list_text(const struct list_row *rows, size_t n)
+{
+	printf("%-20s %-9s %-10s %-16s %s\n", "NAME", "STATE", "AUTOSTART", "BRIDGE", "FORWARD");
+	for (size_t i = 0; i < n; i++) {
+		const struct list_row *r = &rows[i];
+
+		printf("%-20s %-9s %-10s %-16s %s\n", r->name, r->active ? "active" : "inactive",
+		       r->autostart ? "yes" : "no", r->broken ? "-" : r->bridge,
+		       r->broken ? "(config unreadable: see netd validate)" : r->mode);
+	}
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("list");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	_cleanup_free_ struct list_row *rows = NULL;
+	struct nerr e = { { 0 } };
+	char **names = NULL;
+	size_t count = 0, n = 0;
+	PARSE("aj");
+
+	if (store_open(&s, false, &e) < 0 || store_names(&s, &names, &count, &e) < 0)
+		return fail(&e);
+	rows = calloc(count ? count : 1, sizeof *rows);
+	if (!rows) {
+		store_names_free(names, count);
+		fprintf(stderr, "netd: list: out of memory\n");
+		return CLI_FAIL;
+	}
+	for (size_t i = 0; i < count; i++) {
+		list_row_fill(&s, names[i], &rows[n]);
+		if (o.all || rows[n].active)
+			n++;
+	}
+	store_names_free(names, count);
+	if (o.json)
+		list_json(rows, n);
+	else
+		list_text(rows, n);
+	return CLI_OK;
+}
+
+/* NAME or FILE: a path when it names an existing file or looks like one. */
+static bool looks_like_file(const char *arg)
+{
+	struct stat st;
+	size_t len = strlen(arg);
+
+	if (strchr(arg, '/') || (len > 4 && strcmp(arg + len - 4, ".xml") == 0))
+		return true;
+	return !net_name_ok(arg) && stat(arg, &st) == 0;
+}
+
+static int cmd_plan(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("plan");
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	PARSE("");
+
+	if (store_open(&s, false, &e) < 0)
+		return fail(&e);
+	if (looks_like_file(args[0])) {
+		if (net_load_file(args[0], &n, &e) < 0)
+			return fail(&e);
+	} else if (store_load(&s, args[0], &n, &e) < 0) {
+		return fail(&e);
+	}
+	if (plan_print(&s, &n, stdout, &e) < 0)
+		return fail(&e);
+	return CLI_OK;
+}
+
+static const struct cmd commands[] = {
+	{ "validate", "FILE", "Check a network XML file; touch nothing.",
+	  "Parses FILE as libvirt network XML, checks every value netd would use, and\n"
+	  "prints the first problem as FILE:LINE: what is wrong. Nothing on the host\n"
+	  "or in netd's store is read or changed.\n\n"
+	  "Exit status: 0 valid, 1 invalid, 2 usage error.\n",
+	  cmd_validate, 1, 1 },
+	{ "define", "FILE", "Validate FILE and store it as the network's persistent config.",
+	  "Validates FILE, refuses a name, uuid, bridge or subnet that another defined\n"
+	  "network already uses (naming that network), fills in libvirt's defaults\n"
+	  "(uuid, bridge virbrN, stp on, delay 0, a 52:54:00 MAC, nat ports\n"
+	  "1024-65535) and writes NETD_CONF_DIR/NAME.xml atomically.\n\n"
+	  "Defining an existing name replaces it only when FILE has the same uuid or\n"
+	  "none; what the old definition generated (uuid, bridge, MAC) is kept when\n"
+	  "FILE leaves it out. A running network keeps running with its old config\n"
+	  "until it is restarted.\n",
+	  cmd_define, 1, 1 },
+	{ "undefine", "NAME", "Remove a network's persistent config and autostart mark.",
+	  "Refuses while the network is running: stop it first.\n", cmd_undefine, 1, 1 },
+	{ "autostart", "NAME [--disable]", "Mark a network to start at boot (or not).",
+	  "Marks NAME to be started by 'netd boot' (run by netd.service at boot).\n\n"
+	  "Options:\n  --disable   remove the mark instead\n",
+	  cmd_autostart, 1, 1 },
+	{ "list", "[--all] [--json]", "List networks.",
+	  "Lists running networks; with --all, every defined network. Columns: name,\n"
+	  "state, autostart, bridge, forward mode. A config that no longer loads is\n"
+	  "listed with a pointer to 'netd validate'.\n\n"
+	  "Options:\n"
+	  "  --all    include networks that are not running\n"
+	  "  --json   one JSON array of objects: name, active, autostart, persistent,\n"
+	  "           uuid, bridge, forward (or error)\n",
+	  cmd_list, 0, 0 },
+	{ "dumpxml", "NAME", "Print a network's config as XML, defaults filled in.",
+	  "The output is libvirt network XML that 'netd define' and 'virsh\n"
+	  "net-define' both accept; defining it again changes nothing.\n",
+	  cmd_dumpxml, 1, 1 },
+	{ "plan", "NAME|FILE", "Print what 'netd start' would do; change nothing.",
+	  "Prints the bridge netd would create (name, MAC, MTU, STP, addresses), the\n"
+	  "nftables script it would load in one transaction, the dnsmasq config and\n"
+	  "hosts files it would write, and the line it would add to qemu's\n"
+	  "bridge.conf. The argument is a FILE when it contains '/' or ends in .xml,\n"
+	  "otherwise the NAME of a defined network.\n",
+	  cmd_plan, 1, 1 },
+};
+
+static const struct cmd *cmd_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void main_help(FILE *o)
+{
+	fprintf(o, "usage: netd COMMAND [ARGS]\n\n"
+		   "netd provisions libvirt-style virtual networks: a bridge, NAT rules in\n"
+		   "nftables, a dnsmasq for DHCP and DNS, and the bridge's entry in qemu's\n"
+		   "bridge.conf for unprivileged qemu:///session VMs.\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		char syn[64];
+
+		snprintf(syn, sizeof syn, "%s %s", commands[i].name, commands[i].args);
+		fprintf(o, "  %-28s %s\n", syn, commands[i].summary);
+	}
+	fprintf(o, "\n'netd COMMAND --help' tells more about a command.\n\n"
+		   "Files (overridable with the environment variable in brackets):\n"
+		   "  %-26s persistent configs [NETD_CONF_DIR]\n"
+		   "  %-26s runtime state [NETD_RUN_DIR]\n"
+		   "  %-26s dnsmasq files and leases [NETD_STATE_DIR]\n"
+		   "  %-26s qemu-bridge-helper ACL [NETD_BRIDGE_CONF]\n\n"
+		   "Exit status: 0 success, 1 failure, 2 usage error.\n",
+		NETD_DEFAULT_CONF_DIR, NETD_DEFAULT_RUN_DIR, NETD_DEFAULT_STATE_DIR,
+		NETD_DEFAULT_BRIDGE_CONF);
+}
+
+int cli_main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		main_help(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && (c = cmd_find(argv[2]))) {
+			print_help(c);
+			return CLI_OK;
+		}
+		main_help(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("netd %s\n", NETD_VERSION);
+		return CLI_OK;
+	}
+	c = cmd_find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "netd: unknown command '%s' (see 'netd --help')\n", argv[1]);
+		return CLI_USAGE;
+	}
+	return c->run(argc - 1, argv + 1);
+}

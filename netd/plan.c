@@ -1,0 +1,92 @@
+#include "plan.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "dhcp.h"
+#include "fw.h"
+
+static void plan_bridge(const struct net *n, FILE *o)
+{
+	char mac[18], addr[64];
+
+	net_mac_str(n->mac, mac);
+	fprintf(o, "## bridge\n");
+	fprintf(o, "create bridge %s mac %s", n->bridge, mac);
+	if (n->mtu)
+		fprintf(o, " mtu %u", n->mtu);
+	fprintf(o, " stp %s delay %u\n", n->stp == NET_NO ? "off" : "on", n->delay);
+	for (size_t i = 0; i < n->n_ips; i++) {
+		net_addr_str(&n->ips[i].addr, addr, sizeof addr);
+		fprintf(o, "add address %s/%u\n", addr, n->ips[i].prefix);
+	}
+	fprintf(o, "set link up\n");
+	if (n->fwd_mode == NET_FWD_NAT || n->fwd_mode == NET_FWD_ROUTE) {
+		fprintf(o, "enable forwarding: net.ipv4.ip_forward=1");
+		if (net_has_family(n, AF_INET6))
+			fprintf(o, ", net.ipv6.conf.all.forwarding=1");
+		fprintf(o, "\n");
+	}
+}
+
+static void plan_file(FILE *o, const char *title, const char *path, const char *body)
+{
+	fprintf(o, "\n## %s: %s\n%s", title, path, body);
+	if (body[0] && body[strlen(body) - 1] != '\n')
+		fputc('\n', o);
+}
+
+static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, struct nerr *e)
+{
+	struct dhcp_files_buf fb;
+	_cleanup_free_ char *conf = NULL, *hosts = NULL, *addn = NULL;
+	char group[64];
+	int r;
+
+	if (!dhcp_needed(n)) {
+		fprintf(o, "\n## dnsmasq\nnone: the network has no address to serve DHCP or DNS on\n");
+		return 0;
+	}
+	if ((r = dhcp_files_init(&fb, s->p.state_dir, s->p.run_dir, n->name, e)) < 0)
+		return r;
+	if (dhcp_user_group(fb.files.user, group, sizeof group, NULL) == 0)
+		fb.files.group = group;
+	if ((r = dhcp_render_conf(n, &fb.files, &conf, e)) < 0 ||
+	    (r = dhcp_render_hostsfile(n, &hosts, e)) < 0 ||
+	    (r = dhcp_render_addnhosts(n, &addn, e)) < 0)
+		return r;
+	plan_file(o, "dnsmasq config", fb.files.conf, conf);
+	plan_file(o, "dnsmasq dhcp hosts", fb.files.hostsfile, hosts);
+	plan_file(o, "dnsmasq dns hosts", fb.files.addnhosts, addn);
+	return 0;
+}
+
+int plan_print(const struct store *s, struct net *n, FILE *o, struct nerr *e)
+{
+	_cleanup_free_ char *nft = NULL;
+	char **used = NULL;
+	size_t n_used = 0;
+	int r;
+
+	if (!n->has_uuid || !n->bridge[0] || !n->has_mac) {
+		if ((r = store_used_bridges(s, n->name, &used, &n_used, e)) < 0)
+			return r;
+		r = net_fill_defaults(n, (const char *const *)used, e);
+		store_names_free(used, n_used);
+		if (r < 0)
+			return r;
+	}
+	if ((r = fw_render(n, &nft, e)) < 0)
+		return r;
+	fprintf(o, "# plan for network '%s' (%s): nothing has been changed\n\n", n->name,
+		net_fwd_mode_str(n->fwd_mode));
+	plan_bridge(n, o);
+	fprintf(o, "\n## nftables: one transaction\n%s", nft[0] ? nft : "none (open network)\n");
+	if ((r = plan_dnsmasq(s, n, o, e)) < 0)
+		return r;
+	fprintf(o, "\n## qemu bridge ACL: %s\nallow %s\n", s->p.bridge_conf, n->bridge);
+	if (fflush(o) != 0)
+		return nerr_set(e, -errno, "plan: write: %s", strerror(errno));
+	return 0;
+}

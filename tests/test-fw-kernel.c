@@ -1,0 +1,341 @@
+/* The firewall against the real kernel: every golden case of
+ * test-fw-render loads (dry run first), loads twice to the same ruleset and
+ * stops back to the bare skeleton; networks side by side leave each other
+ * alone; replace and conflicts behave. Runs in a private network namespace
+ * made at the start of main, so the host's ruleset is never touched; skips
+ * (77) unless root. */
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fw.h"
+#include "model.h"
+#include "testutil.h"
+
+static const char *const cases[] = {
+	"nat",	    "nat-dev",	"nat-range", "route",	   "route-dev", "open",
+	"isolated", "dual-stack", "nat-ipv6", "multi-v4",
+};
+
+static void load_case(const char *name, struct net *n)
+{
+	char rel[128];
+
+	snprintf(rel, sizeof rel, "fw/%s.xml", name);
+	tu_load(tu_data(rel), n);
+}
+
+static char *start_of(const struct net *n)
+{
+	struct nerr e = { { 0 } };
+	char *s = NULL;
+
+	if (fw_render(n, &s, &e) < 0)
+		fail_msg("render %s: %s", n->name, e.msg);
+	return s;
+}
+
+static char *stop_of(const struct net *n, bool last)
+{
+	struct nerr e = { { 0 } };
+	char *s = NULL;
+
+	if (fw_render_stop(n, last, &s, &e) < 0)
+		fail_msg("render stop %s: %s", n->name, e.msg);
+	return s;
+}
+
+static void apply(const char *script, bool dry_run)
+{
+	struct nerr e = { { 0 } };
+
+	if (fw_apply(script, dry_run, &e) < 0)
+		fail_msg("fw_apply%s: %s", dry_run ? " (dry run)" : "", e.msg);
+}
+
+static void apply_case(const char *name, bool start)
+{
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_free_ char *s = NULL;
+
+	load_case(name, &n);
+	s = start ? start_of(&n) : stop_of(&n, false);
+	apply(s, false);
+}
+
+static bool present(void)
+{
+	struct nerr e = { { 0 } };
+	bool p = false;
+
+	if (fw_table_present(&p, &e) < 0)
+		fail_msg("fw_table_present: %s", e.msg);
+	return p;
+}
+
+/* The table as listed, or NULL when there is none. */
+static char *list(void)
+{
+	struct nerr e = { { 0 } };
+	char *s = NULL;
+	int r = fw_list(&s, &e);
+
+	if (r == -ENOENT)
+		return NULL;
+	if (r < 0)
+		fail_msg("fw_list: %s", e.msg);
+	return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The listing with its maps and chains sorted: nft lists chains in the
+ * order they were created, which depends on history, not on content. */
+static char *normalized(void)
+{
+	_cleanup_free_ char *text = list();
+	char *blocks[256];
+	size_t n = 0;
+	struct sbuf out = { 0 };
+
+	if (!text)
+		return NULL;
+	/* Blocks start with "\tmap " or "\tchain " and end with "\t}\n". */
+	for (char *p = strchr(text, '\n'); p && (p = strstr(p, "\n\t"));) {
+		char *end = strstr(++p, "\n\t}\n");
+
+		if (!end)
+			break;
+		assert_true(n < ARRAY_SIZE(blocks));
+		blocks[n++] = strndup(p, (size_t)(end - p) + 3);
+		p = end + 3;
+	}
+	qsort(blocks, n, sizeof blocks[0], cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		sbuf_printf(&out, "%s\n", blocks[i]);
+		free(blocks[i]);
+	}
+	return sbuf_finish(&out);
+}
+
+static void reset(void)
+{
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_free_ char *s = NULL;
+
+	load_case("nat", &n);
+	s = stop_of(&n, true);
+	apply(s, false);
+	assert_false(present());
+}
+
+/* What stop leaves: the shared maps and base chains, nothing else. Made by
+ * stopping a network that was never started, which must load too. */
+static char *skeleton(void)
+{
+	char *sk;
+
+	reset();
+	apply_case("nat", false);
+	sk = normalized();
+	assert_non_null(sk);
+	assert_null(strstr(sk, "chain n_"));
+	assert_null(strstr(sk, "elements"));
+	return sk;
+}
+
+static void test_case(void **state)
+{
+	const char *name = *state;
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_free_ char *sk = skeleton(), *start = NULL, *stop = NULL, *last = NULL,
+			    *l1 = NULL, *l2 = NULL, *after = NULL;
+
+	reset();
+	load_case(name, &n);
+	start = start_of(&n);
+	stop = stop_of(&n, false);
+	last = stop_of(&n, true);
+
+	apply(start, true);
+	assert_false(present()); /* a dry run commits nothing */
+	apply(start, false);
+	if (!start[0]) {
+		/* open: no rules, and no table for them */
+		assert_false(present());
+		return;
+	}
+	l1 = list();
+	apply(start, false);
+	l2 = list();
+	assert_string_equal(l1, l2); /* idempotent */
+
+	apply(stop, false);
+	after = normalized();
+	assert_string_equal(after, sk);
+	apply(stop, false); /* stopping again is harmless */
+	apply(last, false);
+	assert_false(present());
+	apply(last, false);
+	assert_false(present());
+}
+
+/* Start A and B, stop A: the ruleset is B's alone. */
+static void test_pairs(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *a = cases[i], *b = cases[(i + 1) % ARRAY_SIZE(cases)];
+		_cleanup_free_ char *want = NULL, *got = NULL;
+
+		if (strcmp(a, "open") == 0 || strcmp(b, "open") == 0)
+			continue;
+		reset();
+		apply_case(b, true);
+		want = normalized();
+		reset();
+		apply_case(a, true);
+		apply_case(b, true);
+		apply_case(a, false);
+		got = normalized();
+		if (strcmp(want, got) != 0)
+			fail_msg("start %s, %s, stop %s:\n%s\nwant:\n%s", a, b, a, got, want);
+	}
+}
+
+/* Every case at once (distinct bridges and subnets), then stop them all. */
+static void test_all(void **state)
+{
+	_cleanup_free_ char *sk = skeleton(), *got = NULL;
+
+	(void)state;
+	reset();
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		apply_case(cases[i], true);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		apply_case(cases[i], false);
+	got = normalized();
+	assert_string_equal(got, sk);
+}
+
+static void test_replace(void **state)
+{
+	_cleanup_net_ struct net a = { 0 }, b = { 0 };
+	_cleanup_free_ char *want_a = NULL, *want_b = NULL, *ab = NULL, *ba = NULL,
+			    *got_b = NULL, *got_a = NULL, *aa = NULL, *got_aa = NULL;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	load_case("nat", &a);
+	load_case("replace-new", &b);
+	assert_int_equal(fw_render_replace(&a, &b, &ab, &e), 0);
+	assert_int_equal(fw_render_replace(&b, &a, &ba, &e), 0);
+	reset();
+	apply_case("replace-new", true);
+	want_b = normalized();
+	reset();
+	apply_case("nat", true);
+	want_a = normalized();
+
+	apply(ab, false);
+	got_b = normalized();
+	assert_string_equal(got_b, want_b);
+	apply(ba, false);
+	got_a = normalized();
+	assert_string_equal(got_a, want_a);
+
+	/* Onto itself: every key deleted and re-added in one batch. */
+	assert_int_equal(fw_render_replace(&a, &a, &aa, &e), 0);
+	apply(aa, false);
+	got_aa = normalized();
+	assert_string_equal(got_aa, want_a);
+}
+
+/* A second network on a bridge or subnet already taken fails as a whole,
+ * with an errno the caller can act on, and changes nothing. */
+static void test_conflicts(void **state)
+{
+	_cleanup_net_ struct net same_br = { 0 }, same_net = { 0 };
+	_cleanup_free_ char *before = NULL, *after = NULL, *s1 = NULL, *s2 = NULL;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	reset();
+	apply_case("nat", true);
+	before = list();
+
+	load_case("nat-dev", &same_br);
+	snprintf(same_br.bridge, sizeof same_br.bridge, "virbr0");
+	s1 = start_of(&same_br);
+	assert_int_equal(fw_apply(s1, false, &e), -EEXIST);
+	assert_non_null(strstr(e.msg, "File exists"));
+	assert_null(strchr(e.msg, '\n'));
+
+	load_case("nat-range", &same_net);
+	net_addr_parse("192.168.122.1", &same_net.ips[0].addr);
+	same_net.ips[0].prefix = 16;
+	s2 = start_of(&same_net);
+	memset(&e, 0, sizeof e);
+	assert_int_equal(fw_apply(s2, false, &e), -EEXIST);
+	assert_non_null(strstr(e.msg, "overlaps"));
+
+	after = list();
+	assert_string_equal(before, after);
+}
+
+/* nft's error comes back as one line naming the failing command. */
+static void test_error_message(void **state)
+{
+	struct nerr e = { { 0 } };
+	int r;
+
+	(void)state;
+	reset();
+	r = fw_apply("add table inet netd\nadd rule inet netd nosuch accept\n", false, &e);
+	assert_true(r < 0);
+	assert_null(strchr(e.msg, '\n'));
+	assert_non_null(strstr(e.msg, "line 2:"));
+	assert_non_null(strstr(e.msg, "in `add rule inet netd nosuch accept`"));
+	assert_false(present()); /* one transaction: the table did not stay */
+	assert_int_equal(fw_apply("", false, &e), 0);
+}
+
+int main(void)
+{
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 5];
+	size_t k = 0;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "skipped: needs root for a private network namespace\n");
+		return 77;
+	}
+	/* Before anything else: from here on no rule can reach the host. */
+	if (unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "skipped: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return 77;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct CMUnitTest t = cmocka_unit_test_prestate(test_case, (void *)cases[i]);
+
+		t.name = cases[i];
+		tests[k++] = t;
+	}
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_pairs);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_all);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_replace);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_conflicts);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_error_message);
+	return _cmocka_run_group_tests("fw-kernel", tests, k, NULL, NULL);
+}
