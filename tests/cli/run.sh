@@ -34,6 +34,10 @@ t frobnicate
 t validate
 t validate --help
 t validate default.xml
+t validate nat.xml
+t validate route.xml
+t validate isolated.xml
+t validate dual-stack.xml
 t validate cases/bad-range.xml
 t validate cases/bad-bridge.xml
 t validate missing.xml
@@ -46,6 +50,9 @@ t define cases/clash.xml
 t define cases/lab.xml
 t define route.xml
 t define isolated.xml
+t define nat.xml
+t define dual-stack.xml
+t plan dualstack
 t list
 t list --all
 t list --all --json
