@@ -81,7 +81,8 @@ static bool proc_is_dnsmasq(pid_t pid)
 	n = readlink(path, exe, sizeof exe - 1);
 	if (n < 0 && errno == EACCES) {
 		snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
-		return read_small(path, exe, sizeof exe, NULL) == 0 && strcmp(exe, "dnsmasq\n") == 0;
+		return read_small(path, exe, sizeof exe, NULL) == 0 &&
+		       strcmp(exe, "dnsmasq\n") == 0;
 	}
 	if (n < 0)
 		return false;
@@ -143,7 +144,7 @@ static bool pidfd_exits(int pidfd, int ms)
 	int64_t end = now_ms() + ms;
 
 	for (;;) {
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
 		int64_t left = end - now_ms();
 		int r = poll(&p, 1, left > 0 ? (int)left : 0);
 
@@ -177,7 +178,43 @@ static int signal_and_wait(int pidfd, pid_t pid, const char *conf_path, struct n
 			(int)pid, conf_path, DHCP_KILL_TIMEOUT_MS);
 }
 
-int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e)
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+/* Every live dnsmasq of ours for conf_path, found by its command line: after
+ * a start that failed half-way or a netd killed during start, a daemon may
+ * run without a pid file, holding the network's addresses. */
+static int stop_strays(const char *conf_path, struct nerr *e)
+{
+	__attribute__((cleanup(closedirp))) DIR *d = opendir("/proc");
+	struct dirent *de;
+	int r = 0;
+
+	while (d && (de = readdir(d))) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		pid_t pid = (pid_t)v;
+		_cleanup_close_ int fd = -1;
+		int k;
+
+		if (*end || v <= 1 || v > INT_MAX || pid == getpid() ||
+		    !proc_has_conf(pid, conf_path))
+			continue;
+		fd = pidfd_open(pid, 0); /* then check: see stop_by_pidfile() */
+		if (fd < 0 || !proc_is_ours(pid, conf_path) || pidfd_exits(fd, 0))
+			continue;
+		k = signal_and_wait(fd, pid, conf_path, e);
+		if (k < 0 && r == 0)
+			r = k;
+	}
+	return r;
+}
+
+/* The process the pid file names, when it is ours. */
+static int stop_by_pidfile(const char *pidfile, const char *conf_path, struct nerr *e)
 {
 	_cleanup_close_ int pidfd = -1;
 	pid_t pid;
@@ -196,11 +233,20 @@ int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e)
 				conf_path, strerror(errno));
 	/* Checked after the pidfd is open: if the pid was reused since, the
 	 * pidfd names the new process and the check looks at that one. */
-	if (pidfd >= 0 && proc_is_ours(pid, conf_path) && !pidfd_exits(pidfd, 0)) {
-		r = signal_and_wait(pidfd, pid, conf_path, e);
-		if (r < 0)
-			return r;
-	}
+	if (pidfd >= 0 && proc_is_ours(pid, conf_path) && !pidfd_exits(pidfd, 0))
+		return signal_and_wait(pidfd, pid, conf_path, e);
+	return 0;
+}
+
+int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e)
+{
+	int r = stop_by_pidfile(pidfile, conf_path, e);
+
+	if (r < 0)
+		return r;
+	r = stop_strays(conf_path, e);
+	if (r < 0)
+		return r;
 	unlink_pidfile(pidfile);
 	return 0;
 }
@@ -216,7 +262,7 @@ struct spawn_out {
 /* Between fork and exec: async-signal-safe calls only. */
 static void __attribute__((noreturn)) child_exec(int errfd, char *const argv[], char *const envp[])
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 	int null;
 
@@ -256,29 +302,36 @@ static void collect(int fd, struct spawn_out *o, bool *eof)
 	}
 }
 
-/* Wait for the first dnsmasq process, gathering its stderr; -ETIMEDOUT. */
+/* Wait for the first dnsmasq process to exit, gathering its stderr, with
+ * both its pidfd and the pipe in one poll(): no sleeping. -ETIMEDOUT. */
 static int wait_first(pid_t child, int fd, int64_t deadline, int *status, struct spawn_out *o)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	_cleanup_close_ int pidfd = pidfd_open(child, 0);
+	struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
 	bool eof = false;
 
+	if (pidfd < 0)
+		return -errno;
 	for (;;) {
-		pid_t w = waitpid(child, status, WNOHANG);
+		int64_t left = deadline - now_ms();
 
-		if (w == child)
-			break;
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		if (now_ms() >= deadline)
+		if (left <= 0)
 			return -ETIMEDOUT;
-		if (poll(&p, 1, 10) > 0) {
+		p[0].revents = p[1].revents = 0;
+		if (poll(p, 2, (int)left) < 0 && errno != EINTR)
+			return -errno;
+		if (p[0].revents) {
 			collect(fd, o, &eof);
 			if (eof)
-				p.fd = -1; /* poll() skips it: a plain 10 ms sleep */
+				p[0].fd = -1; /* poll() skips it from now on */
 		}
+		if (p[1].revents)
+			break;
 	}
 	if (!eof)
 		collect(fd, o, &eof);
+	if (waitpid(child, status, 0) != child)
+		return -errno;
 	return 0;
 }
 
@@ -311,8 +364,6 @@ static int exit_errno(int code)
 		return -EINVAL;
 	case 2:
 		return -EADDRINUSE;
-	case 3:
-		return -EACCES;
 	case 4:
 		return -ENOMEM;
 	default:
@@ -320,8 +371,7 @@ static int exit_errno(int code)
 	}
 }
 
-static int first_failed(const char *conf_path, int status, struct spawn_out *o,
-			struct nerr *e)
+static int first_failed(const char *conf_path, int status, struct spawn_out *o, struct nerr *e)
 {
 	const char *msg = tidy(o);
 
@@ -333,15 +383,16 @@ static int first_failed(const char *conf_path, int status, struct spawn_out *o,
 				NETD_DNSMASQ);
 	if (!*msg)
 		msg = "no message on stderr";
-	return nerr_set(e, exit_errno(WEXITSTATUS(status)), "start dnsmasq for %s: %s (exit status %d)",
-			conf_path, msg, WEXITSTATUS(status));
+	return nerr_set(e, exit_errno(WEXITSTATUS(status)),
+			"start dnsmasq for %s: %s (exit status %d)", conf_path, msg,
+			WEXITSTATUS(status));
 }
 
 /* The daemon writes the pid file before it lets the first process exit 0;
  * give it the rest of the deadline all the same. */
 static int wait_pidfile(const char *pidfile, const char *conf_path, int64_t deadline, pid_t *pid)
 {
-	const struct timespec nap = { .tv_nsec = 5 * 1000 * 1000 };
+	const struct timespec nap = {.tv_nsec = 5 * 1000 * 1000};
 
 	for (;;) {
 		if (dhcp_running(pidfile, conf_path, pid))
@@ -355,8 +406,10 @@ static int wait_pidfile(const char *pidfile, const char *conf_path, int64_t dead
 static int check_conf_path(const char *conf_path, const char *pidfile, struct nerr *e)
 {
 	if (conf_path[0] != '/' || strlen(conf_path) >= PATH_MAX || strchr(conf_path, '\n'))
-		return nerr_set(e, -EINVAL, "start dnsmasq: config path '%s' is not a plain "
-				"absolute path", conf_path);
+		return nerr_set(e, -EINVAL,
+				"start dnsmasq: config path '%s' is not a plain "
+				"absolute path",
+				conf_path);
 	if (pidfile[0] != '/')
 		return nerr_set(e, -EINVAL, "start dnsmasq for %s: pid file '%s' is not absolute",
 				conf_path, pidfile);
@@ -370,8 +423,8 @@ static int check_conf_path(const char *conf_path, const char *pidfile, struct ne
 static int start_child(const char *conf_path, pid_t *child, int *errfd, struct nerr *e)
 {
 	char arg[PATH_MAX + 16];
-	char *argv[] = { "dnsmasq", arg, NULL };
-	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	char *argv[] = {"dnsmasq", arg, NULL};
+	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
 	int fds[2];
 
 	snprintf(arg, sizeof arg, "--conf-file=%s", conf_path);
@@ -392,42 +445,12 @@ static int start_child(const char *conf_path, pid_t *child, int *errfd, struct n
 	return 0;
 }
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
-/* Every live dnsmasq of ours for conf_path, found by its command line: after
- * a start that failed half-way or a netd killed during start, a daemon may
- * run without a pid file, holding the network's addresses. */
-static void stop_strays(const char *conf_path)
-{
-	__attribute__((cleanup(closedirp))) DIR *d = opendir("/proc");
-	struct dirent *de;
-	struct nerr ignored;
-
-	while (d && (de = readdir(d))) {
-		char *end;
-		long v = strtol(de->d_name, &end, 10);
-		_cleanup_close_ int fd = -1;
-
-		if (*end || v <= 1 || v > INT_MAX || v == getpid() ||
-		    !proc_has_conf((pid_t)v, conf_path))
-			continue;
-		fd = pidfd_open((pid_t)v, 0);
-		if (fd >= 0 && proc_is_ours((pid_t)v, conf_path) && !pidfd_exits(fd, 0))
-			signal_and_wait(fd, (pid_t)v, conf_path, &ignored);
-	}
-}
-
 /* After a failed start nothing of ours may stay behind. */
 static void leave_nothing(const char *pidfile, const char *conf_path)
 {
 	struct nerr ignored;
 
 	dhcp_stop(pidfile, conf_path, &ignored);
-	stop_strays(conf_path);
 	unlink_pidfile(pidfile);
 }
 
@@ -435,8 +458,8 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct ne
 {
 	int64_t deadline = now_ms() + DHCP_SPAWN_TIMEOUT_MS;
 	_cleanup_close_ int errfd = -1;
-	struct spawn_out out = { .len = 0 };
-	pid_t child;
+	struct spawn_out out = {.len = 0};
+	pid_t child = -1;
 	int status = 0, r;
 
 	r = check_conf_path(conf_path, pidfile, e);
@@ -445,7 +468,9 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct ne
 	if (dhcp_running(pidfile, conf_path, pid))
 		return nerr_set(e, -EEXIST, "start dnsmasq for %s: already running as pid %d",
 				conf_path, (int)*pid);
-	stop_strays(conf_path);
+	r = stop_strays(conf_path, e);
+	if (r < 0)
+		return nerr_wrap(e, r, "start dnsmasq for %s", conf_path);
 	unlink_pidfile(pidfile);
 	r = start_child(conf_path, &child, &errfd, e);
 	if (r < 0)
@@ -464,8 +489,10 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct ne
 	}
 	if (wait_pidfile(pidfile, conf_path, deadline, pid) < 0) {
 		leave_nothing(pidfile, conf_path);
-		return nerr_set(e, -ESRCH, "start dnsmasq for %s: no dnsmasq runs from pid file %s "
-				"after start (is it the config's pid-file=?)", conf_path, pidfile);
+		return nerr_set(e, -ESRCH,
+				"start dnsmasq for %s: no dnsmasq runs from pid file %s "
+				"after start (is it the config's pid-file=?)",
+				conf_path, pidfile);
 	}
 	return 0;
 }
@@ -621,8 +648,7 @@ int dhcp_leases_parse(const char *text, size_t len, struct dhcp_lease **out, siz
 	return 0;
 }
 
-int dhcp_leases_read(const char *leasefile, struct dhcp_lease **out, size_t *n,
-		     struct nerr *e)
+int dhcp_leases_read(const char *leasefile, struct dhcp_lease **out, size_t *n, struct nerr *e)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len;

@@ -36,24 +36,26 @@
 
 /* Bounds of every wait, in milliseconds. */
 #define DHCP_SPAWN_TIMEOUT_MS 5000 /* first process exit, then the pid file */
-#define DHCP_TERM_TIMEOUT_MS 3000  /* after SIGTERM, before SIGKILL */
-#define DHCP_KILL_TIMEOUT_MS 2000  /* after SIGKILL */
+#define DHCP_TERM_TIMEOUT_MS  3000 /* after SIGTERM, before SIGKILL */
+#define DHCP_KILL_TIMEOUT_MS  2000 /* after SIGKILL */
 
 /* Exec NETD_DNSMASQ --conf-file=CONF with an empty environment (but PATH)
  * and no inherited descriptors. Everything else (pid-file=, user=, leases)
  * is in the config; 'pidfile' must be the pid-file= it names. On success
  * *pid is the daemon's pid, read from the pid file and checked to be our
  * dnsmasq. On failure nothing is left running and e holds dnsmasq's own
- * message: -EINVAL (config), -EADDRINUSE (network), -EACCES (files),
- * -ENOMEM, -EIO (other exit), -ETIMEDOUT, -EEXIST (ours already runs;
- * *pid is set). A stale pid file is removed first. */
+ * message: -EINVAL (config, exit 1), -EADDRINUSE (network, exit 2),
+ * -ENOMEM (exit 4), -EIO (files, exit 3, or any other failure), -ETIMEDOUT,
+ * -EEXIST (ours already runs; *pid is set). A stale pid file, and any
+ * daemon of ours for CONF left without one, are removed first. */
 int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct nerr *e);
 
-/* Stop our dnsmasq named by 'pidfile': SIGTERM, then SIGKILL, each wait
- * bounded, and remove the pid file. 0 when it was not running (no pid file,
- * a dead pid, or a pid that is not our dnsmasq for conf_path: then the stale
- * pid file is removed and nothing is signalled). -ETIMEDOUT when it
- * outlives SIGKILL. */
+/* Stop our dnsmasq named by 'pidfile', and any other of ours for conf_path
+ * found by its command line (a daemon whose pid file was lost): SIGTERM,
+ * then SIGKILL, each wait bounded; then remove the pid file. 0 when none
+ * was running (no pid file, a dead pid, or a pid that is not our dnsmasq
+ * for conf_path: then the stale pid file is removed and nothing is
+ * signalled). -ETIMEDOUT when one outlives SIGKILL. */
 int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e);
 
 /* 1 when 'pidfile' names a live process that is our dnsmasq for conf_path
@@ -61,23 +63,23 @@ int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e);
 int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid);
 
 /* One lease from dnsmasq's lease file. */
-#define DHCP_HWADDR_STR_MAX 52  /* "TT-" and 16 bytes as "xx:" */
-#define DHCP_HOSTNAME_MAX 256
-#define DHCP_CLIENTID_STR_MAX 766 /* 255 bytes as "xx:" */
-#define DHCP_LEASES_MAX 65536     /* more lines than this: -E2BIG */
+#define DHCP_HWADDR_STR_MAX   52 /* "TT-" and 16 bytes as "xx:" */
+#define DHCP_HOSTNAME_MAX     256
+#define DHCP_CLIENTID_STR_MAX 766   /* 255 bytes as "xx:" */
+#define DHCP_LEASES_MAX	      65536 /* more lines than this: -E2BIG */
 
 struct dhcp_lease {
-	int family;      /* AF_INET or AF_INET6 */
-	int64_t expiry;  /* as dnsmasq wrote it: seconds since the epoch, 0 never */
-	char ip[INET6_ADDRSTRLEN];             /* canonical form */
-	char mac[DHCP_HWADDR_STR_MAX];         /* IPv4 only: "52:54:00:..."; a
-						* "TT-" ARP hardware type prefix
-						* when not Ethernet; "" for IPv6 */
-	char hostname[DHCP_HOSTNAME_MAX];      /* "" when none (or not a plain name) */
-	char clientid[DHCP_CLIENTID_STR_MAX];  /* hex "01:52:..."; the client's DUID
-						* for IPv6; "" when none */
-	uint32_t iaid;   /* IPv6 only */
-	bool temporary;  /* IPv6 only: an IA_TA address */
+	int family;		       /* AF_INET or AF_INET6 */
+	int64_t expiry;		       /* as dnsmasq wrote it: seconds since the epoch, 0 never */
+	char ip[INET6_ADDRSTRLEN];     /* canonical form */
+	char mac[DHCP_HWADDR_STR_MAX]; /* IPv4 only: "52:54:00:..."; a
+					* "TT-" ARP hardware type prefix
+					* when not Ethernet; "" for IPv6 */
+	char hostname[DHCP_HOSTNAME_MAX];     /* "" when none (or not a plain name) */
+	char clientid[DHCP_CLIENTID_STR_MAX]; /* hex "01:52:..."; the client's DUID
+					       * for IPv6; "" when none */
+	uint32_t iaid;			      /* IPv6 only */
+	bool temporary;			      /* IPv6 only: an IA_TA address */
 };
 
 /* Parse a dnsmasq lease file. Lines (dnsmasq's lease_update_file()):
@@ -87,8 +89,7 @@ struct dhcp_lease {
  * Any other line (junk, a truncated write, future record types such as
  * agent-info) is skipped. A missing file is no lease (0). *out is
  * malloc'ed (NULL when *n is 0); free() it. */
-int dhcp_leases_read(const char *leasefile, struct dhcp_lease **out, size_t *n,
-		     struct nerr *e);
+int dhcp_leases_read(const char *leasefile, struct dhcp_lease **out, size_t *n, struct nerr *e);
 
 /* Parse lease file contents (the pure part of dhcp_leases_read). */
 int dhcp_leases_parse(const char *text, size_t len, struct dhcp_lease **out, size_t *n);

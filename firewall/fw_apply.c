@@ -137,6 +137,11 @@ int fw_apply(const char *script, bool dry_run, struct nerr *e)
 		      NULL, e);
 }
 
+int fw_query(const char *cmd, char **out, struct nerr *e)
+{
+	return fw_run(cmd, false, cmd, out, e);
+}
+
 int fw_table_present(bool *present, struct nerr *e)
 {
 	_cleanup_free_ char *list = NULL;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -312,9 +313,210 @@ static void test_error_message(void **state)
 	assert_int_equal(fw_apply("", false, &e), 0);
 }
 
+/* fw_check's finding for n: NULL when there is no drift, else what drifted
+ * (static buffer). The check must leave the ruleset as it found it, and no
+ * child behind. */
+static const char *drift_of(const struct net *n)
+{
+	static char what[256];
+	_cleanup_free_ char *before = list(), *after = NULL;
+	struct nerr e = { { 0 } };
+	bool drift = true;
+
+	memset(what, 'x', sizeof what);
+	if (fw_check(n, &drift, what, sizeof what, &e) < 0)
+		fail_msg("fw_check %s: %s", n->name, e.msg);
+	after = list();
+	if (before || after)
+		assert_string_equal(before ? before : "(none)", after ? after : "(none)");
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	if (!drift) {
+		assert_string_equal(what, "");
+		return NULL;
+	}
+	assert_non_null(memchr(what, '\0', sizeof what));
+	assert_null(strchr(what, '\n'));
+	return what;
+}
+
+static void no_drift(const struct net *n)
+{
+	const char *what = drift_of(n);
+
+	if (what)
+		fail_msg("%s: unexpected drift: %s", n->name, what);
+}
+
+static void drifts(const struct net *n, const char *want)
+{
+	const char *what = drift_of(n);
+
+	if (!what)
+		fail_msg("%s: no drift found, want \"%s\"", n->name, want);
+	assert_string_equal(what, want);
+}
+
+static void start(const struct net *n)
+{
+	_cleanup_free_ char *s = start_of(n);
+
+	apply(s, false);
+}
+
+/* Every case, loaded alone, is exactly there. */
+static void test_check_cases(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_net_ struct net n = { 0 };
+
+		reset();
+		load_case(cases[i], &n);
+		start(&n);
+		no_drift(&n);
+		/* an open network has nothing to check, and no table appears */
+		if (strcmp(cases[i], "open") == 0)
+			assert_false(present());
+	}
+	/* ... and all at once, each beside the others' map elements. */
+	reset();
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		apply_case(cases[i], true);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_net_ struct net n = { 0 };
+
+		load_case(cases[i], &n);
+		no_drift(&n);
+	}
+}
+
+/* What other tools do to the ruleset, each found and named, and each
+ * repaired by loading fw_render(n) again; but an element whose verdict
+ * changed, which the kernel will not overwrite (EEXIST): 'fix' deletes it
+ * first. */
+static void test_check_damage(void **state)
+{
+	static const struct {
+		const char *cmds, *want, *fix;
+	} damage[] = {
+		{ "flush ruleset", "table inet netd missing", NULL },
+		{ "delete table inet netd", "table inet netd missing", NULL },
+		{ "flush chain inet netd n_default_in", "chain n_default_in differs", NULL },
+		{ "add rule inet netd n_default_out accept", "chain n_default_out differs", NULL },
+		{ "insert rule inet netd n_default_nat accept", "chain n_default_nat differs", NULL },
+		{ "delete element inet netd fwd_in { \"virbr0\" }\n"
+		  "flush chain inet netd n_default_in\n"
+		  "delete chain inet netd n_default_in",
+		  "chain n_default_in missing", NULL },
+		{ "flush chain inet netd forward", "chain forward differs", NULL },
+		{ "flush chain inet netd postrouting_nat", "chain postrouting_nat differs", NULL },
+		{ "add rule inet netd input drop", "chain input differs", NULL },
+		{ "chain inet netd input { policy drop; }", "chain input differs", NULL },
+		{ "delete element inet netd fwd_in { \"virbr0\" }", "map fwd_in lacks virbr0", NULL },
+		{ "delete element inet netd post_oif { \"virbr0\" }", "map post_oif lacks virbr0", NULL },
+		{ "delete element inet netd nat4 { 192.168.122.0/24 }",
+		  "map nat4 lacks 192.168.122.0/24", NULL },
+		{ "delete element inet netd in_iif { \"virbr0\" }\n"
+		  "add element inet netd in_iif { \"virbr0\" : accept }",
+		  "map in_iif differs for virbr0", "delete element inet netd in_iif { \"virbr0\" }" },
+		{ "delete element inet netd fwd_out { \"virbr0\" }\n"
+		  "add element inet netd fwd_out { \"virbr0\" : jump n_default_in }",
+		  "map fwd_out differs for virbr0", "delete element inet netd fwd_out { \"virbr0\" }" },
+	};
+	_cleanup_net_ struct net n = { 0 };
+
+	(void)state;
+	load_case("nat", &n);
+	for (size_t i = 0; i < ARRAY_SIZE(damage); i++) {
+		reset();
+		start(&n);
+		no_drift(&n);
+		apply(damage[i].cmds, false);
+		drifts(&n, damage[i].want);
+		if (damage[i].fix)
+			apply(damage[i].fix, false);
+		start(&n);
+		no_drift(&n);
+	}
+}
+
+/* Two networks: damage to one is not drift of the other, even in the maps
+ * they share. */
+static void test_check_two(void **state)
+{
+	_cleanup_net_ struct net a = { 0 }, b = { 0 };
+
+	(void)state;
+	load_case("nat", &a);
+	load_case("dual-stack", &b);
+	reset();
+	start(&a);
+	start(&b);
+	no_drift(&a);
+	no_drift(&b);
+
+	apply("flush chain inet netd n_dual_out", false);
+	no_drift(&a);
+	drifts(&b, "chain n_dual_out differs");
+	start(&b);
+	no_drift(&b);
+
+	apply("delete element inet netd nat4 { 192.168.122.0/24 }", false);
+	drifts(&a, "map nat4 lacks 192.168.122.0/24");
+	no_drift(&b);
+	start(&a);
+	no_drift(&a);
+
+	/* A network that was never started is missing, whatever else runs. */
+	{
+		_cleanup_net_ struct net c = { 0 };
+		char want[128];
+
+		load_case("route", &c);
+		snprintf(want, sizeof want, "chain n_%s_in missing", c.name);
+		drifts(&c, want);
+	}
+
+	/* Stopping one leaves the other exactly there. */
+	apply_case("nat", false);
+	drifts(&a, "chain n_default_in missing");
+	no_drift(&b);
+}
+
+/* Without the right to make a scratch namespace: -EPERM, said plainly. */
+static void test_check_eperm(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+	load_case("nat", &n);
+	reset();
+	start(&n);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct nerr e = { { 0 } };
+		bool drift = false;
+		char what[64];
+		int r;
+
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(3);
+		r = fw_check(&n, &drift, what, sizeof what, &e);
+		if (r != -EPERM || !strstr(e.msg, "unshare") || !strstr(e.msg, "network default"))
+			fprintf(stderr, "fw_check as nobody: %d %s\n", r, e.msg);
+		_exit(r == -EPERM && strstr(e.msg, "unshare") && strstr(e.msg, "network default") ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 5];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 9];
 	size_t k = 0;
 
 	if (geteuid() != 0) {
@@ -337,5 +539,9 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_replace);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_conflicts);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_error_message);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_cases);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_damage);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_two);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_eperm);
 	return _cmocka_run_group_tests("fw-kernel", tests, k, NULL, NULL);
 }

@@ -1,0 +1,923 @@
+/* The network's bridge over rtnetlink.
+ *
+ * libnl-route 3.7 has no setters for the bridge's own options (IFLA_BR_*):
+ * its "bridge" link type only knows port attributes. So the two messages
+ * that carry IFLA_INFO_DATA (create, and STP / forward delay changes) are
+ * built with libnl's message API; links are changed with rtnl_link and
+ * addresses added with rtnl_addr.
+ *
+ * Requests after the create are pipelined: the kernel handles an rtnetlink
+ * request while it is being sent, so we send a window of them and then read
+ * their acks in order, naming the first that failed. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/socket.h>
+
+#include "bridge.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+#define BR_NL_TIMEOUT_S 5 /* a reply takes microseconds; bound it anyway */
+#define BR_WINDOW 16      /* acks in flight: each costs ~1 KiB of rcvbuf */
+#define BR_USER_HZ 100    /* IFLA_BR_FORWARD_DELAY is in clock_t */
+#define BR_MIN_DELAY 2    /* seconds: the kernel's range while STP runs */
+#define BR_MAX_DELAY 30
+
+static void nlmsg_freep(struct nl_msg **m)
+{
+	if (*m)
+		nlmsg_free(*m);
+}
+static void nlcb_putp(struct nl_cb **cb)
+{
+	if (*cb)
+		nl_cb_put(*cb);
+}
+static void nlcache_freep(struct nl_cache **c)
+{
+	if (*c)
+		nl_cache_free(*c);
+}
+static void rtlink_putp(struct rtnl_link **l)
+{
+	if (*l)
+		rtnl_link_put(*l);
+}
+static void rtaddr_putp(struct rtnl_addr **a)
+{
+	if (*a)
+		rtnl_addr_put(*a);
+}
+static void nladdr_putp(struct nl_addr **a)
+{
+	if (*a)
+		nl_addr_put(*a);
+}
+#define _cleanup_nlsock_ __attribute__((cleanup(bridge_nl_closep)))
+#define _cleanup_nlmsg_ __attribute__((cleanup(nlmsg_freep)))
+#define _cleanup_nlcb_ __attribute__((cleanup(nlcb_putp)))
+#define _cleanup_nlcache_ __attribute__((cleanup(nlcache_freep)))
+#define _cleanup_rtlink_ __attribute__((cleanup(rtlink_putp)))
+#define _cleanup_rtaddr_ __attribute__((cleanup(rtaddr_putp)))
+#define _cleanup_nladdr_ __attribute__((cleanup(nladdr_putp)))
+
+int bridge_nl_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case NLE_NOMEM:
+		return -ENOMEM;
+	case NLE_AGAIN:
+		return -EAGAIN;
+	case NLE_INTR:
+		return -EINTR;
+	case NLE_PERM:
+		return -EPERM;
+	case NLE_NOACCESS:
+		return -EACCES;
+	case NLE_EXIST:
+		return -EEXIST;
+	case NLE_BUSY:
+		return -EBUSY;
+	case NLE_RANGE:
+		return -ERANGE;
+	case NLE_INVAL:
+		return -EINVAL;
+	case NLE_OPNOTSUPP:
+		return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:
+		return -EAFNOSUPPORT;
+	case NLE_NODEV:
+	case NLE_OBJ_NOTFOUND:
+		return -ENODEV;
+	case NLE_DUMP_INTR:
+		return -EAGAIN;
+	}
+	return -EIO;
+}
+
+void bridge_nl_closep(struct nl_sock **sk)
+{
+	if (*sk)
+		nl_socket_free(*sk);
+	*sk = NULL;
+}
+
+int bridge_nl_open(struct nl_sock **skp, struct nerr *e)
+{
+	_cleanup_nlsock_ struct nl_sock *sk = nl_socket_alloc();
+	struct timeval tv = { .tv_sec = BR_NL_TIMEOUT_S };
+	int one = 1, fd, r;
+
+	if (!sk)
+		return nerr_set(e, -ENOMEM, "netlink: out of memory");
+	r = nl_connect(sk, NETLINK_ROUTE);
+	if (r < 0)
+		return nerr_set(e, bridge_nl_errno(r), "netlink: connect: %s", nl_geterror(r));
+	fd = nl_socket_get_fd(sk);
+	/* Error acks without a copy of the request, with the kernel's reason. */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+		return nerr_set(e, -errno, "netlink: set receive timeout: %s", strerror(errno));
+	*skp = TAKE_PTR(sk);
+	return 0;
+}
+
+/* ---- requests and acks ---------------------------------------------- */
+
+/* What the current request's ack said; 'link' receives an RTM_NEWLINK. */
+struct br_reply {
+	bool done;
+	int err;       /* 0 or -errno from the kernel */
+	char why[160]; /* the kernel's extended ack message, or "" */
+	struct br_link *link;
+};
+
+/* The parts of a link that we compare with the model. */
+struct br_link {
+	int ifindex;
+	unsigned flags;
+	unsigned mtu;
+	bool has_mac;
+	uint8_t mac[6];
+	char kind[16];
+	bool has_opts; /* the kernel reported bridge options */
+	unsigned stp;  /* IFLA_BR_STP_STATE: 0 off, 1 kernel, 2 user space */
+	unsigned delay; /* IFLA_BR_FORWARD_DELAY, centiseconds */
+};
+
+static void ext_ack_msg(const struct nlmsgerr *ne, char *why, size_t len)
+{
+	/* libnl hands us the payload; the header sits right before it. */
+	const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)ne - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof *ne, have = h->nlmsg_len - NLMSG_HDRLEN;
+
+	why[0] = '\0';
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) || ne->msg.nlmsg_len < NLMSG_HDRLEN)
+		return;
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += ne->msg.nlmsg_len - NLMSG_HDRLEN;
+	off = NLMSG_ALIGN(off);
+	if (off >= have)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)ne + off),
+		      (int)(have - off), NULL) < 0)
+		return;
+	if (tb[NLMSGERR_ATTR_MSG] && nla_len(tb[NLMSGERR_ATTR_MSG]) > 0)
+		nla_strlcpy(why, tb[NLMSGERR_ATTR_MSG], len);
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *ne, void *arg)
+{
+	struct br_reply *rp = arg;
+
+	(void)nla;
+	rp->done = true;
+	rp->err = ne->error;
+	ext_ack_msg(ne, rp->why, sizeof rp->why);
+	return NL_STOP;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct br_reply *rp = arg;
+
+	(void)msg;
+	rp->done = true;
+	rp->err = 0;
+	return NL_STOP;
+}
+
+static const struct nla_policy link_pol[IFLA_MAX + 1] = {
+	[IFLA_MTU] = { .type = NLA_U32 },
+	[IFLA_LINKINFO] = { .type = NLA_NESTED },
+};
+static const struct nla_policy info_pol[IFLA_INFO_MAX + 1] = {
+	[IFLA_INFO_KIND] = { .type = NLA_STRING },
+	[IFLA_INFO_DATA] = { .type = NLA_NESTED },
+};
+static const struct nla_policy br_pol[IFLA_BR_MAX + 1] = {
+	[IFLA_BR_FORWARD_DELAY] = { .type = NLA_U32 },
+	[IFLA_BR_STP_STATE] = { .type = NLA_U32 },
+};
+
+static void parse_linkinfo(struct nlattr *info, struct br_link *l)
+{
+	struct nlattr *li[IFLA_INFO_MAX + 1], *bd[IFLA_BR_MAX + 1];
+
+	if (nla_parse_nested(li, IFLA_INFO_MAX, info, info_pol) < 0)
+		return;
+	if (li[IFLA_INFO_KIND])
+		nla_strlcpy(l->kind, li[IFLA_INFO_KIND], sizeof l->kind);
+	if (strcmp(l->kind, "bridge") != 0 || !li[IFLA_INFO_DATA])
+		return;
+	if (nla_parse_nested(bd, IFLA_BR_MAX, li[IFLA_INFO_DATA], br_pol) < 0)
+		return;
+	if (!bd[IFLA_BR_FORWARD_DELAY] || !bd[IFLA_BR_STP_STATE])
+		return;
+	l->has_opts = true;
+	l->delay = nla_get_u32(bd[IFLA_BR_FORWARD_DELAY]);
+	l->stp = nla_get_u32(bd[IFLA_BR_STP_STATE]);
+}
+
+static int on_link(struct nl_msg *msg, void *arg)
+{
+	struct br_reply *rp = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1];
+	struct br_link *l = rp->link;
+	const struct ifinfomsg *ifi;
+
+	if (!l || h->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse(h, sizeof *ifi, tb, IFLA_MAX, link_pol) < 0)
+		return NL_SKIP;
+	ifi = nlmsg_data(h);
+	memset(l, 0, sizeof *l);
+	l->ifindex = ifi->ifi_index;
+	l->flags = ifi->ifi_flags;
+	if (tb[IFLA_MTU])
+		l->mtu = nla_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
+		memcpy(l->mac, nla_data(tb[IFLA_ADDRESS]), 6);
+		l->has_mac = true;
+	}
+	if (tb[IFLA_LINKINFO])
+		parse_linkinfo(tb[IFLA_LINKINFO], l);
+	return NL_OK;
+}
+
+static struct nl_cb *reply_cb(struct br_reply *rp)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+
+	rp->done = false;
+	rp->err = 0;
+	rp->why[0] = '\0';
+	if (!cb)
+		return NULL;
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, rp);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link, rp);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, rp);
+	return cb;
+}
+
+/* Read until the ack (or error) of the oldest request in flight. */
+static int wait_reply(struct nl_sock *sk, struct br_reply *rp)
+{
+	_cleanup_nlcb_ struct nl_cb *cb = reply_cb(rp);
+
+	if (!cb)
+		return -ENOMEM;
+	for (;;) {
+		int r = nl_recvmsgs_report(sk, cb);
+
+		if (rp->done)
+			return rp->err;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (r < 0) {
+			nd_strlcpy(rp->why, nl_geterror(r), sizeof rp->why);
+			return bridge_nl_errno(r);
+		}
+	}
+}
+
+static int send_msg(struct nl_sock *sk, struct nl_msg *msg)
+{
+	int r = nl_send_auto(sk, msg);
+
+	return r < 0 ? bridge_nl_errno(r) : 0;
+}
+
+/* One request, one ack; "why" ends up in 'rp'. */
+static int request(struct nl_sock *sk, struct nl_msg *msg, struct br_reply *rp)
+{
+	int r = send_msg(sk, msg);
+
+	return r < 0 ? r : wait_reply(sk, rp);
+}
+
+static int fail(struct nerr *e, int r, const struct br_reply *rp, const char *br,
+		const char *what)
+{
+	if (rp && rp->why[0])
+		return nerr_set(e, r, "bridge %s: %s: %s (%s)", br, what, strerror(-r), rp->why);
+	return nerr_set(e, r, "bridge %s: %s: %s", br, what, strerror(-r));
+}
+
+/* Pipelined requests; the first failure is kept, with its label. */
+struct br_batch {
+	struct nl_sock *sk;
+	const char *br;
+	struct nerr *e;
+	int err;
+	size_t pending, head;
+	char what[BR_WINDOW][96];
+};
+
+static void batch_collect(struct br_batch *b)
+{
+	struct br_reply rp = { 0 };
+	int r = wait_reply(b->sk, &rp);
+	const char *what = b->what[b->head];
+
+	b->head = (b->head + 1) % BR_WINDOW;
+	b->pending--;
+	if (r < 0 && b->err == 0)
+		b->err = fail(b->e, r, &rp, b->br, what);
+	/* Without an ack (timeout, lost messages) the rest cannot be paired
+	 * with their requests any more: give up on them. */
+	if (!rp.done)
+		b->pending = 0;
+}
+
+/* Send 'msg' (NULL: building it failed) labelled 'what'. After a failure
+ * nothing more is sent: the acks in flight are read and the error kept. */
+static void batch_add(struct br_batch *b, struct nl_msg *msg, const char *what)
+{
+	_cleanup_nlmsg_ struct nl_msg *m = msg;
+	int r;
+
+	if (b->err)
+		return;
+	if (!m) {
+		b->err = fail(b->e, -ENOMEM, NULL, b->br, what);
+		return;
+	}
+	if (b->pending == BR_WINDOW)
+		batch_collect(b);
+	if (b->err)
+		return;
+	r = send_msg(b->sk, m);
+	if (r < 0) {
+		b->err = fail(b->e, r, NULL, b->br, what);
+		return;
+	}
+	nd_strlcpy(b->what[(b->head + b->pending) % BR_WINDOW], what, sizeof b->what[0]);
+	b->pending++;
+}
+
+static int batch_finish(struct br_batch *b)
+{
+	while (b->pending)
+		batch_collect(b);
+	return b->err;
+}
+
+/* ---- messages ------------------------------------------------------- */
+
+enum {
+	OPT_MAC = 1,
+	OPT_DELAY = 2,
+	OPT_STP = 4,
+};
+
+unsigned bridge_want_delay(const struct net *n)
+{
+	unsigned s = n->delay;
+
+	if (n->stp != NET_NO) {
+		if (s < BR_MIN_DELAY)
+			s = BR_MIN_DELAY;
+		if (s > BR_MAX_DELAY)
+			s = BR_MAX_DELAY;
+	}
+	return s * BR_USER_HZ;
+}
+
+/* RTM_NEWLINK for a bridge, with its options in IFLA_INFO_DATA. The kind
+ * makes the kernel refuse (EOPNOTSUPP) to apply them to a non-bridge. */
+static struct nl_msg *msg_bridge(const struct net *n, int ifindex, int nlflags, int opts)
+{
+	_cleanup_nlmsg_ struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWLINK, nlflags);
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct nlattr *info, *data;
+
+	if (!m || nlmsg_append(m, &ifi, sizeof ifi, NLMSG_ALIGNTO) < 0)
+		return NULL;
+	if (!ifindex && nla_put_string(m, IFLA_IFNAME, n->bridge) < 0)
+		return NULL;
+	if ((opts & OPT_MAC) && n->has_mac && nla_put(m, IFLA_ADDRESS, 6, n->mac) < 0)
+		return NULL;
+	if (!(info = nla_nest_start(m, IFLA_LINKINFO)) ||
+	    nla_put_string(m, IFLA_INFO_KIND, "bridge") < 0 ||
+	    !(data = nla_nest_start(m, IFLA_INFO_DATA)))
+		return NULL;
+	/* br_changelink() applies the delay before STP: with STP still off
+	 * any delay is accepted, and starting STP clamps it to 2..30 s. */
+	if ((opts & OPT_DELAY) &&
+	    nla_put_u32(m, IFLA_BR_FORWARD_DELAY, bridge_want_delay(n)) < 0)
+		return NULL;
+	if ((opts & OPT_STP) && nla_put_u32(m, IFLA_BR_STP_STATE, n->stp != NET_NO) < 0)
+		return NULL;
+	nla_nest_end(m, data);
+	nla_nest_end(m, info);
+	return TAKE_PTR(m);
+}
+
+/* A change of MTU, MAC or up through rtnl_link. */
+static struct nl_msg *msg_change(int ifindex, unsigned mtu, const uint8_t *mac, bool up)
+{
+	_cleanup_rtlink_ struct rtnl_link *orig = rtnl_link_alloc();
+	_cleanup_rtlink_ struct rtnl_link *chg = rtnl_link_alloc();
+	struct nl_msg *m = NULL;
+
+	if (!orig || !chg)
+		return NULL;
+	rtnl_link_set_ifindex(orig, ifindex);
+	if (mtu)
+		rtnl_link_set_mtu(chg, mtu);
+	if (mac) {
+		_cleanup_nladdr_ struct nl_addr *a = nl_addr_build(AF_LLC, mac, 6);
+
+		if (!a)
+			return NULL;
+		rtnl_link_set_addr(chg, a);
+	}
+	if (up)
+		rtnl_link_set_flags(chg, IFF_UP);
+	if (rtnl_link_build_change_request(orig, chg, 0, &m) < 0)
+		return NULL;
+	return m;
+}
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+static struct nl_msg *msg_addr(int ifindex, const struct net_ip *ip, int nlflags)
+{
+	_cleanup_rtaddr_ struct rtnl_addr *a = rtnl_addr_alloc();
+	_cleanup_nladdr_ struct nl_addr *local = NULL;
+	_cleanup_nladdr_ struct nl_addr *bcast = NULL;
+	int fam = ip->addr.family;
+	struct nl_msg *m = NULL;
+
+	if (!a)
+		return NULL;
+	local = nl_addr_build(fam, ip->addr.u.b, addr_len(fam));
+	if (!local)
+		return NULL;
+	nl_addr_set_prefixlen(local, (int)ip->prefix);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, fam);
+	if (rtnl_addr_set_local(a, local) < 0)
+		return NULL;
+	rtnl_addr_set_prefixlen(a, (int)ip->prefix);
+	if (fam == AF_INET && ip->prefix <= 30) {
+		uint32_t mask = htonl(ip->prefix ? ~0u << (32 - ip->prefix) : 0);
+		uint32_t b = ip->addr.u.v4 | ~mask;
+
+		bcast = nl_addr_build(AF_INET, &b, 4);
+		if (!bcast || rtnl_addr_set_broadcast(a, bcast) < 0)
+			return NULL;
+	}
+	/* The bridge has no carrier until a port joins, so DAD would leave
+	 * the address tentative, and dnsmasq could not bind to it, for as
+	 * long as no guest runs. The address is ours by definition. */
+	if (fam == AF_INET6)
+		rtnl_addr_set_flags(a, IFA_F_NODAD);
+	if (rtnl_addr_build_add_request(a, nlflags, &m) < 0)
+		return NULL;
+	return m;
+}
+
+#define IP_STR_MAX 64 /* INET6_ADDRSTRLEN, '/', digits */
+
+static void ip_str(const struct net_ip *ip, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (net_addr_str(&ip->addr, a, sizeof a) < 0)
+		nd_strlcpy(a, "?", sizeof a);
+	snprintf(buf, len, "%s/%u", a, ip->prefix);
+}
+
+/* ---- the link ------------------------------------------------------- */
+
+/* -ENODEV, without a message, when there is no such interface. */
+static int link_get(struct nl_sock *sk, const char *name, struct br_link *l, struct nerr *e)
+{
+	_cleanup_nlmsg_ struct nl_msg *m = NULL;
+	struct br_reply rp = { .link = l };
+	int r;
+
+	memset(l, 0, sizeof *l);
+	r = rtnl_link_build_get_request(0, name, &m);
+	if (r < 0)
+		return nerr_set(e, bridge_nl_errno(r), "bridge %s: read link: %s", name,
+				nl_geterror(r));
+	r = request(sk, m, &rp);
+	if (r == -ENODEV)
+		return r;
+	if (r < 0)
+		return fail(e, r, &rp, name, "read link");
+	if (!l->ifindex)
+		return nerr_set(e, -EPROTO, "bridge %s: read link: no reply", name);
+	return 0;
+}
+
+static bool link_is_bridge(const struct br_link *l)
+{
+	return strcmp(l->kind, "bridge") == 0;
+}
+
+static int link_del(struct nl_sock *sk, int ifindex, const char *name, struct nerr *e)
+{
+	_cleanup_rtlink_ struct rtnl_link *l = rtnl_link_alloc();
+	_cleanup_nlmsg_ struct nl_msg *m = NULL;
+	struct br_reply rp = { 0 };
+	int r;
+
+	if (!l)
+		return nerr_set(e, -ENOMEM, "bridge %s: delete: out of memory", name);
+	if (ifindex)
+		rtnl_link_set_ifindex(l, ifindex);
+	else
+		rtnl_link_set_name(l, name);
+	r = rtnl_link_build_delete_request(l, &m);
+	if (r < 0)
+		return nerr_set(e, bridge_nl_errno(r), "bridge %s: delete: %s", name,
+				nl_geterror(r));
+	r = request(sk, m, &rp);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return fail(e, r, &rp, name, "delete");
+	return 0;
+}
+
+/* Per-bridge IPv6 settings, as libvirt makes them: IPv6 off unless the
+ * network has IPv6 addresses; never accept router advertisements or
+ * autoconfigure from what guests send. /proc/sys/net follows the caller's
+ * network namespace. */
+static int sysctl_set(const char *br, const char *key, const char *val, bool *missing,
+		      struct nerr *e)
+{
+	char path[128];
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(val);
+	ssize_t w;
+
+	if (nd_snprintf(path, sizeof path, "/proc/sys/net/ipv6/conf/%s/%s", br, key) < 0)
+		return nerr_set(e, -ENAMETOOLONG, "bridge %s: %s: name too long", br, key);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && missing) {
+		*missing = true;
+		return 0;
+	}
+	if (fd < 0)
+		return nerr_set(e, -errno, "bridge %s: open %s: %s", br, path, strerror(errno));
+	w = write(fd, val, len);
+	if (w != (ssize_t)len) {
+		int r = w < 0 ? -errno : -EIO;
+
+		return nerr_set(e, r, "bridge %s: write %s to %s: %s", br, val, path,
+				strerror(-r));
+	}
+	return 0;
+}
+
+static int set_ipv6_sysctls(const struct net *n, struct nerr *e)
+{
+	bool v6 = net_has_family(n, AF_INET6), missing = false;
+	int r;
+
+	/* Without IPv6 on the host there is nothing to turn off. */
+	r = sysctl_set(n->bridge, "disable_ipv6", v6 ? "0" : "1", v6 ? NULL : &missing, e);
+	if (r < 0 || missing)
+		return r;
+	r = sysctl_set(n->bridge, "accept_ra", "0", NULL, e);
+	if (r == 0)
+		r = sysctl_set(n->bridge, "autoconf", "0", NULL, e);
+	return r;
+}
+
+/* Bring bridge 'l' to the model for what 'd' says is wrong. 'addr_flags'
+ * is NLM_F_EXCL on a new bridge (a duplicate is a bug worth hearing about),
+ * NLM_F_REPLACE on repair (idempotent). */
+static int fix(struct nl_sock *sk, const struct net *n, const struct br_link *l,
+	       const struct bridge_drift *d, int addr_flags, struct nerr *e)
+{
+	struct br_batch b = { .sk = sk, .br = n->bridge, .e = e };
+	char what[sizeof b.what[0]];
+
+	/* STP first: turning it off lifts the 2..30 s limit on the delay,
+	 * turning it on clamps the delay into the range we then set. */
+	if (d->stp)
+		batch_add(&b, msg_bridge(n, l->ifindex, 0, OPT_STP), "set stp");
+	if (d->delay)
+		batch_add(&b, msg_bridge(n, l->ifindex, 0, OPT_DELAY), "set forward delay");
+	if (d->mac)
+		batch_add(&b, msg_change(l->ifindex, 0, n->mac, false), "set mac");
+	if (d->mtu) {
+		/* Only an MTU the kernel sees change is pinned (the bridge
+		 * then stops following its ports'): step off it and back. */
+		if (l->mtu == n->mtu)
+			batch_add(&b, msg_change(l->ifindex, n->mtu > 68 ? n->mtu - 1 : 69,
+						 NULL, false),
+				  "pin mtu");
+		snprintf(what, sizeof what, "set mtu %u", n->mtu);
+		batch_add(&b, msg_change(l->ifindex, n->mtu, NULL, false), what);
+	}
+	for (size_t i = 0; i < d->n_missing_ips; i++) {
+		const struct net_ip *ip = &n->ips[d->missing_ips[i]];
+		char a[IP_STR_MAX];
+
+		ip_str(ip, a, sizeof a);
+		snprintf(what, sizeof what, "add address %s", a);
+		batch_add(&b, msg_addr(l->ifindex, ip, addr_flags), what);
+	}
+	if (d->down)
+		batch_add(&b, msg_change(l->ifindex, 0, NULL, true), "set up");
+	return batch_finish(&b);
+}
+
+static int all_ips(const struct net *n, struct bridge_drift *d, struct nerr *e)
+{
+	if (!n->n_ips)
+		return 0;
+	d->missing_ips = calloc(n->n_ips, sizeof *d->missing_ips);
+	if (!d->missing_ips)
+		return nerr_set(e, -ENOMEM, "bridge %s: out of memory", n->bridge);
+	for (size_t i = 0; i < n->n_ips; i++)
+		d->missing_ips[i] = i;
+	d->n_missing_ips = n->n_ips;
+	return 0;
+}
+
+static int create(struct nl_sock *sk, const struct net *n, struct nerr *e)
+{
+	_cleanup_nlmsg_ struct nl_msg *m = NULL;
+	_cleanup_bridge_drift_ struct bridge_drift d = { .mtu = n->mtu != 0, .down = true };
+	struct br_reply rp = { 0 };
+	struct br_link l;
+	int r;
+
+	if (!net_ifname_ok(n->bridge))
+		return nerr_set(e, -EINVAL, "network %s: bad bridge name '%s'", n->name,
+				n->bridge);
+	m = msg_bridge(n, 0, NLM_F_CREATE | NLM_F_EXCL, OPT_MAC | OPT_DELAY | OPT_STP);
+	if (!m)
+		return nerr_set(e, -ENOMEM, "bridge %s: create: out of memory", n->bridge);
+	r = request(sk, m, &rp);
+	if (r == -EEXIST)
+		return nerr_set(e, r, "bridge %s: create: an interface of that name exists",
+				n->bridge);
+	if (r < 0)
+		return fail(e, r, &rp, n->bridge, "create");
+
+	r = link_get(sk, n->bridge, &l, e);
+	if (r == -ENODEV)
+		return nerr_set(e, r, "bridge %s: gone right after create", n->bridge);
+	if (r == 0)
+		r = set_ipv6_sysctls(n, e);
+	if (r == 0)
+		r = all_ips(n, &d, e);
+	if (r == 0)
+		r = fix(sk, n, &l, &d, NLM_F_EXCL, e);
+	if (r < 0) {
+		struct nerr ignored;
+
+		/* By index when we know it: the name could be reused. */
+		(void)link_del(sk, l.ifindex, n->bridge, &ignored);
+	}
+	return r;
+}
+
+/* ---- API ------------------------------------------------------------ */
+
+int bridge_create(const struct net *n, struct nerr *e)
+{
+	_cleanup_nlsock_ struct nl_sock *sk = NULL;
+	int r;
+
+	r = bridge_nl_open(&sk, e);
+	if (r < 0)
+		return nerr_wrap(e, r, "bridge %s", n->bridge);
+	return create(sk, n, e);
+}
+
+int bridge_delete(const char *name, struct nerr *e)
+{
+	_cleanup_nlsock_ struct nl_sock *sk = NULL;
+	struct br_link l;
+	int r;
+
+	if (!net_ifname_ok(name))
+		return nerr_set(e, -EINVAL, "bridge '%s': delete: bad interface name", name);
+	r = bridge_nl_open(&sk, e);
+	if (r < 0)
+		return nerr_wrap(e, r, "bridge %s", name);
+	r = link_get(sk, name, &l, e);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
+	if (!link_is_bridge(&l))
+		return nerr_set(e, -EMEDIUMTYPE,
+				"bridge %s: delete: the interface is %s%s, not a bridge; left alone",
+				name, l.kind[0] ? "a " : "a device", l.kind);
+	return link_del(sk, l.ifindex, name, e);
+}
+
+static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex,
+		     struct bridge_drift *d, struct nerr *e)
+{
+	_cleanup_nlcache_ struct nl_cache *c = NULL;
+	_cleanup_free_ bool *found = NULL;
+	int r;
+
+	if (!n->n_ips)
+		return 0;
+	r = rtnl_addr_alloc_cache(sk, &c);
+	if (r < 0)
+		return nerr_set(e, bridge_nl_errno(r), "bridge %s: read addresses: %s",
+				n->bridge, nl_geterror(r));
+	found = calloc(n->n_ips, sizeof *found);
+	d->missing_ips = calloc(n->n_ips, sizeof *d->missing_ips);
+	if (!found || !d->missing_ips)
+		return nerr_set(e, -ENOMEM, "bridge %s: out of memory", n->bridge);
+	for (struct nl_object *o = nl_cache_get_first(c); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *a = (struct rtnl_addr *)o;
+		struct nl_addr *local = rtnl_addr_get_local(a);
+
+		if (rtnl_addr_get_ifindex(a) != ifindex || !local)
+			continue;
+		for (size_t i = 0; i < n->n_ips; i++) {
+			const struct net_ip *ip = &n->ips[i];
+			size_t len = addr_len(ip->addr.family);
+
+			if (rtnl_addr_get_family(a) == ip->addr.family &&
+			    rtnl_addr_get_prefixlen(a) == (int)ip->prefix &&
+			    nl_addr_get_len(local) == len &&
+			    memcmp(nl_addr_get_binary_addr(local), ip->addr.u.b, len) == 0)
+				found[i] = true;
+		}
+	}
+	for (size_t i = 0; i < n->n_ips; i++)
+		if (!found[i])
+			d->missing_ips[d->n_missing_ips++] = i;
+	return 0;
+}
+
+static int check(struct nl_sock *sk, const struct net *n, struct br_link *l,
+		 struct bridge_drift *d, struct nerr *e)
+{
+	int r = link_get(sk, n->bridge, l, e);
+
+	if (r == -ENODEV) {
+		d->missing = true;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (!link_is_bridge(l)) {
+		d->foreign = true;
+		nd_strlcpy(d->kind, l->kind, sizeof d->kind);
+		return 0;
+	}
+	d->down = !(l->flags & IFF_UP);
+	d->mtu = n->mtu && l->mtu != n->mtu;
+	d->have_mtu = l->mtu;
+	d->mac = n->has_mac && l->has_mac && memcmp(l->mac, n->mac, 6) != 0;
+	memcpy(d->have_mac, l->mac, 6);
+	if (l->has_opts) {
+		d->stp = (l->stp != 0) != (n->stp != NET_NO);
+		d->delay = l->delay != bridge_want_delay(n);
+		d->have_delay = l->delay;
+	}
+	return check_ips(sk, n, l->ifindex, d, e);
+}
+
+int bridge_check(const struct net *n, struct bridge_drift *d, struct nerr *e)
+{
+	_cleanup_nlsock_ struct nl_sock *sk = NULL;
+	struct br_link l;
+	int r;
+
+	memset(d, 0, sizeof *d);
+	r = bridge_nl_open(&sk, e);
+	if (r < 0)
+		return nerr_wrap(e, r, "bridge %s", n->bridge);
+	r = check(sk, n, &l, d, e);
+	if (r < 0)
+		bridge_drift_free(d);
+	return r;
+}
+
+int bridge_repair(const struct net *n, const struct bridge_drift *d, struct nerr *e)
+{
+	_cleanup_nlsock_ struct nl_sock *sk = NULL;
+	struct br_link l;
+	int r;
+
+	if (!bridge_drift_any(d))
+		return 0;
+	if (d->foreign)
+		return nerr_set(e, -EEXIST, "bridge %s: the interface is %s%s, not a bridge",
+				n->bridge, d->kind[0] ? "a " : "a device", d->kind);
+	r = bridge_nl_open(&sk, e);
+	if (r < 0)
+		return nerr_wrap(e, r, "bridge %s", n->bridge);
+	if (d->missing)
+		return create(sk, n, e);
+	/* The drift was found earlier: act on the link as it is now. */
+	r = link_get(sk, n->bridge, &l, e);
+	if (r == -ENODEV)
+		return create(sk, n, e);
+	if (r < 0)
+		return r;
+	if (!link_is_bridge(&l))
+		return nerr_set(e, -EEXIST, "bridge %s: the interface is not a bridge",
+				n->bridge);
+	return fix(sk, n, &l, d, NLM_F_REPLACE, e);
+}
+
+bool bridge_drift_any(const struct bridge_drift *d)
+{
+	return d->missing || d->foreign || d->down || d->mtu || d->mac || d->stp ||
+	       d->delay || d->n_missing_ips;
+}
+
+int bridge_drift_str(const struct net *n, const struct bridge_drift *d, char *buf,
+		     size_t len)
+{
+	struct sbuf s = { 0 };
+	_cleanup_free_ char *out = NULL;
+	const char *sep = "";
+
+#define ITEM(...)                                                                      \
+	do {                                                                           \
+		sbuf_puts(&s, sep);                                                    \
+		sbuf_printf(&s, __VA_ARGS__);                                          \
+		sep = "; ";                                                            \
+	} while (0)
+	if (d->missing)
+		ITEM("missing");
+	if (d->foreign)
+		ITEM("not a bridge (%s)", d->kind[0] ? d->kind : "device");
+	if (d->down)
+		ITEM("down");
+	if (d->mtu)
+		ITEM("mtu %u (want %u)", d->have_mtu, n->mtu);
+	if (d->mac) {
+		char m[18], w[18];
+
+		net_mac_str(d->have_mac, m);
+		net_mac_str(n->mac, w);
+		ITEM("mac %s (want %s)", m, w);
+	}
+	if (d->stp)
+		ITEM("stp %s (want %s)", n->stp != NET_NO ? "off" : "on",
+		     n->stp != NET_NO ? "on" : "off");
+	if (d->delay)
+		ITEM("forward delay %u.%02us (want %u.%02us)", d->have_delay / BR_USER_HZ,
+		     d->have_delay % BR_USER_HZ, bridge_want_delay(n) / BR_USER_HZ,
+		     bridge_want_delay(n) % BR_USER_HZ);
+	for (size_t i = 0; i < d->n_missing_ips; i++) {
+		char a[IP_STR_MAX];
+
+		ip_str(&n->ips[d->missing_ips[i]], a, sizeof a);
+		if (i == 0)
+			ITEM("missing address %s", a);
+		else
+			sbuf_printf(&s, ", %s", a);
+	}
+#undef ITEM
+	out = sbuf_finish(&s);
+	if (!out)
+		return -ENOMEM;
+	if (nd_strlcpy(buf, out, len) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+void bridge_drift_free(struct bridge_drift *d)
+{
+	free(d->missing_ips);
+	d->missing_ips = NULL;
+	d->n_missing_ips = 0;
+}

@@ -1,0 +1,77 @@
+/* The network's bridge, over rtnetlink (libnl-3 / libnl-route-3): create it
+ * with its MAC, MTU, STP, forward delay and addresses; delete it; find and
+ * repair drift.
+ *
+ * Only bridges are ever touched: an interface of the bridge's name that is
+ * not a bridge is reported, never adopted, changed or deleted. Every function
+ * opens its own netlink socket in the caller's network namespace. */
+#ifndef NETD_BRIDGE_H
+#define NETD_BRIDGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* What bridge_check() found different from the model. */
+struct bridge_drift {
+	bool missing;       /* no interface of that name */
+	bool foreign;       /* an interface of that name that is not a bridge */
+	char kind[16];      /* what it is then ("veth", "" for plain devices) */
+	bool down;          /* administratively down */
+	bool mtu;           /* n->mtu is set and the bridge has another */
+	unsigned have_mtu;
+	bool mac;           /* n->mac is set and the bridge has another */
+	uint8_t have_mac[6];
+	bool stp;           /* STP on where off is wanted, or the reverse */
+	bool delay;         /* forward delay differs */
+	unsigned have_delay; /* centiseconds, as the kernel keeps it */
+	size_t *missing_ips; /* indices into n->ips of addresses not on it */
+	size_t n_missing_ips;
+};
+
+/* Create bridge n->bridge and bring it up: MAC, MTU (pinned, so ports that
+ * join do not change it), STP and forward delay, every address of n->ips
+ * (IPv6 ones without DAD so that dnsmasq can bind to them at once), the
+ * per-bridge IPv6 sysctls libvirt sets. -EEXIST, with nothing changed, when
+ * any interface of that name exists. On any other failure the bridge is
+ * deleted again. */
+int bridge_create(const struct net *n, struct nerr *e);
+
+/* Delete bridge 'name'. 0 when there is no such interface; -EMEDIUMTYPE when
+ * the interface of that name is not a bridge (it is left alone). */
+int bridge_delete(const char *name, struct nerr *e);
+
+/* Compare the bridge on the host with the model. Returns 0 and fills 'd'
+ * (free with bridge_drift_free) or a negative errno when the host could not
+ * be read. */
+int bridge_check(const struct net *n, struct bridge_drift *d, struct nerr *e);
+
+/* Fix what bridge_check() found: create the bridge when missing, reset
+ * options, re-add addresses, bring it up. A foreign interface is an error
+ * (-EEXIST). Safe to call again. */
+int bridge_repair(const struct net *n, const struct bridge_drift *d, struct nerr *e);
+
+bool bridge_drift_any(const struct bridge_drift *d);
+/* One line for status and apply, e.g. "down; mtu 1500 (want 1400); missing
+ * address 192.168.122.1/24". "" when there is no drift. */
+int bridge_drift_str(const struct net *n, const struct bridge_drift *d, char *buf,
+		     size_t len);
+void bridge_drift_free(struct bridge_drift *d);
+static inline void bridge_drift_freep(struct bridge_drift *d) { bridge_drift_free(d); }
+#define _cleanup_bridge_drift_ __attribute__((cleanup(bridge_drift_freep)))
+
+/* The forward delay the kernel ends up with for the model, in centiseconds
+ * (USER_HZ): with STP on, the kernel clamps it to 2..30 s, so delay='0'
+ * stp='on' (libvirt's default network) means 2 s. */
+unsigned bridge_want_delay(const struct net *n);
+
+/* Shared with hostnet.c: a NETLINK_ROUTE socket with bounded waits and
+ * extended acks, and libnl's error codes as negative errnos. */
+struct nl_sock;
+int bridge_nl_open(struct nl_sock **sk, struct nerr *e);
+void bridge_nl_closep(struct nl_sock **sk);
+int bridge_nl_errno(int nle);
+
+#endif

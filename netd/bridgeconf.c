@@ -1,0 +1,547 @@
+#include "bridgeconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "model.h"
+
+/* The helper's limit for a bridge name, NUL included (IFNAMSIZ). */
+#define HELPER_IFNAMSIZ 16
+
+enum bkind { BK_SKIP, BK_ALLOW, BK_DENY, BK_INCLUDE, BK_BAD };
+
+struct bline {
+	enum bkind kind;
+	bool all;
+	char arg[BCONF_LINE_MAX];
+	char why[160];
+};
+
+/* What is being looked for while scanning a file and its includes. */
+struct bscan {
+	const char *bridge;
+	struct bconf_report *rep;
+	int depth;
+};
+
+/* isspace() in the C locale, which is what the helper runs in. */
+static bool is_space(char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* A name fit for an error message, whatever the caller passed. */
+static const char *shown(const char *s, char buf[48])
+{
+	size_t n = strnlen(s, 40);
+
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
+	buf[n] = '\0';
+	if (n == 40 && s[n] != '\0')
+		nd_strlcpy(buf + n, "...", 4);
+	return buf;
+}
+
+bool bconf_name_ok(const char *bridge)
+{
+	return bridge && net_ifname_ok(bridge) && strcmp(bridge, "all") != 0;
+}
+
+static int check_name(const char *path, const char *bridge, struct nerr *e)
+{
+	char b[48];
+
+	if (bconf_name_ok(bridge))
+		return 0;
+	return nerr_set(e, -EINVAL,
+			"bridge name '%s' cannot go into %s: not an interface name of at most "
+			"%d letters, digits, '-', '_', '.' (or it is the keyword 'all')",
+			shown(bridge ? bridge : "", b), path, NET_IFNAME_MAX);
+}
+
+static void bad_line(struct bline *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void bad_line(struct bline *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	b->kind = BK_BAD;
+	va_start(ap, fmt);
+	vsnprintf(b->why, sizeof b->why, fmt, ap);
+	va_end(ap);
+}
+
+/* One line as parse_acl_file() reads it: 'line' is what one fgets() call
+ * returned, without its newline. A NUL byte ends the line for the helper's
+ * string functions, and so it does here. */
+static void parse_line(const char *line, size_t len, struct bline *b)
+{
+	char buf[BCONF_LINE_MAX];
+	char *cmd, *arg, *end;
+	char s[48];
+
+	b->kind = BK_SKIP;
+	b->all = false;
+	b->arg[0] = b->why[0] = '\0';
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	for (cmd = buf; is_space(*cmd); cmd++)
+		;
+	if (*cmd == '#' || *cmd == '\0')
+		return;
+	arg = strchr(cmd, ' ');
+	if (!arg)
+		arg = strchr(cmd, '\t');
+	if (!arg) {
+		bad_line(b, "'%s' has no argument", shown(cmd, s));
+		return;
+	}
+	*arg++ = '\0';
+	while (is_space(*arg))
+		arg++;
+	end = arg + strlen(arg);
+	while (end > arg && is_space(end[-1]))
+		end--;
+	*end = '\0';
+	if (strcmp(cmd, "include") != 0 && strlen(arg) >= HELPER_IFNAMSIZ) {
+		bad_line(b, "name '%s' is %zu bytes long, the helper takes at most %d",
+			 shown(arg, s), strlen(arg), HELPER_IFNAMSIZ - 1);
+		return;
+	}
+	if (strcmp(cmd, "allow") == 0)
+		b->kind = BK_ALLOW;
+	else if (strcmp(cmd, "deny") == 0)
+		b->kind = BK_DENY;
+	else if (strcmp(cmd, "include") == 0)
+		b->kind = BK_INCLUDE;
+	else {
+		bad_line(b, "unknown keyword '%s' (allow, deny, include)", shown(cmd, s));
+		return;
+	}
+	b->all = b->kind != BK_INCLUDE && strcmp(arg, "all") == 0;
+	nd_strlcpy(b->arg, arg, sizeof b->arg);
+}
+
+static void report_bad(struct bconf_report *rep, const char *file, unsigned line, bool fatal,
+		       const char *why)
+{
+	struct bconf_bad *b;
+
+	if (rep->n_bad++ >= BCONF_BAD_MAX)
+		return;
+	b = &rep->bad[rep->n_bad - 1];
+	nd_strlcpy(b->file, file, sizeof b->file);
+	b->line = line;
+	b->fatal = fatal;
+	nd_strlcpy(b->why, why, sizeof b->why);
+}
+
+static void scan_text(struct bscan *s, const char *file, const char *data, size_t len,
+		      bool main_file);
+
+/* The helper reads includes with errors ignored; so do we. Only absolute
+ * paths of regular files are followed: a relative one depends on the
+ * caller's working directory, and a FIFO would block. */
+static void scan_include(struct bscan *s, const char *path, const char *from, unsigned line)
+{
+	_cleanup_free_ char *data = NULL;
+	char why[160];
+	struct stat st;
+	size_t len;
+
+	if (path[0] != '/') {
+		snprintf(why, sizeof why,
+			 "include path '%.60s' is not absolute: the helper "
+			 "resolves it from qemu's working directory",
+			 path);
+		report_bad(s->rep, from, line, false, why);
+		return;
+	}
+	if (s->depth >= BCONF_INCLUDE_DEPTH) {
+		snprintf(why, sizeof why, "include of '%.60s' nested deeper than %d, not read",
+			 path, BCONF_INCLUDE_DEPTH);
+		report_bad(s->rep, from, line, false, why);
+		return;
+	}
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || nd_read_file(path, &data, &len) < 0)
+		return;
+	s->depth++;
+	scan_text(s, path, data, len, false);
+	s->depth--;
+}
+
+static void apply_rule(struct bscan *s, const struct bline *b, const char *file, unsigned line,
+		       bool main_file)
+{
+	bool match = b->all || strcmp(b->arg, s->bridge) == 0;
+
+	if (!match)
+		return;
+	if (b->kind == BK_ALLOW) {
+		s->rep->allowed = true;
+		if (main_file && !b->all)
+			s->rep->present = true;
+	} else if (b->kind == BK_DENY && !s->rep->denied) {
+		s->rep->denied = true;
+		snprintf(s->rep->deny_at, sizeof s->rep->deny_at, "%.250s:%u", file, line);
+	}
+}
+
+/* Length of the next fgets() chunk at data[pos]: up to and including a
+ * newline, at most BCONF_LINE_MAX - 1 bytes. */
+static size_t chunk_len(const char *data, size_t len, size_t pos)
+{
+	size_t max = len - pos < BCONF_LINE_MAX - 1 ? len - pos : BCONF_LINE_MAX - 1;
+	const char *nl = memchr(data + pos, '\n', max);
+
+	return nl ? (size_t)(nl - (data + pos)) + 1 : max;
+}
+
+static void scan_text(struct bscan *s, const char *file, const char *data, size_t len,
+		      bool main_file)
+{
+	struct bline b;
+	unsigned line = 1;
+
+	for (size_t pos = 0, n; pos < len; pos += n) {
+		n = chunk_len(data, len, pos);
+		bool nl = data[pos + n - 1] == '\n';
+
+		parse_line(data + pos, nl ? n - 1 : n, &b);
+		if (b.kind == BK_BAD) {
+			report_bad(s->rep, file, line, main_file, b.why);
+			if (!main_file)
+				return; /* the helper stops reading this include here */
+			s->rep->rejected = true;
+		} else if (b.kind == BK_INCLUDE) {
+			scan_include(s, b.arg, file, line);
+		} else if (b.kind != BK_SKIP) {
+			apply_rule(s, &b, file, line, main_file);
+		}
+		if (nl)
+			line++;
+	}
+}
+
+/* netd's two lines for a bridge. */
+static int pair_text(const char *bridge, char *buf, size_t len)
+{
+	return nd_snprintf(buf, len, "%s\nallow %s\n", BCONF_MARK, bridge);
+}
+
+/* The next copy of 'pair' that starts a line, at or after 'from'. */
+static const char *find_pair(const char *data, size_t len, size_t from, const char *pair)
+{
+	size_t plen = strlen(pair);
+
+	while (from < len) {
+		const char *p = memmem(data + from, len - from, pair, plen);
+
+		if (!p)
+			return NULL;
+		if (p == data || p[-1] == '\n')
+			return p;
+		from = (size_t)(p - data) + 1;
+	}
+	return NULL;
+}
+
+/* The file as it is now: where it really is (symlinks followed), its
+ * contents ("" when missing) and its stat. */
+struct bfile {
+	char path[PATH_MAX];
+	char *data;
+	size_t len;
+	bool missing;
+	struct stat st;
+};
+
+static void bfile_free(struct bfile *f)
+{
+	free(f->data);
+	f->data = NULL;
+}
+
+static int bfile_load(const char *path, struct bfile *f, struct nerr *e)
+{
+	int r;
+
+	memset(f, 0, sizeof *f);
+	if (strlen(path) >= sizeof f->path)
+		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: path too long", path);
+	if (lstat(path, &f->st) < 0) {
+		if (errno != ENOENT)
+			return nerr_set(e, -errno, "qemu bridge ACL %s: %s", path, strerror(errno));
+		f->missing = true;
+		nd_strlcpy(f->path, path, sizeof f->path);
+		f->data = strdup("");
+		return f->data ? 0
+			       : nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
+	}
+	if (S_ISLNK(f->st.st_mode)) {
+		if (!realpath(path, f->path) || stat(f->path, &f->st) < 0)
+			return nerr_set(e, -errno, "qemu bridge ACL %s: follow symlink: %s", path,
+					strerror(errno));
+	} else {
+		nd_strlcpy(f->path, path, sizeof f->path);
+	}
+	if (!S_ISREG(f->st.st_mode))
+		return nerr_set(e, -EINVAL, "qemu bridge ACL %s: not a regular file", f->path);
+	r = nd_read_file(f->path, &f->data, &f->len);
+	if (r < 0)
+		return nerr_set(e, r, "qemu bridge ACL %s: read: %s", f->path, strerror(-r));
+	return 0;
+}
+
+/* Others must be able to read the file and search its directory: the helper
+ * reads it with the calling user's uid. */
+static bool others_can_read(const struct bfile *f)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (!(f->st.st_mode & S_IROTH))
+		return false;
+	nd_strlcpy(dir, f->path, sizeof dir);
+	return stat(dirname(dir), &st) == 0 && (st.st_mode & S_IXOTH);
+}
+
+static void analyse(const struct bfile *f, const char *bridge, struct bconf_report *rep)
+{
+	struct bscan s = {.bridge = bridge, .rep = rep};
+	char pair[128];
+
+	memset(rep, 0, sizeof *rep);
+	rep->missing = f->missing;
+	if (f->missing)
+		return;
+	rep->mode = f->st.st_mode & 07777;
+	rep->unreadable = !others_can_read(f);
+	scan_text(&s, f->path, f->data, f->len, true);
+	rep->ours = pair_text(bridge, pair, sizeof pair) == 0 &&
+		    find_pair(f->data, f->len, 0, pair) != NULL;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* nd_write_atomic() that also keeps the owner and group of the file it
+ * replaces: a bridge.conf readable only by group kvm must stay so, and a
+ * window with another owner or group would change who may use which bridge.
+ * A new file keeps the creator's owner. */
+static int write_keeping_owner(const struct bfile *f, const char *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	_cleanup_close_ int fd = -1, dfd = -1;
+	mode_t mode = f->missing ? 0644 : (f->st.st_mode & 07777);
+	int r;
+
+	r = nd_snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", f->path);
+	if (r < 0)
+		return r;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = write_all(fd, data, len);
+	if (r == 0 && !f->missing && fchown(fd, f->st.st_uid, f->st.st_gid) < 0)
+		r = -errno;
+	if (r == 0 && fchmod(fd, mode) < 0)
+		r = -errno;
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (r == 0 && rename(tmp, f->path) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlink(tmp);
+		return r;
+	}
+	nd_strlcpy(tmp, f->path, sizeof tmp);
+	dfd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0)
+		return -errno;
+	return 0;
+}
+
+static int make_dir(const char *path, struct nerr *e)
+{
+	char buf[PATH_MAX];
+	const char *dir;
+	struct stat st;
+	int r;
+
+	nd_strlcpy(buf, path, sizeof buf);
+	dir = dirname(buf);
+	if (stat(dir, &st) == 0)
+		return 0;
+	r = nd_mkdir_p(dir, 0755);
+	/* Users' helpers must be able to search it, whatever our umask. */
+	if (r == 0 && chmod(dir, 0755) < 0)
+		r = -errno;
+	if (r < 0)
+		return nerr_set(e, r, "qemu bridge ACL %s: create directory %s: %s", path, dir,
+				strerror(-r));
+	return 0;
+}
+
+static int save(const struct bfile *f, const char *data, size_t len, struct nerr *e)
+{
+	int r;
+
+	if (f->missing) {
+		r = make_dir(f->path, e);
+		if (r < 0)
+			return r;
+	}
+	r = write_keeping_owner(f, data, len);
+	if (r < 0)
+		return nerr_set(e, r, "qemu bridge ACL %s: write: %s", f->path, strerror(-r));
+	return 0;
+}
+
+/* The file with netd's pair inserted: after the last complete line, or in
+ * front of an unterminated last line so that its bytes stay as they are. */
+static char *with_pair(const struct bfile *f, const char *pair, size_t *out_len)
+{
+	size_t at = f->len, plen = strlen(pair);
+	char *out;
+
+	if (f->len > 0 && f->data[f->len - 1] != '\n') {
+		const char *nl = memrchr(f->data, '\n', f->len);
+
+		at = nl ? (size_t)(nl - f->data) + 1 : 0;
+	}
+	out = malloc(f->len + plen + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, f->data, at);
+	memcpy(out + at, pair, plen);
+	memcpy(out + at + plen, f->data + at, f->len - at);
+	out[f->len + plen] = '\0';
+	*out_len = f->len + plen;
+	return out;
+}
+
+int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)
+{
+	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
+	_cleanup_free_ char *out = NULL;
+	struct bconf_report local;
+	char pair[128];
+	size_t len;
+	int r;
+
+	if (!rep)
+		rep = &local;
+	memset(rep, 0, sizeof *rep);
+	r = check_name(path, bridge, e);
+	if (r < 0)
+		return r;
+	r = bfile_load(path, &f, e);
+	if (r < 0)
+		return r;
+	analyse(&f, bridge, rep);
+	if (rep->present)
+		return 0;
+	r = pair_text(bridge, pair, sizeof pair);
+	if (r < 0)
+		return nerr_set(e, r, "qemu bridge ACL %s: line for '%s' too long", path, bridge);
+	out = with_pair(&f, pair, &len);
+	if (!out)
+		return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
+	r = save(&f, out, len, e);
+	if (r < 0)
+		return r;
+	if (f.missing)
+		f.st.st_mode = S_IFREG | 0644;
+	f.missing = false;
+	free(f.data);
+	f.data = TAKE_PTR(out);
+	f.len = len;
+	analyse(&f, bridge, rep);
+	rep->added = true;
+	return 0;
+}
+
+/* The file without any copy of 'pair'. */
+static char *without_pair(const struct bfile *f, const char *pair, size_t *out_len)
+{
+	size_t plen = strlen(pair), n = 0, from = 0;
+	const char *p;
+	char *out;
+
+	out = malloc(f->len + 1);
+	if (!out)
+		return NULL;
+	while ((p = find_pair(f->data, f->len, from, pair))) {
+		size_t at = (size_t)(p - f->data);
+
+		memcpy(out + n, f->data + from, at - from);
+		n += at - from;
+		from = at + plen;
+	}
+	memcpy(out + n, f->data + from, f->len - from);
+	n += f->len - from;
+	out[n] = '\0';
+	*out_len = n;
+	return out;
+}
+
+int bconf_remove(const char *path, const char *bridge, struct nerr *e)
+{
+	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
+	_cleanup_free_ char *out = NULL;
+	char pair[128];
+	size_t len;
+	int r;
+
+	r = check_name(path, bridge, e);
+	if (r < 0)
+		return r;
+	r = bfile_load(path, &f, e);
+	if (r < 0 || f.missing)
+		return r;
+	r = pair_text(bridge, pair, sizeof pair);
+	if (r < 0)
+		return nerr_set(e, r, "qemu bridge ACL %s: line for '%s' too long", path, bridge);
+	if (!find_pair(f.data, f.len, 0, pair))
+		return 0;
+	out = without_pair(&f, pair, &len);
+	if (!out)
+		return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
+	return save(&f, out, len, e);
+}
+
+int bconf_check(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)
+{
+	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
+	int r;
+
+	memset(rep, 0, sizeof *rep);
+	r = check_name(path, bridge, e);
+	if (r < 0)
+		return r;
+	r = bfile_load(path, &f, e);
+	if (r < 0)
+		return r;
+	analyse(&f, bridge, rep);
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* The bridge.conf editor: qemu-bridge-helper's ACL file.
+ *
+ * What the helper does with the file (qemu-bridge-helper.c, parse_acl_file):
+ * it reads it line by line with fgets() into a 4096-byte buffer, after
+ * dropping to the calling user's real uid when it is setuid with libcap-ng,
+ * so the file must be readable by that user. Leading white space is skipped;
+ * a line that is then empty or starts with '#' is ignored. Otherwise the
+ * keyword ends at the first ' ' of the line, or at the first tab when the
+ * line has no space at all; a line with neither is invalid. The argument is
+ * trimmed of white space at both ends. Keywords: allow, deny, include; for
+ * allow and deny the argument "all" matches every bridge. An argument other
+ * than an include path of 16 bytes or more (IFNAMSIZ), an unknown keyword or
+ * an invalid line make the helper reject the WHOLE file, and then no bridge
+ * at all can be used. Errors in an included file only end the reading of
+ * that file (rules before the bad line stay). A matching deny wins over
+ * every allow, whatever the order.
+ *
+ * What netd writes: for each bridge, the two lines
+ *
+ *     # netd: added for a netd network, removed when it stops
+ *     allow BRIDGE
+ *
+ * The comment marks the allow line as netd's own, so that stopping a network
+ * removes netd's line and never an administrator's identical one (Fedora's
+ * qemu ships "allow virbr0" in this file). The pair is appended after the
+ * last complete line. When the file does not end with a newline, the pair
+ * goes in front of the unterminated last line instead, so that no byte the
+ * administrator wrote changes and bconf_remove() restores the file byte for
+ * byte. Every other line, comment and include is kept byte for byte.
+ *
+ * Writes are atomic (temp file, fsync, rename) and keep the existing file's
+ * owner, group and mode; a missing file is created 0644 (root:root when run
+ * as root), its directory 0755. A symlink is followed and its target
+ * rewritten. Callers hold netd's lock: the read-modify-write is not safe
+ * against a second writer. */
+#ifndef NETD_BRIDGECONF_H
+#define NETD_BRIDGECONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+#define BCONF_MARK "# netd: added for a netd network, removed when it stops"
+
+/* The helper reads lines into a buffer of this size. */
+#define BCONF_LINE_MAX 4096
+/* Includes followed when looking for deny rules (the helper has no limit). */
+#define BCONF_INCLUDE_DEPTH 8
+/* Problem lines kept in a report (n_bad counts them all). */
+#define BCONF_BAD_MAX 8
+
+/* A line the helper rejects, or that does not work as its author meant. */
+struct bconf_bad {
+	char file[256]; /* the file (truncated for display) */
+	unsigned line;	/* 1-based */
+	bool fatal;	/* in the main file: the helper rejects the whole file */
+	char why[160];
+};
+
+struct bconf_report {
+	bool missing;	   /* the file does not exist: the helper refuses everything */
+	bool present;	   /* the main file has an 'allow BRIDGE' line */
+	bool ours;	   /* ...netd's own (marked) one */
+	bool added;	   /* bconf_add() wrote the file */
+	bool allowed;	   /* an allow for BRIDGE or 'allow all', includes counted */
+	bool denied;	   /* a 'deny BRIDGE' or 'deny all' overrides every allow */
+	char deny_at[300]; /* "FILE:LINE" of the first such deny */
+	bool rejected;	   /* the helper rejects the main file (see bad[]) */
+	bool unreadable;   /* other users cannot read the file or search its directory */
+	mode_t mode;	   /* of the file, when it exists */
+	size_t n_bad;	   /* all problem lines; the first BCONF_BAD_MAX are in bad[] */
+	struct bconf_bad bad[BCONF_BAD_MAX];
+};
+
+/* Whether an unprivileged user's qemu can join BRIDGE through the helper. */
+static inline bool bconf_usable(const struct bconf_report *r)
+{
+	return !r->missing && r->allowed && !r->denied && !r->rejected && !r->unreadable;
+}
+
+/* Whether netd accepts 'bridge' in the file: net_ifname_ok() and not the
+ * keyword "all". */
+bool bconf_name_ok(const char *bridge);
+
+/* Add netd's 'allow BRIDGE' unless the main file already has an allow line
+ * for BRIDGE (netd's or anyone's). Idempotent. rep (may be NULL) describes
+ * the file as the helper will see it after the call. -EINVAL for a name
+ * that bconf_name_ok() refuses. */
+int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e);
+
+/* Remove netd's marked 'allow BRIDGE' (every copy of the pair) and nothing
+ * else. 0 when it is absent or the file is missing. */
+int bconf_remove(const char *path, const char *bridge, struct nerr *e);
+
+/* Describe the file for BRIDGE without changing it. A missing file is not an
+ * error (rep->missing). */
+int bconf_check(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e);
+
+#endif

@@ -1,0 +1,353 @@
+/* The host's addresses and routes, for overlap checks.
+ *
+ * Each dump is parsed object by object with libnl-route (nl_msg_parse), and
+ * only what can conflict is kept, in a flat array: a host with a full BGP
+ * table should not cost a libnl cache of a million routes. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+
+#include "bridge.h"
+#include "hostnet.h"
+
+#define HN_DUMP_TRIES 3 /* a dump interrupted by a change is read again */
+
+struct hn_ent {
+	struct net_addr a; /* the address, or the route's destination */
+	unsigned prefix;
+	int ifindex;       /* 0: a route without a device */
+	bool route;
+};
+
+struct hn_if {
+	int ifindex;
+	char name[IF_NAMESIZE];
+};
+
+struct hostnet {
+	struct hn_ent *ents;
+	size_t n, cap;
+	struct hn_if *ifs;
+	size_t n_ifs, cap_ifs;
+	int err; /* ENOMEM while parsing */
+};
+
+static void *grow(void *arrayp, size_t *n, size_t *cap, size_t elem)
+{
+	char **array = arrayp;
+
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		char *na;
+
+		if (nc > SIZE_MAX / elem)
+			return NULL;
+		na = realloc(*array, nc * elem);
+		if (!na)
+			return NULL;
+		*array = na;
+		*cap = nc;
+	}
+	memset(*array + *n * elem, 0, elem);
+	return *array + (*n)++ * elem;
+}
+
+static bool is_link_local(const struct net_addr *a)
+{
+	return a->family == AF_INET6 && a->u.b[0] == 0xfe && (a->u.b[1] & 0xc0) == 0x80;
+}
+
+static bool to_net_addr(const struct nl_addr *src, int family, struct net_addr *a)
+{
+	size_t len = family == AF_INET6 ? 16 : 4;
+
+	memset(a, 0, sizeof *a);
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	a->family = family;
+	/* The default route has no destination, or an empty one. */
+	if (!src || nl_addr_get_len(src) == 0)
+		return true;
+	if (nl_addr_get_len(src) != len)
+		return false;
+	memcpy(a->u.b, nl_addr_get_binary_addr(src), len);
+	return true;
+}
+
+static void add_ent(struct hostnet *h, const struct hn_ent *x)
+{
+	struct hn_ent *p = grow(&h->ents, &h->n, &h->cap, sizeof *p);
+
+	if (!p) {
+		h->err = -ENOMEM;
+		return;
+	}
+	*p = *x;
+}
+
+static void on_link(struct nl_object *o, void *arg)
+{
+	struct hostnet *h = arg;
+	struct rtnl_link *l = (struct rtnl_link *)o;
+	const char *name = rtnl_link_get_name(l);
+	struct hn_if *p;
+
+	if (!name)
+		return;
+	p = grow(&h->ifs, &h->n_ifs, &h->cap_ifs, sizeof *p);
+	if (!p) {
+		h->err = -ENOMEM;
+		return;
+	}
+	p->ifindex = rtnl_link_get_ifindex(l);
+	nd_strlcpy(p->name, name, sizeof p->name);
+}
+
+static void on_addr(struct nl_object *o, void *arg)
+{
+	struct hostnet *h = arg;
+	struct rtnl_addr *a = (struct rtnl_addr *)o;
+	struct hn_ent x = { .ifindex = rtnl_addr_get_ifindex(a) };
+	int fam = rtnl_addr_get_family(a);
+
+	if (!to_net_addr(rtnl_addr_get_local(a), fam, &x.a) || is_link_local(&x.a))
+		return;
+	x.prefix = (unsigned)rtnl_addr_get_prefixlen(a);
+	/* A point-to-point peer's prefix is the route's business; an absurdly
+	 * short prefix does not claim everything: keep the address itself. */
+	if (rtnl_addr_get_peer(a) || x.prefix < HOSTNET_MIN_PREFIX)
+		x.prefix = fam == AF_INET6 ? 128 : 32;
+	add_ent(h, &x);
+}
+
+static void on_route(struct nl_object *o, void *arg)
+{
+	struct hostnet *h = arg;
+	struct rtnl_route *rt = (struct rtnl_route *)o;
+	struct hn_ent x = { .route = true };
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	int fam = rtnl_route_get_family(rt);
+
+	if (rtnl_route_get_table(rt) == RT_TABLE_LOCAL ||
+	    rtnl_route_get_type(rt) != RTN_UNICAST || !to_net_addr(dst, fam, &x.a))
+		return;
+	x.prefix = dst ? (unsigned)nl_addr_get_prefixlen(dst) : 0;
+	if (x.prefix < HOSTNET_MIN_PREFIX || is_link_local(&x.a))
+		return;
+	/* One entry per device, so that ignoring our bridge ignores only
+	 * what goes through it. */
+	int nnh = rtnl_route_get_nnexthops(rt);
+	if (nnh <= 0) {
+		add_ent(h, &x);
+		return;
+	}
+	for (int i = 0; i < nnh; i++) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
+
+		x.ifindex = nh ? rtnl_route_nh_get_ifindex(nh) : 0;
+		add_ent(h, &x);
+	}
+}
+
+struct hn_dump {
+	struct hostnet *h;
+	void (*fn)(struct nl_object *, void *);
+	bool done;
+};
+
+static int on_msg(struct nl_msg *msg, void *arg)
+{
+	struct hn_dump *d = arg;
+	int r = nl_msg_parse(msg, d->fn, d->h);
+
+	/* Messages libnl cannot parse (other families) are not ours. */
+	if (r == -NLE_NOMEM)
+		d->h->err = -ENOMEM;
+	return NL_OK;
+}
+
+static int on_finish(struct nl_msg *msg, void *arg)
+{
+	struct hn_dump *d = arg;
+
+	(void)msg;
+	d->done = true;
+	return NL_STOP;
+}
+
+static int dump_once(struct nl_sock *sk, int type, struct hn_dump *d)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	/* All families (AF_UNSPEC, zero), each with its own header length:
+	 * the kernel warns about bytes it cannot parse. */
+	union {
+		struct ifinfomsg link;
+		struct ifaddrmsg addr;
+		struct rtmsg route;
+	} hdr = { 0 };
+	size_t hlen = type == RTM_GETLINK  ? sizeof hdr.link
+		      : type == RTM_GETADDR ? sizeof hdr.addr
+					    : sizeof hdr.route;
+	int r;
+
+	if (!cb)
+		return -NLE_NOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_msg, d);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_finish, d);
+	d->done = false;
+	r = nl_send_simple(sk, type, NLM_F_DUMP, &hdr, hlen);
+	if (r >= 0)
+		r = nl_recvmsgs(sk, cb);
+	nl_cb_put(cb);
+	return r;
+}
+
+static int dump(struct nl_sock *sk, int type, const char *what, struct hostnet *h,
+		void (*fn)(struct nl_object *, void *), struct nerr *e)
+{
+	struct hn_dump d = { .h = h, .fn = fn };
+	size_t n0 = h->n, i0 = h->n_ifs;
+	int r = 0;
+
+	for (int t = 0; t < HN_DUMP_TRIES; t++) {
+		h->n = n0;
+		h->n_ifs = i0;
+		r = dump_once(sk, type, &d);
+		if (r != -NLE_DUMP_INTR)
+			break;
+	}
+	if (r < 0)
+		return nerr_set(e, bridge_nl_errno(r), "host %s: %s", what, nl_geterror(r));
+	if (h->err)
+		return nerr_set(e, h->err, "host %s: %s", what, strerror(-h->err));
+	if (!d.done)
+		return nerr_set(e, -ETIMEDOUT, "host %s: dump did not finish", what);
+	return 0;
+}
+
+int hostnet_load(struct hostnet **hp, struct nerr *e)
+{
+	_cleanup_hostnet_ struct hostnet *h = calloc(1, sizeof *h);
+	struct nl_sock *sk __attribute__((cleanup(bridge_nl_closep))) = NULL;
+	int r;
+
+	if (!h)
+		return nerr_set(e, -ENOMEM, "host: out of memory");
+	r = bridge_nl_open(&sk, e);
+	if (r == 0)
+		r = dump(sk, RTM_GETLINK, "interfaces", h, on_link, e);
+	if (r == 0)
+		r = dump(sk, RTM_GETADDR, "addresses", h, on_addr, e);
+	if (r == 0)
+		r = dump(sk, RTM_GETROUTE, "routes", h, on_route, e);
+	if (r < 0)
+		return r;
+	*hp = TAKE_PTR(h);
+	return 0;
+}
+
+void hostnet_free(struct hostnet *h)
+{
+	if (!h)
+		return;
+	free(h->ents);
+	free(h->ifs);
+	free(h);
+}
+
+static const char *if_name(const struct hostnet *h, int ifindex)
+{
+	for (size_t i = 0; i < h->n_ifs; i++)
+		if (h->ifs[i].ifindex == ifindex)
+			return h->ifs[i].name;
+	return NULL;
+}
+
+static int if_index(const struct hostnet *h, const char *name)
+{
+	for (size_t i = 0; name && i < h->n_ifs; i++)
+		if (strcmp(h->ifs[i].name, name) == 0)
+			return h->ifs[i].ifindex;
+	return 0;
+}
+
+static void describe(const struct hostnet *h, const struct hn_ent *x, char *what,
+		     size_t len)
+{
+	const char *dev = x->ifindex ? if_name(h, x->ifindex) : NULL;
+	char a[INET6_ADDRSTRLEN], idx[24];
+
+	if (net_addr_str(&x->a, a, sizeof a) < 0)
+		nd_strlcpy(a, "?", sizeof a);
+	if (!dev && x->ifindex) {
+		snprintf(idx, sizeof idx, "#%d", x->ifindex);
+		dev = idx;
+	}
+	if (!x->route)
+		snprintf(what, len, "address %s/%u on %s", a, x->prefix, dev ? dev : "?");
+	else if (dev)
+		snprintf(what, len, "route %s/%u dev %s", a, x->prefix, dev);
+	else
+		snprintf(what, len, "route %s/%u", a, x->prefix);
+}
+
+int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet,
+		    unsigned prefix, const char *ignore_ifname, char *what, size_t len)
+{
+	int ignore = if_index(h, ignore_ifname);
+
+	/* Addresses first: they say more than the routes they imply. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < h->n; i++) {
+			const struct hn_ent *x = &h->ents[i];
+			unsigned p = x->prefix < prefix ? x->prefix : prefix;
+
+			if (x->route != (pass == 1) || (ignore && x->ifindex == ignore))
+				continue;
+			if (!net_addr_in_subnet(&x->a, subnet, p))
+				continue;
+			if (what && len)
+				describe(h, x, what, len);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int hostnet_find_overlap(const struct net *n, const char *ignore_ifname, char *what,
+			 size_t len, struct nerr *e)
+{
+	_cleanup_hostnet_ struct hostnet *h = NULL;
+	int r = hostnet_load(&h, e);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n->n_ips; i++)
+		if (hostnet_overlap(h, &n->ips[i].addr, n->ips[i].prefix, ignore_ifname, what,
+				    len))
+			return 1;
+	return 0;
+}
+
+int hostnet_subnet_free(const struct net_addr *subnet, unsigned prefix, bool *is_free,
+			char *what, size_t len, struct nerr *e)
+{
+	_cleanup_hostnet_ struct hostnet *h = NULL;
+	int r = hostnet_load(&h, e);
+
+	if (r < 0)
+		return r;
+	*is_free = !hostnet_overlap(h, subnet, prefix, NULL, what, len);
+	return 0;
+}

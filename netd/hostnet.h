@@ -1,0 +1,47 @@
+/* The host's addresses and routes, read over rtnetlink, to tell whether a
+ * network's subnets are free: a subnet is taken when it overlaps (shares any
+ * address with) an address on an interface or a unicast route in any table
+ * but 'local'. What does not count: the default route and every route
+ * shorter than /8 (0.0.0.0/1 of VPN clients, 2000::/3), IPv6 link-local
+ * addresses and routes (fe80::/10), anything on the interface the caller
+ * says to ignore (the network's own bridge, so that apply can check a
+ * running network). */
+#ifndef NETD_HOSTNET_H
+#define NETD_HOSTNET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+
+#define HOSTNET_MIN_PREFIX 8 /* shorter routes are "everything", not a claim */
+
+/* A snapshot of the host's interfaces, addresses and routes. */
+struct hostnet;
+
+int hostnet_load(struct hostnet **h, struct nerr *e);
+void hostnet_free(struct hostnet *h);
+static inline void hostnet_freep(struct hostnet **h)
+{
+	if (*h)
+		hostnet_free(*h);
+}
+#define _cleanup_hostnet_ __attribute__((cleanup(hostnet_freep)))
+
+/* 1 when subnet/prefix overlaps something in the snapshot, with 'what' set
+ * to e.g. "address 192.168.122.5/24 on eth1" or "route 192.168.0.0/16 dev
+ * tun0"; 0 when free. 'ignore_ifname' may be NULL. */
+int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet,
+		    unsigned prefix, const char *ignore_ifname, char *what, size_t len);
+
+/* Whether any subnet of n is taken on the host: 1 (with 'what'), 0, or a
+ * negative errno when the host could not be read. */
+int hostnet_find_overlap(const struct net *n, const char *ignore_ifname, char *what,
+			 size_t len, struct nerr *e);
+
+/* One subnet, for install-default picking 192.168.X.0/24. To try many, load
+ * a snapshot once and call hostnet_overlap() instead. */
+int hostnet_subnet_free(const struct net_addr *subnet, unsigned prefix, bool *is_free,
+			char *what, size_t len, struct nerr *e);
+
+#endif

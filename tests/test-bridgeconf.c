@@ -1,0 +1,371 @@
+/* The bridge.conf editor on plain files in a temporary directory. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "bridgeconf.h"
+#include "testutil.h"
+#include "util.h"
+
+#define PAIR(br) BCONF_MARK "\nallow " br "\n"
+
+struct fx {
+	char *dir;
+	char path[4096];
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	f->dir = tu_tmpdir();
+	snprintf(f->path, sizeof f->path, "%s/qemu/bridge.conf", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tu_rmrf(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static void put(const struct fx *f, const char *text, mode_t mode)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof dir, "%s/qemu", f->dir);
+	mkdir(dir, 0755);
+	assert_int_equal(nd_write_atomic(f->path, text, strlen(text), mode), 0);
+}
+
+static void assert_file(const char *path, const char *want)
+{
+	char *got = tu_read(path);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static void add_ok(const struct fx *f, const char *br, struct bconf_report *rep)
+{
+	struct nerr e = {{0}};
+	int r = bconf_add(f->path, br, rep, &e);
+
+	if (r < 0)
+		fail_msg("bconf_add %s: %s", br, e.msg);
+}
+
+static void remove_ok(const struct fx *f, const char *br)
+{
+	struct nerr e = {{0}};
+	int r = bconf_remove(f->path, br, &e);
+
+	if (r < 0)
+		fail_msg("bconf_remove %s: %s", br, e.msg);
+}
+
+static void check_ok(const struct fx *f, const char *br, struct bconf_report *rep)
+{
+	struct nerr e = {{0}};
+	int r = bconf_check(f->path, br, rep, &e);
+
+	if (r < 0)
+		fail_msg("bconf_check %s: %s", br, e.msg);
+}
+
+static void test_add_missing(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+	char dir[4096];
+
+	add_ok(f, "virbr0", &rep);
+	assert_file(f->path, PAIR("virbr0"));
+	assert_int_equal(mode_of(f->path), 0644);
+	snprintf(dir, sizeof dir, "%s/qemu", f->dir);
+	assert_int_equal(mode_of(dir), 0755);
+	assert_true(rep.added && rep.present && rep.ours && rep.allowed);
+	assert_false(rep.denied || rep.rejected || rep.unreadable || rep.missing);
+	assert_true(bconf_usable(&rep));
+
+	remove_ok(f, "virbr0");
+	assert_file(f->path, "");
+}
+
+/* Everything the administrator wrote stays byte for byte, also an
+ * unterminated last line. */
+static const char admin_text[] = "# Access control file for qemu bridge helper\n"
+				 "\tallow br0\n"
+				 "include /nonexistent/acl.conf\n"
+				 "   # indented comment\n"
+				 "\n"
+				 "allow br1   \r\n"
+				 "deny br2";
+
+static void test_add_keeps_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+	char want[1024];
+	size_t head = (size_t)(strrchr(admin_text, '\n') + 1 - admin_text);
+
+	put(f, admin_text, 0640);
+	add_ok(f, "virbr0", &rep);
+	snprintf(want, sizeof want, "%.*s%s%s", (int)head, admin_text, PAIR("virbr0"),
+		 admin_text + head);
+	assert_file(f->path, want);
+	assert_int_equal(mode_of(f->path), 0640);
+	assert_true(rep.added);
+	assert_true(rep.unreadable); /* 0640: users' helpers cannot read it */
+	assert_false(rep.rejected);
+	assert_int_equal(rep.n_bad, 0);
+
+	add_ok(f, "virbr0", &rep); /* twice: one line */
+	assert_false(rep.added);
+	assert_true(rep.present && rep.ours);
+	assert_file(f->path, want);
+
+	add_ok(f, "virbr1", &rep);
+	remove_ok(f, "virbr0");
+	remove_ok(f, "virbr1");
+	assert_file(f->path, admin_text);
+	remove_ok(f, "virbr0");
+	assert_file(f->path, admin_text);
+	assert_int_equal(mode_of(f->path), 0640);
+}
+
+static void test_add_appends(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+
+	put(f, "allow br0\n", 0644);
+	add_ok(f, "virbr0", &rep);
+	assert_file(f->path, "allow br0\n" PAIR("virbr0"));
+	put(f, "allow br0", 0644);
+	add_ok(f, "virbr0", &rep);
+	assert_file(f->path, PAIR("virbr0") "allow br0");
+	remove_ok(f, "virbr0");
+	assert_file(f->path, "allow br0");
+}
+
+/* An administrator's own 'allow virbr0' is not netd's to remove. */
+static void test_admin_line_kept(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+
+	put(f, "allow virbr0\n", 0644);
+	add_ok(f, "virbr0", &rep);
+	assert_false(rep.added || rep.ours);
+	assert_true(rep.present && bconf_usable(&rep));
+	remove_ok(f, "virbr0");
+	assert_file(f->path, "allow virbr0\n");
+
+	/* The helper takes a tab when the line has no space at all. */
+	put(f, "allow\tvirbr0\n", 0644);
+	check_ok(f, "virbr0", &rep);
+	assert_true(rep.present && !rep.rejected);
+}
+
+static void test_deny_reported(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+	char inc[4096], text[4200], want[4200];
+
+	put(f, "deny virbr0\n", 0644);
+	add_ok(f, "virbr0", &rep);
+	assert_true(rep.added && rep.allowed && rep.denied);
+	assert_false(bconf_usable(&rep));
+	snprintf(want, sizeof want, "%s:1", f->path);
+	assert_string_equal(rep.deny_at, want);
+
+	put(f, "allow all\n# x\ndeny all\n", 0644);
+	check_ok(f, "virbr0", &rep);
+	assert_true(rep.allowed && rep.denied && !rep.present);
+	snprintf(want, sizeof want, "%s:3", f->path);
+	assert_string_equal(rep.deny_at, want);
+
+	put(f, "deny virbr1\nallow virbr0\n", 0644);
+	check_ok(f, "virbr0", &rep);
+	assert_true(rep.present && !rep.denied && bconf_usable(&rep));
+
+	/* A deny in an included file counts too. */
+	snprintf(inc, sizeof inc, "%s/deny.conf", f->dir);
+	assert_int_equal(nd_write_atomic(inc, "deny virbr0\n", 12, 0644), 0);
+	snprintf(text, sizeof text, "allow virbr0\ninclude %s\n", inc);
+	put(f, text, 0644);
+	check_ok(f, "virbr0", &rep);
+	assert_true(rep.denied);
+	snprintf(want, sizeof want, "%s:1", inc);
+	assert_string_equal(rep.deny_at, want);
+}
+
+static void test_hostile_names(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"all",
+		"a b",
+		"x\nallow all",
+		"br0\n",
+		"-x",
+		"..",
+		"a/b",
+		"a#b",
+		"virbr0 ",
+		"br\t0",
+		"abcdefghijklmnop",
+		"\xc3\xa9t\xc3\xa9",
+	};
+	struct fx *f = *state;
+	struct bconf_report rep;
+	struct nerr e = {{0}};
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_false(bconf_name_ok(bad[i]));
+		assert_int_equal(bconf_add(f->path, bad[i], &rep, &e), -EINVAL);
+		assert_non_null(strstr(e.msg, "cannot go into"));
+		assert_null(strchr(e.msg, '\n'));
+		assert_int_equal(bconf_remove(f->path, bad[i], &e), -EINVAL);
+		assert_int_equal(bconf_check(f->path, bad[i], &rep, &e), -EINVAL);
+	}
+	assert_int_equal(bconf_add(f->path, NULL, &rep, &e), -EINVAL);
+	assert_int_equal(stat(f->path, &st), -1);
+	assert_true(bconf_name_ok("abcdefghijklmno")); /* 15 bytes */
+}
+
+static void test_bad_lines(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+
+	put(f,
+	    "# ok\n"
+	    "allow abcdefghijklmno\n"	   /* 2: 15 bytes, fine */
+	    "allow abcdefghijklmnop\n"	   /* 3: 16 bytes */
+	    "deny  some-very-long-name0\n" /* 4 */
+	    "frobnicate br0\n"		   /* 5 */
+	    "allow\n"			   /* 6: no argument */
+	    "allow\tvirbr0 \n"		   /* 7: keyword "allow\tvirbr0" */
+	    "allow virbr0\n",
+	    0644);
+	check_ok(f, "virbr0", &rep);
+	assert_true(rep.rejected && rep.present);
+	assert_false(bconf_usable(&rep));
+	assert_int_equal(rep.n_bad, 5);
+	assert_int_equal(rep.bad[0].line, 3);
+	assert_true(rep.bad[0].fatal);
+	assert_non_null(strstr(rep.bad[0].why, "16 bytes"));
+	assert_int_equal(rep.bad[1].line, 4);
+	assert_int_equal(rep.bad[2].line, 5);
+	assert_non_null(strstr(rep.bad[2].why, "frobnicate"));
+	assert_int_equal(rep.bad[3].line, 6);
+	assert_int_equal(rep.bad[4].line, 7);
+	assert_string_equal(rep.bad[4].file, f->path);
+}
+
+/* The helper reads with fgets() into 4096 bytes: a longer line comes back in
+ * pieces, and a piece that does not start with '#' is a line of its own. */
+static void test_long_line(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+	char *text = malloc(6000);
+
+	text[0] = '#';
+	memset(text + 1, 'x', 5000);
+	strcpy(text + 5001, "\nallow virbr0\n");
+	put(f, text, 0644);
+	check_ok(f, "virbr0", &rep);
+	assert_true(rep.rejected);
+	assert_int_equal(rep.n_bad, 1);
+	assert_int_equal(rep.bad[0].line, 1);
+	/* 4094 bytes and a newline still fit. */
+	memset(text + 1, 'x', 4093);
+	strcpy(text + 4094, "\nallow virbr0\n");
+	put(f, text, 0644);
+	check_ok(f, "virbr0", &rep);
+	assert_false(rep.rejected);
+	assert_true(rep.present);
+	free(text);
+}
+
+static void test_missing(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+
+	check_ok(f, "virbr0", &rep);
+	assert_true(rep.missing);
+	assert_false(rep.present || bconf_usable(&rep));
+	remove_ok(f, "virbr0");
+}
+
+static void test_owner_and_symlink(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+	char real[4096];
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip();
+	put(f, "allow br0\n", 0604);
+	assert_int_equal(chown(f->path, 1234, 5678), 0);
+	add_ok(f, "virbr0", &rep);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_uid, 1234);
+	assert_int_equal(st.st_gid, 5678);
+	assert_int_equal(st.st_mode & 07777, 0604);
+
+	snprintf(real, sizeof real, "%s/real.conf", f->dir);
+	assert_int_equal(rename(f->path, real), 0);
+	assert_int_equal(symlink(real, f->path), 0);
+	remove_ok(f, "virbr0");
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_file(real, "allow br0\n");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_add_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_keeps_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_line_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deny_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_and_symlink, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
