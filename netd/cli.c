@@ -9,8 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "defnet.h"
+#include "lifecycle.h"
 #include "model.h"
 #include "plan.h"
+#include "session.h"
 #include "store.h"
 
 struct cmd {
@@ -49,24 +52,6 @@ static int usage_error(const struct cmd *c, const char *fmt, ...)
 static void print_help(const struct cmd *c)
 {
 	printf("usage: netd %s %s\n\n%s\n\n%s", c->name, c->args, c->summary, c->help);
-}
-
-void cli_json_str(FILE *o, const char *s)
-{
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(o, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", o);
-		else if (ch < 0x20)
-			fprintf(o, "\\u%04x", ch);
-		else
-			fputc(ch, o);
-	}
-	fputc('"', o);
 }
 
 /* Options shared by the commands: --help everywhere, --all, --json,
@@ -210,7 +195,7 @@ struct list_row {
 	char bridge[NET_IFNAME_MAX + 1];
 	char uuid[37];
 	const char *mode;
-	bool active, autostart, broken;
+	bool active, autostart, broken, session;
 	char error[256];
 };
 
@@ -231,6 +216,12 @@ static void list_row_fill(const struct store *s, const char *name, struct list_r
 		return;
 	}
 	nd_strlcpy(row->bridge, n.bridge, sizeof row->bridge);
+	if (row->active) {
+		struct sess_report sr;
+
+		sess_check(&s->p, n.bridge, &sr);
+		row->session = sr.usable;
+	}
 	net_uuid_str(n.uuid, row->uuid);
 	row->mode = net_fwd_mode_str(n.fwd_mode);
 }
@@ -242,16 +233,18 @@ static void list_json(const struct list_row *rows, size_t n)
 		const struct list_row *r = &rows[i];
 
 		printf("%s\n  {\"name\": ", i ? "," : "");
-		cli_json_str(stdout, r->name);
+		nd_json_str(stdout, r->name);
 		printf(", \"active\": %s, \"autostart\": %s, \"persistent\": true",
 		       r->active ? "true" : "false", r->autostart ? "true" : "false");
 		if (r->broken) {
 			printf(", \"error\": ");
-			cli_json_str(stdout, r->error);
+			nd_json_str(stdout, r->error);
 		} else {
 			printf(", \"uuid\": \"%s\", \"bridge\": ", r->uuid);
-			cli_json_str(stdout, r->bridge);
+			nd_json_str(stdout, r->bridge);
 			printf(", \"forward\": \"%s\"", r->mode);
+			if (r->active)
+				printf(", \"session_vms\": %s", r->session ? "true" : "false");
 		}
 		printf("}");
 	}
@@ -260,13 +253,18 @@ static void list_json(const struct list_row *rows, size_t n)
 
 static void list_text(const struct list_row *rows, size_t n)
 {
-	printf("%-20s %-9s %-10s %-16s %s\n", "NAME", "STATE", "AUTOSTART", "BRIDGE", "FORWARD");
+	printf("%-20s %-9s %-10s %-16s %-9s %s\n", "NAME", "STATE", "AUTOSTART", "BRIDGE",
+	       "FORWARD", "SESSION-VMS");
 	for (size_t i = 0; i < n; i++) {
 		const struct list_row *r = &rows[i];
 
-		printf("%-20s %-9s %-10s %-16s %s\n", r->name, r->active ? "active" : "inactive",
-		       r->autostart ? "yes" : "no", r->broken ? "-" : r->bridge,
-		       r->broken ? "(config unreadable: see netd validate)" : r->mode);
+		printf("%-20s %-9s %-10s %-16s %-9s %s\n", r->name,
+		       r->active ? "active" : "inactive", r->autostart ? "yes" : "no",
+		       r->broken ? "-" : r->bridge, r->broken ? "?" : r->mode,
+		       r->broken ? "(config unreadable: see netd validate)"
+		       : !r->active ? "-"
+		       : r->session ? "yes"
+				    : "no (see netd status)");
 	}
 }
 
@@ -333,6 +331,141 @@ static int cmd_plan(int argc, char **argv)
 	return CLI_OK;
 }
 
+static int name_arg(const struct cmd *self, const char *arg)
+{
+	if (!net_name_ok(arg))
+		return usage_error(self, "'%s' is not a network name", arg);
+	return CLI_OK;
+}
+
+static int cmd_start(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("start");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	int r;
+	PARSE("");
+
+	if ((r = name_arg(self, args[0])) != CLI_OK)
+		return r;
+	if (store_open(&s, true, &e) < 0)
+		return fail(&e);
+	r = lc_start(&s, args[0], stdout, &e);
+	if (r == -EALREADY) {
+		/* Idempotent: the network is where the caller wants it. */
+		printf("network '%s' is already running (netd status %s shows drift)\n",
+		       args[0], args[0]);
+		return CLI_OK;
+	}
+	return r < 0 ? fail(&e) : CLI_OK;
+}
+
+static int cmd_stop(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("stop");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	int r;
+	PARSE("");
+
+	if ((r = name_arg(self, args[0])) != CLI_OK)
+		return r;
+	if (store_open(&s, true, &e) < 0)
+		return fail(&e);
+	r = lc_stop(&s, args[0], stdout, &e);
+	if (r == -ENOTCONN) {
+		printf("network '%s' is not running\n", args[0]);
+		return CLI_OK;
+	}
+	return r < 0 ? fail(&e) : CLI_OK;
+}
+
+static int cmd_boot(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("boot");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	int r;
+	PARSE("");
+
+	if (store_open(&s, true, &e) < 0)
+		return fail(&e);
+	r = lc_boot(&s, stdout, stderr, &e);
+	if (r < 0)
+		return fail(&e);
+	if (r > 0) {
+		fprintf(stderr, "netd: boot: %d network%s failed to start\n", r, r > 1 ? "s" : "");
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("apply");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	int r;
+	PARSE("");
+
+	if (nargs == 1 && (r = name_arg(self, args[0])) != CLI_OK)
+		return r;
+	if (store_open(&s, true, &e) < 0)
+		return fail(&e);
+	r = lc_apply(&s, nargs ? args[0] : NULL, stdout, stderr, &e);
+	if (r < 0)
+		return fail(&e);
+	if (r > 0) {
+		fprintf(stderr, "netd: apply: %d network%s could not be repaired\n", r,
+			r > 1 ? "s" : "");
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("status");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	int r;
+	PARSE("j");
+
+	if ((r = name_arg(self, args[0])) != CLI_OK)
+		return r;
+	/* Locked, so that it never reports a start or stop half done. */
+	if (store_open(&s, true, &e) < 0 || lc_status(&s, args[0], o.json, stdout, &e) < 0)
+		return fail(&e);
+	return CLI_OK;
+}
+
+static int cmd_leases(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("leases");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	int r;
+	PARSE("j");
+
+	if ((r = name_arg(self, args[0])) != CLI_OK)
+		return r;
+	if (store_open(&s, false, &e) < 0 || lc_leases(&s, args[0], o.json, stdout, &e) < 0)
+		return fail(&e);
+	return CLI_OK;
+}
+
+static int cmd_install_default(int argc, char **argv)
+{
+	const struct cmd *self = cmd_find("install-default");
+	_cleanup_store_ struct store s = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	PARSE("");
+
+	if (store_open(&s, true, &e) < 0 || defnet_install(&s, stdout, &e) < 0)
+		return fail(&e);
+	return CLI_OK;
+}
+
 static const struct cmd commands[] = {
 	{ "validate", "FILE", "Check a network XML file; touch nothing.",
 	  "Parses FILE as libvirt network XML, checks every value netd would use, and\n"
@@ -356,14 +489,66 @@ static const struct cmd commands[] = {
 	  "Marks NAME to be started by 'netd boot' (run by netd.service at boot).\n\n"
 	  "Options:\n  --disable   remove the mark instead\n",
 	  cmd_autostart, 1, 1 },
+	{ "start", "NAME", "Bring a defined network up.",
+	  "In order, each step with its undo: refuse when the network's subnet overlaps\n"
+	  "an address or route already on the host (naming it); create the bridge over\n"
+	  "netlink with its MAC, MTU, STP, delay and addresses; enable IP forwarding\n"
+	  "(nat and route); load the network's nftables rules in one transaction;\n"
+	  "write the dnsmasq files and start dnsmasq bound to the bridge (it drops to\n"
+	  "an unprivileged user); add 'allow BRIDGE' to qemu's bridge.conf. What was\n"
+	  "started is recorded under the runtime directory.\n\n"
+	  "If any step fails, everything done so far is undone and the error names\n"
+	  "the step. Starting a running network changes nothing.\n",
+	  cmd_start, 1, 1 },
+	{ "stop", "NAME", "Tear down what start created, nothing else.",
+	  "Stops dnsmasq, removes the network's nftables rules, its bridge.conf line\n"
+	  "and its bridge, then the runtime record. Pieces already gone are fine; if\n"
+	  "one cannot be removed the others still are, the record stays, and running\n"
+	  "stop again finishes the job. IP forwarding is left on. The lease file is\n"
+	  "kept, so guests keep their addresses across a restart.\n",
+	  cmd_stop, 1, 1 },
+	{ "boot", "", "Start every autostart network that is not running.",
+	  "Run by netd.service at boot. A network that fails does not stop the\n"
+	  "others; the exit status is 1 when any failed, each named on stderr.\n"
+	  "Running it again changes nothing.\n",
+	  cmd_boot, 0, 0 },
+	{ "apply", "[NAME]", "Repair drift of running networks.",
+	  "Compares each running network (or NAME) with what it should be and\n"
+	  "repairs it: a bridge that is missing, down or lost an address, nftables\n"
+	  "rules that are missing or changed (another tool ran 'nft flush ruleset'),\n"
+	  "a dnsmasq that died or whose config changed, a missing bridge.conf line.\n"
+	  "Prints each repair. A 'deny' an administrator wrote in bridge.conf is\n"
+	  "reported, never changed.\n",
+	  cmd_apply, 0, 1 },
+	{ "status", "NAME [--json]", "Show a network's state and any drift.",
+	  "State, autostart, forward mode, bridge, addresses, dnsmasq pid, and for a\n"
+	  "running network the drift 'netd apply' would repair, without repairing it.\n\n"
+	  "Options:\n  --json   one JSON object\n",
+	  cmd_status, 1, 1 },
+	{ "leases", "NAME [--json]", "Show the network's current DHCP leases.",
+	  "From dnsmasq's lease file: expiry, MAC, IP and hostname of each lease.\n\n"
+	  "Options:\n  --json   one JSON array of objects: ip, mac, hostname, clientid,\n"
+	  "           expiry (seconds since the epoch, 0 for never)\n",
+	  cmd_leases, 1, 1 },
+	{ "install-default", "", "Define the default network if there is none (package hook).",
+	  "Run by the package's post-install script. When no network named 'default'\n"
+	  "is defined, defines the built-in default network (bridge virbr0, NAT,\n"
+	  "DHCP on 192.168.122.0/24) and marks it autostart. When 192.168.122.0/24,\n"
+	  "or any part of it, is used by an address or route on this host or by\n"
+	  "another netd network, the first free 192.168.X.0/24 from X=124 upward is\n"
+	  "used instead, and the output says why. An existing default network is\n"
+	  "never changed. It does not start the network: 'netd boot' does.\n",
+	  cmd_install_default, 0, 0 },
 	{ "list", "[--all] [--json]", "List networks.",
 	  "Lists running networks; with --all, every defined network. Columns: name,\n"
-	  "state, autostart, bridge, forward mode. A config that no longer loads is\n"
-	  "listed with a pointer to 'netd validate'.\n\n"
+	  "state, autostart, bridge, forward mode, and for running networks whether\n"
+	  "unprivileged qemu:///session VMs can use the bridge ('netd status NAME'\n"
+	  "says what to change when not). A config that no longer loads is listed\n"
+	  "with a pointer to 'netd validate'.\n\n"
 	  "Options:\n"
 	  "  --all    include networks that are not running\n"
 	  "  --json   one JSON array of objects: name, active, autostart, persistent,\n"
-	  "           uuid, bridge, forward (or error)\n",
+	  "           uuid, bridge, forward, session_vms (running ones; or error)\n",
 	  cmd_list, 0, 0 },
 	{ "dumpxml", "NAME", "Print a network's config as XML, defaults filled in.",
 	  "The output is libvirt network XML that 'netd define' and 'virsh\n"

@@ -13,7 +13,4 @@ enum {
 
 int cli_main(int argc, char **argv);
 
-/* JSON string output (escapes everything JSON requires). */
-void cli_json_str(FILE *o, const char *s);
-
 #endif

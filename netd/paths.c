@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -31,6 +32,24 @@ static int pick(char *dst, size_t size, const char *env, const char *def)
 	return 0;
 }
 
+static int pick_helper(char *dst, size_t size)
+{
+	static const char *const known[] = {
+		"/usr/lib/qemu/qemu-bridge-helper", /* Debian, Ubuntu */
+		"/usr/libexec/qemu-bridge-helper",  /* Fedora, RHEL, SUSE */
+		NULL,
+	};
+	const char *v = getenv("NETD_BRIDGE_HELPER");
+
+	if (v && *v)
+		return nd_strlcpy(dst, v, size) >= size ? -ENAMETOOLONG : 0;
+	dst[0] = '\0';
+	for (size_t i = 0; known[i]; i++)
+		if (access(known[i], F_OK) == 0)
+			return nd_strlcpy(dst, known[i], size) >= size ? -ENAMETOOLONG : 0;
+	return 0;
+}
+
 int paths_init(struct nd_paths *p)
 {
 	int r;
@@ -43,6 +62,8 @@ int paths_init(struct nd_paths *p)
 		      NETD_DEFAULT_STATE_DIR)) < 0 ||
 	    (r = pick(p->bridge_conf, sizeof p->bridge_conf, "NETD_BRIDGE_CONF",
 		      NETD_DEFAULT_BRIDGE_CONF)) < 0)
+		return r;
+	if ((r = pick_helper(p->bridge_helper, sizeof p->bridge_helper)) < 0)
 		return r;
 	if ((r = nd_snprintf(p->autostart_dir, sizeof p->autostart_dir, "%s/autostart",
 			     p->conf_dir)) < 0 ||

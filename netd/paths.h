@@ -12,6 +12,9 @@ struct nd_paths {
 	char state_dir[PATH_MAX];     /* NETD_STATE_DIR: dnsmasq files, leases */
 	char bridge_conf[PATH_MAX];   /* NETD_BRIDGE_CONF: qemu's bridge ACL */
 	char lock_file[PATH_MAX];     /* run_dir/netd.lock */
+	/* NETD_BRIDGE_HELPER, else the first of the distributions' paths that
+	 * exists, else "" (for status' session-VM check only) */
+	char bridge_helper[PATH_MAX];
 };
 
 /* Fill from defaults and the environment; -ENAMETOOLONG when a path does

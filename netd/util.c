@@ -288,3 +288,21 @@ void sbuf_free(struct sbuf *s)
 	s->len = s->cap = 0;
 	s->oom = false;
 }
+
+void nd_json_str(FILE *o, const char *s)
+{
+	fputc('"', o);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(o, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", o);
+		else if (ch < 0x20)
+			fprintf(o, "\\u%04x", ch);
+		else
+			fputc(ch, o);
+	}
+	fputc('"', o);
+}

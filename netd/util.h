@@ -30,6 +30,9 @@ size_t nd_strlcpy(char *dst, const char *src, size_t size);
 int nd_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A JSON string literal (escapes everything JSON requires). */
+void nd_json_str(FILE *o, const char *s);
+
 /* Write 'len' bytes to 'path' atomically: temp file in the same directory,
  * fsync, rename, fsync of the directory. */
 int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode);

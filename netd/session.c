@@ -1,0 +1,115 @@
+#include "session.h"
+
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include "bridgeconf.h"
+
+static void sess_add(struct sess_report *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sess_add(struct sess_report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->usable = false;
+	if (r->n >= SESS_REASONS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->why[r->n++], sizeof r->why[0], fmt, ap);
+	va_end(ap);
+}
+
+/* Whether the file capability set of 'path' permits CAP_NET_ADMIN. */
+static bool has_cap_net_admin(const char *path)
+{
+	struct vfs_ns_cap_data cap;
+	ssize_t len = getxattr(path, "security.capability", &cap, sizeof cap);
+
+	if (len < (ssize_t)sizeof(struct vfs_cap_data) - (ssize_t)sizeof(cap.data[1]))
+		return false;
+	return cap.data[CAP_NET_ADMIN / 32].permitted & (1u << (CAP_NET_ADMIN % 32));
+}
+
+static void check_helper(const struct nd_paths *p, struct sess_report *r)
+{
+	const char *h = p->bridge_helper;
+	struct stat st;
+
+	if (!h[0] || stat(h, &st) < 0) {
+		sess_add(r, "qemu-bridge-helper is not installed (Debian: apt install "
+			    "qemu-system-common; or set NETD_BRIDGE_HELPER)");
+		return;
+	}
+	if ((st.st_uid == 0 && (st.st_mode & S_ISUID)) || has_cap_net_admin(h))
+		return;
+	sess_add(r,
+		 "%s is neither setuid root nor has cap_net_admin, so it cannot add a tap "
+		 "to the bridge: run 'chmod u+s %s' (or 'setcap cap_net_admin+ep %s')",
+		 h, h, h);
+}
+
+/* The helper opens the tun device after dropping to the caller's uid. */
+static void check_tun(struct sess_report *r)
+{
+	const char *tun = "/dev/net/tun";
+	struct stat st;
+
+	if (stat(tun, &st) < 0) {
+		sess_add(r, "%s is missing: load the tun module ('modprobe tun')", tun);
+		return;
+	}
+	if (!S_ISCHR(st.st_mode)) {
+		sess_add(r, "%s is not a character device", tun);
+		return;
+	}
+	if ((st.st_mode & 0006) != 0006)
+		sess_add(r,
+			 "%s has mode %04o: ordinary users cannot open it (udev normally "
+			 "makes it 0666): run 'chmod 0666 %s'",
+			 tun, (unsigned)(st.st_mode & 07777), tun);
+}
+
+static void check_acl(const struct nd_paths *p, const char *bridge, struct sess_report *r)
+{
+	struct bconf_report rep = { 0 };
+	struct nerr e = { { 0 } };
+
+	if (bconf_check(p->bridge_conf, bridge, &rep, &e) < 0) {
+		sess_add(r, "cannot read %s: %s", p->bridge_conf, e.msg);
+		return;
+	}
+	if (rep.missing)
+		sess_add(r, "%s does not exist: qemu-bridge-helper allows no bridge",
+			 p->bridge_conf);
+	else if (rep.rejected)
+		sess_add(r,
+			 "qemu-bridge-helper rejects %s as a whole (%s line %u: %s): fix or "
+			 "remove that line",
+			 p->bridge_conf, rep.n_bad ? rep.bad[0].file : "?",
+			 rep.n_bad ? rep.bad[0].line : 0, rep.n_bad ? rep.bad[0].why : "");
+	else if (rep.denied)
+		sess_add(r, "%s denies %s, which overrides every allow: remove that line",
+			 rep.deny_at, bridge);
+	else if (!rep.allowed)
+		sess_add(r, "%s has no 'allow %s' (netd apply adds it)", p->bridge_conf, bridge);
+	if (!rep.missing && rep.unreadable)
+		sess_add(r,
+			 "%s (mode %04o) is not readable by ordinary users, and the helper "
+			 "reads it as the calling user: run 'chmod a+r %s'",
+			 p->bridge_conf, (unsigned)(rep.mode & 07777), p->bridge_conf);
+}
+
+int sess_check(const struct nd_paths *p, const char *bridge, struct sess_report *r)
+{
+	memset(r, 0, sizeof *r);
+	r->usable = true;
+	check_acl(p, bridge, r);
+	check_helper(p, r);
+	check_tun(r);
+	return 0;
+}
