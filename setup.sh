@@ -52,18 +52,10 @@ host)
 	cmake --install "$build" >/dev/null
 	netd=$prefix/sbin/netd
 	say "installed $netd"
-	if ! "$netd" list --all | grep -q '^default '; then
-		"$netd" define "$prefix/share/netd/templates/default.xml"
-		"$netd" autostart default
-	fi
+	# What the package's post-install hook and the boot unit do.
+	"$netd" install-default
+	"$netd" boot
 	"$netd" list --all
-	if "$netd" --help | grep -q '^  start '; then
-		"$netd" start default
-	else
-		say "the default network is defined and marked autostart; this version of"
-		say "netd does not bring networks up yet ('netd start' comes with the next"
-		say "release), so virbr0 is not created. See: netd plan default"
-	fi
 	;;
 test)
 	install_pkgs "${build_pkgs[@]}" "${run_pkgs[@]}" "${test_pkgs[@]}"

@@ -236,6 +236,28 @@ static int pair_text(const char *bridge, char *buf, size_t len)
 	return nd_snprintf(buf, len, "%s\nallow %s\n", BCONF_MARK, bridge);
 }
 
+/* The per-network ACL file of a bridge restricted to one group: beside
+ * bridge.conf, so an admin finds it where qemu's ACLs live. */
+int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len)
+{
+	char dir[PATH_MAX];
+
+	if (nd_strlcpy(dir, path, sizeof dir) >= sizeof dir)
+		return -ENAMETOOLONG;
+	return nd_snprintf(buf, len, "%s/netd-%s.conf", dirname(dir), bridge);
+}
+
+/* netd's two lines that include a bridge's ACL file. */
+static int include_pair_text(const char *path, const char *bridge, char *buf, size_t len)
+{
+	char acl[PATH_MAX];
+	int r = bconf_acl_path(path, bridge, acl, sizeof acl);
+
+	if (r < 0)
+		return r;
+	return nd_snprintf(buf, len, "%s\ninclude %s\n", BCONF_MARK, acl);
+}
+
 /* The next copy of 'pair' that starts a line, at or after 'from'. */
 static const char *find_pair(const char *data, size_t len, size_t from, const char *pair)
 {
@@ -316,7 +338,7 @@ static bool others_can_read(const struct bfile *f)
 static void analyse(const struct bfile *f, const char *bridge, struct bconf_report *rep)
 {
 	struct bscan s = {.bridge = bridge, .rep = rep};
-	char pair[128];
+	char pair[128], ipair[PATH_MAX + 128];
 
 	memset(rep, 0, sizeof *rep);
 	rep->missing = f->missing;
@@ -327,6 +349,9 @@ static void analyse(const struct bfile *f, const char *bridge, struct bconf_repo
 	scan_text(&s, f->path, f->data, f->len, true);
 	rep->ours = pair_text(bridge, pair, sizeof pair) == 0 &&
 		    find_pair(f->data, f->len, 0, pair) != NULL;
+	if (include_pair_text(f->path, bridge, ipair, sizeof ipair) == 0 &&
+	    find_pair(f->data, f->len, 0, ipair) != NULL)
+		rep->ours = rep->present = rep->group_only = true;
 }
 
 static int write_all(int fd, const char *p, size_t len)
@@ -505,29 +530,99 @@ static char *without_pair(const struct bfile *f, const char *pair, size_t *out_l
 	return out;
 }
 
-int bconf_remove(const char *path, const char *bridge, struct nerr *e)
+/* Remove every copy of one of netd's pairs from the file; 0 when absent. */
+static int remove_pair(const char *path, const char *pair, struct nerr *e)
 {
 	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
 	_cleanup_free_ char *out = NULL;
-	char pair[128];
 	size_t len;
 	int r;
 
-	r = check_name(path, bridge, e);
-	if (r < 0)
-		return r;
 	r = bfile_load(path, &f, e);
 	if (r < 0 || f.missing)
 		return r;
-	r = pair_text(bridge, pair, sizeof pair);
-	if (r < 0)
-		return nerr_set(e, r, "qemu bridge ACL %s: line for '%s' too long", path, bridge);
 	if (!find_pair(f.data, f.len, 0, pair))
 		return 0;
 	out = without_pair(&f, pair, &len);
 	if (!out)
 		return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
 	return save(&f, out, len, e);
+}
+
+int bconf_remove(const char *path, const char *bridge, struct nerr *e)
+{
+	char pair[128], ipair[PATH_MAX + 128], acl[PATH_MAX];
+	int r;
+
+	r = check_name(path, bridge, e);
+	if (r < 0)
+		return r;
+	if (pair_text(bridge, pair, sizeof pair) < 0 ||
+	    include_pair_text(path, bridge, ipair, sizeof ipair) < 0 ||
+	    bconf_acl_path(path, bridge, acl, sizeof acl) < 0)
+		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: line for '%s' too long",
+				path, bridge);
+	if ((r = remove_pair(path, pair, e)) < 0 || (r = remove_pair(path, ipair, e)) < 0)
+		return r;
+	/* The include goes first: a helper never meets an include of a file
+	 * that is gone (it would skip it anyway). */
+	if (unlink(acl) < 0 && errno != ENOENT)
+		return nerr_set(e, -errno, "qemu bridge ACL %s: remove: %s", acl, strerror(errno));
+	return 0;
+}
+
+/* Write the ACL file of a group-only bridge: root:GROUP 0640, so the
+ * helper, reading as the calling user, can read it only for members. */
+static int write_acl(const char *acl, const char *bridge, gid_t gid, struct nerr *e)
+{
+	struct bfile f = {.missing = false};
+	char text[256];
+	int r;
+
+	f.st.st_uid = 0;
+	f.st.st_gid = gid;
+	f.st.st_mode = S_IFREG | 0640;
+	if (nd_strlcpy(f.path, acl, sizeof f.path) >= sizeof f.path ||
+	    nd_snprintf(text, sizeof text, "%s (this bridge is for one group only)\nallow %s\n",
+			BCONF_MARK, bridge) < 0)
+		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: path too long", acl);
+	r = write_keeping_owner(&f, text, strlen(text));
+	if (r < 0)
+		return nerr_set(e, r, "qemu bridge ACL %s: write: %s", acl, strerror(-r));
+	return 0;
+}
+
+int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bconf_report *rep,
+		    struct nerr *e)
+{
+	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
+	_cleanup_free_ char *out = NULL;
+	char pair[128], ipair[PATH_MAX + 128], acl[PATH_MAX];
+	struct bconf_report local;
+	size_t len;
+	int r;
+
+	if (!rep)
+		rep = &local;
+	if ((r = check_name(path, bridge, e)) < 0)
+		return r;
+	if (pair_text(bridge, pair, sizeof pair) < 0 ||
+	    include_pair_text(path, bridge, ipair, sizeof ipair) < 0 ||
+	    bconf_acl_path(path, bridge, acl, sizeof acl) < 0)
+		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: path too long", path);
+	/* A network that was open to all users before keeps no allow line. */
+	if ((r = remove_pair(path, pair, e)) < 0 || (r = make_dir(path, e)) < 0 ||
+	    (r = write_acl(acl, bridge, gid, e)) < 0 || (r = bfile_load(path, &f, e)) < 0)
+		return r;
+	if (!find_pair(f.data, f.len, 0, ipair)) {
+		out = with_pair(&f, ipair, &len);
+		if (!out)
+			return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
+		if ((r = save(&f, out, len, e)) < 0)
+			return r;
+		rep->added = true;
+	}
+	return bconf_check(path, bridge, rep, e) < 0 ? -EIO : 0;
 }
 
 int bconf_check(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)

@@ -62,7 +62,8 @@ struct bconf_bad {
 struct bconf_report {
 	bool missing;	   /* the file does not exist: the helper refuses everything */
 	bool present;	   /* the main file has an 'allow BRIDGE' line */
-	bool ours;	   /* ...netd's own (marked) one */
+	bool ours;	   /* ...netd's own (marked) one, or netd's include */
+	bool group_only;   /* netd's include of a group-only ACL file */
 	bool added;	   /* bconf_add() wrote the file */
 	bool allowed;	   /* an allow for BRIDGE or 'allow all', includes counted */
 	bool denied;	   /* a 'deny BRIDGE' or 'deny all' overrides every allow */
@@ -90,8 +91,19 @@ bool bconf_name_ok(const char *bridge);
  * that bconf_name_ok() refuses. */
 int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e);
 
-/* Remove netd's marked 'allow BRIDGE' (every copy of the pair) and nothing
- * else. 0 when it is absent or the file is missing. */
+/* Restrict BRIDGE to the members of one group: write the per-network ACL
+ * file (bconf_acl_path: root:GROUP, mode 0640, 'allow BRIDGE') and add
+ * netd's marked 'include ACLFILE' to the main file (replacing netd's own
+ * 'allow BRIDGE' if the network was open to all before). The helper parses
+ * as the calling user and skips an include it cannot read, so only members
+ * get the allow. Idempotent. */
+int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bconf_report *rep,
+		    struct nerr *e);
+int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len);
+
+/* Remove netd's marked 'allow BRIDGE' or 'include ACLFILE' (every copy of
+ * the pair), the ACL file, and nothing else. 0 when absent or the file is
+ * missing. */
 int bconf_remove(const char *path, const char *bridge, struct nerr *e);
 
 /* Describe the file for BRIDGE without changing it. A missing file is not an

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -232,6 +233,23 @@ static int dnsmasq_stop(const struct store *s, const struct net *n, struct nerr 
 	return 0;
 }
 
+/* The bridge's entry in qemu's ACL: for every user, or with <netd:access
+ * group/> only for that group's members. */
+static int bconf_apply(const struct store *s, const struct net *n, struct bconf_report *rep,
+		       struct nerr *e)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+
+	if (!n->access_group[0])
+		return bconf_add(s->p.bridge_conf, n->bridge, rep, e);
+	if (getgrnam_r(n->access_group, &gr, buf, sizeof buf, &res) != 0 || !res)
+		return nerr_set(e, -ENOENT,
+				"network %s: access group '%s' does not exist on this host", n->name,
+				n->access_group);
+	return bconf_add_group(s->p.bridge_conf, n->bridge, gr.gr_gid, rep, e);
+}
+
 /* ---- start / stop ------------------------------------------------------- */
 
 enum step { ST_RECORD, ST_BRIDGE, ST_FORWARD, ST_FIREWALL, ST_DNSMASQ, ST_BCONF, ST_N };
@@ -356,7 +374,7 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 			r = dnsmasq_start(s, &n, &pid, e);
 			break;
 		case ST_BCONF:
-			r = bconf_add(s->p.bridge_conf, n.bridge, &rep, e);
+			r = bconf_apply(s, &n, &rep, e);
 			break;
 		case ST_N:
 			break;
@@ -515,10 +533,22 @@ static int check_bconf(const struct store *s, const struct net *n, bool repair,
 		/* The admin's line: reported, never changed by netd. */
 		drift_add(d, "bridge.conf: %s denies %s (not repaired: an administrator's line)",
 			  rep.deny_at, n->bridge);
-	if (rep.present)
+	if (!rep.present)
+		drift_add(d, "bridge.conf: no 'allow %s' in %s", n->bridge, s->p.bridge_conf);
+	else if (n->access_group[0] && !rep.group_only)
+		drift_add(d, "bridge.conf: %s is open to every user, not only group %s",
+			  n->bridge, n->access_group);
+	else if (!n->access_group[0] && rep.group_only)
+		drift_add(d, "bridge.conf: %s is restricted to a group the network no longer names",
+			  n->bridge);
+	else
 		return 0;
-	drift_add(d, "bridge.conf: no 'allow %s' in %s", n->bridge, s->p.bridge_conf);
-	return repair ? bconf_add(s->p.bridge_conf, n->bridge, &rep, e) : 0;
+	if (!repair)
+		return 0;
+	if (!n->access_group[0] && rep.group_only &&
+	    (r = bconf_remove(s->p.bridge_conf, n->bridge, e)) < 0)
+		return r;
+	return bconf_apply(s, n, &rep, e);
 }
 
 int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d,
@@ -611,9 +641,14 @@ static void status_text(const struct net *n, const struct status *st, FILE *o)
 		fprintf(o, "%-10s %s\n", i ? "" : "drift:", st->drift.what[i]);
 	if (st->drift.n)
 		fprintf(o, "%-10s netd apply %s\n", "repair:", n->name);
-	fprintf(o, "%-10s %s\n", "session:",
-		st->sess.usable ? "usable by unprivileged qemu (qemu:///session)"
-				: "NOT usable by unprivileged qemu (qemu:///session):");
+	if (st->sess.usable && n->access_group[0])
+		fprintf(o, "%-10s usable by unprivileged qemu (qemu:///session) of members of "
+			   "group %s only\n",
+			"session:", n->access_group);
+	else
+		fprintf(o, "%-10s %s\n", "session:",
+			st->sess.usable ? "usable by unprivileged qemu (qemu:///session)"
+					: "NOT usable by unprivileged qemu (qemu:///session):");
 	for (size_t i = 0; i < st->sess.n; i++)
 		fprintf(o, "%-10s - %s\n", "", st->sess.why[i]);
 }
@@ -649,8 +684,13 @@ static void status_json(const struct net *n, const struct status *st, FILE *o)
 		nd_json_str(o, st->check_error);
 	}
 	if (st->active) {
-		fprintf(o, ", \"session_vms\": {\"usable\": %s, \"problems\": [",
+		fprintf(o, ", \"session_vms\": {\"usable\": %s, \"group\": ",
 			st->sess.usable ? "true" : "false");
+		if (n->access_group[0])
+			nd_json_str(o, n->access_group);
+		else
+			fprintf(o, "null");
+		fprintf(o, ", \"problems\": [");
 		for (size_t i = 0; i < st->sess.n; i++) {
 			fprintf(o, "%s", i ? ", " : "");
 			nd_json_str(o, st->sess.why[i]);

@@ -22,6 +22,11 @@
 #define NET_DUID_MAX 130     /* 'id' of an IPv6 dhcp host: hex bytes with ':' */
 #define NET_SRV_LABEL_MAX 63 /* service / protocol labels */
 #define NET_MAX_ITEMS 4096   /* bound on every list in a network */
+#define NET_GROUP_MAX 32     /* Linux group names */
+
+/* netd's own extensions live in this XML namespace, so that libvirt-only
+ * tools see foreign elements rather than misread libvirt ones. */
+#define NETD_XML_NS "urn:netd:network:1"
 
 enum net_fwd_mode {
 	NET_FWD_ISOLATED = 0, /* no <forward> element */
@@ -164,6 +169,11 @@ struct net {
 
 	struct net_ip *ips;
 	size_t n_ips;
+
+	/* <netd:access group='G'/>: only members of G may attach session
+	 * VMs (a per-network ACL file only G can read); "" = every user */
+	char access_group[NET_GROUP_MAX + 1];
+	int access_line;
 
 	char file[256]; /* where it came from, for messages */
 };

@@ -288,7 +288,10 @@ int net_format(const struct net *n, FILE *o)
 {
 	char uuid[37];
 
-	fputs("<network>\n", o);
+	if (n->access_group[0])
+		fprintf(o, "<network xmlns:netd='%s'>\n", NETD_XML_NS);
+	else
+		fputs("<network>\n", o);
 	fprintf(o, "  <name>%s</name>\n", n->name);
 	if (n->has_uuid) {
 		net_uuid_str(n->uuid, uuid);
@@ -299,6 +302,8 @@ int net_format(const struct net *n, FILE *o)
 	format_dns(n, o);
 	for (size_t i = 0; i < n->n_ips; i++)
 		format_ip(&n->ips[i], o);
+	if (n->access_group[0])
+		fprintf(o, "  <netd:access group='%s'/>\n", n->access_group);
 	fputs("</network>\n", o);
 	return ferror(o) ? -EIO : 0;
 }

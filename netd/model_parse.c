@@ -796,6 +796,28 @@ static int parse_dns(const struct pctx *c, const xmlNode *node, struct net *n)
 	return 0;
 }
 
+static bool is_netd(const xmlNode *node, const char *name)
+{
+	return node->ns && node->ns->href &&
+	       strcmp((const char *)node->ns->href, NETD_XML_NS) == 0 &&
+	       strcmp(ename(node), name) == 0;
+}
+
+static int parse_access(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	int r;
+
+	if (n->access_line)
+		return perr(c, node, "<access>: given more than once");
+	n->access_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("group"))) < 0 || (r = no_children(c, node)) < 0 ||
+	    (r = attr_str(c, node, "group", n->access_group, sizeof n->access_group)) < 0)
+		return r;
+	if (!n->access_group[0])
+		return perr(c, node, "<access>: needs group");
+	return 0;
+}
+
 static int parse_network(const struct pctx *c, const xmlNode *root, struct net *n)
 {
 	bool s_name = false, s_uuid = false, s_fwd = false, s_br = false, s_mac = false,
@@ -836,6 +858,9 @@ static int parse_network(const struct pctx *c, const xmlNode *root, struct net *
 				return r;
 		} else if (is(k, "ip")) {
 			if ((r = parse_ip(c, k, n)) < 0)
+				return r;
+		} else if (is_netd(k, "access")) {
+			if ((r = parse_access(c, k, n)) < 0)
 				return r;
 		} else {
 			return unsupported(c, k, root);

@@ -118,6 +118,18 @@ static int txt_bad_char(const char *s)
 	return 0;
 }
 
+/* useradd's rule for portable names (no trailing '$' machine accounts). */
+static bool group_ok(const char *s)
+{
+	if (!(*s >= 'a' && *s <= 'z') && *s != '_')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		      *s == '-'))
+			return false;
+	return true;
+}
+
 static int validate_names(const struct net *n, struct nerr *e)
 {
 	if (!net_name_ok(n->name))
@@ -133,6 +145,11 @@ static int validate_names(const struct net *n, struct nerr *e)
 	if (n->fwd_dev[0] && !net_ifname_ok(n->fwd_dev))
 		return verr(n, e, n->fwd_line, "forward dev '%s' is not a valid interface name",
 			    n->fwd_dev);
+	if (n->access_group[0] && !group_ok(n->access_group))
+		return verr(n, e, n->access_line,
+			    "access group '%s' is not a group name (lower-case letters, "
+			    "digits, '_', '-', starting with a letter or '_')",
+			    n->access_group);
 	if (n->domain[0] && !net_dnsname_ok(n->domain))
 		return verr(n, e, n->domain_line, "domain name '%s' is not a valid DNS name",
 			    n->domain);

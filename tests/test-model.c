@@ -104,6 +104,7 @@ static void test_full(void **state)
 	assert_int_equal(n.ips[2].addr.family, AF_INET6);
 	assert_string_equal(n.ips[2].hosts[0].id, "0:3:0:1:0:16:3e:11:22:33");
 	assert_non_null(net_dhcp_ip(&n, AF_INET6));
+	assert_string_equal(n.access_group, "vmusers");
 }
 
 static char *format(const struct net *n)
@@ -259,6 +260,13 @@ static const struct bad bads[] = {
 	  "is too long (at most 2147483647" },
 	{ "txt value with edge space", NET("<dns><txt name='a' value=' x'/></dns>"),
 	  "txt value starts or ends with a space" },
+	{ "netd access with bad group",
+	  "<network xmlns:netd='urn:netd:network:1'><name>t</name><netd:access group='Bad Group'/>"
+	  "</network>",
+	  "access group 'Bad Group' is not a group name" },
+	{ "element of an unknown namespace",
+	  "<network xmlns:x='urn:other'><name>t</name><x:access group='a'/></network>",
+	  "<x:access> in <network>: unsupported element" },
 	{ "family mismatch", NET("<ip family='ipv6' address='192.168.5.1'/>"),
 	  "<ip family='ipv6'>: does not match address family" },
 	{ "netmask not contiguous", NET("<ip address='192.168.5.1' netmask='255.0.255.0'/>"),
