@@ -352,6 +352,40 @@ static void test_owner_and_symlink(void **state)
 	assert_file(real, "allow br0\n");
 }
 
+/* A group-only bridge: the allow lives in an ACL file only the group reads,
+ * bridge.conf includes it, and stop restores bridge.conf byte for byte. */
+static void test_group_only(void **state)
+{
+	struct fx *f = *state;
+	const char *orig = "# admin's\nallow br-admin\n";
+	struct bconf_report rep;
+	struct nerr e = {{0}};
+	char acl[4200], want[8400];
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip(); /* giving the ACL file to a group needs root */
+	put(f, orig, 0644);
+	add_ok(f, "virbr7", &rep); /* open to all first */
+	assert_int_equal(bconf_add_group(f->path, "virbr7", 4242, &rep, &e), 0);
+	assert_true(rep.present);
+	assert_true(rep.group_only);
+	assert_int_equal(bconf_acl_path(f->path, "virbr7", acl, sizeof acl), 0);
+	snprintf(want, sizeof want, "%s%s\ninclude %s\n", orig, BCONF_MARK, acl);
+	assert_file(f->path, want); /* the allow-all pair is gone */
+	assert_int_equal(stat(acl, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_gid, 4242);
+	assert_int_equal(st.st_uid, 0);
+	assert_file(acl, BCONF_MARK " (this bridge is for one group only)\nallow virbr7\n");
+	/* idempotent */
+	assert_int_equal(bconf_add_group(f->path, "virbr7", 4242, &rep, &e), 0);
+	assert_file(f->path, want);
+	remove_ok(f, "virbr7");
+	assert_file(f->path, orig);
+	assert_int_equal(stat(acl, &st), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +399,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_and_symlink, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_only, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
