@@ -354,56 +354,15 @@ static void analyse(const struct bfile *f, const char *bridge, struct bconf_repo
 		rep->ours = rep->present = rep->group_only = true;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* nd_write_atomic() that also keeps the owner and group of the file it
- * replaces: a bridge.conf readable only by group kvm must stay so, and a
- * window with another owner or group would change who may use which bridge.
- * A new file keeps the creator's owner. */
+ * replaces: a bridge.conf readable only by group kvm must stay so. A new
+ * file keeps the creator's owner. */
 static int write_keeping_owner(const struct bfile *f, const char *data, size_t len)
 {
-	char tmp[PATH_MAX];
-	_cleanup_close_ int fd = -1, dfd = -1;
-	mode_t mode = f->missing ? 0644 : (f->st.st_mode & 07777);
-	int r;
-
-	r = nd_snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", f->path);
-	if (r < 0)
-		return r;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, data, len);
-	if (r == 0 && !f->missing && fchown(fd, f->st.st_uid, f->st.st_gid) < 0)
-		r = -errno;
-	if (r == 0 && fchmod(fd, mode) < 0)
-		r = -errno;
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, f->path) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlink(tmp);
-		return r;
-	}
-	nd_strlcpy(tmp, f->path, sizeof tmp);
-	dfd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0)
-		return -errno;
-	return 0;
+	if (f->missing)
+		return nd_write_atomic(f->path, data, len, 0644);
+	return nd_write_atomic_owned(f->path, data, len, f->st.st_mode & 07777, f->st.st_uid,
+				     f->st.st_gid);
 }
 
 static int make_dir(const char *path, struct nerr *e)

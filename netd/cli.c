@@ -1,7 +1,8 @@
-/* netd's command line. Each command parses its own options, does its work
- * through the store/model/plan modules, and maps errors to the exit statuses
- * of the contract: 0 success, 1 failure, 2 usage error. Errors are printed
- * once, here, as one line on stderr. */
+/* netd's command line. The dispatcher does what every command shares:
+ * options, the number and kind of arguments, the store and its lock; each
+ * command then does its work through the store/model/lifecycle modules and
+ * maps errors to the exit statuses of the contract: 0 success, 1 failure,
+ * 2 usage error. Errors are printed once, here, as one line on stderr. */
 #include "cli.h"
 
 #include <errno.h>
@@ -16,16 +17,37 @@
 #include "session.h"
 #include "store.h"
 
+/* What a command gets from the dispatcher. */
+struct ctx {
+	struct store s;
+	char **args;
+	int nargs;
+	bool all, json, disable;
+	struct nerr e;
+};
+
+enum arg_kind {
+	ARG_ANY,  /* FILE, or nothing */
+	ARG_NAME, /* the first argument, when given, is a network name */
+};
+
+enum store_use {
+	STORE_NONE, /* the command reads no store */
+	STORE_READ, /* reads it; atomic writes make a lock unnecessary */
+	STORE_LOCK, /* changes it or the host: serialised with other netd runs */
+};
+
 struct cmd {
 	const char *name;
 	const char *args;    /* synopsis after the command name */
 	const char *summary; /* one line for `netd --help` */
 	const char *help;    /* the rest of `netd CMD --help` */
-	int (*run)(int argc, char **argv);
+	int (*run)(struct ctx *c);
 	int min_args, max_args; /* positional arguments */
+	const char *opts;       /* option letters it takes: a(ll) j(son) d(isable) */
+	enum arg_kind kind;
+	enum store_use store;
 };
-
-static const struct cmd *cmd_find(const char *name);
 
 static int fail(const struct nerr *e)
 {
@@ -54,142 +76,92 @@ static void print_help(const struct cmd *c)
 	printf("usage: netd %s %s\n\n%s\n\n%s", c->name, c->args, c->summary, c->help);
 }
 
-/* Options shared by the commands: --help everywhere, --all, --json,
- * --disable where they apply. Returns the index of the first positional
- * argument, or -1 after printing help/usage (status in *status). */
-struct opts {
-	bool all, json, disable;
-};
-
-static int parse_opts(const struct cmd *c, int argc, char **argv, const char *allowed,
-		      struct opts *o, int *status)
+/* Options and arguments into c. Returns -1 to go on, or the exit status
+ * after printing help or a usage error. */
+static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *c)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },	  { "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },	  { "disable", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch, npos;
+	int ch;
 
-	memset(o, 0, sizeof *o);
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (ch == 'h') {
-			print_help(c);
-			*status = CLI_OK;
-			return -1;
+			print_help(cmd);
+			return CLI_OK;
 		}
-		if (ch == '?' || !strchr(allowed, ch)) {
-			*status = usage_error(c, "unknown option '%s'", argv[optind - 1]);
-			return -1;
-		}
-		o->all |= ch == 'a';
-		o->json |= ch == 'j';
-		o->disable |= ch == 'd';
+		if (ch == '?' || !strchr(cmd->opts, ch))
+			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		c->all |= ch == 'a';
+		c->json |= ch == 'j';
+		c->disable |= ch == 'd';
 	}
-	npos = argc - optind;
-	if (npos < c->min_args || npos > c->max_args) {
-		*status = usage_error(c, npos < c->min_args ? "missing argument"
-							    : "too many arguments");
-		return -1;
-	}
-	return optind;
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+	if (c->nargs < cmd->min_args || c->nargs > cmd->max_args)
+		return usage_error(cmd, c->nargs < cmd->min_args ? "missing argument"
+								 : "too many arguments");
+	if (cmd->kind == ARG_NAME && c->nargs > 0 && !net_name_ok(c->args[0]))
+		return usage_error(cmd, "'%s' is not a network name", c->args[0]);
+	return -1;
 }
 
-#define PARSE(allowed)                                                             \
-	struct opts o;                                                             \
-	int st_, ai_ = parse_opts(self, argc, argv, allowed, &o, &st_);            \
-	if (ai_ < 0)                                                               \
-		return st_;                                                        \
-	char **args = argv + ai_;                                                  \
-	int nargs = argc - ai_;                                                    \
-	(void)o;                                                                   \
-	(void)args;                                                                \
-	(void)nargs
-
-static int cmd_validate(int argc, char **argv)
+static int cmd_validate(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("validate");
 	_cleanup_net_ struct net n = { 0 };
-	struct nerr e = { { 0 } };
-	PARSE("");
 
-	if (net_load_file(args[0], &n, &e) < 0)
-		return fail(&e);
-	printf("%s: network '%s' is valid\n", args[0], n.name);
+	if (net_load_file(c->args[0], &n, &c->e) < 0)
+		return fail(&c->e);
+	printf("%s: network '%s' is valid\n", c->args[0], n.name);
 	return CLI_OK;
 }
 
-static int cmd_define(int argc, char **argv)
+static int cmd_define(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("define");
 	_cleanup_net_ struct net n = { 0 };
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
 	bool replaced;
-	PARSE("");
 
-	if (net_load_file(args[0], &n, &e) < 0 || store_open(&s, true, &e) < 0 ||
-	    store_define(&s, &n, &replaced, &e) < 0)
-		return fail(&e);
+	if (net_load_file(c->args[0], &n, &c->e) < 0 || store_define(&c->s, &n, &replaced, &c->e) < 0)
+		return fail(&c->e);
 	printf("network '%s' %s from %s%s\n", n.name, replaced ? "redefined" : "defined",
-	       args[0],
-	       replaced && store_active(&s, n.name) ? " (takes effect at the next start)" : "");
+	       c->args[0],
+	       replaced && store_active(&c->s, n.name) ? " (takes effect at the next start)" : "");
 	return CLI_OK;
 }
 
-static int cmd_undefine(int argc, char **argv)
+static int cmd_undefine(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("undefine");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	PARSE("");
-
-	if (!net_name_ok(args[0]))
-		return usage_error(self, "'%s' is not a network name", args[0]);
-	if (store_open(&s, true, &e) < 0 || store_undefine(&s, args[0], &e) < 0)
-		return fail(&e);
-	printf("network '%s' undefined\n", args[0]);
+	if (store_undefine(&c->s, c->args[0], &c->e) < 0)
+		return fail(&c->e);
+	printf("network '%s' undefined\n", c->args[0]);
 	return CLI_OK;
 }
 
-static int cmd_autostart(int argc, char **argv)
+static int cmd_autostart(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("autostart");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	PARSE("d");
-
-	if (!net_name_ok(args[0]))
-		return usage_error(self, "'%s' is not a network name", args[0]);
-	if (store_open(&s, true, &e) < 0 ||
-	    store_set_autostart(&s, args[0], !o.disable, &e) < 0)
-		return fail(&e);
-	printf("network '%s' %s\n", args[0],
-	       o.disable ? "no longer starts at boot" : "marked to start at boot");
+	if (store_set_autostart(&c->s, c->args[0], !c->disable, &c->e) < 0)
+		return fail(&c->e);
+	printf("network '%s' %s\n", c->args[0],
+	       c->disable ? "no longer starts at boot" : "marked to start at boot");
 	return CLI_OK;
 }
 
-static int cmd_dumpxml(int argc, char **argv)
+static int cmd_dumpxml(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("dumpxml");
 	_cleanup_net_ struct net n = { 0 };
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	PARSE("");
 
-	if (!net_name_ok(args[0]))
-		return usage_error(self, "'%s' is not a network name", args[0]);
-	if (store_open(&s, false, &e) < 0 || store_load(&s, args[0], &n, &e) < 0)
-		return fail(&e);
+	if (store_load(&c->s, c->args[0], &n, &c->e) < 0)
+		return fail(&c->e);
 	if (net_format(&n, stdout) < 0 || fflush(stdout) != 0) {
-		fprintf(stderr, "netd: dumpxml %s: write: %s\n", args[0], strerror(errno));
+		fprintf(stderr, "netd: dumpxml %s: write: %s\n", c->args[0], strerror(errno));
 		return CLI_FAIL;
 	}
 	return CLI_OK;
 }
-
 struct list_row {
 	char name[NET_NAME_MAX + 1];
 	char bridge[NET_IFNAME_MAX + 1];
@@ -268,18 +240,14 @@ static void list_text(const struct list_row *rows, size_t n)
 	}
 }
 
-static int cmd_list(int argc, char **argv)
+static int cmd_list(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("list");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
 	_cleanup_free_ struct list_row *rows = NULL;
-	struct nerr e = { { 0 } };
 	char **names = NULL;
 	size_t count = 0, n = 0;
-	PARSE("aj");
 
-	if (store_open(&s, false, &e) < 0 || store_names(&s, &names, &count, &e) < 0)
-		return fail(&e);
+	if (store_names(&c->s, &names, &count, &c->e) < 0)
+		return fail(&c->e);
 	rows = calloc(count ? count : 1, sizeof *rows);
 	if (!rows) {
 		store_names_free(names, count);
@@ -287,12 +255,12 @@ static int cmd_list(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	for (size_t i = 0; i < count; i++) {
-		list_row_fill(&s, names[i], &rows[n]);
-		if (o.all || rows[n].active)
+		list_row_fill(&c->s, names[i], &rows[n]);
+		if (c->all || rows[n].active)
 			n++;
 	}
 	store_names_free(names, count);
-	if (o.json)
+	if (c->json)
 		list_json(rows, n);
 	else
 		list_text(rows, n);
@@ -310,159 +278,87 @@ static bool looks_like_file(const char *arg)
 	return !net_name_ok(arg) && stat(arg, &st) == 0;
 }
 
-static int cmd_plan(int argc, char **argv)
+static int cmd_plan(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("plan");
 	_cleanup_net_ struct net n = { 0 };
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	PARSE("");
-
-	if (store_open(&s, false, &e) < 0)
-		return fail(&e);
-	if (looks_like_file(args[0])) {
-		if (net_load_file(args[0], &n, &e) < 0)
-			return fail(&e);
-	} else if (store_load(&s, args[0], &n, &e) < 0) {
-		return fail(&e);
-	}
-	if (plan_print(&s, &n, stdout, &e) < 0)
-		return fail(&e);
-	return CLI_OK;
-}
-
-static int name_arg(const struct cmd *self, const char *arg)
-{
-	if (!net_name_ok(arg))
-		return usage_error(self, "'%s' is not a network name", arg);
-	return CLI_OK;
-}
-
-static int cmd_start(int argc, char **argv)
-{
-	const struct cmd *self = cmd_find("start");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
 	int r;
-	PARSE("");
 
-	if ((r = name_arg(self, args[0])) != CLI_OK)
-		return r;
-	if (store_open(&s, true, &e) < 0)
-		return fail(&e);
-	r = lc_start(&s, args[0], stdout, &e);
+	if (looks_like_file(c->args[0]))
+		r = net_load_file(c->args[0], &n, &c->e);
+	else
+		r = store_load(&c->s, c->args[0], &n, &c->e);
+	if (r < 0 || plan_print(&c->s, &n, stdout, &c->e) < 0)
+		return fail(&c->e);
+	return CLI_OK;
+}
+
+static int cmd_start(struct ctx *c)
+{
+	int r = lc_start(&c->s, c->args[0], stdout, &c->e);
+
 	if (r == -EALREADY) {
 		/* Idempotent: the network is where the caller wants it. */
 		printf("network '%s' is already running (netd status %s shows drift)\n",
-		       args[0], args[0]);
+		       c->args[0], c->args[0]);
 		return CLI_OK;
 	}
-	return r < 0 ? fail(&e) : CLI_OK;
+	return r < 0 ? fail(&c->e) : CLI_OK;
 }
 
-static int cmd_stop(int argc, char **argv)
+static int cmd_stop(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("stop");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	int r;
-	PARSE("");
+	int r = lc_stop(&c->s, c->args[0], stdout, &c->e);
 
-	if ((r = name_arg(self, args[0])) != CLI_OK)
-		return r;
-	if (store_open(&s, true, &e) < 0)
-		return fail(&e);
-	r = lc_stop(&s, args[0], stdout, &e);
 	if (r == -ENOTCONN) {
-		printf("network '%s' is not running\n", args[0]);
+		printf("network '%s' is not running\n", c->args[0]);
 		return CLI_OK;
 	}
-	return r < 0 ? fail(&e) : CLI_OK;
+	return r < 0 ? fail(&c->e) : CLI_OK;
 }
 
-static int cmd_boot(int argc, char **argv)
+/* For commands over many networks: r < 0 is an error of the whole run,
+ * r > 0 the number of networks that failed (each already named). */
+static int many_result(const struct ctx *c, const char *cmd, int r, const char *what)
 {
-	const struct cmd *self = cmd_find("boot");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	int r;
-	PARSE("");
-
-	if (store_open(&s, true, &e) < 0)
-		return fail(&e);
-	r = lc_boot(&s, stdout, stderr, &e);
 	if (r < 0)
-		return fail(&e);
+		return fail(&c->e);
 	if (r > 0) {
-		fprintf(stderr, "netd: boot: %d network%s failed to start\n", r, r > 1 ? "s" : "");
+		fprintf(stderr, "netd: %s: %d network%s %s\n", cmd, r, r > 1 ? "s" : "", what);
 		return CLI_FAIL;
 	}
 	return CLI_OK;
 }
 
-static int cmd_apply(int argc, char **argv)
+static int cmd_boot(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("apply");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	int r;
-	PARSE("");
+	return many_result(c, "boot", lc_boot(&c->s, stdout, stderr, &c->e), "failed to start");
+}
 
-	if (nargs == 1 && (r = name_arg(self, args[0])) != CLI_OK)
-		return r;
-	if (store_open(&s, true, &e) < 0)
-		return fail(&e);
-	r = lc_apply(&s, nargs ? args[0] : NULL, stdout, stderr, &e);
-	if (r < 0)
-		return fail(&e);
-	if (r > 0) {
-		fprintf(stderr, "netd: apply: %d network%s could not be repaired\n", r,
-			r > 1 ? "s" : "");
-		return CLI_FAIL;
-	}
+static int cmd_apply(struct ctx *c)
+{
+	return many_result(c, "apply",
+			   lc_apply(&c->s, c->nargs ? c->args[0] : NULL, stdout, stderr, &c->e),
+			   "could not be repaired");
+}
+
+static int cmd_status(struct ctx *c)
+{
+	if (lc_status(&c->s, c->args[0], c->json, stdout, &c->e) < 0)
+		return fail(&c->e);
 	return CLI_OK;
 }
 
-static int cmd_status(int argc, char **argv)
+static int cmd_leases(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("status");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	int r;
-	PARSE("j");
-
-	if ((r = name_arg(self, args[0])) != CLI_OK)
-		return r;
-	/* Locked, so that it never reports a start or stop half done. */
-	if (store_open(&s, true, &e) < 0 || lc_status(&s, args[0], o.json, stdout, &e) < 0)
-		return fail(&e);
+	if (lc_leases(&c->s, c->args[0], c->json, stdout, &c->e) < 0)
+		return fail(&c->e);
 	return CLI_OK;
 }
 
-static int cmd_leases(int argc, char **argv)
+static int cmd_install_default(struct ctx *c)
 {
-	const struct cmd *self = cmd_find("leases");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	int r;
-	PARSE("j");
-
-	if ((r = name_arg(self, args[0])) != CLI_OK)
-		return r;
-	if (store_open(&s, false, &e) < 0 || lc_leases(&s, args[0], o.json, stdout, &e) < 0)
-		return fail(&e);
-	return CLI_OK;
-}
-
-static int cmd_install_default(int argc, char **argv)
-{
-	const struct cmd *self = cmd_find("install-default");
-	_cleanup_store_ struct store s = { .lock_fd = -1 };
-	struct nerr e = { { 0 } };
-	PARSE("");
-
-	if (store_open(&s, true, &e) < 0 || defnet_install(&s, stdout, &e) < 0)
-		return fail(&e);
+	if (defnet_install(&c->s, stdout, &c->e) < 0)
+		return fail(&c->e);
 	return CLI_OK;
 }
 
@@ -472,7 +368,7 @@ static const struct cmd commands[] = {
 	  "prints the first problem as FILE:LINE: what is wrong. Nothing on the host\n"
 	  "or in netd's store is read or changed.\n\n"
 	  "Exit status: 0 valid, 1 invalid, 2 usage error.\n",
-	  cmd_validate, 1, 1 },
+	  cmd_validate, 1, 1, "", ARG_ANY, STORE_NONE },
 	{ "define", "FILE", "Validate FILE and store it as the network's persistent config.",
 	  "Validates FILE, refuses a name, uuid, bridge or subnet that another defined\n"
 	  "network already uses (naming that network), fills in libvirt's defaults\n"
@@ -482,13 +378,13 @@ static const struct cmd commands[] = {
 	  "none; what the old definition generated (uuid, bridge, MAC) is kept when\n"
 	  "FILE leaves it out. A running network keeps running with its old config\n"
 	  "until it is restarted.\n",
-	  cmd_define, 1, 1 },
+	  cmd_define, 1, 1, "", ARG_ANY, STORE_LOCK },
 	{ "undefine", "NAME", "Remove a network's persistent config and autostart mark.",
-	  "Refuses while the network is running: stop it first.\n", cmd_undefine, 1, 1 },
+	  "Refuses while the network is running: stop it first.\n", cmd_undefine, 1, 1, "", ARG_NAME, STORE_LOCK },
 	{ "autostart", "NAME [--disable]", "Mark a network to start at boot (or not).",
 	  "Marks NAME to be started by 'netd boot' (run by netd.service at boot).\n\n"
 	  "Options:\n  --disable   remove the mark instead\n",
-	  cmd_autostart, 1, 1 },
+	  cmd_autostart, 1, 1, "d", ARG_NAME, STORE_LOCK },
 	{ "start", "NAME", "Bring a defined network up.",
 	  "In order, each step with its undo: refuse when the network's subnet overlaps\n"
 	  "an address or route already on the host (naming it); create the bridge over\n"
@@ -499,19 +395,19 @@ static const struct cmd commands[] = {
 	  "started is recorded under the runtime directory.\n\n"
 	  "If any step fails, everything done so far is undone and the error names\n"
 	  "the step. Starting a running network changes nothing.\n",
-	  cmd_start, 1, 1 },
+	  cmd_start, 1, 1, "", ARG_NAME, STORE_LOCK },
 	{ "stop", "NAME", "Tear down what start created, nothing else.",
 	  "Stops dnsmasq, removes the network's nftables rules, its bridge.conf line\n"
 	  "and its bridge, then the runtime record. Pieces already gone are fine; if\n"
 	  "one cannot be removed the others still are, the record stays, and running\n"
 	  "stop again finishes the job. IP forwarding is left on. The lease file is\n"
 	  "kept, so guests keep their addresses across a restart.\n",
-	  cmd_stop, 1, 1 },
+	  cmd_stop, 1, 1, "", ARG_NAME, STORE_LOCK },
 	{ "boot", "", "Start every autostart network that is not running.",
 	  "Run by netd.service at boot. A network that fails does not stop the\n"
 	  "others; the exit status is 1 when any failed, each named on stderr.\n"
 	  "Running it again changes nothing.\n",
-	  cmd_boot, 0, 0 },
+	  cmd_boot, 0, 0, "", ARG_ANY, STORE_LOCK },
 	{ "apply", "[NAME]", "Repair drift of running networks.",
 	  "Compares each running network (or NAME) with what it should be and\n"
 	  "repairs it: a bridge that is missing, down or lost an address, nftables\n"
@@ -519,17 +415,17 @@ static const struct cmd commands[] = {
 	  "a dnsmasq that died or whose config changed, a missing bridge.conf line.\n"
 	  "Prints each repair. A 'deny' an administrator wrote in bridge.conf is\n"
 	  "reported, never changed.\n",
-	  cmd_apply, 0, 1 },
+	  cmd_apply, 0, 1, "", ARG_NAME, STORE_LOCK },
 	{ "status", "NAME [--json]", "Show a network's state and any drift.",
 	  "State, autostart, forward mode, bridge, addresses, dnsmasq pid, and for a\n"
 	  "running network the drift 'netd apply' would repair, without repairing it.\n\n"
 	  "Options:\n  --json   one JSON object\n",
-	  cmd_status, 1, 1 },
+	  cmd_status, 1, 1, "j", ARG_NAME, STORE_LOCK },
 	{ "leases", "NAME [--json]", "Show the network's current DHCP leases.",
 	  "From dnsmasq's lease file: expiry, MAC, IP and hostname of each lease.\n\n"
 	  "Options:\n  --json   one JSON array of objects: ip, mac, hostname, clientid,\n"
 	  "           expiry (seconds since the epoch, 0 for never)\n",
-	  cmd_leases, 1, 1 },
+	  cmd_leases, 1, 1, "j", ARG_NAME, STORE_READ },
 	{ "install-default", "", "Define the default network if there is none (package hook).",
 	  "Run by the package's post-install script. When no network named 'default'\n"
 	  "is defined, defines the built-in default network (bridge virbr0, NAT,\n"
@@ -538,7 +434,7 @@ static const struct cmd commands[] = {
 	  "another netd network, the first free 192.168.X.0/24 from X=124 upward is\n"
 	  "used instead, and the output says why. An existing default network is\n"
 	  "never changed. It does not start the network: 'netd boot' does.\n",
-	  cmd_install_default, 0, 0 },
+	  cmd_install_default, 0, 0, "", ARG_ANY, STORE_LOCK },
 	{ "list", "[--all] [--json]", "List networks.",
 	  "Lists running networks; with --all, every defined network. Columns: name,\n"
 	  "state, autostart, bridge, forward mode, and for running networks whether\n"
@@ -549,18 +445,18 @@ static const struct cmd commands[] = {
 	  "  --all    include networks that are not running\n"
 	  "  --json   one JSON array of objects: name, active, autostart, persistent,\n"
 	  "           uuid, bridge, forward, session_vms (running ones; or error)\n",
-	  cmd_list, 0, 0 },
+	  cmd_list, 0, 0, "aj", ARG_ANY, STORE_READ },
 	{ "dumpxml", "NAME", "Print a network's config as XML, defaults filled in.",
 	  "The output is libvirt network XML that 'netd define' and 'virsh\n"
 	  "net-define' both accept; defining it again changes nothing.\n",
-	  cmd_dumpxml, 1, 1 },
+	  cmd_dumpxml, 1, 1, "", ARG_NAME, STORE_READ },
 	{ "plan", "NAME|FILE", "Print what 'netd start' would do; change nothing.",
 	  "Prints the bridge netd would create (name, MAC, MTU, STP, addresses), the\n"
 	  "nftables script it would load in one transaction, the dnsmasq config and\n"
 	  "hosts files it would write, and the line it would add to qemu's\n"
 	  "bridge.conf. The argument is a FILE when it contains '/' or ends in .xml,\n"
 	  "otherwise the NAME of a defined network.\n",
-	  cmd_plan, 1, 1 },
+	  cmd_plan, 1, 1, "", ARG_ANY, STORE_READ },
 };
 
 static const struct cmd *cmd_find(const char *name)
@@ -569,6 +465,23 @@ static const struct cmd *cmd_find(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+static void ctx_close(struct ctx *c)
+{
+	store_close(&c->s);
+}
+
+static int cmd_run(const struct cmd *cmd, int argc, char **argv)
+{
+	__attribute__((cleanup(ctx_close))) struct ctx c = { .s = { .lock_fd = -1 } };
+	int r = parse_args(cmd, argc, argv, &c);
+
+	if (r >= 0)
+		return r;
+	if (cmd->store != STORE_NONE && store_open(&c.s, cmd->store == STORE_LOCK, &c.e) < 0)
+		return fail(&c.e);
+	return cmd->run(&c);
 }
 
 static void main_help(FILE *o)
@@ -620,5 +533,5 @@ int cli_main(int argc, char **argv)
 		fprintf(stderr, "netd: unknown command '%s' (see 'netd --help')\n", argv[1]);
 		return CLI_USAGE;
 	}
-	return c->run(argc - 1, argv + 1);
+	return cmd_run(c, argc - 1, argv + 1);
 }

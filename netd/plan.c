@@ -65,19 +65,9 @@ static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, str
 int plan_print(const struct store *s, struct net *n, FILE *o, struct nerr *e)
 {
 	_cleanup_free_ char *nft = NULL;
-	char **used = NULL;
-	size_t n_used = 0;
 	int r;
 
-	if (!n->has_uuid || !n->bridge[0] || !n->has_mac) {
-		if ((r = store_used_bridges(s, n->name, &used, &n_used, e)) < 0)
-			return r;
-		r = net_fill_defaults(n, (const char *const *)used, e);
-		store_names_free(used, n_used);
-		if (r < 0)
-			return r;
-	}
-	if ((r = fw_render(n, &nft, e)) < 0)
+	if ((r = store_fill_defaults(s, n, e)) < 0 || (r = fw_render(n, &nft, e)) < 0)
 		return r;
 	fprintf(o, "# plan for network '%s' (%s): nothing has been changed\n\n", n->name,
 		net_fwd_mode_str(n->fwd_mode));

@@ -289,22 +289,27 @@ static int check_others(const struct store *s, struct net *n, struct nerr *e)
 	return r;
 }
 
-int store_define(struct store *s, struct net *n, bool *replaced, struct nerr *e)
+int store_fill_defaults(const struct store *s, struct net *n, struct nerr *e)
 {
-	char path[PATH_MAX];
-	_cleanup_free_ char *xml = NULL;
 	char **used = NULL;
 	size_t n_used = 0;
 	int r;
 
-	*replaced = store_exists(s, n->name);
-	if ((r = check_others(s, n, e)) < 0)
-		return r;
 	if ((r = store_used_bridges(s, n->name, &used, &n_used, e)) < 0)
 		return r;
 	r = net_fill_defaults(n, (const char *const *)used, e);
 	store_names_free(used, n_used);
-	if (r < 0)
+	return r;
+}
+
+int store_define(struct store *s, struct net *n, bool *replaced, struct nerr *e)
+{
+	char path[PATH_MAX];
+	_cleanup_free_ char *xml = NULL;
+	int r;
+
+	*replaced = store_exists(s, n->name);
+	if ((r = check_others(s, n, e)) < 0 || (r = store_fill_defaults(s, n, e)) < 0)
 		return r;
 	xml = net_format_string(n);
 	if (!xml)

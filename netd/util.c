@@ -92,7 +92,7 @@ static int fsync_dir_of(const char *path)
 	return 0;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int nd_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -111,6 +111,12 @@ static int write_all(int fd, const void *data, size_t len)
 
 int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
+	return nd_write_atomic_owned(path, data, len, mode, (uid_t)-1, (gid_t)-1);
+}
+
+int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t mode,
+			  uid_t uid, gid_t gid)
+{
 	char tmp[4096];
 	_cleanup_close_ int fd = -1;
 	int r;
@@ -121,7 +127,11 @@ int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, data, len);
+	r = nd_write_all(fd, data, len);
+	/* Owner and mode are set before the rename: the file never appears
+	 * with other permissions than its final ones. */
+	if (r == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
+		r = -errno;
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
 	if (r == 0 && fsync(fd) < 0)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 /* One error message travelling up the stack to the place that prints it. */
@@ -36,6 +37,12 @@ void nd_json_str(FILE *o, const char *s);
 /* Write 'len' bytes to 'path' atomically: temp file in the same directory,
  * fsync, rename, fsync of the directory. */
 int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* The same, giving the file an owner and group ((uid_t)-1 / (gid_t)-1 keep
+ * the creator's) before it appears under its name. */
+int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t mode,
+			  uid_t uid, gid_t gid);
+/* write() all of it, retrying on EINTR and short writes. */
+int nd_write_all(int fd, const void *data, size_t len);
 /* Read a whole file (NUL terminated). */
 int nd_read_file(const char *path, char **data, size_t *len);
 /* mkdir -p with mode for the components it creates. */
