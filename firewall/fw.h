@@ -57,24 +57,25 @@ int fw_table_present(bool *present, struct nerr *e);
  * drift detection and tests; -ENOENT when the table does not exist. */
 int fw_list(char **out, struct nerr *e);
 
-/* Run one command that reads the ruleset (`list chain ...`) and return
- * what nft prints (caller frees). On failure e says which command failed
- * and why; the return value is as for fw_apply() (-ENOENT when the object
- * does not exist). */
-int fw_query(const char *cmd, char **out, struct nerr *e);
-
 /* Compare the kernel's ruleset with what fw_render(n) loads. drift=false
- * when n's part is exactly there: each of n's chains and the base chains
- * list exactly as they would in a namespace that holds n alone, and each of
- * n's map elements is there with the same verdict (other networks' elements
- * are allowed). Otherwise drift=true and 'what' says, in one line, the
- * first thing missing or different: "table inet netd missing", "chain
- * n_default_in differs", "map fwd_in lacks virbr0". An open network has no
- * part: never drift, and the table is not created.
+ * when n's part is exactly there: the table (not dormant), each of n's
+ * chains and the base chains list exactly as they would in a namespace that
+ * holds n alone, and each of n's map elements is there with the same
+ * verdict (other networks' elements and chains are allowed). Otherwise
+ * drift=true and 'what' says, in one line, the first thing missing or
+ * different: "table inet netd missing", "table inet netd differs", "chain
+ * n_default_in missing", "chain forward differs", "map fwd_in lacks
+ * virbr0", "map fwd_in differs for virbr0". An open network has no part:
+ * never drift, and the table is not created.
  *
- * The expected listings come from loading fw_render(n) into a scratch
- * network namespace in a child process, so this needs root (CAP_SYS_ADMIN):
- * -EPERM otherwise. Never changes the caller's ruleset. */
+ * The expected listing comes from loading fw_render(n) into a scratch
+ * network namespace in a child process (bounded: killed after 10 s), so
+ * this needs root (CAP_SYS_ADMIN): -EPERM otherwise. Never changes the
+ * caller's ruleset. Costs one `list table` of the caller's ruleset.
+ *
+ * Loading fw_render(n) again repairs all but "differs for KEY": the kernel
+ * refuses to overwrite an element's verdict (-EEXIST), so delete that
+ * element in the same transaction first. */
 int fw_check(const struct net *n, bool *drift, char *what, size_t len, struct nerr *e);
 
 #endif

@@ -80,21 +80,6 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
 	return nerr_set(e, fw_errno(msg), "nftables: %s: %s%s%s", what, loc, msg, cmd);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Run commands; *out gets a copy of their output when out is not NULL.
  * They are read from a memfd rather than from a buffer because only for
  * files does nft 1.0.6 say which line failed (for a buffer it quotes the
@@ -110,7 +95,7 @@ static int fw_run(const char *cmds, bool dry_run, const char *what, char **out,
 	fd = memfd_create("netd-nft", MFD_CLOEXEC);
 	if (fd < 0)
 		return nerr_set(e, -errno, "nftables: %s: memfd_create: %s", what, strerror(errno));
-	if ((r = write_all(fd, cmds, strlen(cmds))) < 0)
+	if ((r = nd_write_all(fd, cmds, strlen(cmds))) < 0)
 		return nerr_set(e, r, "nftables: %s: write script: %s", what, strerror(-r));
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	if ((r = fw_ctx_new(&c, e)) < 0)
@@ -135,11 +120,6 @@ int fw_apply(const char *script, bool dry_run, struct nerr *e)
 		return 0;
 	return fw_run(script, dry_run, dry_run ? "check rules for table " TBL : "load table " TBL,
 		      NULL, e);
-}
-
-int fw_query(const char *cmd, char **out, struct nerr *e)
-{
-	return fw_run(cmd, false, cmd, out, e);
 }
 
 int fw_table_present(bool *present, struct nerr *e)

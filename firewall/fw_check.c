@@ -2,13 +2,17 @@
  * fw_render(n) loads?
  *
  * Our script syntax is not nft's listing syntax, but nft lists identical
- * rules identically. So the kernel and nft make the expected listings
+ * rules identically. So the kernel and nft make the expected listing
  * themselves: a child process loads fw_render(n) alone into a fresh network
- * namespace and lists there each chain and map the script writes to; the
- * caller's namespace is then listed the same way and compared. Chains
- * compare as whole texts (rule order matters); maps element by element,
- * because other networks' elements sit beside n's and nft orders them as
- * it likes.
+ * namespace and lists the table there; the caller's namespace is listed the
+ * same way and the two are compared, block by block for each chain and map
+ * the script writes to, found by name. Chains compare as whole texts (rule
+ * order matters); maps element by element, because other networks'
+ * elements sit beside n's and nft orders and wraps them as it likes.
+ *
+ * One `list table` per side, not one `list chain` per chain: nft 1.0.6
+ * fetches the whole table (every anonymous set's elements included) for
+ * either, and gets its cache wrong when one run lists several objects.
  *
  * The child runs libnftables between fork and _exit, which is safe because
  * netd is single-threaded. */
@@ -33,26 +37,30 @@
  * there so that nothing can hang `netd status`. */
 #define FW_CHECK_TIMEOUT_MS 10000
 #define FW_CHECK_MAX_ANSWER (16u << 20)
-#define FW_CHECK_MAX_ITEMS 64
+#define FW_CHECK_MAX_ITEMS  64
 
 enum fw_kind { FW_KIND_CHAIN, FW_KIND_MAP };
 
-/* A chain or map that fw_render(n) writes to, and how nft lists it when n
- * is all there is. */
+static const char *const fw_kind_word[] = {
+	[FW_KIND_CHAIN] = "chain",
+	[FW_KIND_MAP] = "map",
+};
+
+/* A chain or map that fw_render(n) writes to. */
 struct fw_item {
 	enum fw_kind kind;
 	char name[NET_NAME_MAX + 16];
-	const char *want; /* points into fw_plan.answer */
 };
 
 struct fw_plan {
 	const char *net;
 	struct fw_item *items;
 	size_t n;
-	/* The child's records, each NUL-terminated: "L<listing>" per item,
-	 * or one "E<errno> <message>". */
+	/* The child's answer: "L<listing>" or "E<errno> <message>", then a
+	 * NUL. */
 	char *answer;
 	size_t answer_len;
+	const char *want; /* the listing in it */
 };
 
 static void fw_plan_free(struct fw_plan *p)
@@ -61,10 +69,14 @@ static void fw_plan_free(struct fw_plan *p)
 	free(p->answer);
 }
 
-static void item_cmd(const struct fw_item *it, char *buf, size_t size)
+struct fw_span {
+	const char *p;
+	size_t len;
+};
+
+static bool span_eq(struct fw_span a, struct fw_span b)
 {
-	snprintf(buf, size, "list %s " TBL " %s", it->kind == FW_KIND_CHAIN ? "chain" : "map",
-		 it->name);
+	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
 }
 
 static int plan_add(struct fw_plan *p, enum fw_kind kind, const char *name, size_t len,
@@ -122,24 +134,10 @@ static int plan_items(struct fw_plan *p, const char *script, struct nerr *e)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
+/* In the child: n alone in a fresh namespace, listed. */
+static int child_answer(int fd, const char *script, struct nerr *e)
 {
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* In the child: n alone in a fresh namespace, listed item by item. */
-static int child_answer(int fd, const char *script, const struct fw_plan *p, struct nerr *e)
-{
+	_cleanup_free_ char *out = NULL;
 	int r;
 
 	if (unshare(CLONE_NEWNET) < 0)
@@ -147,37 +145,29 @@ static int child_answer(int fd, const char *script, const struct fw_plan *p, str
 				strerror(errno), errno == EPERM ? " (needs root)" : "");
 	if ((r = fw_apply(script, false, e)) < 0)
 		return nerr_wrap(e, r, "load in a scratch namespace");
-	for (size_t i = 0; i < p->n; i++) {
-		_cleanup_free_ char *out = NULL;
-		char cmd[sizeof p->items[i].name + 32];
-
-		item_cmd(&p->items[i], cmd, sizeof cmd);
-		if ((r = fw_query(cmd, &out, e)) < 0)
-			return nerr_wrap(e, r, "in a scratch namespace");
-		if ((r = write_all(fd, "L", 1)) < 0 ||
-		    (r = write_all(fd, out, strlen(out) + 1)) < 0)
-			return r; /* the parent has gone or given up */
-	}
+	if ((r = fw_list(&out, e)) < 0)
+		return nerr_wrap(e, r, "in a scratch namespace");
+	if ((r = nd_write_all(fd, "L", 1)) < 0 || (r = nd_write_all(fd, out, strlen(out) + 1)) < 0)
+		return r; /* the parent has gone or given up: nobody to tell */
 	return 0;
 }
 
-static _Noreturn void child_main(int fd, pid_t parent, const char *script,
-				 const struct fw_plan *p)
+static _Noreturn void child_main(int fd, pid_t parent, const char *script)
 {
 	struct nerr e = { { 0 } };
-	char rec[sizeof e.msg + 16];
 	int r;
 
 	/* Never outlive the caller. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(2);
-	r = child_answer(fd, script, p, &e);
-	if (r < 0) {
+	r = child_answer(fd, script, &e);
+	if (r < 0 && e.msg[0]) {
+		char rec[sizeof e.msg + 16];
 		int len = snprintf(rec, sizeof rec, "E%d %s", -r, e.msg);
 
 		if (len >= (int)sizeof rec)
 			len = (int)sizeof rec - 1;
-		(void)write_all(fd, rec, (size_t)len + 1);
+		(void)nd_write_all(fd, rec, (size_t)len + 1);
 	}
 	_exit(r < 0 ? 1 : 0);
 }
@@ -233,7 +223,8 @@ static int read_answer(int fd, struct fw_plan *p, struct nerr *e)
 }
 
 /* The child has closed the pipe, so it is exiting; when it has not, it is
- * killed first, so this never waits long either. */
+ * killed first, so this never waits long either. -1 when the status is
+ * lost (someone else reaped it). */
 static int reap(pid_t pid, bool kill_first)
 {
 	int status = 0;
@@ -246,40 +237,33 @@ static int reap(pid_t pid, bool kill_first)
 	return status;
 }
 
+/* The answer is one record with its NUL last: a complete listing (the
+ * child writes it only once it has it all) or the child's error. */
 static int parse_answer(struct fw_plan *p, int status, struct nerr *e)
 {
-	const char *a = p->answer, *end = a + p->answer_len;
-	size_t i = 0;
+	const char *a = p->answer;
+	size_t len = p->answer_len;
 
-	while (a < end) {
-		const char *rec = a;
-		size_t l = strnlen(a, (size_t)(end - a));
+	if (len >= 2 && a[len - 1] == '\0' && strlen(a) == len - 1) {
+		char *msg;
+		long err;
 
-		if (l == (size_t)(end - a))
-			break; /* cut short */
-		a += l + 1;
-		if (rec[0] == 'E') {
-			char *msg;
-			long err = strtol(rec + 1, &msg, 10);
-
-			if (err <= 0 || err > 4095 || *msg != ' ')
-				break;
-			return nerr_set(e, -(int)err, "%s", msg + 1);
+		if (a[0] == 'L') {
+			p->want = a + 1;
+			return 0;
 		}
-		if (rec[0] != 'L' || i >= p->n)
-			break;
-		p->items[i++].want = rec + 1;
+		err = strtol(a + 1, &msg, 10);
+		if (a[0] == 'E' && err > 0 && err < 4096 && *msg == ' ')
+			return nerr_set(e, -(int)err, "%s", msg + 1);
 	}
-	if (i == p->n && a == end)
-		return 0;
 	if (status != -1 && WIFSIGNALED(status))
 		return nerr_set(e, -EIO, "scratch namespace: child killed by signal %d",
 				WTERMSIG(status));
-	return nerr_set(e, -EIO, "scratch namespace: child's answer is incomplete (status %d)",
-			status);
+	return nerr_set(e, -EIO, "scratch namespace: child gave no answer (exit status %d)",
+			status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-/* Fill each item's 'want' from a child that loads the script alone. */
+/* The table's listing with fw_render(n) alone, from a child. */
 static int plan_expect(struct fw_plan *p, const char *script, struct nerr *e)
 {
 	_cleanup_close_ int rd = -1;
@@ -297,7 +281,7 @@ static int plan_expect(struct fw_plan *p, const char *script, struct nerr *e)
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child_main(fds[1], self, script, p);
+		child_main(fds[1], self, script);
 	}
 	close(fds[1]);
 	rd = fds[0];
@@ -308,45 +292,48 @@ static int plan_expect(struct fw_plan *p, const char *script, struct nerr *e)
 	return parse_answer(p, status, e);
 }
 
-/* Record drift; returns 1 so that the caller stops at the first finding. */
-static int report(bool *drift, char *what, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int report(bool *drift, char *what, size_t len, const char *fmt, ...)
+/* nft lists a table as
+ *	table inet netd {
+ *		[flags dormant, blank line]
+ *		chain NAME {		(or map NAME, set NAME, counter NAME...)
+ *			...		(deeper)
+ *		}
+ *		(blank line between blocks)
+ *	}
+ * The table's head is what comes before its first block. */
+static struct fw_span table_head(const char *list)
 {
-	va_list ap;
+	const char *l = list + strcspn(list, "\n");
 
-	*drift = true;
-	if (what && len) {
-		va_start(ap, fmt);
-		vsnprintf(what, len, fmt, ap);
-		va_end(ap);
+	while (*l == '\n') {
+		const char *s = l + 1;
+		size_t n = strcspn(s, "\n");
+
+		if ((n >= 3 && s[0] == '\t' && memcmp(s + n - 2, " {", 2) == 0) ||
+		    (n == 1 && s[0] == '}'))
+			break;
+		l = s + n;
 	}
-	return 1;
+	return (struct fw_span){ list, (size_t)(l - list) + (*l == '\n') };
 }
 
-/* An object nft says is not there: maybe the whole table went. */
-static int report_missing(const struct fw_item *it, bool *drift, char *what, size_t len,
-			  struct nerr *e)
+/* A block "\tKIND NAME {\n...\t}\n" by name; a header line can match
+ * nothing else, since all inside a block is indented deeper. */
+static bool table_block(const char *list, enum fw_kind kind, const char *name,
+			struct fw_span *out)
 {
-	bool present = true;
-	int r;
+	char head[sizeof ((struct fw_item *)0)->name + 16];
+	const char *s, *end;
 
-	if (e)
-		e->msg[0] = '\0';
-	if ((r = fw_table_present(&present, e)) < 0)
-		return r;
-	if (!present)
-		return report(drift, what, len, "table " TBL " missing");
-	return report(drift, what, len, "%s %s missing",
-		      it->kind == FW_KIND_CHAIN ? "chain" : "map", it->name);
+	snprintf(head, sizeof head, "\n\t%s %s {\n", fw_kind_word[kind], name);
+	if (!(s = strstr(list, head)) || !(end = strstr(s + 1, "\n\t}\n")))
+		return false;
+	s++;
+	*out = (struct fw_span){ s, (size_t)(end + 4 - s) };
+	return true;
 }
 
-struct fw_span {
-	const char *p;
-	size_t len;
-};
-
-/* A map's listing: all but the elements, and each element "KEY : VERDICT". */
+/* A map's block: all but the elements, and each element "KEY : VERDICT". */
 struct fw_map {
 	struct fw_span head, tail;
 	struct fw_span *elems;
@@ -358,17 +345,12 @@ static void fw_map_free(struct fw_map *m)
 	free(m->elems);
 }
 
-static bool span_eq(struct fw_span a, struct fw_span b)
-{
-	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
-}
-
 static char shape_at(const struct fw_map *m, size_t i)
 {
 	return i < m->head.len ? m->head.p[i] : m->tail.p[i - m->head.len];
 }
 
-/* The listings without their elements, compared as one text: a map with no
+/* The blocks without their elements, compared as one text: a map with no
  * element left has no "elements" line at all. */
 static bool shape_eq(const struct fw_map *a, const struct fw_map *b)
 {
@@ -398,34 +380,34 @@ static bool is_blank(char c)
  * between the map's declaration and its closing brace, wrapping where it
  * likes; a key is a quoted name or an address, and a quoted name can hold
  * neither a quote nor a newline. */
-static int map_split(const char *text, struct fw_map *m)
+static int map_split(struct fw_span block, struct fw_map *m)
 {
 	static const char open[] = "\t\telements = {";
-	const char *q = strstr(text, open);
+	const char *q = memmem(block.p, block.len, open, strlen(open));
+	const char *end = block.p + block.len;
 
 	if (!q) {
-		m->head = (struct fw_span){ text, strlen(text) };
-		m->tail = (struct fw_span){ "", 0 };
+		m->head = block;
+		m->tail = (struct fw_span){ end, 0 };
 		return 0;
 	}
-	m->head = (struct fw_span){ text, (size_t)(q - text) };
+	m->head = (struct fw_span){ block.p, (size_t)(q - block.p) };
 	q += strlen(open);
 	for (;;) {
 		const char *s = q, *t;
 		bool quoted = false;
-		struct fw_span *el;
 
-		for (; *q && (quoted || (*q != ',' && *q != '}')); q++)
+		for (; q < end && (quoted || (*q != ',' && *q != '}')); q++)
 			if (*q == '"')
 				quoted = !quoted;
-		if (!*q)
+		if (q == end)
 			return -EIO;
 		for (t = q; t > s && is_blank(t[-1]); t--)
 			;
 		while (s < t && is_blank(*s))
 			s++;
 		if (s < t) {
-			el = nd_array_push(&m->elems, &m->n, sizeof *el, SIZE_MAX / sizeof *el);
+			struct fw_span *el = nd_array_push(&m->elems, &m->n, sizeof *el, SIZE_MAX / sizeof *el);
 			if (!el)
 				return -ENOMEM;
 			*el = (struct fw_span){ s, (size_t)(t - s) };
@@ -433,28 +415,37 @@ static int map_split(const char *text, struct fw_map *m)
 		if (*q++ == '}')
 			break;
 	}
-	q += *q == '\n';
-	m->tail = (struct fw_span){ q, strlen(q) };
+	q += q < end && *q == '\n';
+	m->tail = (struct fw_span){ q, (size_t)(end - q) };
 	return 0;
 }
 
-static int check_chain(const struct fw_item *it, const char *have, bool *drift, char *what,
-		       size_t len)
+/* Record drift; returns 1 so that the caller stops at the first finding. */
+static int report(bool *drift, char *what, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int report(bool *drift, char *what, size_t len, const char *fmt, ...)
 {
-	if (strcmp(have, it->want) != 0)
-		return report(drift, what, len, "chain %s differs", it->name);
-	return 0;
+	*drift = true;
+	if (what && len) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(what, len, fmt, ap);
+		va_end(ap);
+	}
+	return 1;
 }
 
 /* n's elements must be there with their verdicts; others may be too. */
-static int check_map(const struct fw_item *it, const char *have_text, bool *drift, char *what,
-		     size_t len, struct nerr *e)
+static int check_map(const struct fw_item *it, struct fw_span want_block,
+		     struct fw_span have_block, bool *drift, char *what, size_t len,
+		     struct nerr *e)
 {
 	__attribute__((cleanup(fw_map_free))) struct fw_map want = { 0 }, have = { 0 };
 	int r;
 
-	if ((r = map_split(it->want, &want)) < 0 || (r = map_split(have_text, &have)) < 0)
-		return nerr_set(e, r, "list map " TBL " %s: %s", it->name,
+	if ((r = map_split(want_block, &want)) < 0 || (r = map_split(have_block, &have)) < 0)
+		return nerr_set(e, r, "map %s: %s", it->name,
 				r == -ENOMEM ? "out of memory" : "unexpected listing");
 	if (!shape_eq(&want, &have))
 		return report(drift, what, len, "map %s differs", it->name);
@@ -480,29 +471,35 @@ static int check_map(const struct fw_item *it, const char *have_text, bool *drif
 	return 0;
 }
 
-static int check_item(const struct fw_item *it, bool *drift, char *what, size_t len,
-		      struct nerr *e)
+/* The first of n's chains and maps that is not as it should be. */
+static int check_items(const struct fw_plan *p, const char *have, bool *drift, char *what,
+		       size_t len, struct nerr *e)
 {
-	_cleanup_free_ char *have = NULL;
-	char cmd[sizeof it->name + 32];
-	int r;
+	if (!span_eq(table_head(p->want), table_head(have)))
+		return report(drift, what, len, "table " TBL " differs");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct fw_item *it = &p->items[i];
+		const char *word = fw_kind_word[it->kind];
+		struct fw_span w, h;
+		int r;
 
-	item_cmd(it, cmd, sizeof cmd);
-	r = fw_query(cmd, &have, e);
-	if (r == -ENOENT)
-		return report_missing(it, drift, what, len, e);
-	if (r < 0)
-		return r;
-	if (it->kind == FW_KIND_CHAIN)
-		return check_chain(it, have, drift, what, len);
-	return check_map(it, have, drift, what, len, e);
+		if (!table_block(p->want, it->kind, it->name, &w))
+			return nerr_set(e, -EIO, "%s %s: not in the scratch namespace's listing",
+					word, it->name);
+		if (!table_block(have, it->kind, it->name, &h))
+			return report(drift, what, len, "%s %s missing", word, it->name);
+		if (it->kind == FW_KIND_CHAIN && !span_eq(w, h))
+			return report(drift, what, len, "chain %s differs", it->name);
+		if (it->kind == FW_KIND_MAP && (r = check_map(it, w, h, drift, what, len, e)) != 0)
+			return r;
+	}
+	return 0;
 }
 
 int fw_check(const struct net *n, bool *drift, char *what, size_t len, struct nerr *e)
 {
 	__attribute__((cleanup(fw_plan_free))) struct fw_plan p = { .net = n->name };
-	_cleanup_free_ char *script = NULL;
-	bool present = false;
+	_cleanup_free_ char *script = NULL, *have = NULL;
 	int r;
 
 	*drift = false;
@@ -517,18 +514,17 @@ int fw_check(const struct net *n, bool *drift, char *what, size_t len, struct ne
 		return r;
 	if ((r = plan_expect(&p, script, e)) < 0)
 		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
-	if ((r = fw_table_present(&present, e)) < 0)
-		return r;
-	if (!present) {
+	r = fw_list(&have, e);
+	if (r == -ENOENT) {
+		if (e)
+			e->msg[0] = '\0';
 		report(drift, what, len, "table " TBL " missing");
 		return 0;
 	}
-	for (size_t i = 0; i < p.n; i++) {
-		r = check_item(&p.items[i], drift, what, len, e);
-		if (r < 0)
-			return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
-		if (r > 0)
-			break;
-	}
+	if (r < 0)
+		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
+	r = check_items(&p, have, drift, what, len, e);
+	if (r < 0)
+		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
 	return 0;
 }

@@ -476,6 +476,26 @@ static int check_bridge(const struct net *n, bool repair, struct lc_drift *d, st
 	return repair ? bridge_repair(n, &bd, e) : 0;
 }
 
+/* Load n's rules over whatever is there. The kernel refuses to change the
+ * verdict of an existing map element, so when the plain load fails that way
+ * n's elements are deleted one by one first (each may already be gone). */
+static int fw_force(const struct net *n, struct nerr *e)
+{
+	_cleanup_free_ char *stop = NULL;
+	struct nerr ignore;
+	char *line, *save = NULL;
+	int r = fw_start(n, e);
+
+	if (r != -EEXIST)
+		return r;
+	if ((r = fw_render_stop(n, false, &stop, e)) < 0)
+		return r;
+	for (line = strtok_r(stop, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "delete element ", 15) == 0)
+			fw_apply(line, false, &ignore);
+	return fw_start(n, e);
+}
+
 static int check_firewall(const struct net *n, bool repair, struct lc_drift *d, struct nerr *e)
 {
 	char what[256];
@@ -487,7 +507,7 @@ static int check_firewall(const struct net *n, bool repair, struct lc_drift *d, 
 	if (!drift)
 		return 0;
 	drift_add(d, "firewall: %s", what);
-	return repair ? fw_start(n, e) : 0;
+	return repair ? fw_force(n, e) : 0;
 }
 
 /* dnsmasq must run, with the config the network renders to now. */

@@ -401,6 +401,7 @@ static void test_check_damage(void **state)
 	} damage[] = {
 		{ "flush ruleset", "table inet netd missing", NULL },
 		{ "delete table inet netd", "table inet netd missing", NULL },
+		{ "add table inet netd { flags dormant; }", "table inet netd differs", NULL },
 		{ "flush chain inet netd n_default_in", "chain n_default_in differs", NULL },
 		{ "add rule inet netd n_default_out accept", "chain n_default_out differs", NULL },
 		{ "insert rule inet netd n_default_nat accept", "chain n_default_nat differs", NULL },
