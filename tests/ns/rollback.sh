@@ -1,0 +1,82 @@
+#!/bin/bash
+# A start that fails part way leaves nothing behind. Two real failures,
+# no test hook in netd:
+# - at the firewall step: table inet netd already maps the network's bridge
+#   to another chain (as a stale or foreign entry would), so the nft
+#   transaction is refused;
+# - at the dnsmasq step: another DHCP server already holds UDP port 67 on
+#   the host, so dnsmasq exits with "Address in use".
+# Each time: exit 1 naming the step, and no bridge, runtime record,
+# dnsmasq process or file, bridge.conf line or nft change remains; once the
+# cause is gone the same start works.
+# Usage: rollback.sh NETD_BINARY
+. "$(dirname "$0")/lib.sh"
+ns_enter "$@"
+
+# What exists, apart from the lock and the lease files (kept by design).
+snapshot() {
+	{
+		ip -o link show | awk '{print $2}'
+		ip -o addr show
+		nft list ruleset
+		find /run/netd /var/lib/netd /etc/qemu /etc/netd -type f \
+			! -name netd.lock ! -name '*.leases' | sort
+		cat /etc/qemu/bridge.conf 2>/dev/null
+		dnsmasq_pids
+	} 2>&1
+}
+
+topo_upstream
+printf 'allow br-admin\n' >/etc/qemu/bridge.conf
+nd_ok define "$NS_SRC/nat.xml"
+nd_ok define "$NS_SRC/isolated.xml"
+
+say "-- failure at the firewall step"
+must nft -f - <<'NFT'
+table inet netd {
+	chain admin {
+	}
+	map fwd_in {
+		type ifname : verdict
+		elements = { "virbr20" : jump admin }
+	}
+}
+NFT
+before=$(snapshot)
+nd start nat
+check "start nat: exit 1" eq "$RC" 1
+check "start nat: the error names the firewall step" has "$ERR" "firewall"
+check_gone nat virbr20 --keep-nft
+check "nothing else changed (links, addresses, ruleset, files, processes)" \
+	eq "$(snapshot)" "$before"
+check "the conflicting table is left as it was" \
+	has "$(nft list map inet netd fwd_in)" '"virbr20" : jump admin'
+must nft delete table inet netd
+nd start nat
+check "without the conflict, start nat works" eq "$RC" 0
+check "nat's dnsmasq runs" dnsmasq_pid nat
+nd_ok stop nat
+
+say "-- failure at the dnsmasq step"
+socat -u UDP4-RECV:67 /dev/null </dev/null >"$T/blocker.log" 2>&1 &
+blocker=$!
+must wait_for 50 "another DHCP server on port 67" eval '[ -n "$(ss -Hluna "sport = :67")" ]'
+before=$(snapshot)
+nd start isolated
+check "start isolated: exit 1" eq "$RC" 1
+check "start isolated: the error names the dnsmasq step" has "$ERR" "dnsmasq"
+check "start isolated: the error gives dnsmasq's reason" has "$ERR" "in use"
+check_gone isolated virbr22
+check_not "no table inet netd (it was the only network)" table_exists
+check "nothing else changed (links, addresses, ruleset, files, processes)" \
+	eq "$(snapshot)" "$before"
+kill "$blocker"
+wait "$blocker" 2>/dev/null
+nd start isolated
+check "without the other server, start isolated works" eq "$RC" 0
+check "isolated's dnsmasq runs" dnsmasq_pid isolated
+guest_add g1 virbr22
+check "g1: DHCP lease after the retry" guest_dhcp g1
+nd_ok stop isolated
+check "after the stops, bridge.conf is the administrator's" \
+	eq "$(cat /etc/qemu/bridge.conf)" "allow br-admin"
