@@ -22,7 +22,11 @@ die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 build_pkgs=(gcc make cmake pkg-config libnl-3-dev libnl-route-3-dev
             libnftables-dev libxml2-dev)
 run_pkgs=(dnsmasq-base nftables iproute2)
-test_pkgs=(libcmocka-dev util-linux)
+# The namespace tests (tests/ns): busybox for udhcpc and ping in the
+# guests, socat for the upstream echo service, dig, jq for --json output.
+# The end-to-end test (tests/e2e): qemu-system-x86 for qemu-system-x86_64 and
+# qemu-bridge-helper; its guest kernel and busybox are only downloaded.
+test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86)
 
 install_pkgs() {
 	local missing=()

@@ -1,0 +1,238 @@
+#!/bin/bash
+# End-to-end: an unprivileged qemu:///session-style VM joins netd's bridge
+# through qemu-bridge-helper and gets a DHCP lease from netd's dnsmasq; the
+# same VM on a bridge netd did not allow is refused by the helper's ACL.
+#
+# Usage: run.sh NETD_BINARY SOURCE_DIR [CACHE_DIR]
+#   CACHE_DIR (default $NETD_E2E_CACHE, else /var/cache/netd-e2e) keeps the
+#   guest kernel and initramfs between runs (see build-guest.sh).
+# Exit: 0 pass, 1 fail, 77 skipped (not root, no qemu, no namespaces, ...).
+#
+# Everything that touches the system happens inside private mount, network
+# and pid namespaces: tmpfs over /etc/netd, /run/netd, /var/lib/netd and
+# /etc/qemu (an overlay on the parent first where a directory is missing, so
+# the host gets no new directory), a setuid-root copy of qemu-bridge-helper
+# bind-mounted over the real one, and a 0666 tun device node bind-mounted over
+# /dev/net/tun (0600 on a host without udev). The real helper, /dev/net/tun,
+# /etc/qemu and the host's network are never changed.
+set -euo pipefail
+
+helper=/usr/lib/qemu/qemu-bridge-helper
+vm_user=nobody          # any unprivileged account; setpriv drops to it
+vm_mac=52:54:00:e2:e0:01
+vm_timeout=240          # the VM that boots, TCG (no KVM here): ~10 s measured
+nope_timeout=30         # the VMs the helper must refuse: they fail at once
+build_timeout=200       # guest build: download ~27 MB, extract, pack: ~7 s
+ns_timeout=360          # the whole namespace part (ctest's TIMEOUT is 600)
+
+say() { printf 'e2e: %s\n' "$*"; }
+fail() { printf 'e2e: FAIL: %s\n' "$*" >&2; exit 1; }
+skip() { printf 'e2e: skipped: %s\n' "$*"; exit 77; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+if [ "${1:-}" != --inside ]; then
+	# ---------------- outside: checks, guest build, enter namespaces -------
+	netd=$(realpath "${1:?usage: run.sh NETD_BINARY SOURCE_DIR [CACHE_DIR]}")
+	src=$(realpath "${2:?usage: run.sh NETD_BINARY SOURCE_DIR [CACHE_DIR]}")
+	cache=${3:-${NETD_E2E_CACHE:-/var/cache/netd-e2e}}
+	here=$(cd "$(dirname "$0")" && pwd)
+
+	[ "$(id -u)" = 0 ] || skip "needs root (namespaces, a setuid helper copy)"
+	for cmd in unshare setpriv timeout qemu-system-x86_64 dnsmasq nft ip dpkg-deb apt-get; do
+		command -v "$cmd" >/dev/null || skip "$cmd not installed (./setup.sh test installs it)"
+	done
+	[ -x "$helper" ] || skip "$helper not installed (qemu-system-common)"
+	[ -c /dev/net/tun ] || skip "no /dev/net/tun on this host"
+	id -u "$vm_user" >/dev/null 2>&1 || skip "no '$vm_user' account"
+	unshare --mount --net --pid --fork --mount-proc --propagation private true 2>/dev/null ||
+		skip "cannot create private namespaces here"
+
+	t=$(now)
+	timeout -k 5 "$build_timeout" "$here/build-guest.sh" "$cache" || fail "guest build failed"
+	say "guest ready in $(since "$t")s"
+
+	logs=${NETD_E2E_LOGS:-$PWD/e2e-logs}
+	rm -rf "$logs"
+	mkdir -p "$logs"
+	chmod 0755 "$logs"
+	scratch=$(mktemp -d "${TMPDIR:-/tmp}/netd-e2e.XXXXXX")
+	rc=0
+	# --kill-child: should unshare be killed (timeout), the namespace's init
+	# gets SIGKILL, and with it every process left in the pid namespace.
+	timeout -k 10 "$ns_timeout" unshare --mount --net --pid --fork --mount-proc \
+		--propagation private --kill-child -- "$0" --inside "$netd" "$src" "$cache/guest" "$scratch" "$logs" ||
+		rc=$?
+	rmdir "$scratch" 2>/dev/null || true
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		for f in "$logs"/*; do
+			[ -f "$f" ] && { echo "----- ${f##*/} (last 40 lines) -----"; tail -n 40 "$f"; } >&2
+		done
+		fail "timed out after ${ns_timeout}s (logs in $logs)"
+	fi
+	exit $rc
+fi
+
+# -------------------- inside the private namespaces ---------------------
+netd=$2 src=$3 guest=$4 scratch=$5 logs=$6
+qemu_pid=
+
+cleanup() {
+	local rc=$?
+	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
+		kill "$qemu_pid" 2>/dev/null || true
+		wait "$qemu_pid" 2>/dev/null || true
+	fi
+	"$netd" stop default >>"$logs/netd.log" 2>&1 || true
+	if [ $rc != 0 ]; then
+		for f in "$logs"/*; do
+			[ -f "$f" ] || continue
+			echo "----- ${f##*/} (last 40 lines) -----" >&2
+			tail -n 40 "$f" >&2
+		done
+	fi
+	# The pid namespace ends with us: dnsmasq and any qemu left go with it.
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
+
+# Writable scratch space for this run, suid and dev allowed (the helper copy
+# and the tun node live here), invisible to the host.
+mount -t tmpfs -o mode=0755,suid,dev,exec netd-e2e "$scratch"
+
+# A tmpfs over DIR. Where DIR does not exist, first lay a tmpfs-backed
+# overlay over its parent so it can be created without touching the host.
+overlaid=" "
+shadow_dir() {
+	local dir=$1 parent
+	parent=$(dirname "$dir")
+	if [ ! -d "$dir" ]; then
+		[ -d "$parent" ] || fail "$parent does not exist"
+		if [[ $overlaid != *" $parent "* ]]; then
+			local o="$scratch/overlay${parent//\//_}"
+			mkdir -p "$o/upper" "$o/work"
+			mount -t overlay overlay \
+				-o "lowerdir=$parent,upperdir=$o/upper,workdir=$o/work" "$parent" ||
+				fail "cannot overlay $parent to create $dir"
+			overlaid+="$parent "
+		fi
+		mkdir -p "$dir"
+	fi
+	mount -t tmpfs -o mode=0755 netd-e2e "$dir"
+}
+for d in /etc/netd /run/netd /var/lib/netd /etc/qemu; do shadow_dir "$d"; done
+export NETD_CONF_DIR=/etc/netd/networks NETD_RUN_DIR=/run/netd \
+       NETD_STATE_DIR=/var/lib/netd NETD_BRIDGE_CONF=/etc/qemu/bridge.conf
+
+# The helper opens /dev/net/tun after dropping to the caller's uid (keeping
+# only CAP_NET_ADMIN), so users need a usable node: a private 0666 one.
+mknod -m 0666 "$scratch/tun" c 10 200
+mount --bind "$scratch/tun" /dev/net/tun
+# qemu-bridge-helper is not setuid on Debian: a setuid-root copy, here only.
+cp "$helper" "$scratch/qemu-bridge-helper"
+chown root:root "$scratch/qemu-bridge-helper"
+chmod 4755 "$scratch/qemu-bridge-helper"
+mount --bind "$scratch/qemu-bridge-helper" "$helper"
+[ -u "$helper" ] || fail "the bind-mounted helper is not setuid"
+
+ip link set lo up
+vm_uid=$(id -u "$vm_user") vm_gid=$(id -g "$vm_user")
+
+# ---- the default network, by netd --------------------------------------
+t=$(now)
+"$netd" define "$src/templates/default.xml" >>"$logs/netd.log" 2>&1 ||
+	fail "netd define default failed"
+"$netd" start default >>"$logs/netd.log" 2>&1 || fail "netd start default failed"
+say "netd started the default network in $(since "$t")s"
+ip -br addr show dev virbr0 >>"$logs/netd.log" 2>&1 || fail "no virbr0 after netd start"
+ip -4 -o addr show dev virbr0 | grep -q ' 192\.168\.122\.1/24 ' ||
+	fail "virbr0 has not 192.168.122.1/24: $(ip -4 -o addr show dev virbr0)"
+grep -qx 'allow virbr0' /etc/qemu/bridge.conf ||
+	fail "bridge.conf has no 'allow virbr0': $(cat /etc/qemu/bridge.conf)"
+setpriv --reuid="$vm_uid" --regid="$vm_gid" --clear-groups cat /etc/qemu/bridge.conf >/dev/null ||
+	fail "bridge.conf is not readable by $vm_user"
+"$netd" status default >>"$logs/netd.log" 2>&1 || true
+
+# ---- the VM, as an unprivileged user ------------------------------------
+vmdir=$scratch/vm
+mkdir -m 0700 "$vmdir"
+chown "$vm_user" "$vmdir"
+
+# run_vm NAME BRIDGE TIMEOUT: start qemu as $vm_user in the background;
+# qemu_pid set.
+run_vm() {
+	local name=$1 br=$2 limit=$3
+	: >"$vmdir/$name.serial"
+	chown "$vm_user" "$vmdir/$name.serial"
+	timeout -k 5 "$limit" setpriv --reuid="$vm_uid" --regid="$vm_gid" --clear-groups \
+		env -i PATH=/usr/bin:/bin HOME="$vmdir" \
+		qemu-system-x86_64 -machine pc,accel=tcg -m 256 -smp 1 \
+		-nodefaults -no-user-config -nographic -monitor none \
+		-serial "file:$vmdir/$name.serial" -no-reboot \
+		-kernel "$guest/vmlinuz" -initrd "$guest/initrd.img" \
+		-append "console=ttyS0 panic=-1 loglevel=4" \
+		-netdev "bridge,id=n0,br=$br" \
+		-device "virtio-net-pci,netdev=n0,mac=$vm_mac,romfile=" \
+		</dev/null >"$logs/$name.qemu.log" 2>&1 &
+	qemu_pid=$!
+}
+# wait_vm NAME: wait for that qemu to exit; its status in vm_rc.
+wait_vm() {
+	vm_rc=0
+	wait "$qemu_pid" || vm_rc=$?
+	qemu_pid=
+	cp "$vmdir/$1.serial" "$logs/$1.serial.log" 2>/dev/null || true
+}
+
+t=$(now)
+run_vm lease virbr0 "$vm_timeout"
+lease_ip=
+while kill -0 "$qemu_pid" 2>/dev/null; do
+	lease_ip=$(sed -n 's/^LEASE \([0-9.]*\) .*/\1/p' "$vmdir/lease.serial" | head -n1)
+	[ -n "$lease_ip" ] && break
+	sleep 0.2
+done
+boot_to_lease=$(since "$t")
+wait_vm lease
+[ $vm_rc = 0 ] || fail "qemu on virbr0 exited with status $vm_rc: $(tail -n 5 "$logs/lease.qemu.log")"
+[ -n "$lease_ip" ] || lease_ip=$(sed -n 's/^LEASE \([0-9.]*\) .*/\1/p' "$logs/lease.serial.log" | head -n1)
+[ -n "$lease_ip" ] || fail "the guest printed no LEASE on its serial console (see lease.serial.log)"
+say "guest: $(grep -m1 '^LEASE ' "$logs/lease.serial.log")"
+say "VM start to lease on the serial console: ${boot_to_lease}s; whole VM run $(since "$t")s"
+case $lease_ip in
+192.168.122.*) last=${lease_ip##*.} ;;
+*) fail "lease $lease_ip is not in 192.168.122.0/24" ;;
+esac
+{ [ "$last" -ge 2 ] && [ "$last" -le 254 ]; } || fail "lease $lease_ip is outside 192.168.122.2-254"
+
+leases=$("$netd" leases default --json 2>>"$logs/netd.log") || fail "netd leases default --json failed"
+echo "$leases" >"$logs/leases.json"
+grep -qi "\"$vm_mac\"" <<<"$leases" || fail "netd leases does not list $vm_mac: $leases"
+grep -q "\"$lease_ip\"" <<<"$leases" || fail "netd leases does not list $lease_ip: $leases"
+say "netd leases default --json lists $vm_mac with $lease_ip"
+
+# ---- a bridge netd did not allow: the helper's ACL refuses it -----------
+ip link add br-nope type bridge
+ip link set br-nope up
+run_vm nope br-nope "$nope_timeout"
+wait_vm nope
+[ $vm_rc != 0 ] || fail "qemu on br-nope (not in bridge.conf) succeeded"
+[ $vm_rc != 124 ] || fail "qemu on br-nope hung until the timeout instead of failing"
+grep -q 'access denied by acl file' "$logs/nope.qemu.log" ||
+	fail "qemu on br-nope failed without the helper's ACL denial: $(cat "$logs/nope.qemu.log")"
+[ -z "$(ip -o link show master br-nope)" ] || fail "something was attached to br-nope"
+say "br-nope refused: $(grep -m1 'access denied' "$logs/nope.qemu.log")"
+
+# ---- the helper reads bridge.conf as the calling user -------------------
+# With the ACL unreadable by that user the same VM on virbr0 fails: proof
+# that bridge.conf must stay world-readable (what netd status checks).
+chmod 0600 /etc/qemu/bridge.conf
+run_vm unreadable virbr0 "$nope_timeout"
+wait_vm unreadable
+chmod 0644 /etc/qemu/bridge.conf
+[ $vm_rc != 0 ] || fail "qemu on virbr0 succeeded with bridge.conf unreadable by $vm_user"
+grep -q 'failed to parse default acl file' "$logs/unreadable.qemu.log" ||
+	fail "unexpected failure with an unreadable bridge.conf: $(cat "$logs/unreadable.qemu.log")"
+say "bridge.conf unreadable by $vm_user: refused as expected"
+
+say "PASS"
