@@ -83,7 +83,7 @@ cleanup() {
 		kill "$qemu_pid" 2>/dev/null || true
 		wait "$qemu_pid" 2>/dev/null || true
 	fi
-	"$netd" stop default >>"$logs/netd.log" 2>&1 || true
+	for net in grp default; do "$netd" stop "$net" >>"$logs/netd.log" 2>&1 || true; done
 	if [ $rc != 0 ]; then
 		for f in "$logs"/*; do
 			[ -f "$f" ] || continue
@@ -158,13 +158,15 @@ vmdir=$scratch/vm
 mkdir -m 0700 "$vmdir"
 chown "$vm_user" "$vmdir"
 
-# run_vm NAME BRIDGE TIMEOUT: start qemu as $vm_user in the background;
+# run_vm NAME BRIDGE TIMEOUT [GID]: start qemu as $vm_user in the
+# background, with GID as its one supplementary group (none by default);
 # qemu_pid set.
 run_vm() {
-	local name=$1 br=$2 limit=$3
+	local name=$1 br=$2 limit=$3 groups=--clear-groups
+	[ -n "${4:-}" ] && groups=--groups=$4
 	: >"$vmdir/$name.serial"
 	chown "$vm_user" "$vmdir/$name.serial"
-	timeout -k 5 "$limit" setpriv --reuid="$vm_uid" --regid="$vm_gid" --clear-groups \
+	timeout -k 5 "$limit" setpriv --reuid="$vm_uid" --regid="$vm_gid" "$groups" \
 		env -i PATH=/usr/bin:/bin HOME="$vmdir" \
 		qemu-system-x86_64 -machine pc,accel=tcg -m 256 -smp 1 \
 		-nodefaults -no-user-config -nographic -monitor none \
@@ -222,6 +224,51 @@ grep -q 'access denied by acl file' "$logs/nope.qemu.log" ||
 	fail "qemu on br-nope failed without the helper's ACL denial: $(cat "$logs/nope.qemu.log")"
 [ -z "$(ip -o link show master br-nope)" ] || fail "something was attached to br-nope"
 say "br-nope refused: $(grep -m1 'access denied' "$logs/nope.qemu.log")"
+
+# ---- a bridge restricted to one group (<netd:access group/>) -------------
+# A private /etc/group with one more group, seen by netd (getgrnam) and by
+# the helper's file permission checks; the host's /etc/group is untouched.
+vm_group=netd-e2e-vms vm_group_gid=4242
+getent group "$vm_group_gid" >/dev/null && fail "gid $vm_group_gid is taken on this host"
+cp /etc/group "$scratch/group"
+echo "$vm_group:x:$vm_group_gid:" >>"$scratch/group"
+mount --bind "$scratch/group" /etc/group
+cat >"$scratch/grp.xml" <<XML
+<network xmlns:netd='urn:netd:network:1'>
+  <name>grp</name>
+  <forward mode='nat'/>
+  <bridge name='virbr7'/>
+  <ip address='192.168.150.1' prefix='24'>
+    <dhcp><range start='192.168.150.10' end='192.168.150.20'/></dhcp>
+  </ip>
+  <netd:access group='$vm_group'/>
+</network>
+XML
+{ "$netd" define "$scratch/grp.xml" && "$netd" start grp; } >>"$logs/netd.log" 2>&1 ||
+	fail "netd define/start of the group-only network failed"
+! grep -qx 'allow virbr7' /etc/qemu/bridge.conf ||
+	fail "bridge.conf allows virbr7 to everyone: $(cat /etc/qemu/bridge.conf)"
+"$netd" status grp >>"$logs/netd.log" 2>&1 || true
+
+# A member of the group gets the tap and a lease on virbr7...
+run_vm member virbr7 "$vm_timeout" "$vm_group_gid"
+wait_vm member
+[ $vm_rc = 0 ] || fail "qemu on virbr7 as a member of $vm_group exited with status $vm_rc: $(tail -n 5 "$logs/member.qemu.log")"
+member_ip=$(sed -n 's/^LEASE \([0-9.]*\) .*/\1/p' "$logs/member.serial.log" | head -n1)
+case $member_ip in
+192.168.150.1[0-9] | 192.168.150.20) ;;
+*) fail "the member's guest got no lease in 192.168.150.10-20 on virbr7 (got '$member_ip')" ;;
+esac
+say "group-only virbr7: a member of $vm_group got $member_ip"
+# ...and the same user outside the group is refused by the helper's ACL.
+run_vm outsider virbr7 "$nope_timeout"
+wait_vm outsider
+[ $vm_rc != 0 ] || fail "qemu on virbr7 succeeded for a user outside $vm_group"
+grep -q 'access denied by acl file' "$logs/outsider.qemu.log" ||
+	fail "qemu on virbr7 outside $vm_group failed without the ACL denial: $(cat "$logs/outsider.qemu.log")"
+say "group-only virbr7: a user outside $vm_group refused: $(grep -m1 'access denied' "$logs/outsider.qemu.log")"
+"$netd" stop grp >>"$logs/netd.log" 2>&1 || fail "netd stop grp failed"
+! grep -q virbr7 /etc/qemu/bridge.conf || fail "netd stop grp left virbr7 in bridge.conf"
 
 # ---- the helper reads bridge.conf as the calling user -------------------
 # With the ACL unreadable by that user the same VM on virbr0 fails: proof
