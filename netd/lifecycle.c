@@ -63,8 +63,9 @@ static int record_load(const struct store *s, const char *name, struct net *n, s
 		return nerr_set(e, r, "network %s: runtime path too long", name);
 	r = net_load_file(path, n, e);
 	if (r < 0)
-		return nerr_wrap(e, r, "network %s: runtime record unreadable (netd stop %s "
-				 "cleans up)", name, name);
+		/* -EUCLEAN tells stop to fall back on the stored config. */
+		return nerr_wrap(e, -EUCLEAN, "network %s: runtime record %s unreadable (netd stop "
+				 "%s cleans up)", name, path, name);
 	return 0;
 }
 
@@ -261,9 +262,12 @@ static const char *const step_names[ST_N] = {
 };
 
 /* Undo what start did, newest first; returns how many undos failed and
- * appends their messages to 'notes'. */
+ * appends their messages to 'notes'. What netd finds in place of its own
+ * objects (an interface of the bridge's name that is no bridge) is not
+ * netd's: left alone, said on 'out', and not a failure, or stop could never
+ * finish. */
 static int undo(const struct store *s, const struct net *n, const bool done[ST_N],
-		char *notes, size_t len)
+		FILE *out, char *notes, size_t len)
 {
 	int failed = 0;
 
@@ -285,6 +289,10 @@ static int undo(const struct store *s, const struct net *n, const bool done[ST_N
 			break;
 		case ST_BRIDGE:
 			r = bridge_delete(n->bridge, &e);
+			if (r == -EMEDIUMTYPE) {
+				fprintf(out, "network '%s': %s\n", n->name, e.msg);
+				r = 0;
+			}
 			break;
 		case ST_RECORD:
 			r = record_remove(s, n->name, &e);
@@ -387,9 +395,11 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 	}
 	/* Every step cleans up after its own failure (the bridge is deleted,
 	 * the nft transaction and the file writes are atomic, a dnsmasq that
-	 * fails is not left running) except the dnsmasq files it wrote. */
-	done[st - 1] = st - 1 == ST_DNSMASQ;
-	undo(s, &n, done, notes, sizeof notes);
+	 * fails is not left running) except the dnsmasq files it wrote and a
+	 * group-only ACL file written before bridge.conf failed; both undos
+	 * are safe on what is already gone. */
+	done[st - 1] = st - 1 == ST_DNSMASQ || st - 1 == ST_BCONF;
+	undo(s, &n, done, out, notes, sizeof notes);
 	return nerr_wrap(e, r, "network %s: start failed at step '%s'%s%s", name,
 			 step_names[st - 1],
 			 notes[0] ? "" : "; everything it had created was removed",
@@ -403,18 +413,22 @@ int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e)
 	char notes[1024] = "";
 	int r;
 
-	if ((r = record_load(s, name, &n, e)) < 0) {
-		if (r != -ENOTCONN && r != -EINVAL)
-			/* The record is damaged: clean up what the stored
-			 * config says instead. */
-			r = store_load(s, name, &n, e);
-		if (r < 0)
-			return r;
+	if ((r = record_load(s, name, &n, e)) == -EUCLEAN) {
+		/* The record is damaged (a crash mid-write cannot do that, the
+		 * write is atomic; a person can): clean up what the stored
+		 * config says instead. */
+		fprintf(out, "network '%s': runtime record unreadable; stopping what its stored "
+			     "config describes\n", name);
+		if ((r = store_load(s, name, &n, e)) < 0)
+			return nerr_wrap(e, r, "network %s: runtime record unreadable and no usable "
+					 "stored config", name);
 	}
+	if (r < 0)
+		return r;
 	for (int st = 0; st < ST_N; st++)
 		done[st] = true;
 	done[ST_RECORD] = false; /* last, and only when the rest went */
-	if (undo(s, &n, done, notes, sizeof notes) > 0)
+	if (undo(s, &n, done, out, notes, sizeof notes) > 0)
 		return nerr_set(e, -EIO, "network %s: stop incomplete%s (run netd stop %s again)",
 				name, notes, name);
 	if ((r = record_remove(s, name, e)) < 0)
@@ -461,12 +475,14 @@ static void drift_add(struct lc_drift *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int check_bridge(const struct net *n, bool repair, struct lc_drift *d, struct nerr *e)
+static int check_bridge(const struct store *s, const struct net *n, bool repair,
+			struct lc_drift *d, struct nerr *e)
 {
 	_cleanup_bridge_drift_ struct bridge_drift bd = { 0 };
 	char what[256];
 	int r;
 
+	(void)s;
 	if ((r = bridge_check(n, &bd, e)) < 0)
 		return r;
 	if (!bridge_drift_any(&bd))
@@ -496,12 +512,14 @@ static int fw_force(const struct net *n, struct nerr *e)
 	return fw_start(n, e);
 }
 
-static int check_firewall(const struct net *n, bool repair, struct lc_drift *d, struct nerr *e)
+static int check_firewall(const struct store *s, const struct net *n, bool repair,
+			  struct lc_drift *d, struct nerr *e)
 {
 	char what[256];
 	bool drift = false;
 	int r;
 
+	(void)s;
 	if ((r = fw_check(n, &drift, what, sizeof what, e)) < 0)
 		return r;
 	if (!drift)
@@ -547,12 +565,10 @@ static int check_bconf(const struct store *s, const struct net *n, bool repair,
 	struct bconf_report rep = { 0 };
 	int r;
 
+	/* A 'deny' is the administrator's line, not drift from what netd
+	 * made: the session-VM report names it, and apply never touches it. */
 	if ((r = bconf_check(s->p.bridge_conf, n->bridge, &rep, e)) < 0)
 		return r;
-	if (rep.denied)
-		/* The admin's line: reported, never changed by netd. */
-		drift_add(d, "bridge.conf: %s denies %s (not repaired: an administrator's line)",
-			  rep.deny_at, n->bridge);
 	if (!rep.present)
 		drift_add(d, "bridge.conf: no 'allow %s' in %s", n->bridge, s->p.bridge_conf);
 	else if (n->access_group[0] && !rep.group_only)
@@ -574,17 +590,27 @@ static int check_bconf(const struct store *s, const struct net *n, bool repair,
 int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d,
 	     struct nerr *e)
 {
+	static int (*const checks[])(const struct store *, const struct net *, bool,
+				     struct lc_drift *, struct nerr *) = {
+		check_bridge,
+		check_firewall,
+		check_dnsmasq,
+		check_bconf,
+	};
 	_cleanup_net_ struct net n = { 0 };
 	int r;
 
 	memset(d, 0, sizeof *d);
 	if ((r = record_load(s, name, &n, e)) < 0)
 		return r;
-	/* In dependency order: dnsmasq binds to the bridge. */
-	if ((r = check_bridge(&n, repair, d, e)) < 0 ||
-	    (r = check_firewall(&n, repair, d, e)) < 0 ||
-	    (r = check_dnsmasq(s, &n, repair, d, e)) < 0 || (r = check_bconf(s, &n, repair, d, e)) < 0)
-		return nerr_wrap(e, r, "network %s: %s", name, repair ? "repair" : "check");
+	/* In dependency order: dnsmasq binds to the bridge. What a check
+	 * found is repaired once it returns 0 in repair mode. */
+	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+		if ((r = checks[i](s, &n, repair, d, e)) < 0)
+			return nerr_wrap(e, r, "network %s: %s", name, repair ? "repair" : "check");
+		if (repair)
+			d->repaired = d->n;
+	}
 	return 0;
 }
 
@@ -594,7 +620,8 @@ static int apply_one(struct store *s, const char *name, FILE *out, struct nerr *
 	int r = lc_check(s, name, true, &d, e);
 
 	for (size_t i = 0; i < d.n; i++)
-		fprintf(out, "network '%s': repaired %s\n", name, d.what[i]);
+		fprintf(out, "network '%s': %s %s\n", name,
+			i < d.repaired ? "repaired" : "could not repair", d.what[i]);
 	if (r == 0 && d.n == 0)
 		fprintf(out, "network '%s': as it should be\n", name);
 	return r;
@@ -760,6 +787,18 @@ static void lease_expiry_str(int64_t expiry, char *buf, size_t len)
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* dnsmasq drops an expired lease from its file only when it next writes
+ * the file: keep the current ones (expiry 0 is an infinite lease). */
+static size_t leases_current(struct dhcp_lease *l, size_t n, time_t now)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (l[i].expiry == 0 || l[i].expiry > (int64_t)now)
+			l[k++] = l[i];
+	return k;
+}
+
 static void leases_json(const struct dhcp_lease *l, size_t n, FILE *o)
 {
 	fprintf(o, "[");
@@ -799,6 +838,7 @@ int lc_leases(struct store *s, const char *name, bool json, FILE *out, struct ne
 	if ((r = lc_dhcp_files(s, name, &fb, group, sizeof group, e)) < 0 ||
 	    (r = dhcp_leases_read(fb.files.leasefile, &l, &n, e)) < 0)
 		return r;
+	n = leases_current(l, n, time(NULL));
 	if (json) {
 		leases_json(l, n, out);
 		return 0;

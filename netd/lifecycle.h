@@ -32,11 +32,13 @@ int lc_boot(struct store *s, FILE *out, FILE *err, struct nerr *e);
 #define LC_DRIFT_MAX 16
 struct lc_drift {
 	size_t n;
+	size_t repaired; /* what[0..repaired) was repaired; the rest was not */
 	char what[LC_DRIFT_MAX][320];
 };
 
 /* Compare (repair=false) or compare and repair (repair=true) one running
- * network; with repair, d lists what was repaired. */
+ * network; with repair, d lists what was found and how much of it was
+ * repaired before an error (if any) stopped the repair. */
 int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d,
 	     struct nerr *e);
 /* apply for NAME, or every running network when name is NULL; prints what

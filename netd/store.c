@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -289,15 +290,35 @@ static int check_others(const struct store *s, struct net *n, struct nerr *e)
 	return r;
 }
 
+/* An auto-named bridge avoids the other networks' bridges and every
+ * interface the host has now (a leftover libvirt virbr0, say), as libvirt
+ * does: start would otherwise fail on the name. */
 int store_fill_defaults(const struct store *s, struct net *n, struct nerr *e)
 {
+	struct if_nameindex *ifs = NULL;
+	_cleanup_free_ const char **all = NULL;
 	char **used = NULL;
-	size_t n_used = 0;
+	size_t n_used = 0, n_ifs = 0;
 	int r;
 
+	if (n->bridge[0])
+		return net_fill_defaults(n, NULL, e);
 	if ((r = store_used_bridges(s, n->name, &used, &n_used, e)) < 0)
 		return r;
-	r = net_fill_defaults(n, (const char *const *)used, e);
+	if ((ifs = if_nameindex()))
+		while (ifs[n_ifs].if_index)
+			n_ifs++;
+	all = calloc(n_used + n_ifs + 1, sizeof *all);
+	if (!all) {
+		r = nerr_set(e, -ENOMEM, "out of memory");
+	} else {
+		memcpy(all, used, n_used * sizeof *all);
+		for (size_t i = 0; i < n_ifs; i++)
+			all[n_used + i] = ifs[i].if_name;
+		r = net_fill_defaults(n, all, e);
+	}
+	if (ifs)
+		if_freenameindex(ifs);
 	store_names_free(used, n_used);
 	return r;
 }
