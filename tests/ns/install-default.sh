@@ -100,6 +100,21 @@ must ip route add 0.0.0.0/1 via "$UP_IP" dev up0
 nd install-default
 check "split default routes only: picked 192.168.122.1" eq "$(defined_ip)" 192.168.122.1
 
+say "-- a leftover virbr0 (libvirt's, say): another bridge name, and boot works"
+fresh
+must ip link add virbr0 type bridge
+must ip link add virbr1 type veth peer name virbr1p
+nd install-default
+check "virbr0 taken: exit 0" eq "$RC" 0
+check "virbr0 taken: says so" has "$OUT" "interface virbr0 exists"
+check "virbr0 taken: gets virbr2 (virbr1 is a host interface too)" has "$(cat "$conf")" "<bridge name='virbr2'"
+nd boot
+check "virbr0 taken: boot exit 0" eq "$RC" 0
+check "virbr0 taken: virbr2 has 192.168.122.1/24" has "$(ip -br addr show dev virbr2)" "192.168.122.1/24"
+nd_ok stop default
+must ip link del virbr0
+must ip link del virbr1
+
 say "-- boot brings up what install-default chose"
 fresh
 must ip addr add 192.168.122.5/24 dev lan0
