@@ -1,11 +1,13 @@
 #include "session.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <unistd.h>
 
 #include "bridgeconf.h"
 
@@ -24,7 +26,9 @@ static void sess_add(struct sess_report *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Whether the file capability set of 'path' permits CAP_NET_ADMIN. */
+/* Whether the file capabilities of 'path' give it CAP_NET_ADMIN when run:
+ * in the permitted set with the effective bit ('+ep'). The helper does not
+ * raise capabilities itself, so '+p' alone leaves it without. */
 static bool has_cap_net_admin(const char *path)
 {
 	struct vfs_ns_cap_data cap;
@@ -32,12 +36,15 @@ static bool has_cap_net_admin(const char *path)
 
 	if (len < (ssize_t)sizeof(struct vfs_cap_data) - (ssize_t)sizeof(cap.data[1]))
 		return false;
-	return cap.data[CAP_NET_ADMIN / 32].permitted & (1u << (CAP_NET_ADMIN % 32));
+	if (!(le32toh(cap.magic_etc) & VFS_CAP_FLAGS_EFFECTIVE))
+		return false;
+	return le32toh(cap.data[CAP_NET_ADMIN / 32].permitted) & (1u << (CAP_NET_ADMIN % 32));
 }
 
 static void check_helper(const struct nd_paths *p, struct sess_report *r)
 {
 	const char *h = p->bridge_helper;
+	char fix[2 * PATH_MAX + 128];
 	struct stat st;
 
 	if (!h[0] || stat(h, &st) < 0) {
@@ -47,10 +54,18 @@ static void check_helper(const struct nd_paths *p, struct sess_report *r)
 	}
 	if ((st.st_uid == 0 && (st.st_mode & S_ISUID)) || has_cap_net_admin(h))
 		return;
+	/* dpkg restores a packaged file's mode on upgrade unless told by a
+	 * statoverride: give the lasting fix where dpkg is the manager. */
+	if (access("/usr/bin/dpkg-statoverride", X_OK) == 0)
+		snprintf(fix, sizeof fix,
+			 "'dpkg-statoverride --update --add root root 4755 %s' (a plain "
+			 "'chmod u+s' is undone by upgrades)", h);
+	else
+		snprintf(fix, sizeof fix, "'chmod u+s %s' (or 'setcap cap_net_admin+ep %s')", h, h);
 	sess_add(r,
 		 "%s is neither setuid root nor has cap_net_admin, so it cannot add a tap "
-		 "to the bridge: run 'chmod u+s %s' (or 'setcap cap_net_admin+ep %s')",
-		 h, h, h);
+		 "to the bridge: run %s",
+		 h, fix);
 }
 
 /* The helper opens the tun device after dropping to the caller's uid. */

@@ -14,7 +14,7 @@
 struct sess_report {
 	bool usable;
 	size_t n; /* reasons it is not, each with what an admin must change */
-	char why[SESS_REASONS_MAX][320];
+	char why[SESS_REASONS_MAX][512];
 };
 
 int sess_check(const struct nd_paths *p, const char *bridge, struct sess_report *r);

@@ -124,6 +124,42 @@ for d in /etc/netd /run/netd /var/lib/netd /etc/qemu; do shadow_dir "$d"; done
 export NETD_CONF_DIR=/etc/netd/networks NETD_RUN_DIR=/run/netd \
        NETD_STATE_DIR=/var/lib/netd NETD_BRIDGE_CONF=/etc/qemu/bridge.conf
 
+ip link set lo up
+vm_uid=$(id -u "$vm_user") vm_gid=$(id -g "$vm_user")
+
+# ---- the default network, as the package hook and the boot unit do -----
+t=$(now)
+"$netd" install-default >>"$logs/netd.log" 2>&1 || fail "netd install-default failed"
+"$netd" boot >>"$logs/netd.log" 2>&1 || fail "netd boot failed"
+say "netd install-default + boot brought up the default network in $(since "$t")s"
+ip -br addr show dev virbr0 >>"$logs/netd.log" 2>&1 || fail "no virbr0 after netd boot"
+ip -4 -o addr show dev virbr0 | grep -q ' 192\.168\.122\.1/24 ' ||
+	fail "virbr0 has not 192.168.122.1/24: $(ip -4 -o addr show dev virbr0)"
+grep -qx 'allow virbr0' /etc/qemu/bridge.conf ||
+	fail "bridge.conf has no 'allow virbr0': $(cat /etc/qemu/bridge.conf)"
+setpriv --reuid="$vm_uid" --regid="$vm_gid" --clear-groups cat /etc/qemu/bridge.conf >/dev/null ||
+	fail "bridge.conf is not readable by $vm_user"
+
+# status says whether session VMs can use the bridge, and what to change.
+# session_problems: the problems netd status --json lists, one a line.
+session_problems() {
+	"$netd" status default --json 2>>"$logs/netd.log" | tee -a "$logs/netd.log" |
+		jq -r '.session_vms.problems[]'
+}
+session_usable() {
+	"$netd" status default --json 2>>"$logs/netd.log" | jq -e '.session_vms.usable' >/dev/null
+}
+problems=$(session_problems) || fail "netd status default --json failed"
+if [ ! -u "$helper" ]; then
+	grep -q "^$helper is neither setuid root nor has cap_net_admin.*\(4755\|chmod u+s\) $helper" <<<"$problems" ||
+		fail "status does not say that $helper needs the setuid bit: $problems"
+	say "status before the setuid copy: $(grep -m1 "^$helper" <<<"$problems")"
+fi
+if [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+	grep -q "^/dev/net/tun has mode .*chmod 0666 /dev/net/tun" <<<"$problems" ||
+		fail "status does not say that /dev/net/tun must be 0666: $problems"
+fi
+
 # The helper opens /dev/net/tun after dropping to the caller's uid (keeping
 # only CAP_NET_ADMIN), so users need a usable node: a private 0666 one.
 mknod -m 0666 "$scratch/tun" c 10 200
@@ -134,24 +170,8 @@ chown root:root "$scratch/qemu-bridge-helper"
 chmod 4755 "$scratch/qemu-bridge-helper"
 mount --bind "$scratch/qemu-bridge-helper" "$helper"
 [ -u "$helper" ] || fail "the bind-mounted helper is not setuid"
-
-ip link set lo up
-vm_uid=$(id -u "$vm_user") vm_gid=$(id -g "$vm_user")
-
-# ---- the default network, by netd --------------------------------------
-t=$(now)
-"$netd" define "$src/templates/default.xml" >>"$logs/netd.log" 2>&1 ||
-	fail "netd define default failed"
-"$netd" start default >>"$logs/netd.log" 2>&1 || fail "netd start default failed"
-say "netd started the default network in $(since "$t")s"
-ip -br addr show dev virbr0 >>"$logs/netd.log" 2>&1 || fail "no virbr0 after netd start"
-ip -4 -o addr show dev virbr0 | grep -q ' 192\.168\.122\.1/24 ' ||
-	fail "virbr0 has not 192.168.122.1/24: $(ip -4 -o addr show dev virbr0)"
-grep -qx 'allow virbr0' /etc/qemu/bridge.conf ||
-	fail "bridge.conf has no 'allow virbr0': $(cat /etc/qemu/bridge.conf)"
-setpriv --reuid="$vm_uid" --regid="$vm_gid" --clear-groups cat /etc/qemu/bridge.conf >/dev/null ||
-	fail "bridge.conf is not readable by $vm_user"
-"$netd" status default >>"$logs/netd.log" 2>&1 || true
+session_usable || fail "status says session VMs cannot use virbr0: $(session_problems)"
+say "status with the setuid helper and a 0666 tun: usable by session VMs"
 
 # ---- the VM, as an unprivileged user ------------------------------------
 vmdir=$scratch/vm

@@ -1,0 +1,208 @@
+/* The session-VM check on files in a temporary directory: a helper copy
+ * with each kind of privilege (none, setuid root, file capabilities with
+ * and without the effective bit) and bridge.conf in each state. The tun
+ * device is the host's, so its line is never asserted on here. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "session.h"
+#include "testutil.h"
+#include "util.h"
+
+struct fx {
+	char *dir;
+	struct nd_paths p;
+};
+
+static void put(const char *path, const char *text, mode_t mode)
+{
+	assert_int_equal(nd_write_atomic(path, text, strlen(text), mode), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	f->dir = tu_tmpdir();
+	/* Users must be able to reach bridge.conf, as in /etc/qemu. */
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	snprintf(f->p.bridge_conf, sizeof f->p.bridge_conf, "%s/bridge.conf", f->dir);
+	snprintf(f->p.bridge_helper, sizeof f->p.bridge_helper, "%s/qemu-bridge-helper", f->dir);
+	put(f->p.bridge_helper, "#!/bin/false\n", 0755);
+	put(f->p.bridge_conf, "allow virbr0\n", 0644);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tu_rmrf(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The reason that contains 'needle', or NULL. */
+static const char *reason(const struct sess_report *r, const char *needle)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strstr(r->why[i], needle))
+			return r->why[i];
+	return NULL;
+}
+
+static void check(struct fx *f, struct sess_report *r)
+{
+	assert_int_equal(sess_check(&f->p, "virbr0", r), 0);
+	assert_int_equal(r->usable, r->n == 0);
+}
+
+/* Give the helper copy file capabilities: CAP_NET_ADMIN permitted, with or
+ * without the effective bit. Skips the test where the file system or the
+ * caller cannot set them. */
+static void set_caps(const char *path, bool effective)
+{
+	struct vfs_cap_data cap = { 0 };
+
+	cap.magic_etc = htole32(VFS_CAP_REVISION_2 | (effective ? VFS_CAP_FLAGS_EFFECTIVE : 0));
+	cap.data[CAP_NET_ADMIN / 32].permitted = htole32(1u << (CAP_NET_ADMIN % 32));
+	if (setxattr(path, "security.capability", &cap, sizeof cap, 0) < 0) {
+		print_message("cannot set file capabilities here: %s\n", strerror(errno));
+		skip();
+	}
+}
+
+static void test_helper_plain(void **state)
+{
+	struct fx *f = *state;
+	struct sess_report r;
+	const char *why;
+
+	check(f, &r);
+	assert_false(r.usable);
+	why = reason(&r, "is neither setuid root nor has cap_net_admin");
+	assert_non_null(why);
+	assert_non_null(strstr(why, f->p.bridge_helper));
+	/* It says what to run. */
+	assert_true(strstr(why, "4755") || strstr(why, "chmod u+s"));
+}
+
+static void test_helper_missing(void **state)
+{
+	struct fx *f = *state;
+	struct sess_report r;
+
+	assert_int_equal(unlink(f->p.bridge_helper), 0);
+	check(f, &r);
+	assert_false(r.usable);
+	assert_non_null(reason(&r, "qemu-bridge-helper is not installed"));
+}
+
+static void test_helper_setuid(void **state)
+{
+	struct fx *f = *state;
+	struct sess_report r;
+
+	if (geteuid() != 0)
+		skip(); /* a setuid-root file needs root to make */
+	assert_int_equal(chown(f->p.bridge_helper, 0, 0), 0);
+	assert_int_equal(chmod(f->p.bridge_helper, 04755), 0);
+	check(f, &r);
+	assert_null(reason(&r, "qemu-bridge-helper"));
+}
+
+static void test_helper_caps_ep(void **state)
+{
+	struct fx *f = *state;
+	struct sess_report r;
+
+	set_caps(f->p.bridge_helper, true);
+	check(f, &r);
+	assert_null(reason(&r, "qemu-bridge-helper"));
+}
+
+/* cap_net_admin=p without the effective bit: the helper, which does not
+ * raise its own capabilities, runs without it. */
+static void test_helper_caps_p_only(void **state)
+{
+	struct fx *f = *state;
+	struct sess_report r;
+
+	set_caps(f->p.bridge_helper, false);
+	check(f, &r);
+	assert_non_null(reason(&r, "is neither setuid root nor has cap_net_admin"));
+}
+
+static void test_conf_states(void **state)
+{
+	static const struct {
+		const char *text;
+		mode_t mode;
+		const char *want; /* a reason that must be listed, or NULL */
+	} cases[] = {
+		{ "allow virbr0\n", 0644, NULL },
+		{ "# admin\nallow all\n", 0644, NULL },
+		{ "allow virbr1\n", 0644, "has no 'allow virbr0'" },
+		{ "allow virbr0\ndeny virbr0\n", 0644, "bridge.conf:2 denies virbr0" },
+		{ "allow virbr0\ndeny all\n", 0644, "denies virbr0" },
+		{ "allow virbr0\nfrobnicate virbr0\n", 0644, "rejects" },
+		{ "allow virbr0\n", 0600, "not readable by ordinary users" },
+	};
+	struct fx *f = *state;
+
+	if (geteuid() == 0) {
+		assert_int_equal(chown(f->p.bridge_helper, 0, 0), 0);
+		assert_int_equal(chmod(f->p.bridge_helper, 04755), 0);
+	}
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sess_report r;
+
+		put(f->p.bridge_conf, cases[i].text, cases[i].mode);
+		check(f, &r);
+		if (!cases[i].want) {
+			assert_null(reason(&r, "bridge.conf"));
+			continue;
+		}
+		if (!reason(&r, cases[i].want))
+			fail_msg("case %zu: no reason with \"%s\" (%zu reasons, first: %s)", i,
+				 cases[i].want, r.n, r.n ? r.why[0] : "-");
+		assert_false(r.usable);
+	}
+	assert_int_equal(unlink(f->p.bridge_conf), 0);
+	{
+		struct sess_report r;
+
+		check(f, &r);
+		assert_non_null(reason(&r, "does not exist: qemu-bridge-helper allows no bridge"));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_helper_plain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_helper_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_helper_setuid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_helper_caps_ep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_helper_caps_p_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_conf_states, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
