@@ -58,7 +58,23 @@ host)
 	say "installed $netd"
 	# What the package's post-install hook and the boot unit do.
 	"$netd" install-default
-	"$netd" boot
+	# Under systemd, enable the units so the network comes back at every
+	# boot, and start it through netd.service, so that dnsmasq lives in
+	# that unit rather than in this login session. Only in the init's own
+	# network namespace: run inside 'unshare --net' to try netd out, this
+	# must not start netd on the real host.
+	if [ -d /run/systemd/system ] &&
+	   [ "$(readlink /proc/1/ns/net)" = "$(readlink /proc/self/ns/net)" ]; then
+		systemd-tmpfiles --create netd.conf || true
+		systemctl daemon-reload
+		systemctl enable netd.service netd-firewall.service
+		systemctl start netd.service netd-firewall.service ||
+			die "netd.service failed: see 'journalctl -u netd.service'"
+		say "netd.service and netd-firewall.service enabled and started"
+	else
+		say "not under systemd here (or in a private network namespace): running 'netd boot' directly"
+		"$netd" boot
+	fi
 	"$netd" list --all
 	;;
 test)
