@@ -47,6 +47,18 @@ check "g1 resolves <dns><host> printer" eq "$(guest_dig g1 $GW printer)" 192.168
 check "g1 resolves g2's DHCP hostname" eq "$(guest_dig g1 $GW g2)" "$G2"
 check "g2 resolves g1's DHCP hostname" eq "$(guest_dig g2 $GW g1)" "$G1"
 check "g1 resolves the static host's name" eq "$(guest_dig g1 $GW fixed)" 192.168.150.10
+check "g1 resolves its own DHCP hostname" eq "$(guest_dig g1 $GW g1)" "$G1"
+
+# dnsmasq runs unprivileged and serves this bridge only: DNS on the
+# bridge's address (not the wildcard), DHCP on a socket bound to the bridge.
+dm_uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
+check "dnsmasq runs as an unprivileged user (uid $dm_uid)" eval '[ "$dm_uid" -ne 0 ]'
+dm_socks=$(ss -H -lnup | grep "pid=$pid,")
+check "dnsmasq listens for DNS on $GW:53" has "$dm_socks" " $GW:53 "
+check_not "dnsmasq has no wildcard DNS socket" has "$dm_socks" " 0\.0\.0\.0:53 \| \*:53 "
+check "dnsmasq's DHCP socket is bound to $BR" has "$dm_socks" "%$BR:67 "
+check_not "upstream gets no DNS answer from the host's uplink address" \
+	timeout 10 ip netns exec up dig +short +time=1 +tries=1 "@$HOST_UP_IP" printer A
 
 check "g1 pings g2" ip netns exec g1 busybox ping -c 1 -W 2 "$G2"
 check "g3 pings g1" ip netns exec g3 busybox ping -c 1 -W 2 "$G1"

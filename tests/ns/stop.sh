@@ -16,6 +16,23 @@ printf 'allow br-extra\n' >/etc/qemu/extra.conf
 chmod 0640 /etc/qemu/bridge.conf
 cp -p /etc/qemu/bridge.conf "$T/bridge.conf.orig"
 mode_before=$(stat -c '%a %U %G' /etc/qemu/bridge.conf)
+# The administrator's own firewall, which netd must never touch: a table
+# of each family netd uses, with a base chain on netd's hooks.
+cat >"$T/admin.nft" <<'NFT'
+table inet filter {
+	chain forward {
+		type filter hook forward priority 0; policy accept;
+		iifname "br-admin" counter accept
+	}
+}
+table ip admin {
+	chain post {
+		type nat hook postrouting priority 100; policy accept;
+		oifname "up0" ip saddr 10.9.0.0/16 counter masquerade
+	}
+}
+NFT
+must nft -f "$T/admin.nft"
 ruleset_before=$(nft list ruleset)
 
 topo_upstream
@@ -23,6 +40,8 @@ nd_ok define "$NS_SRC/nat.xml"
 nd_ok define "$NS_SRC/isolated.xml"
 nd_ok start nat
 nd_ok start isolated
+check "the admin's tables stay while running" eval \
+	'nft list table inet filter | grep -q br-admin && nft list table ip admin | grep -q 10.9.0.0/16'
 check "both networks' lines in bridge.conf" eval 'bconf_has virbr20 && bconf_has virbr22'
 check "the administrator's lines kept while running" \
 	has "$(cat /etc/qemu/bridge.conf)" "^allow br-admin$"
@@ -51,7 +70,8 @@ nd stop isolated
 check "stop isolated: exit 0" eq "$RC" 0
 check_gone isolated virbr22
 check_not "no table inet netd after the last stop" table_exists
-check "nft ruleset as before the first start" eq "$(nft list ruleset)" "$ruleset_before"
+check "nft ruleset as before the first start (the admin's tables intact)" \
+	eq "$(nft list ruleset)" "$ruleset_before"
 check "no dnsmasq process at all" no_dnsmasq
 check "no bridge at all" eq "$(ip -o link show type bridge)" ""
 check "no runtime records left" eq "$(find /run/netd -name '*.xml')" ""
