@@ -908,7 +908,8 @@ int net_parse_memory(const char *buf, size_t len, const char *file, struct net *
 	xmlSetGenericErrorFunc(NULL, xml_error_silent);
 	xmlResetLastError();
 	doc = xmlReadMemory(buf, (int)len, file, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				    XML_PARSE_BIG_LINES);
 	if (!doc) {
 		xe = xmlGetLastError();
 		if (xe && xe->message) {

@@ -7,14 +7,46 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Copy src with every control byte written as an escape ("\n", "\x1b"),
+ * so that an error stays one line whatever value it quotes (a newline in
+ * an XML attribute, a line of a tool's output). Cut at a whole escape. */
+static void oneline(char *dst, size_t size, const char *src)
+{
+	size_t k = 0;
+
+	for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
+		char esc[5];
+		size_t len;
+
+		if (*p >= 0x20 && *p != 0x7f) {
+			esc[0] = (char)*p;
+			esc[1] = '\0';
+		} else if (*p == '\n' || *p == '\t' || *p == '\r') {
+			esc[0] = '\\';
+			esc[1] = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+			esc[2] = '\0';
+		} else {
+			snprintf(esc, sizeof esc, "\\x%02x", *p);
+		}
+		len = strlen(esc);
+		if (k + len >= size)
+			break;
+		memcpy(dst + k, esc, len);
+		k += len;
+	}
+	dst[k] = '\0';
+}
+
 static int nerr_vset(struct nerr *e, int r, bool wrap, const char *fmt, va_list ap)
 {
+	char raw[sizeof e->msg];
 	char head[sizeof e->msg];
 	char old[sizeof e->msg];
 
 	if (!e)
 		return r;
-	vsnprintf(head, sizeof head, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	oneline(head, sizeof head, raw);
 	if (wrap && e->msg[0]) {
 		size_t n;
 
