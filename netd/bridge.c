@@ -602,7 +602,7 @@ static int sysctl_set(const char *br, const char *key, const char *val, bool *mi
 
 static int set_ipv6_sysctls(const struct net *n, struct nerr *e)
 {
-	bool v6 = net_has_family(n, AF_INET6), missing = false;
+	bool v6 = net_has_family(n, AF_INET6) || n->ipv6_link == NET_YES, missing = false;
 	int r;
 
 	/* Without IPv6 on the host there is nothing to turn off. */

@@ -140,6 +140,11 @@ struct net {
 	uint8_t uuid[16];
 	bool has_uuid;
 
+	/* <network ipv6='yes'>: the bridge keeps IPv6 (link-local) without an
+	 * IPv6 <ip>, as libvirt's flag does; by default (and 'no') the bridge
+	 * has IPv6 disabled unless the network has an IPv6 address. */
+	enum net_tristate ipv6_link;
+
 	bool has_forward;            /* a <forward> element is present */
 	enum net_fwd_mode fwd_mode;
 	char fwd_dev[NET_IFNAME_MAX + 1];     /* "" when absent */

@@ -288,10 +288,12 @@ int net_format(const struct net *n, FILE *o)
 {
 	char uuid[37];
 
+	fputs("<network", o);
 	if (n->access_group[0])
-		fprintf(o, "<network xmlns:netd='%s'>\n", NETD_XML_NS);
-	else
-		fputs("<network>\n", o);
+		fprintf(o, " xmlns:netd='%s'", NETD_XML_NS);
+	if (n->ipv6_link != NET_UNSET)
+		fprintf(o, " ipv6='%s'", n->ipv6_link == NET_YES ? "yes" : "no");
+	fputs(">\n", o);
 	fprintf(o, "  <name>%s</name>\n", n->name);
 	if (n->has_uuid) {
 		net_uuid_str(n->uuid, uuid);

@@ -826,7 +826,8 @@ static int parse_network(const struct pctx *c, const xmlNode *root, struct net *
 
 	if (!is(root, "network"))
 		return perr(c, root, "<%s>: the top element must be <network>", ename(root));
-	if ((r = check_attrs(c, root, ATTRS(NULL))) < 0)
+	if ((r = check_attrs(c, root, ATTRS("ipv6"))) < 0 ||
+	    (r = attr_yesno(c, root, "ipv6", "yes", "no", &n->ipv6_link)) < 0)
 		return r;
 	for_each_child(k, root) {
 		if (is(k, "name")) {

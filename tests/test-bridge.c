@@ -352,6 +352,34 @@ static void assert_full(const struct net *n)
 
 /* ---- tests ---------------------------------------------------------- */
 
+/* IPv6 on a bridge without an IPv6 <ip>: off by default (guests get no
+ * link-local path to the host), on with <network ipv6='yes'>, as libvirt. */
+static void test_ipv6_flag(void **state)
+{
+	static const struct {
+		const char *attr, *want;
+	} cases[] = { { "", "1" }, { " ipv6='no'", "1" }, { " ipv6='yes'", "0" } };
+	char xml[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		_cleanup_net_ struct net n = { 0 };
+		struct nerr e = { { 0 } };
+
+		snprintf(xml, sizeof xml,
+			 "<network%s><name>v6flag</name><bridge name='ntbr6f'/>"
+			 "<ip address='192.168.156.1' prefix='24'/></network>",
+			 cases[i].attr);
+		tu_load_str(xml, &n);
+		create_ok(&n);
+		if (strcmp(proc_v6("ntbr6f", "disable_ipv6"), cases[i].want) != 0)
+			fail_msg("<network%s>: disable_ipv6 is %s, want %s", cases[i].attr,
+				 proc_v6("ntbr6f", "disable_ipv6"), cases[i].want);
+		if (bridge_delete("ntbr6f", &e) < 0)
+			fail_msg("bridge_delete: %s", e.msg);
+	}
+}
+
 static void test_create(void **state)
 {
 	_cleanup_net_ struct net n = { 0 };
@@ -713,7 +741,7 @@ int main(void)
 		cmocka_unit_test(test_delete),	   cmocka_unit_test(test_foreign),
 		cmocka_unit_test(test_drift),	   cmocka_unit_test(test_stp_off_repair),
 		cmocka_unit_test(test_rollback),   cmocka_unit_test(test_many_addresses),
-		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_overlap),	   cmocka_unit_test(test_ipv6_flag),
 		cmocka_unit_test(test_overlap_running), cmocka_unit_test(test_subnet_free),
 	};
 

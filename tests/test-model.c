@@ -167,6 +167,8 @@ struct bad {
 #define IP4(dhcp) "<ip address='192.168.5.1' prefix='24'><dhcp>" dhcp "</dhcp></ip>"
 
 static const struct bad bads[] = {
+	{ "network ipv6 not yes/no", "<network ipv6='maybe'><name>t</name></network>",
+	  "test.xml:1: <network ipv6='maybe'>: must be 'yes' or 'no'" },
 	{ "bridge name too long", NET("<bridge name='virbr0123456789ab'/>"),
 	  "test.xml:1: <bridge name>: longer than 15 bytes" },
 	{ "bridge name with slash", NET("<bridge name='a/b'/>"),
