@@ -424,6 +424,19 @@ static char *with_pair(const struct bfile *f, const char *pair, size_t *out_len)
 	return out;
 }
 
+/* Load the file and describe it for BRIDGE. */
+static int bfile_check(const char *path, const char *bridge, struct bfile *f,
+		       struct bconf_report *rep, struct nerr *e)
+{
+	int r;
+
+	memset(rep, 0, sizeof *rep);
+	if ((r = check_name(path, bridge, e)) < 0 || (r = bfile_load(path, f, e)) < 0)
+		return r;
+	analyse(f, bridge, rep);
+	return 0;
+}
+
 int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)
 {
 	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
@@ -435,14 +448,8 @@ int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, st
 
 	if (!rep)
 		rep = &local;
-	memset(rep, 0, sizeof *rep);
-	r = check_name(path, bridge, e);
-	if (r < 0)
+	if ((r = bfile_check(path, bridge, &f, rep, e)) < 0)
 		return r;
-	r = bfile_load(path, &f, e);
-	if (r < 0)
-		return r;
-	analyse(&f, bridge, rep);
 	if (rep->present)
 		return 0;
 	r = pair_text(bridge, pair, sizeof pair);
@@ -587,15 +594,6 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 int bconf_check(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)
 {
 	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
-	int r;
 
-	memset(rep, 0, sizeof *rep);
-	r = check_name(path, bridge, e);
-	if (r < 0)
-		return r;
-	r = bfile_load(path, &f, e);
-	if (r < 0)
-		return r;
-	analyse(&f, bridge, rep);
-	return 0;
+	return bfile_check(path, bridge, &f, rep, e);
 }

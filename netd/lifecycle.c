@@ -437,7 +437,12 @@ int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e)
 	return 0;
 }
 
-int lc_boot(struct store *s, FILE *out, FILE *err, struct nerr *e)
+typedef int lc_op(struct store *s, const char *name, FILE *out, struct nerr *e);
+
+/* Run op on every defined network that 'want' picks; one failure does not
+ * stop the others (each is printed on 'err'). Returns how many failed. */
+static int each_network(struct store *s, bool (*want)(const struct store *, const char *),
+			lc_op *op, FILE *out, FILE *err, struct nerr *e)
 {
 	char **names = NULL;
 	size_t count = 0;
@@ -448,15 +453,23 @@ int lc_boot(struct store *s, FILE *out, FILE *err, struct nerr *e)
 	for (size_t i = 0; i < count; i++) {
 		struct nerr ne = { { 0 } };
 
-		if (!store_autostart(s, names[i]) || store_active(s, names[i]))
-			continue;
-		if (lc_start(s, names[i], out, &ne) < 0) {
+		if (want(s, names[i]) && op(s, names[i], out, &ne) < 0) {
 			fprintf(err, "netd: %s\n", ne.msg);
 			failed++;
 		}
 	}
 	store_names_free(names, count);
 	return failed;
+}
+
+static bool boot_wants(const struct store *s, const char *name)
+{
+	return store_autostart(s, name) && !store_active(s, name);
+}
+
+int lc_boot(struct store *s, FILE *out, FILE *err, struct nerr *e)
+{
+	return each_network(s, boot_wants, lc_start, out, err, e);
 }
 
 /* ---- drift: check and repair -------------------------------------------- */
@@ -629,26 +642,9 @@ static int apply_one(struct store *s, const char *name, FILE *out, struct nerr *
 
 int lc_apply(struct store *s, const char *name, FILE *out, FILE *err, struct nerr *e)
 {
-	char **names = NULL;
-	size_t count = 0;
-	int failed = 0, r;
-
 	if (name)
 		return apply_one(s, name, out, e);
-	if ((r = store_names(s, &names, &count, e)) < 0)
-		return r;
-	for (size_t i = 0; i < count; i++) {
-		struct nerr ne = { { 0 } };
-
-		if (!store_active(s, names[i]))
-			continue;
-		if (apply_one(s, names[i], out, &ne) < 0) {
-			fprintf(err, "netd: %s\n", ne.msg);
-			failed++;
-		}
-	}
-	store_names_free(names, count);
-	return failed;
+	return each_network(s, store_active, apply_one, out, err, e);
 }
 
 /* ---- status and leases -------------------------------------------------- */
