@@ -62,6 +62,12 @@ int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e);
  * (*pid set when pid is not NULL), else 0. */
 int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid);
 
+/* The interface index dnsmasq 'pid' bound its DHCPv4 socket to (0: not
+ * bound to one). -ENOENT when it has no DHCPv4 socket. Needs root (another
+ * user's /proc/PID/fd). A bridge deleted and made again has a new index,
+ * and a socket bound to the old one hears nothing: see dhcp_sock.c. */
+int dhcp_bound_ifindex(pid_t pid, int *ifindex, struct nerr *e);
+
 /* One lease from dnsmasq's lease file. */
 #define DHCP_HWADDR_STR_MAX   52 /* "TT-" and 16 bytes as "xx:" */
 #define DHCP_HOSTNAME_MAX     256

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -541,6 +542,20 @@ static int check_firewall(const struct store *s, const struct net *n, bool repai
 	return repair ? fw_force(n, e) : 0;
 }
 
+/* Whether dnsmasq's DHCPv4 socket is bound to another interface than the
+ * bridge as it is now. What cannot be read (no IPv4 DHCP, no bridge: the
+ * bridge check reports that) is not reported here. */
+static bool dhcp_deaf(const struct net *n, pid_t pid)
+{
+	struct nerr ignore;
+	unsigned want = if_nametoindex(n->bridge);
+	int have = 0;
+
+	if (!want || dhcp_bound_ifindex(pid, &have, &ignore) < 0)
+		return false;
+	return have != 0 && (unsigned)have != want;
+}
+
 /* dnsmasq must run, with the config the network renders to now. */
 static int check_dnsmasq(const struct store *s, const struct net *n, bool repair,
 			 struct lc_drift *d, struct nerr *e)
@@ -563,6 +578,9 @@ static int check_dnsmasq(const struct store *s, const struct net *n, bool repair
 		drift_add(d, "dnsmasq: not running");
 	else if (stale)
 		drift_add(d, "dnsmasq: config file %s missing or changed", fb.files.conf);
+	else if ((stale = dhcp_deaf(n, pid)))
+		drift_add(d, "dnsmasq: its DHCP socket is bound to an interface that is no longer "
+			     "%s (the bridge was made again)", n->bridge);
 	if (!repair || (running && !stale))
 		return 0;
 	if (running && (r = dhcp_stop(fb.files.pidfile, fb.files.conf, e)) < 0)

@@ -92,6 +92,8 @@ check "status --json: bridge drift" has "$(drift)" "^bridge virbr0"
 nd apply default
 check "apply: exit 0" eq "$RC" 0
 check "apply: repaired the bridge" has "$OUT" "^network 'default': repaired bridge virbr0"
+check "apply: restarted dnsmasq, whose DHCP socket was bound to the old bridge" \
+	has "$OUT" "^network 'default': repaired dnsmasq: its DHCP socket is bound to an interface that is no longer virbr0"
 check "virbr0 exists with $GW/24" has "$(ip -br addr show dev virbr0)" "$GW/24"
 nd status default --json
 check "status: no drift after apply" eq "$(drift)" ""
