@@ -405,6 +405,12 @@ static void conf_netd(struct conf *c)
 		sbuf_printf(&c->s, "group=%s\n", f->group);
 	/* the host's /etc/hosts is the host's business, not the guests' */
 	sbuf_puts(&c->s, "no-hosts\n");
+	/* dnsmasq pings an address before it offers it and waits 3 s for an
+	 * answer: the larger part of libvirt's ~7 s to a new guest's first
+	 * lease. Its leases are all its own (authoritative, a persistent lease
+	 * file), and a guest that answers no ping is not caught anyway. */
+	if (c->v4)
+		sbuf_puts(&c->s, "no-ping\n");
 }
 
 static int conf_body(struct conf *c)
