@@ -1,0 +1,65 @@
+#!/bin/bash
+# `cmake --install` puts every shipped file in its FHS place under the
+# prefix, with the configured paths written into the units, and the
+# installed binary works from there (the default template is compiled in).
+# Installs into a temporary DESTDIR only.
+# Usage: layout.sh BUILD_DIR
+set -uo pipefail
+build=$(realpath "${1:?usage: layout.sh BUILD_DIR}")
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
+root=$dest$prefix
+fails=0
+check() { local what=$1; shift; if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi; }
+
+DESTDIR=$dest cmake --install "$build" >"$dest.log" 2>&1 ||
+	{ cat "$dest.log"; echo "FAIL cmake --install"; exit 1; }
+rm -f "$dest.log"
+for f in sbin/netd share/netd/templates/default.xml share/netd/templates/nat.xml \
+	share/netd/templates/route.xml share/netd/templates/isolated.xml \
+	share/netd/templates/dual-stack.xml lib/systemd/system/netd.service \
+	lib/systemd/system/netd-firewall.service lib/tmpfiles.d/netd.conf \
+	share/bash-completion/completions/netd share/man/man8/netd.8; do
+	check "installed $prefix/$f" test -f "$root/$f"
+done
+check "netd is executable" test -x "$root/sbin/netd"
+unit=$(cat "$root/lib/systemd/system/netd.service")
+check "netd.service: Type=oneshot" grep -qx 'Type=oneshot' <<<"$unit"
+check "netd.service: RemainAfterExit=yes" grep -qx 'RemainAfterExit=yes' <<<"$unit"
+check "netd.service: ExecStart=$prefix/sbin/netd boot" grep -qx "ExecStart=$prefix/sbin/netd boot" <<<"$unit"
+check "netd.service: no ExecStop (stopping it stops no network)" eval '! grep -q "^ExecStop" <<<"$unit"'
+check "netd.service: KillMode=process (its dnsmasq outlive a stop)" grep -qx 'KillMode=process' <<<"$unit"
+check "netd.service: after the host's firewall" grep -q '^After=.*nftables.service' <<<"$unit"
+check "netd.service: before libvirtd" grep -q '^Before=.*libvirtd.service' <<<"$unit"
+fw=$(cat "$root/lib/systemd/system/netd-firewall.service")
+check "netd-firewall.service: runs netd apply" grep -qx "ExecStart=$prefix/sbin/netd apply" <<<"$fw"
+check "netd-firewall.service: follows nftables/firewalld restarts" \
+	grep -qx 'PartOf=nftables.service firewalld.service' <<<"$fw"
+check "tmpfiles.d: creates /run/netd" grep -q '^d /run/netd ' "$root/lib/tmpfiles.d/netd.conf"
+if command -v systemd-analyze >/dev/null; then
+	out=$(systemd-analyze verify --man=no --root="$dest" "$root/lib/systemd/system/netd.service" 2>&1 |
+		grep -v -e 'not found' -e 'Failed to' || true)
+	check "systemd-analyze verify: no complaint about netd.service${out:+: $out}" test -z "$out"
+fi
+if command -v man >/dev/null; then
+	warn=$(MANWIDTH=80 man --warnings -l "$root/share/man/man8/netd.8" 2>&1 >/dev/null)
+	check "netd(8) formats without warnings${warn:+: $warn}" test -z "$warn"
+fi
+# The installed binary, from the prefix, on files in a scratch directory.
+export NETD_CONF_DIR=$dest/c NETD_RUN_DIR=$dest/r NETD_STATE_DIR=$dest/s \
+	NETD_BRIDGE_CONF=$dest/q/bridge.conf
+check "installed netd validates the installed default.xml" \
+	"$root/sbin/netd" validate "$root/share/netd/templates/default.xml"
+check "installed netd plans the installed default.xml" \
+	eval '"$root/sbin/netd" plan "$root/share/netd/templates/default.xml" | grep -q "create bridge virbr0"'
+# install-default reads the host's addresses and routes (only reads) and
+# writes into the scratch NETD_CONF_DIR, from the template in the binary.
+mv "$root/share/netd" "$dest/moved-away"
+check "installed netd's install-default works with no template on disk" \
+	"$root/sbin/netd" install-default
+check "it wrote the default network" grep -q "<name>default</name>" "$dest/c/default.xml"
+check "bash completion defines _netd" bash -c ". '$root/share/bash-completion/completions/netd' && declare -F _netd"
+
+[ $fails = 0 ] || { echo "layout: $fails failure(s)"; exit 1; }
+echo "layout: passed"
