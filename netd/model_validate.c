@@ -196,12 +196,18 @@ static const char *fam(int family)
 }
 
 /* The network and broadcast addresses of a subnet; IPv4 /31 and /32 have
- * neither. */
+ * neither. IPv6 has no broadcast, but its all-zero interface identifier is
+ * the Subnet-Router anycast address (RFC 4291 2.6.1), no host's to take:
+ * it counts as the network address below /127. */
 static bool is_net_or_bcast(const struct net_addr *a, const struct net_ip *ip)
 {
 	struct net_addr base, bcast;
 	size_t len = a->family == AF_INET ? 4 : 16;
 
+	if (a->family == AF_INET6 && ip->prefix < 127) {
+		net_addr_mask(&ip->addr, ip->prefix, &base);
+		return net_addr_cmp(a, &base) == 0;
+	}
 	if (a->family != AF_INET || ip->prefix >= 31)
 		return false;
 	net_addr_mask(&ip->addr, ip->prefix, &base);
