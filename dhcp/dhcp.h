@@ -74,8 +74,7 @@ int dhcp_user_group(const char *user, char *buf, size_t len, struct nerr *e);
 bool dhcp_needed(const struct net *n);
 
 /* The dnsmasq config file. *out is malloc'ed; NULL on error. */
-int dhcp_render_conf(const struct net *n, const struct dhcp_files *f, char **out,
-		     struct nerr *e);
+int dhcp_render_conf(const struct net *n, const struct dhcp_files *f, char **out, struct nerr *e);
 /* The dhcp-hostsfile: one line per static host with an address,
  * "mac,ip,name[,lease]" (IPv4) or "id:DUID,name,[ip][,lease]" (IPv6). */
 int dhcp_render_hostsfile(const struct net *n, char **out, struct nerr *e);

@@ -58,8 +58,8 @@ static int fail(const struct net *n, const char *what, const char *v, struct ner
 {
 	char nb[96], vb[96];
 
-	return nerr_set(e, -EINVAL, "network %s: %s '%s' %s", show(n->name, nb), what,
-			show(v, vb), reason);
+	return nerr_set(e, -EINVAL, "network %s: %s '%s' %s", show(n->name, nb), what, show(v, vb),
+			reason);
 }
 
 static int fail_missing(const struct net *n, const char *what, struct nerr *e)
@@ -151,16 +151,14 @@ static int check_labels(const struct net *n, const char *what, const char *v, bo
 	return 0;
 }
 
-int dhcp_check_dnsname(const struct net *n, const char *what, const char *v,
-		       struct nerr *e)
+int dhcp_check_dnsname(const struct net *n, const char *what, const char *v, struct nerr *e)
 {
 	int r = check_alphabet(n, what, v, NET_DNSNAME_MAX, "-_.", e);
 
 	return r < 0 ? r : check_labels(n, what, v, false, e);
 }
 
-int dhcp_check_label(const struct net *n, const char *what, const char *v,
-		     struct nerr *e)
+int dhcp_check_label(const struct net *n, const char *what, const char *v, struct nerr *e)
 {
 	int r = check_alphabet(n, what, v, NET_SRV_LABEL_MAX, "-_", e);
 
@@ -181,8 +179,7 @@ static bool looks_numeric(const char *v)
 	return true;
 }
 
-int dhcp_check_hostname(const struct net *n, const char *what, const char *v,
-			struct nerr *e)
+int dhcp_check_hostname(const struct net *n, const char *what, const char *v, struct nerr *e)
 {
 	int r = check_alphabet(n, what, v, NET_DNSNAME_MAX, "-_.", e);
 
@@ -215,8 +212,7 @@ int dhcp_check_txt(const struct net *n, const char *what, const char *v, struct 
 	return 0;
 }
 
-int dhcp_check_ifname(const struct net *n, const char *what, const char *v,
-		      struct nerr *e)
+int dhcp_check_ifname(const struct net *n, const char *what, const char *v, struct nerr *e)
 {
 	int r = check_alphabet(n, what, v, NET_IFNAME_MAX, "-_.", e);
 
@@ -328,8 +324,7 @@ int dhcp_lease(const struct net *n, const char *what, const struct net_lease *l,
 
 		return nerr_set(e, -EINVAL,
 				"network %s: %s lease time of %llu seconds is outside 1 to %d",
-				show(n->name, nb), what, (unsigned long long)l->seconds,
-				INT32_MAX);
+				show(n->name, nb), what, (unsigned long long)l->seconds, INT32_MAX);
 	}
 	unit = lease_unit(l);
 	if (unit)

@@ -10,8 +10,7 @@
 #define NETD_DNSMASQ_USER "dnsmasq"
 #endif
 
-static int path_of(char *buf, const char *dir, const char *name, const char *suffix,
-		   struct nerr *e)
+static int path_of(char *buf, const char *dir, const char *name, const char *suffix, struct nerr *e)
 {
 	int r = nd_snprintf(buf, PATH_MAX, "%s/%s%s", dir, name, suffix);
 

@@ -6,8 +6,7 @@
 
 #include "dhcp_int.h"
 
-static int finish(const struct net *n, struct sbuf *s, const char *what, char **out,
-		  struct nerr *e)
+static int finish(const struct net *n, struct sbuf *s, const char *what, char **out, struct nerr *e)
 {
 	*out = sbuf_finish(s);
 	if (!*out)
@@ -29,8 +28,8 @@ static int check_host(const struct net *n, const struct net_dhcp_host *h, struct
 /* IPv4: "mac,ip,name", "name,ip" or "mac,ip". DHCPv6 knows clients by DUID,
  * not MAC: "id:DUID,name,[ip]", "name,[ip]" or "id:DUID,[ip]". Then
  * ",lease" when the host has its own lease time. */
-static int host_line(const struct net *n, int fam, const struct net_dhcp_host *h,
-		     struct sbuf *s, struct nerr *e)
+static int host_line(const struct net *n, int fam, const struct net_dhcp_host *h, struct sbuf *s,
+		     struct nerr *e)
 {
 	char a[DHCP_ADDR_MAX], lease[DHCP_LEASE_STR_MAX];
 	int r;

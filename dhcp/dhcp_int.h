@@ -17,21 +17,17 @@
 
 int dhcp_check_netname(const char *name, struct nerr *e);
 /* A DNS name: labels of letters, digits, '-' and '_', joined by '.'. */
-int dhcp_check_dnsname(const struct net *n, const char *what, const char *v,
-		       struct nerr *e);
+int dhcp_check_dnsname(const struct net *n, const char *what, const char *v, struct nerr *e);
 /* One label: SRV service and protocol. */
-int dhcp_check_label(const struct net *n, const char *what, const char *v,
-		     struct nerr *e);
+int dhcp_check_label(const struct net *n, const char *what, const char *v, struct nerr *e);
 /* A dhcp-host name: a DNS name that dnsmasq cannot mistake for a lease time,
  * an address or a keyword (it tells the fields of dhcp-host apart by their
  * look, not their position). */
-int dhcp_check_hostname(const struct net *n, const char *what, const char *v,
-			struct nerr *e);
+int dhcp_check_hostname(const struct net *n, const char *what, const char *v, struct nerr *e);
 /* A TXT value: printable ASCII with single inner spaces, none of the
  * characters that end a field or start a comment or a quote. */
 int dhcp_check_txt(const struct net *n, const char *what, const char *v, struct nerr *e);
-int dhcp_check_ifname(const struct net *n, const char *what, const char *v,
-		      struct nerr *e);
+int dhcp_check_ifname(const struct net *n, const char *what, const char *v, struct nerr *e);
 int dhcp_check_mac(const struct net *n, const char *what, const char *v, struct nerr *e);
 int dhcp_check_duid(const struct net *n, const char *what, const char *v, struct nerr *e);
 /* An absolute path of plain characters: it goes into a line of the config. */

@@ -3,8 +3,8 @@
  * The body reproduces libvirt's networkDnsmasqConfContents() as it is since
  * libvirt stopped varying its output with dnsmasq's version (the
  * networkxmlconfdata fixtures), directive by directive and in its order, so
- * that libvirt's test corpus can check it (tests/test-compat.c). netd's own directives follow in one
- * block at the end. A pure function: it reads the model and writes text. */
+ * that libvirt's test corpus can check it (tests/test-compat.c). netd's own directives follow in
+ * one block at the end. A pure function: it reads the model and writes text. */
 #include <errno.h>
 #include <string.h>
 
@@ -15,10 +15,10 @@ struct conf {
 	const struct dhcp_files *f;
 	struct sbuf s;
 	struct nerr *e;
-	bool dns;                   /* dns enable is not 'no' */
-	const struct net_ip *v4;    /* the IPv4 <ip> that serves DHCP, if any */
-	const struct net_ip *v6;    /* the IPv6 one */
-	uint64_t leases;            /* addresses in all ranges, for lease-max */
+	bool dns;		 /* dns enable is not 'no' */
+	const struct net_ip *v4; /* the IPv4 <ip> that serves DHCP, if any */
+	const struct net_ip *v6; /* the IPv6 one */
+	uint64_t leases;	 /* addresses in all ranges, for lease-max */
 };
 
 /* libvirt serves DHCP from an <ip> that has ranges or hosts, one per
@@ -239,8 +239,7 @@ static int check_srv(const struct conf *c, const struct net_dns_srv *s)
 
 	if ((r = dhcp_check_label(c->n, "srv service", s->service, c->e)) < 0 ||
 	    (r = dhcp_check_label(c->n, "srv protocol", s->protocol, c->e)) < 0 ||
-	    (s->domain[0] &&
-	     (r = dhcp_check_dnsname(c->n, "srv domain", s->domain, c->e)) < 0) ||
+	    (s->domain[0] && (r = dhcp_check_dnsname(c->n, "srv domain", s->domain, c->e)) < 0) ||
 	    (s->target[0] && strcmp(s->target, ".") != 0 &&
 	     (r = dhcp_check_dnsname(c->n, "srv target", s->target, c->e)) < 0))
 		return r;
@@ -428,8 +427,8 @@ static int conf_body(struct conf *c)
 	if ((r = conf_listen(c)) < 0)
 		return r;
 	conf_isolated(c);
-	if ((r = conf_txts(c)) < 0 || (r = conf_srvs(c)) < 0 ||
-	    (r = conf_dhcp_ip(c, c->v4)) < 0 || (r = conf_dhcp_ip(c, c->v6)) < 0)
+	if ((r = conf_txts(c)) < 0 || (r = conf_srvs(c)) < 0 || (r = conf_dhcp_ip(c, c->v4)) < 0 ||
+	    (r = conf_dhcp_ip(c, c->v6)) < 0)
 		return r;
 	conf_files(c);
 	if ((r = conf_ra(c)) < 0)
@@ -438,8 +437,7 @@ static int conf_body(struct conf *c)
 	return 0;
 }
 
-int dhcp_render_conf(const struct net *n, const struct dhcp_files *f, char **out,
-		     struct nerr *e)
+int dhcp_render_conf(const struct net *n, const struct dhcp_files *f, char **out, struct nerr *e)
 {
 	struct conf c = { .n = n, .f = f, .e = e, .dns = n->dns.enable != NET_NO };
 	int r;

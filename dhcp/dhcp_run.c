@@ -144,7 +144,7 @@ static bool pidfd_exits(int pidfd, int ms)
 	int64_t end = now_ms() + ms;
 
 	for (;;) {
-		struct pollfd p = {.fd = pidfd, .events = POLLIN};
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
 		int64_t left = end - now_ms();
 		int r = poll(&p, 1, left > 0 ? (int)left : 0);
 
@@ -262,7 +262,7 @@ struct spawn_out {
 /* Between fork and exec: async-signal-safe calls only. */
 static void __attribute__((noreturn)) child_exec(int errfd, char *const argv[], char *const envp[])
 {
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
 	int null;
 
@@ -307,7 +307,7 @@ static void collect(int fd, struct spawn_out *o, bool *eof)
 static int wait_first(pid_t child, int fd, int64_t deadline, int *status, struct spawn_out *o)
 {
 	_cleanup_close_ int pidfd = pidfd_open(child, 0);
-	struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
 	bool eof = false;
 
 	if (pidfd < 0)
@@ -392,7 +392,7 @@ static int first_failed(const char *conf_path, int status, struct spawn_out *o, 
  * give it the rest of the deadline all the same. */
 static int wait_pidfile(const char *pidfile, const char *conf_path, int64_t deadline, pid_t *pid)
 {
-	const struct timespec nap = {.tv_nsec = 5 * 1000 * 1000};
+	const struct timespec nap = { .tv_nsec = 5 * 1000 * 1000 };
 
 	for (;;) {
 		if (dhcp_running(pidfile, conf_path, pid))
@@ -423,8 +423,8 @@ static int check_conf_path(const char *conf_path, const char *pidfile, struct ne
 static int start_child(const char *conf_path, pid_t *child, int *errfd, struct nerr *e)
 {
 	char arg[PATH_MAX + 16];
-	char *argv[] = {"dnsmasq", arg, NULL};
-	char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+	char *argv[] = { "dnsmasq", arg, NULL };
+	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	int fds[2];
 
 	snprintf(arg, sizeof arg, "--conf-file=%s", conf_path);
@@ -458,7 +458,7 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct ne
 {
 	int64_t deadline = now_ms() + DHCP_SPAWN_TIMEOUT_MS;
 	_cleanup_close_ int errfd = -1;
-	struct spawn_out out = {.len = 0};
+	struct spawn_out out = { .len = 0 };
 	pid_t child = -1;
 	int status = 0, r;
 

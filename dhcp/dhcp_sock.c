@@ -54,10 +54,13 @@ static int diag_request(int fd)
 		struct nlmsghdr nh;
 		struct inet_diag_req_v2 req;
 	} msg = {
-		.nh = { .nlmsg_len = sizeof msg, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		.nh = { .nlmsg_len = sizeof msg,
+			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = AF_INET, .sdiag_protocol = IPPROTO_UDP,
-			 .idiag_states = ~0u, .id = { .idiag_sport = htons(67) } },
+		.req = { .sdiag_family = AF_INET,
+			 .sdiag_protocol = IPPROTO_UDP,
+			 .idiag_states = ~0u,
+			 .id = { .idiag_sport = htons(67) } },
 	};
 
 	return send(fd, &msg, sizeof msg, 0) == (ssize_t)sizeof msg ? 0 : -errno;

@@ -17,7 +17,7 @@
 #include "util.h"
 
 #define FW_TABLE_FAMILY "inet"
-#define FW_TABLE_NAME "netd"
+#define FW_TABLE_NAME	"netd"
 
 /* The script that makes n's rules what they should be: creates the shared
  * skeleton when missing, replaces n's chains' rules and adds n's map
@@ -40,8 +40,7 @@ int fw_render_stop(const struct net *n, bool last, char **out, struct nerr *e);
 /* One transaction that takes the rules loaded for 'old' to those of 'n'
  * (apply after a config change): old's elements and the chains n does not
  * use go, n's rules come in. Either may be NULL (= start, = stop). */
-int fw_render_replace(const struct net *old, const struct net *n, char **out,
-		      struct nerr *e);
+int fw_render_replace(const struct net *old, const struct net *n, char **out, struct nerr *e);
 
 /* Load a script in one transaction with libnftables. dry_run parses and
  * evaluates against the kernel's current ruleset but commits nothing. On

@@ -84,8 +84,7 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
  * They are read from a memfd rather than from a buffer because only for
  * files does nft 1.0.6 say which line failed (for a buffer it quotes the
  * first line, whatever failed). */
-static int fw_run(const char *cmds, bool dry_run, const char *what, char **out,
-		  struct nerr *e)
+static int fw_run(const char *cmds, bool dry_run, const char *what, char **out, struct nerr *e)
 {
 	_cleanup_nft_ctx_ struct nft_ctx *c = NULL;
 	_cleanup_close_ int fd = -1;

@@ -204,7 +204,8 @@ static int read_answer(int fd, struct fw_plan *p, struct nerr *e)
 			char *nb;
 
 			if (cap >= FW_CHECK_MAX_ANSWER)
-				return nerr_set(e, -EFBIG, "scratch namespace: answer over %u bytes",
+				return nerr_set(e, -EFBIG,
+						"scratch namespace: answer over %u bytes",
 						FW_CHECK_MAX_ANSWER);
 			cap = cap ? 2 * cap : 16384;
 			if (!(nb = realloc(p->answer, cap)))
@@ -319,10 +320,9 @@ static struct fw_span table_head(const char *list)
 
 /* A block "\tKIND NAME {\n...\t}\n" by name; a header line can match
  * nothing else, since all inside a block is indented deeper. */
-static bool table_block(const char *list, enum fw_kind kind, const char *name,
-			struct fw_span *out)
+static bool table_block(const char *list, enum fw_kind kind, const char *name, struct fw_span *out)
 {
-	char head[sizeof ((struct fw_item *)0)->name + 16];
+	char head[sizeof((struct fw_item *)0)->name + 16];
 	const char *s, *end;
 
 	snprintf(head, sizeof head, "\n\t%s %s {\n", fw_kind_word[kind], name);
@@ -407,7 +407,8 @@ static int map_split(struct fw_span block, struct fw_map *m)
 		while (s < t && is_blank(*s))
 			s++;
 		if (s < t) {
-			struct fw_span *el = nd_array_push(&m->elems, &m->n, sizeof *el, SIZE_MAX / sizeof *el);
+			struct fw_span *el =
+				nd_array_push(&m->elems, &m->n, sizeof *el, SIZE_MAX / sizeof *el);
 			if (!el)
 				return -ENOMEM;
 			*el = (struct fw_span){ s, (size_t)(t - s) };
@@ -437,9 +438,8 @@ static int report(bool *drift, char *what, size_t len, const char *fmt, ...)
 }
 
 /* n's elements must be there with their verdicts; others may be too. */
-static int check_map(const struct fw_item *it, struct fw_span want_block,
-		     struct fw_span have_block, bool *drift, char *what, size_t len,
-		     struct nerr *e)
+static int check_map(const struct fw_item *it, struct fw_span want_block, struct fw_span have_block,
+		     bool *drift, char *what, size_t len, struct nerr *e)
 {
 	__attribute__((cleanup(fw_map_free))) struct fw_map want = { 0 }, have = { 0 };
 	int r;

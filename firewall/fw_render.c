@@ -28,10 +28,10 @@ static const char *const fw_suffix[FW_N_CHAINS] = {
 };
 
 struct fw_ip {
-	const char *kw;	  /* "ip" or "ip6" */
-	const char *map;  /* "nat4" or "nat6" */
+	const char *kw;	 /* "ip" or "ip6" */
+	const char *map; /* "nat4" or "nat6" */
 	char subnet[INET6_ADDRSTRLEN + 5];
-	bool natted;	  /* source NAT applies (conntrack-only inbound) */
+	bool natted; /* source NAT applies (conntrack-only inbound) */
 };
 
 /* Everything the script needs from one network, checked and formatted once
@@ -40,7 +40,7 @@ struct fw_net {
 	const struct net *n;
 	char chain[FW_N_CHAINS][NET_NAME_MAX + 16];
 	bool uses[FW_N_CHAINS];
-	bool forwards;		      /* nat or route: the subnets are reachable */
+	bool forwards;			   /* nat or route: the subnets are reachable */
 	char iif_dev[NET_IFNAME_MAX + 12]; /* `iifname "DEV" ` or "" */
 	char oif_dev[NET_IFNAME_MAX + 12];
 	/* The NAT statements: port-mapped for tcp and udp, and for the rest. */
@@ -181,8 +181,8 @@ static int fw_net_init(struct fw_net *f, const struct net *n, struct nerr *e)
 
 	memset(f, 0, sizeof *f);
 	f->n = n;
-	if ((r = check_names(n, e)) < 0 || (r = check_ips(n, e)) < 0 ||
-	    (r = fmt_nat(f, e)) < 0 || (r = fmt_ips(f, e)) < 0)
+	if ((r = check_names(n, e)) < 0 || (r = check_ips(n, e)) < 0 || (r = fmt_nat(f, e)) < 0 ||
+	    (r = fmt_ips(f, e)) < 0)
 		return r;
 	for (int c = 0; c < FW_N_CHAINS; c++)
 		snprintf(f->chain[c], sizeof f->chain[c], "n_%s_%s", n->name, fw_suffix[c]);
@@ -223,12 +223,15 @@ static void put_skeleton(struct sbuf *s)
 	static const struct {
 		const char *name, *hook, *rules[2];
 	} base[] = {
-		{ "forward", "type filter hook forward priority filter",
+		{ "forward",
+		  "type filter hook forward priority filter",
 		  { "oifname vmap @fwd_in", "iifname vmap @fwd_out" } },
 		{ "input", "type filter hook input priority filter", { "iifname vmap @in_iif" } },
-		{ "postrouting_mangle", "type filter hook postrouting priority mangle",
+		{ "postrouting_mangle",
+		  "type filter hook postrouting priority mangle",
 		  { "oifname vmap @post_oif" } },
-		{ "postrouting_nat", "type nat hook postrouting priority srcnat",
+		{ "postrouting_nat",
+		  "type nat hook postrouting priority srcnat",
 		  { "ip saddr vmap @nat4", "ip6 saddr vmap @nat6" } },
 	};
 
@@ -301,8 +304,7 @@ static void put_rules_in(struct sbuf *s, const struct fw_net *f)
 		const struct fw_ip *ip = &f->ips[i];
 
 		sbuf_printf(s, "add rule " TBL " %s %s%s daddr %s %saccept\n", ch, f->iif_dev,
-			    ip->kw, ip->subnet,
-			    ip->natted ? "ct state established,related " : "");
+			    ip->kw, ip->subnet, ip->natted ? "ct state established,related " : "");
 	}
 	sbuf_printf(s, "add rule " TBL " %s reject\n", ch);
 }
@@ -349,15 +351,17 @@ static void put_nat_ip(struct sbuf *s, const struct fw_net *f, const struct fw_i
 	sbuf_printf(s, "add rule " TBL " %s %s%s saddr %s %s daddr %s return\n", ch, dev, kw, sn,
 		    kw, v4 ? "224.0.0.0/24" : "ff02::/16");
 	if (v4)
-		sbuf_printf(s, "add rule " TBL " %s %sip saddr %s ip daddr 255.255.255.255 return\n",
+		sbuf_printf(s,
+			    "add rule " TBL " %s %sip saddr %s ip daddr 255.255.255.255 return\n",
 			    ch, dev, sn);
 	/* tcp and udp get source ports from the range, the rest (icmp...)
 	 * is translated without. libvirt's SNAT addresses are IPv4 only. */
 	sbuf_printf(s,
-		    "add rule " TBL " %s %s%s saddr %s %s daddr != %s meta l4proto { tcp, udp } %s\n",
+		    "add rule " TBL
+		    " %s %s%s saddr %s %s daddr != %s meta l4proto { tcp, udp } %s\n",
 		    ch, dev, kw, sn, kw, sn, v4 ? f->nat4_ports : f->nat6_ports);
-	sbuf_printf(s, "add rule " TBL " %s %s%s saddr %s %s daddr != %s %s\n", ch, dev, kw, sn,
-		    kw, sn, v4 ? f->nat4_all : "masquerade");
+	sbuf_printf(s, "add rule " TBL " %s %s%s saddr %s %s daddr != %s %s\n", ch, dev, kw, sn, kw,
+		    sn, v4 ? f->nat4_all : "masquerade");
 }
 
 static void put_rules(struct sbuf *s, const struct fw_net *f)
@@ -426,8 +430,7 @@ static int finish(struct sbuf *s, char **out, struct nerr *e)
 	return 0;
 }
 
-int fw_render_replace(const struct net *old, const struct net *n, char **out,
-		      struct nerr *e)
+int fw_render_replace(const struct net *old, const struct net *n, char **out, struct nerr *e)
 {
 	_cleanup_fw_net_ struct fw_net fo = { 0 }, fn = { 0 };
 	struct sbuf s = { 0 };

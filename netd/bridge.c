@@ -37,11 +37,11 @@
 #define SOL_NETLINK 270
 #endif
 
-#define BR_NL_TIMEOUT_S 5 /* a reply takes microseconds; bound it anyway */
-#define BR_WINDOW 16      /* acks in flight: each costs ~1 KiB of rcvbuf */
-#define BR_USER_HZ 100    /* IFLA_BR_FORWARD_DELAY is in clock_t */
-#define BR_MIN_DELAY 2    /* seconds: the kernel's range while STP runs */
-#define BR_MAX_DELAY 30
+#define BR_NL_TIMEOUT_S 5   /* a reply takes microseconds; bound it anyway */
+#define BR_WINDOW	16  /* acks in flight: each costs ~1 KiB of rcvbuf */
+#define BR_USER_HZ	100 /* IFLA_BR_FORWARD_DELAY is in clock_t */
+#define BR_MIN_DELAY	2   /* seconds: the kernel's range while STP runs */
+#define BR_MAX_DELAY	30
 
 static void nlmsg_freep(struct nl_msg **m)
 {
@@ -73,13 +73,13 @@ static void nladdr_putp(struct nl_addr **a)
 	if (*a)
 		nl_addr_put(*a);
 }
-#define _cleanup_nlsock_ __attribute__((cleanup(bridge_nl_closep)))
-#define _cleanup_nlmsg_ __attribute__((cleanup(nlmsg_freep)))
-#define _cleanup_nlcb_ __attribute__((cleanup(nlcb_putp)))
+#define _cleanup_nlsock_  __attribute__((cleanup(bridge_nl_closep)))
+#define _cleanup_nlmsg_	  __attribute__((cleanup(nlmsg_freep)))
+#define _cleanup_nlcb_	  __attribute__((cleanup(nlcb_putp)))
 #define _cleanup_nlcache_ __attribute__((cleanup(nlcache_freep)))
-#define _cleanup_rtlink_ __attribute__((cleanup(rtlink_putp)))
-#define _cleanup_rtaddr_ __attribute__((cleanup(rtaddr_putp)))
-#define _cleanup_nladdr_ __attribute__((cleanup(nladdr_putp)))
+#define _cleanup_rtlink_  __attribute__((cleanup(rtlink_putp)))
+#define _cleanup_rtaddr_  __attribute__((cleanup(rtaddr_putp)))
+#define _cleanup_nladdr_  __attribute__((cleanup(nladdr_putp)))
 
 int bridge_nl_errno(int nle)
 {
@@ -161,8 +161,8 @@ struct br_link {
 	bool has_mac;
 	uint8_t mac[6];
 	char kind[16];
-	bool has_opts; /* the kernel reported bridge options */
-	unsigned stp;  /* IFLA_BR_STP_STATE: 0 off, 1 kernel, 2 user space */
+	bool has_opts;	/* the kernel reported bridge options */
+	unsigned stp;	/* IFLA_BR_STP_STATE: 0 off, 1 kernel, 2 user space */
 	unsigned delay; /* IFLA_BR_FORWARD_DELAY, centiseconds */
 };
 
@@ -181,8 +181,8 @@ static void ext_ack_msg(const struct nlmsgerr *ne, char *why, size_t len)
 	off = NLMSG_ALIGN(off);
 	if (off >= have)
 		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)ne + off),
-		      (int)(have - off), NULL) < 0)
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)ne + off), (int)(have - off),
+		      NULL) < 0)
 		return;
 	if (tb[NLMSGERR_ATTR_MSG] && nla_len(tb[NLMSGERR_ATTR_MSG]) > 0)
 		nla_strlcpy(why, tb[NLMSGERR_ATTR_MSG], len);
@@ -318,8 +318,7 @@ static int request(struct nl_sock *sk, struct nl_msg *msg, struct br_reply *rp)
 	return r < 0 ? r : wait_reply(sk, rp);
 }
 
-static int fail(struct nerr *e, int r, const struct br_reply *rp, const char *br,
-		const char *what)
+static int fail(struct nerr *e, int r, const struct br_reply *rp, const char *br, const char *what)
 {
 	if (rp && rp->why[0])
 		return nerr_set(e, r, "bridge %s: %s: %s (%s)", br, what, strerror(-r), rp->why);
@@ -426,8 +425,7 @@ static struct nl_msg *msg_bridge(const struct net *n, int ifindex, int nlflags, 
 		return NULL;
 	/* br_changelink() applies the delay before STP: with STP still off
 	 * any delay is accepted, and starting STP clamps it to 2..30 s. */
-	if ((opts & OPT_DELAY) &&
-	    nla_put_u32(m, IFLA_BR_FORWARD_DELAY, bridge_want_delay(n)) < 0)
+	if ((opts & OPT_DELAY) && nla_put_u32(m, IFLA_BR_FORWARD_DELAY, bridge_want_delay(n)) < 0)
 		return NULL;
 	if ((opts & OPT_STP) && nla_put_u32(m, IFLA_BR_STP_STATE, n->stp != NET_NO) < 0)
 		return NULL;
@@ -594,8 +592,7 @@ static int sysctl_set(const char *br, const char *key, const char *val, bool *mi
 	if (w != (ssize_t)len) {
 		int r = w < 0 ? -errno : -EIO;
 
-		return nerr_set(e, r, "bridge %s: write %s to %s: %s", br, val, path,
-				strerror(-r));
+		return nerr_set(e, r, "bridge %s: write %s to %s: %s", br, val, path, strerror(-r));
 	}
 	return 0;
 }
@@ -636,9 +633,10 @@ static int fix(struct nl_sock *sk, const struct net *n, const struct br_link *l,
 		/* Only an MTU the kernel sees change is pinned (the bridge
 		 * then stops following its ports'): step off it and back. */
 		if (l->mtu == n->mtu)
-			batch_add(&b, msg_change(l->ifindex, n->mtu > 68 ? n->mtu - 1 : 69,
-						 NULL, false),
-				  "pin mtu");
+			batch_add(
+				&b,
+				msg_change(l->ifindex, n->mtu > 68 ? n->mtu - 1 : 69, NULL, false),
+				"pin mtu");
 		snprintf(what, sizeof what, "set mtu %u", n->mtu);
 		batch_add(&b, msg_change(l->ifindex, n->mtu, NULL, false), what);
 	}
@@ -677,8 +675,7 @@ static int create(struct nl_sock *sk, const struct net *n, struct nerr *e)
 	int r;
 
 	if (!net_ifname_ok(n->bridge))
-		return nerr_set(e, -EINVAL, "network %s: bad bridge name '%s'", n->name,
-				n->bridge);
+		return nerr_set(e, -EINVAL, "network %s: bad bridge name '%s'", n->name, n->bridge);
 	m = msg_bridge(n, 0, NLM_F_CREATE | NLM_F_EXCL, OPT_MAC | OPT_DELAY | OPT_STP);
 	if (!m)
 		return nerr_set(e, -ENOMEM, "bridge %s: create: out of memory", n->bridge);
@@ -737,14 +734,15 @@ int bridge_delete(const char *name, struct nerr *e)
 	if (r < 0)
 		return r;
 	if (!link_is_bridge(&l))
-		return nerr_set(e, -EMEDIUMTYPE,
-				"bridge %s: delete: the interface is %s%s, not a bridge; left alone",
-				name, l.kind[0] ? "a " : "a device", l.kind);
+		return nerr_set(
+			e, -EMEDIUMTYPE,
+			"bridge %s: delete: the interface is %s%s, not a bridge; left alone", name,
+			l.kind[0] ? "a " : "a device", l.kind);
 	return link_del(sk, l.ifindex, name, e);
 }
 
-static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex,
-		     struct bridge_drift *d, struct nerr *e)
+static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex, struct bridge_drift *d,
+		     struct nerr *e)
 {
 	_cleanup_nlcache_ struct nl_cache *c = NULL;
 	_cleanup_free_ bool *found = NULL;
@@ -754,8 +752,8 @@ static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex,
 		return 0;
 	r = rtnl_addr_alloc_cache(sk, &c);
 	if (r < 0)
-		return nerr_set(e, bridge_nl_errno(r), "bridge %s: read addresses: %s",
-				n->bridge, nl_geterror(r));
+		return nerr_set(e, bridge_nl_errno(r), "bridge %s: read addresses: %s", n->bridge,
+				nl_geterror(r));
 	found = calloc(n->n_ips, sizeof *found);
 	d->missing_ips = calloc(n->n_ips, sizeof *d->missing_ips);
 	if (!found || !d->missing_ips)
@@ -783,8 +781,8 @@ static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex,
 	return 0;
 }
 
-static int check(struct nl_sock *sk, const struct net *n, struct br_link *l,
-		 struct bridge_drift *d, struct nerr *e)
+static int check(struct nl_sock *sk, const struct net *n, struct br_link *l, struct bridge_drift *d,
+		 struct nerr *e)
 {
 	int r = link_get(sk, n->bridge, l, e);
 
@@ -851,29 +849,27 @@ int bridge_repair(const struct net *n, const struct bridge_drift *d, struct nerr
 	if (r < 0)
 		return r;
 	if (!link_is_bridge(&l))
-		return nerr_set(e, -EEXIST, "bridge %s: the interface is not a bridge",
-				n->bridge);
+		return nerr_set(e, -EEXIST, "bridge %s: the interface is not a bridge", n->bridge);
 	return fix(sk, n, &l, d, NLM_F_REPLACE, e);
 }
 
 bool bridge_drift_any(const struct bridge_drift *d)
 {
-	return d->missing || d->foreign || d->down || d->mtu || d->mac || d->stp ||
-	       d->delay || d->n_missing_ips;
+	return d->missing || d->foreign || d->down || d->mtu || d->mac || d->stp || d->delay ||
+	       d->n_missing_ips;
 }
 
-int bridge_drift_str(const struct net *n, const struct bridge_drift *d, char *buf,
-		     size_t len)
+int bridge_drift_str(const struct net *n, const struct bridge_drift *d, char *buf, size_t len)
 {
 	struct sbuf s = { 0 };
 	_cleanup_free_ char *out = NULL;
 	const char *sep = "";
 
-#define ITEM(...)                                                                      \
-	do {                                                                           \
-		sbuf_puts(&s, sep);                                                    \
-		sbuf_printf(&s, __VA_ARGS__);                                          \
-		sep = "; ";                                                            \
+#define ITEM(...)                                                                                  \
+	do {                                                                                       \
+		sbuf_puts(&s, sep);                                                                \
+		sbuf_printf(&s, __VA_ARGS__);                                                      \
+		sep = "; ";                                                                        \
 	} while (0)
 	if (d->missing)
 		ITEM("missing");

@@ -16,16 +16,16 @@
 
 /* What bridge_check() found different from the model. */
 struct bridge_drift {
-	bool missing;       /* no interface of that name */
-	bool foreign;       /* an interface of that name that is not a bridge */
-	char kind[16];      /* what it is then ("veth", "" for plain devices) */
-	bool down;          /* administratively down */
-	bool mtu;           /* n->mtu is set and the bridge has another */
+	bool missing;  /* no interface of that name */
+	bool foreign;  /* an interface of that name that is not a bridge */
+	char kind[16]; /* what it is then ("veth", "" for plain devices) */
+	bool down;     /* administratively down */
+	bool mtu;      /* n->mtu is set and the bridge has another */
 	unsigned have_mtu;
-	bool mac;           /* n->mac is set and the bridge has another */
+	bool mac; /* n->mac is set and the bridge has another */
 	uint8_t have_mac[6];
-	bool stp;           /* STP on where off is wanted, or the reverse */
-	bool delay;         /* forward delay differs */
+	bool stp;	     /* STP on where off is wanted, or the reverse */
+	bool delay;	     /* forward delay differs */
 	unsigned have_delay; /* centiseconds, as the kernel keeps it */
 	size_t *missing_ips; /* indices into n->ips of addresses not on it */
 	size_t n_missing_ips;
@@ -56,10 +56,12 @@ int bridge_repair(const struct net *n, const struct bridge_drift *d, struct nerr
 bool bridge_drift_any(const struct bridge_drift *d);
 /* One line for status and apply, e.g. "down; mtu 1500 (want 1400); missing
  * address 192.168.122.1/24". "" when there is no drift. */
-int bridge_drift_str(const struct net *n, const struct bridge_drift *d, char *buf,
-		     size_t len);
+int bridge_drift_str(const struct net *n, const struct bridge_drift *d, char *buf, size_t len);
 void bridge_drift_free(struct bridge_drift *d);
-static inline void bridge_drift_freep(struct bridge_drift *d) { bridge_drift_free(d); }
+static inline void bridge_drift_freep(struct bridge_drift *d)
+{
+	bridge_drift_free(d);
+}
 #define _cleanup_bridge_drift_ __attribute__((cleanup(bridge_drift_freep)))
 
 /* The forward delay the kernel ends up with for the model, in centiseconds

@@ -337,7 +337,7 @@ static bool others_can_read(const struct bfile *f)
 
 static void analyse(const struct bfile *f, const char *bridge, struct bconf_report *rep)
 {
-	struct bscan s = {.bridge = bridge, .rep = rep};
+	struct bscan s = { .bridge = bridge, .rep = rep };
 	char pair[128], ipair[PATH_MAX + 128];
 
 	memset(rep, 0, sizeof *rep);
@@ -439,7 +439,7 @@ static int bfile_check(const char *path, const char *bridge, struct bfile *f,
 
 int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)
 {
-	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
+	__attribute__((cleanup(bfile_free))) struct bfile f = { .data = NULL };
 	_cleanup_free_ char *out = NULL;
 	struct bconf_report local;
 	char pair[128];
@@ -499,7 +499,7 @@ static char *without_pair(const struct bfile *f, const char *pair, size_t *out_l
 /* Remove every copy of one of netd's pairs from the file; 0 when absent. */
 static int remove_pair(const char *path, const char *pair, struct nerr *e)
 {
-	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
+	__attribute__((cleanup(bfile_free))) struct bfile f = { .data = NULL };
 	_cleanup_free_ char *out = NULL;
 	size_t len;
 	int r;
@@ -541,7 +541,7 @@ int bconf_remove(const char *path, const char *bridge, struct nerr *e)
  * helper, reading as the calling user, can read it only for members. */
 static int write_acl(const char *acl, const char *bridge, gid_t gid, struct nerr *e)
 {
-	struct bfile f = {.missing = false};
+	struct bfile f = { .missing = false };
 	char text[256];
 	int r;
 
@@ -561,7 +561,7 @@ static int write_acl(const char *acl, const char *bridge, gid_t gid, struct nerr
 int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bconf_report *rep,
 		    struct nerr *e)
 {
-	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
+	__attribute__((cleanup(bfile_free))) struct bfile f = { .data = NULL };
 	_cleanup_free_ char *out = NULL;
 	char pair[128], ipair[PATH_MAX + 128], acl[PATH_MAX];
 	struct bconf_report local;
@@ -593,7 +593,7 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 
 int bconf_check(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)
 {
-	__attribute__((cleanup(bfile_free))) struct bfile f = {.data = NULL};
+	__attribute__((cleanup(bfile_free))) struct bfile f = { .data = NULL };
 
 	return bfile_check(path, bridge, &f, rep, e);
 }

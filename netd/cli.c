@@ -44,7 +44,7 @@ struct cmd {
 	const char *help;    /* the rest of `netd CMD --help` */
 	int (*run)(struct ctx *c);
 	int min_args, max_args; /* positional arguments */
-	const char *opts;       /* option letters it takes: a(ll) j(son) d(isable) */
+	const char *opts;	/* option letters it takes: a(ll) j(son) d(isable) */
 	enum arg_kind kind;
 	enum store_use store;
 };
@@ -66,8 +66,7 @@ static int usage_error(const struct cmd *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: netd %s %s (see 'netd %s --help')\n", c->name, c->args,
-		c->name);
+	fprintf(stderr, "\nusage: netd %s %s (see 'netd %s --help')\n", c->name, c->args, c->name);
 	return CLI_USAGE;
 }
 
@@ -81,8 +80,10 @@ static void print_help(const struct cmd *c)
 static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *c)
 {
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },	  { "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },	  { "disable", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "disable", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -125,7 +126,8 @@ static int cmd_define(struct ctx *c)
 	_cleanup_net_ struct net n = { 0 };
 	bool replaced;
 
-	if (net_load_file(c->args[0], &n, &c->e) < 0 || store_define(&c->s, &n, &replaced, &c->e) < 0)
+	if (net_load_file(c->args[0], &n, &c->e) < 0 ||
+	    store_define(&c->s, &n, &replaced, &c->e) < 0)
 		return fail(&c->e);
 	printf("network '%s' %s from %s%s\n", n.name, replaced ? "redefined" : "defined",
 	       c->args[0],
@@ -233,7 +235,7 @@ static void list_text(const struct list_row *rows, size_t n)
 		printf("%-20s %-9s %-10s %-16s %-9s %s\n", r->name,
 		       r->active ? "active" : "inactive", r->autostart ? "yes" : "no",
 		       r->broken ? "-" : r->bridge, r->broken ? "?" : r->mode,
-		       r->broken ? "(config unreadable: see netd validate)"
+		       r->broken    ? "(config unreadable: see netd validate)"
 		       : !r->active ? "-"
 		       : r->session ? "yes"
 				    : "no (see netd status)");
@@ -298,8 +300,8 @@ static int cmd_start(struct ctx *c)
 
 	if (r == -EALREADY) {
 		/* Idempotent: the network is where the caller wants it. */
-		printf("network '%s' is already running (netd status %s shows drift)\n",
-		       c->args[0], c->args[0]);
+		printf("network '%s' is already running (netd status %s shows drift)\n", c->args[0],
+		       c->args[0]);
 		return CLI_OK;
 	}
 	return r < 0 ? fail(&c->e) : CLI_OK;
@@ -380,7 +382,8 @@ static const struct cmd commands[] = {
 	  "until it is restarted.\n",
 	  cmd_define, 1, 1, "", ARG_ANY, STORE_LOCK },
 	{ "undefine", "NAME", "Remove a network's persistent config and autostart mark.",
-	  "Refuses while the network is running: stop it first.\n", cmd_undefine, 1, 1, "", ARG_NAME, STORE_LOCK },
+	  "Refuses while the network is running: stop it first.\n", cmd_undefine, 1, 1, "",
+	  ARG_NAME, STORE_LOCK },
 	{ "autostart", "NAME [--disable]", "Mark a network to start at boot (or not).",
 	  "Marks NAME to be started by 'netd boot' (run by netd.service at boot).\n\n"
 	  "Options:\n  --disable   remove the mark instead\n",
@@ -496,15 +499,16 @@ static void main_help(FILE *o)
 		snprintf(syn, sizeof syn, "%s %s", commands[i].name, commands[i].args);
 		fprintf(o, "  %-28s %s\n", syn, commands[i].summary);
 	}
-	fprintf(o, "\n'netd COMMAND --help' tells more about a command.\n\n"
-		   "Files (overridable with the environment variable in brackets):\n"
-		   "  %-26s persistent configs [NETD_CONF_DIR]\n"
-		   "  %-26s runtime state [NETD_RUN_DIR]\n"
-		   "  %-26s dnsmasq files and leases [NETD_STATE_DIR]\n"
-		   "  %-26s qemu-bridge-helper ACL [NETD_BRIDGE_CONF]\n"
-		   "  %s or %s\n"
-		   "  %-26s the helper that status checks [NETD_BRIDGE_HELPER]\n\n"
-		   "Exit status: 0 success, 1 failure, 2 usage error.\n",
+	fprintf(o,
+		"\n'netd COMMAND --help' tells more about a command.\n\n"
+		"Files (overridable with the environment variable in brackets):\n"
+		"  %-26s persistent configs [NETD_CONF_DIR]\n"
+		"  %-26s runtime state [NETD_RUN_DIR]\n"
+		"  %-26s dnsmasq files and leases [NETD_STATE_DIR]\n"
+		"  %-26s qemu-bridge-helper ACL [NETD_BRIDGE_CONF]\n"
+		"  %s or %s\n"
+		"  %-26s the helper that status checks [NETD_BRIDGE_HELPER]\n\n"
+		"Exit status: 0 success, 1 failure, 2 usage error.\n",
 		NETD_DEFAULT_CONF_DIR, NETD_DEFAULT_RUN_DIR, NETD_DEFAULT_STATE_DIR,
 		NETD_DEFAULT_BRIDGE_CONF, "/usr/lib/qemu/qemu-bridge-helper",
 		"/usr/libexec/qemu-bridge-helper", "");

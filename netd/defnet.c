@@ -21,8 +21,8 @@ static void defnet_move(struct net_ip *ip, unsigned x)
 }
 
 /* Whether a subnet is used by another defined network; names it in 'what'. */
-static int defnet_netd_user(const struct store *s, const struct net_ip *ip, char *what,
-			    size_t len, struct nerr *e)
+static int defnet_netd_user(const struct store *s, const struct net_ip *ip, char *what, size_t len,
+			    struct nerr *e)
 {
 	char **names = NULL;
 	size_t count = 0;

@@ -26,7 +26,7 @@
 struct hn_ent {
 	struct net_addr a; /* the address, or the route's destination */
 	unsigned prefix;
-	int ifindex;       /* 0: a route without a device */
+	int ifindex; /* 0: a route without a device */
 	bool route;
 };
 
@@ -139,8 +139,8 @@ static void on_route(struct nl_object *o, void *arg)
 	struct nl_addr *dst = rtnl_route_get_dst(rt);
 	int fam = rtnl_route_get_family(rt);
 
-	if (rtnl_route_get_table(rt) == RT_TABLE_LOCAL ||
-	    rtnl_route_get_type(rt) != RTN_UNICAST || !to_net_addr(dst, fam, &x.a))
+	if (rtnl_route_get_table(rt) == RT_TABLE_LOCAL || rtnl_route_get_type(rt) != RTN_UNICAST ||
+	    !to_net_addr(dst, fam, &x.a))
 		return;
 	x.prefix = dst ? (unsigned)nl_addr_get_prefixlen(dst) : 0;
 	if (x.prefix < HOSTNET_MIN_PREFIX || is_link_local(&x.a))
@@ -196,7 +196,7 @@ static int dump_once(struct nl_sock *sk, int type, struct hn_dump *d)
 		struct ifaddrmsg addr;
 		struct rtmsg route;
 	} hdr = { 0 };
-	size_t hlen = type == RTM_GETLINK  ? sizeof hdr.link
+	size_t hlen = type == RTM_GETLINK   ? sizeof hdr.link
 		      : type == RTM_GETADDR ? sizeof hdr.addr
 					    : sizeof hdr.route;
 	int r;
@@ -282,8 +282,7 @@ static int if_index(const struct hostnet *h, const char *name)
 	return 0;
 }
 
-static void describe(const struct hostnet *h, const struct hn_ent *x, char *what,
-		     size_t len)
+static void describe(const struct hostnet *h, const struct hn_ent *x, char *what, size_t len)
 {
 	const char *dev = x->ifindex ? if_name(h, x->ifindex) : NULL;
 	char a[INET6_ADDRSTRLEN], idx[24];
@@ -302,8 +301,8 @@ static void describe(const struct hostnet *h, const struct hn_ent *x, char *what
 		snprintf(what, len, "route %s/%u", a, x->prefix);
 }
 
-int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet,
-		    unsigned prefix, const char *ignore_ifname, char *what, size_t len)
+int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet, unsigned prefix,
+		    const char *ignore_ifname, char *what, size_t len)
 {
 	int ignore = if_index(h, ignore_ifname);
 
@@ -325,8 +324,8 @@ int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet,
 	return 0;
 }
 
-int hostnet_find_overlap(const struct net *n, const char *ignore_ifname, char *what,
-			 size_t len, struct nerr *e)
+int hostnet_find_overlap(const struct net *n, const char *ignore_ifname, char *what, size_t len,
+			 struct nerr *e)
 {
 	_cleanup_hostnet_ struct hostnet *h = NULL;
 	int r = hostnet_load(&h, e);
@@ -334,14 +333,13 @@ int hostnet_find_overlap(const struct net *n, const char *ignore_ifname, char *w
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n->n_ips; i++)
-		if (hostnet_overlap(h, &n->ips[i].addr, n->ips[i].prefix, ignore_ifname, what,
-				    len))
+		if (hostnet_overlap(h, &n->ips[i].addr, n->ips[i].prefix, ignore_ifname, what, len))
 			return 1;
 	return 0;
 }
 
-int hostnet_subnet_free(const struct net_addr *subnet, unsigned prefix, bool *is_free,
-			char *what, size_t len, struct nerr *e)
+int hostnet_subnet_free(const struct net_addr *subnet, unsigned prefix, bool *is_free, char *what,
+			size_t len, struct nerr *e)
 {
 	_cleanup_hostnet_ struct hostnet *h = NULL;
 	int r = hostnet_load(&h, e);

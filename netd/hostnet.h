@@ -31,17 +31,17 @@ static inline void hostnet_freep(struct hostnet **h)
 /* 1 when subnet/prefix overlaps something in the snapshot, with 'what' set
  * to e.g. "address 192.168.122.5/24 on eth1" or "route 192.168.0.0/16 dev
  * tun0"; 0 when free. 'ignore_ifname' may be NULL. */
-int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet,
-		    unsigned prefix, const char *ignore_ifname, char *what, size_t len);
+int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet, unsigned prefix,
+		    const char *ignore_ifname, char *what, size_t len);
 
 /* Whether any subnet of n is taken on the host: 1 (with 'what'), 0, or a
  * negative errno when the host could not be read. */
-int hostnet_find_overlap(const struct net *n, const char *ignore_ifname, char *what,
-			 size_t len, struct nerr *e);
+int hostnet_find_overlap(const struct net *n, const char *ignore_ifname, char *what, size_t len,
+			 struct nerr *e);
 
 /* One subnet, for install-default picking 192.168.X.0/24. To try many, load
  * a snapshot once and call hostnet_overlap() instead. */
-int hostnet_subnet_free(const struct net_addr *subnet, unsigned prefix, bool *is_free,
-			char *what, size_t len, struct nerr *e);
+int hostnet_subnet_free(const struct net_addr *subnet, unsigned prefix, bool *is_free, char *what,
+			size_t len, struct nerr *e);
 
 #endif

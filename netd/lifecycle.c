@@ -65,8 +65,10 @@ static int record_load(const struct store *s, const char *name, struct net *n, s
 	r = net_load_file(path, n, e);
 	if (r < 0)
 		/* -EUCLEAN tells stop to fall back on the stored config. */
-		return nerr_wrap(e, -EUCLEAN, "network %s: runtime record %s unreadable (netd stop "
-				 "%s cleans up)", name, path, name);
+		return nerr_wrap(e, -EUCLEAN,
+				 "network %s: runtime record %s unreadable (netd stop "
+				 "%s cleans up)",
+				 name, path, name);
 	return 0;
 }
 
@@ -155,8 +157,8 @@ static int fw_stop(const struct store *s, const struct net *n, struct nerr *e)
 	return fw_apply(script, false, e);
 }
 
-int lc_dhcp_files(const struct store *s, const char *name, struct dhcp_files_buf *fb,
-		  char *group, size_t group_len, struct nerr *e)
+int lc_dhcp_files(const struct store *s, const char *name, struct dhcp_files_buf *fb, char *group,
+		  size_t group_len, struct nerr *e)
 {
 	int r = dhcp_files_init(fb, s->p.state_dir, s->p.run_dir, name, e);
 
@@ -198,8 +200,7 @@ static int dnsmasq_write(const struct net *n, const struct dhcp_files_buf *fb, s
 	return 0;
 }
 
-static int dnsmasq_start(const struct store *s, const struct net *n, pid_t *pid,
-			 struct nerr *e)
+static int dnsmasq_start(const struct store *s, const struct net *n, pid_t *pid, struct nerr *e)
 {
 	struct dhcp_files_buf fb;
 	char group[64];
@@ -247,8 +248,8 @@ static int bconf_apply(const struct store *s, const struct net *n, struct bconf_
 		return bconf_add(s->p.bridge_conf, n->bridge, rep, e);
 	if (getgrnam_r(n->access_group, &gr, buf, sizeof buf, &res) != 0 || !res)
 		return nerr_set(e, -ENOENT,
-				"network %s: access group '%s' does not exist on this host", n->name,
-				n->access_group);
+				"network %s: access group '%s' does not exist on this host",
+				n->name, n->access_group);
 	return bconf_add_group(s->p.bridge_conf, n->bridge, gr.gr_gid, rep, e);
 }
 
@@ -257,9 +258,8 @@ static int bconf_apply(const struct store *s, const struct net *n, struct bconf_
 enum step { ST_RECORD, ST_BRIDGE, ST_FORWARD, ST_FIREWALL, ST_DNSMASQ, ST_BCONF, ST_N };
 
 static const char *const step_names[ST_N] = {
-	[ST_RECORD] = "runtime record", [ST_BRIDGE] = "bridge",
-	[ST_FORWARD] = "forwarding",    [ST_FIREWALL] = "firewall",
-	[ST_DNSMASQ] = "dnsmasq",       [ST_BCONF] = "bridge.conf",
+	[ST_RECORD] = "runtime record", [ST_BRIDGE] = "bridge",	  [ST_FORWARD] = "forwarding",
+	[ST_FIREWALL] = "firewall",	[ST_DNSMASQ] = "dnsmasq", [ST_BCONF] = "bridge.conf",
 };
 
 /* Undo what start did, newest first; returns how many undos failed and
@@ -267,8 +267,8 @@ static const char *const step_names[ST_N] = {
  * objects (an interface of the bridge's name that is no bridge) is not
  * netd's: left alone, said on 'out', and not a failure, or stop could never
  * finish. */
-static int undo(const struct store *s, const struct net *n, const bool done[ST_N],
-		FILE *out, char *notes, size_t len)
+static int undo(const struct store *s, const struct net *n, const bool done[ST_N], FILE *out,
+		char *notes, size_t len)
 {
 	int failed = 0;
 
@@ -331,8 +331,7 @@ static int start_checks(const struct store *s, const struct net *n, struct nerr 
 	return 0;
 }
 
-static void start_report(const struct net *n, pid_t pid, const struct bconf_report *rep,
-			 FILE *out)
+static void start_report(const struct net *n, pid_t pid, const struct bconf_report *rep, FILE *out)
 {
 	char a[64];
 
@@ -345,12 +344,14 @@ static void start_report(const struct net *n, pid_t pid, const struct bconf_repo
 		fprintf(out, ", dnsmasq pid %ld", (long)pid);
 	fputc('\n', out);
 	if (rep->denied)
-		fprintf(out, "warning: %s denies %s to qemu-bridge-helper; session VMs cannot "
-			     "use it until that line goes\n",
+		fprintf(out,
+			"warning: %s denies %s to qemu-bridge-helper; session VMs cannot "
+			"use it until that line goes\n",
 			rep->deny_at, n->bridge);
 	else if (rep->rejected)
-		fprintf(out, "warning: qemu-bridge-helper rejects %s (netd bridge.conf check "
-			     "shows why); session VMs cannot use any bridge\n",
+		fprintf(out,
+			"warning: qemu-bridge-helper rejects %s (netd bridge.conf check "
+			"shows why); session VMs cannot use any bridge\n",
 			"bridge.conf");
 }
 
@@ -403,8 +404,7 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 	undo(s, &n, done, out, notes, sizeof notes);
 	return nerr_wrap(e, r, "network %s: start failed at step '%s'%s%s", name,
 			 step_names[st - 1],
-			 notes[0] ? "" : "; everything it had created was removed",
-			 notes);
+			 notes[0] ? "" : "; everything it had created was removed", notes);
 }
 
 int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e)
@@ -418,11 +418,15 @@ int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e)
 		/* The record is damaged (a crash mid-write cannot do that, the
 		 * write is atomic; a person can): clean up what the stored
 		 * config says instead. */
-		fprintf(out, "network '%s': runtime record unreadable; stopping what its stored "
-			     "config describes\n", name);
+		fprintf(out,
+			"network '%s': runtime record unreadable; stopping what its stored "
+			"config describes\n",
+			name);
 		if ((r = store_load(s, name, &n, e)) < 0)
-			return nerr_wrap(e, r, "network %s: runtime record unreadable and no usable "
-					 "stored config", name);
+			return nerr_wrap(e, r,
+					 "network %s: runtime record unreadable and no usable "
+					 "stored config",
+					 name);
 	}
 	if (r < 0)
 		return r;
@@ -489,8 +493,8 @@ static void drift_add(struct lc_drift *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int check_bridge(const struct store *s, const struct net *n, bool repair,
-			struct lc_drift *d, struct nerr *e)
+static int check_bridge(const struct store *s, const struct net *n, bool repair, struct lc_drift *d,
+			struct nerr *e)
 {
 	_cleanup_bridge_drift_ struct bridge_drift bd = { 0 };
 	char what[256];
@@ -579,8 +583,10 @@ static int check_dnsmasq(const struct store *s, const struct net *n, bool repair
 	else if (stale)
 		drift_add(d, "dnsmasq: config file %s missing or changed", fb.files.conf);
 	else if ((stale = dhcp_deaf(n, pid)))
-		drift_add(d, "dnsmasq: its DHCP socket is bound to an interface that is no longer "
-			     "%s (the bridge was made again)", n->bridge);
+		drift_add(d,
+			  "dnsmasq: its DHCP socket is bound to an interface that is no longer "
+			  "%s (the bridge was made again)",
+			  n->bridge);
 	if (!repair || (running && !stale))
 		return 0;
 	if (running && (r = dhcp_stop(fb.files.pidfile, fb.files.conf, e)) < 0)
@@ -590,8 +596,8 @@ static int check_dnsmasq(const struct store *s, const struct net *n, bool repair
 	return dhcp_spawn(fb.files.conf, fb.files.pidfile, &pid, e);
 }
 
-static int check_bconf(const struct store *s, const struct net *n, bool repair,
-		       struct lc_drift *d, struct nerr *e)
+static int check_bconf(const struct store *s, const struct net *n, bool repair, struct lc_drift *d,
+		       struct nerr *e)
 {
 	struct bconf_report rep = { 0 };
 	int r;
@@ -603,8 +609,8 @@ static int check_bconf(const struct store *s, const struct net *n, bool repair,
 	if (!rep.present)
 		drift_add(d, "bridge.conf: no 'allow %s' in %s", n->bridge, s->p.bridge_conf);
 	else if (n->access_group[0] && !rep.group_only)
-		drift_add(d, "bridge.conf: %s is open to every user, not only group %s",
-			  n->bridge, n->access_group);
+		drift_add(d, "bridge.conf: %s is open to every user, not only group %s", n->bridge,
+			  n->access_group);
 	else if (!n->access_group[0] && rep.group_only)
 		drift_add(d, "bridge.conf: %s is restricted to a group the network no longer names",
 			  n->bridge);
@@ -618,8 +624,7 @@ static int check_bconf(const struct store *s, const struct net *n, bool repair,
 	return bconf_apply(s, n, &rep, e);
 }
 
-int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d,
-	     struct nerr *e)
+int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d, struct nerr *e)
 {
 	static int (*const checks[])(const struct store *, const struct net *, bool,
 				     struct lc_drift *, struct nerr *) = {
@@ -703,8 +708,9 @@ static void status_text(const struct net *n, const struct status *st, FILE *o)
 	if (st->drift.n)
 		fprintf(o, "%-10s netd apply %s\n", "repair:", n->name);
 	if (st->sess.usable && n->access_group[0])
-		fprintf(o, "%-10s usable by unprivileged qemu (qemu:///session) of members of "
-			   "group %s only\n",
+		fprintf(o,
+			"%-10s usable by unprivileged qemu (qemu:///session) of members of "
+			"group %s only\n",
 			"session:", n->access_group);
 	else
 		fprintf(o, "%-10s %s\n", "session:",

@@ -39,8 +39,7 @@ struct lc_drift {
 /* Compare (repair=false) or compare and repair (repair=true) one running
  * network; with repair, d lists what was found and how much of it was
  * repaired before an error (if any) stopped the repair. */
-int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d,
-	     struct nerr *e);
+int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d, struct nerr *e);
 /* apply for NAME, or every running network when name is NULL; prints what
  * it repaired. Returns the number of networks that could not be repaired,
  * or a negative errno. */
@@ -50,7 +49,7 @@ int lc_status(struct store *s, const char *name, bool json, FILE *out, struct ne
 int lc_leases(struct store *s, const char *name, bool json, FILE *out, struct nerr *e);
 
 /* The dnsmasq file paths of a network, with dnsmasq's group filled in. */
-int lc_dhcp_files(const struct store *s, const char *name, struct dhcp_files_buf *fb,
-		  char *group, size_t group_len, struct nerr *e);
+int lc_dhcp_files(const struct store *s, const char *name, struct dhcp_files_buf *fb, char *group,
+		  size_t group_len, struct nerr *e);
 
 #endif

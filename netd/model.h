@@ -15,14 +15,14 @@
 
 #include "util.h"
 
-#define NET_NAME_MAX 64      /* bytes, without NUL */
-#define NET_IFNAME_MAX 15    /* IFNAMSIZ - 1 */
-#define NET_DNSNAME_MAX 253  /* RFC 1035 presentation length */
-#define NET_TXT_MAX 255      /* one character-string */
-#define NET_DUID_MAX 130     /* 'id' of an IPv6 dhcp host: hex bytes with ':' */
-#define NET_SRV_LABEL_MAX 63 /* service / protocol labels */
-#define NET_MAX_ITEMS 4096   /* bound on every list in a network */
-#define NET_GROUP_MAX 32     /* Linux group names */
+#define NET_NAME_MAX	  64   /* bytes, without NUL */
+#define NET_IFNAME_MAX	  15   /* IFNAMSIZ - 1 */
+#define NET_DNSNAME_MAX	  253  /* RFC 1035 presentation length */
+#define NET_TXT_MAX	  255  /* one character-string */
+#define NET_DUID_MAX	  130  /* 'id' of an IPv6 dhcp host: hex bytes with ':' */
+#define NET_SRV_LABEL_MAX 63   /* service / protocol labels */
+#define NET_MAX_ITEMS	  4096 /* bound on every list in a network */
+#define NET_GROUP_MAX	  32   /* Linux group names */
 
 /* netd's own extensions live in this XML namespace, so that libvirt-only
  * tools see foreign elements rather than misread libvirt ones. */
@@ -55,7 +55,7 @@ struct net_lease {
 	bool set;
 	bool infinite;
 	uint64_t seconds;
-	char unit[8]; /* as written: "seconds", "minutes", "hours"; for dumpxml */
+	char unit[8];	 /* as written: "seconds", "minutes", "hours"; for dumpxml */
 	uint64_t expiry; /* as written, in 'unit' */
 };
 
@@ -66,8 +66,8 @@ struct net_dhcp_range {
 };
 
 struct net_dhcp_host {
-	char mac[18];               /* lower-case aa:bb:cc:dd:ee:ff, or "" */
-	char id[NET_DUID_MAX + 1];  /* IPv6 DUID, or "" */
+	char mac[18];		   /* lower-case aa:bb:cc:dd:ee:ff, or "" */
+	char id[NET_DUID_MAX + 1]; /* IPv6 DUID, or "" */
 	char name[NET_DNSNAME_MAX + 1];
 	struct net_addr ip;
 	struct net_lease lease;
@@ -82,7 +82,7 @@ struct net_ip {
 	enum { NET_PFX_NONE, NET_PFX_PREFIX, NET_PFX_NETMASK } prefix_form;
 	bool family_given; /* family='...' was written */
 	enum net_tristate local_ptr;
-	bool has_dhcp;     /* a <dhcp> element is present */
+	bool has_dhcp; /* a <dhcp> element is present */
 	struct net_dhcp_range *ranges;
 	size_t n_ranges;
 	struct net_dhcp_host *hosts;
@@ -100,8 +100,8 @@ struct net_dns_host {
 struct net_dns_srv {
 	char service[NET_SRV_LABEL_MAX + 1];
 	char protocol[NET_SRV_LABEL_MAX + 1];
-	char domain[NET_DNSNAME_MAX + 1];  /* "" when absent */
-	char target[NET_DNSNAME_MAX + 1];  /* "" when absent */
+	char domain[NET_DNSNAME_MAX + 1]; /* "" when absent */
+	char target[NET_DNSNAME_MAX + 1]; /* "" when absent */
 	/* -1 when absent */
 	int port, priority, weight;
 	int line;
@@ -114,8 +114,8 @@ struct net_dns_txt {
 };
 
 struct net_dns_fwd {
-	struct net_addr addr;                /* family 0 when absent */
-	unsigned port;                       /* 0 when absent (53) */
+	struct net_addr addr;		  /* family 0 when absent */
+	unsigned port;			  /* 0 when absent (53) */
 	char domain[NET_DNSNAME_MAX + 1]; /* "" when absent */
 	int line;
 };
@@ -145,10 +145,10 @@ struct net {
 	 * has IPv6 disabled unless the network has an IPv6 address. */
 	enum net_tristate ipv6_link;
 
-	bool has_forward;            /* a <forward> element is present */
+	bool has_forward; /* a <forward> element is present */
 	enum net_fwd_mode fwd_mode;
-	char fwd_dev[NET_IFNAME_MAX + 1];     /* "" when absent */
-	struct net_addr nat_start, nat_end;   /* family 0 when absent */
+	char fwd_dev[NET_IFNAME_MAX + 1];      /* "" when absent */
+	struct net_addr nat_start, nat_end;    /* family 0 when absent */
 	unsigned nat_port_start, nat_port_end; /* 0 when absent */
 	enum net_tristate nat_ipv6;
 	int fwd_line;
@@ -186,8 +186,7 @@ struct net {
 /* Parse. 'file' names the source in messages. Returns 0 or -errno; on error
  * 'e' holds "file:line: what". The result still needs net_validate(). */
 int net_parse_file(const char *path, struct net *n, struct nerr *e);
-int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n,
-		     struct nerr *e);
+int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n, struct nerr *e);
 
 /* Semantic checks that need the whole model; reports the first problem. */
 int net_validate(const struct net *n, struct nerr *e);
@@ -205,7 +204,10 @@ int net_format(const struct net *n, FILE *out);
 char *net_format_string(const struct net *n); /* malloc'ed, NULL on ENOMEM */
 
 void net_free(struct net *n);
-static inline void net_freep(struct net *n) { net_free(n); }
+static inline void net_freep(struct net *n)
+{
+	net_free(n);
+}
 #define _cleanup_net_ __attribute__((cleanup(net_freep)))
 
 /* Helpers on the model shared by the renderers. */
@@ -213,8 +215,7 @@ const char *net_fwd_mode_str(enum net_fwd_mode m);
 int net_addr_str(const struct net_addr *a, char *buf, size_t len);
 int net_addr_parse(const char *s, struct net_addr *a);
 int net_parse_mac(const char *s, uint8_t mac[6]);
-bool net_addr_in_subnet(const struct net_addr *a, const struct net_addr *net,
-			unsigned prefix);
+bool net_addr_in_subnet(const struct net_addr *a, const struct net_addr *net, unsigned prefix);
 /* The network address of addr/prefix (host bits cleared). */
 void net_addr_mask(const struct net_addr *a, unsigned prefix, struct net_addr *out);
 /* Number of addresses from start to end inclusive, saturated at UINT64_MAX. */

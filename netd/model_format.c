@@ -37,7 +37,8 @@ int net_fill_defaults(struct net *n, const char *const *used, struct nerr *e)
 				nd_strlcpy(n->bridge, cand, sizeof n->bridge);
 		}
 		if (!n->bridge[0])
-			return nerr_set(e, -ENOSPC, "network %s: no free virbrN bridge name", n->name);
+			return nerr_set(e, -ENOSPC, "network %s: no free virbrN bridge name",
+					n->name);
 	}
 	if (n->stp == NET_UNSET)
 		n->stp = NET_YES;
@@ -153,7 +154,8 @@ static void format_bridge(const struct net *n, FILE *o)
 	if (n->domain[0]) {
 		fprintf(o, "  <domain name='%s'", n->domain);
 		if (n->domain_local_only != NET_UNSET)
-			fprintf(o, " localOnly='%s'", n->domain_local_only == NET_YES ? "yes" : "no");
+			fprintf(o, " localOnly='%s'",
+				n->domain_local_only == NET_YES ? "yes" : "no");
 		fputs("/>\n", o);
 	}
 }

@@ -33,8 +33,7 @@ static int perr(const struct pctx *c, const xmlNode *node, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return nerr_set(c->e, -EINVAL, "%s:%ld: %s", c->file, node ? xmlGetLineNo(node) : 0L,
-			msg);
+	return nerr_set(c->e, -EINVAL, "%s:%ld: %s", c->file, node ? xmlGetLineNo(node) : 0L, msg);
 }
 
 static int line_of(const xmlNode *node)
@@ -94,8 +93,8 @@ static int attr_str(const struct pctx *c, const xmlNode *node, const char *name,
 	return 1;
 }
 
-static int attr_uint(const struct pctx *c, const xmlNode *node, const char *name,
-		     unsigned long max, unsigned long *out)
+static int attr_uint(const struct pctx *c, const xmlNode *node, const char *name, unsigned long max,
+		     unsigned long *out)
 {
 	char buf[32], *end;
 	int r;
@@ -108,8 +107,8 @@ static int attr_uint(const struct pctx *c, const xmlNode *node, const char *name
 		return perr(c, node, "<%s %s='%s'>: not a number", ename(node), name, buf);
 	*out = strtoul(buf, &end, 10);
 	if (errno || *end || *out > max)
-		return perr(c, node, "<%s %s='%s'>: not a number from 0 to %lu", ename(node),
-			    name, buf, max);
+		return perr(c, node, "<%s %s='%s'>: not a number from 0 to %lu", ename(node), name,
+			    buf, max);
 	return 1;
 }
 
@@ -123,13 +122,13 @@ static int attr_addr(const struct pctx *c, const xmlNode *node, const char *name
 	if (r <= 0)
 		return r;
 	if (net_addr_parse(buf, a) < 0)
-		return perr(c, node, "<%s %s='%s'>: not an IPv4 or IPv6 address", ename(node),
-			    name, buf);
+		return perr(c, node, "<%s %s='%s'>: not an IPv4 or IPv6 address", ename(node), name,
+			    buf);
 	return 1;
 }
 
-static int attr_yesno(const struct pctx *c, const xmlNode *node, const char *name,
-		      const char *yes, const char *no, enum net_tristate *out)
+static int attr_yesno(const struct pctx *c, const xmlNode *node, const char *name, const char *yes,
+		      const char *no, enum net_tristate *out)
 {
 	char buf[8];
 	int r;
@@ -185,8 +184,8 @@ static int unsupported(const struct pctx *c, const xmlNode *node, const xmlNode 
 }
 
 /* Iterate over element children only. */
-#define for_each_child(k, parent)                                                  \
-	for (const xmlNode *k = (parent)->children; k; k = k->next)                \
+#define for_each_child(k, parent)                                                                  \
+	for (const xmlNode *k = (parent)->children; k; k = k->next)                                \
 		if (k->type == XML_ELEMENT_NODE)
 
 static int only_once(const struct pctx *c, const xmlNode *node, bool *seen)
@@ -199,7 +198,8 @@ static int only_once(const struct pctx *c, const xmlNode *node, bool *seen)
 
 static int no_children(const struct pctx *c, const xmlNode *node)
 {
-	for_each_child(k, node) return unsupported(c, k, node);
+	for_each_child (k, node)
+		return unsupported(c, k, node);
 	return 0;
 }
 
@@ -244,7 +244,7 @@ static int parse_nat(const struct pctx *c, const xmlNode *node, struct net *n)
 	if ((r = check_attrs(c, node, ATTRS("ipv6"))) < 0 ||
 	    (r = attr_yesno(c, node, "ipv6", "yes", "no", &n->nat_ipv6)) < 0)
 		return r;
-	for_each_child(k, node) {
+	for_each_child (k, node) {
 		if (is(k, "address")) {
 			if ((r = only_once(c, k, &seen_addr)) < 0 ||
 			    (r = check_attrs(c, k, ATTRS("start", "end"))) < 0 ||
@@ -264,7 +264,8 @@ static int parse_nat(const struct pctx *c, const xmlNode *node, struct net *n)
 			    (r = no_children(c, k)) < 0)
 				return r;
 			if (!s || !e)
-				return perr(c, k, "<nat><port>: needs start and end from 1 to 65535");
+				return perr(c, k,
+					    "<nat><port>: needs start and end from 1 to 65535");
 			n->nat_port_start = (unsigned)s;
 			n->nat_port_end = (unsigned)e;
 		} else {
@@ -317,7 +318,7 @@ static int parse_forward(const struct pctx *c, const xmlNode *node, struct net *
 	    (r = parse_forward_mode(c, node, n)) < 0 ||
 	    (r = attr_str(c, node, "dev", n->fwd_dev, sizeof n->fwd_dev)) < 0)
 		return r;
-	for_each_child(k, node) {
+	for_each_child (k, node) {
 		if (is(k, "nat")) {
 			if ((r = only_once(c, k, &seen_nat)) < 0)
 				return r;
@@ -393,7 +394,7 @@ int net_parse_mac(const char *s, uint8_t mac[6])
 	char tail;
 
 	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-				     &v[4], &v[5], &tail) != 6)
+				      &v[4], &v[5], &tail) != 6)
 		return -EINVAL;
 	for (size_t i = 0; i < 17; i++)
 		if (i % 3 == 2 ? s[i] != ':' : !strchr("0123456789abcdefABCDEF", s[i]))
@@ -497,7 +498,7 @@ static int parse_range(const struct pctx *c, const xmlNode *node, struct net_ip 
 		return r;
 	if (!rg->start.family || !rg->end.family)
 		return perr(c, node, "<range>: needs start and end");
-	for_each_child(k, node) {
+	for_each_child (k, node) {
 		if (!is(k, "lease"))
 			return unsupported(c, k, node);
 		if ((r = parse_lease(c, k, &rg->lease)) < 0)
@@ -528,7 +529,7 @@ static int parse_dhcp_host(const struct pctx *c, const xmlNode *node, struct net
 			return perr(c, node, "<host mac='%s'>: not a MAC address", mac);
 		net_mac_str(m, h->mac);
 	}
-	for_each_child(k, node) {
+	for_each_child (k, node) {
 		if (!is(k, "lease"))
 			return unsupported(c, k, node);
 		if ((r = parse_lease(c, k, &h->lease)) < 0)
@@ -546,7 +547,7 @@ static int parse_dhcp(const struct pctx *c, const xmlNode *node, struct net_ip *
 	ip->has_dhcp = true;
 	if ((r = check_attrs(c, node, ATTRS(NULL))) < 0)
 		return r;
-	for_each_child(k, node) {
+	for_each_child (k, node) {
 		if (is(k, "range"))
 			r = parse_range(c, k, ip);
 		else if (is(k, "host"))
@@ -630,8 +631,8 @@ static int parse_ip(const struct pctx *c, const xmlNode *node, struct net *n)
 	if (!ip)
 		return perr(c, node, "<ip>: too many addresses");
 	ip->line = line_of(node);
-	if ((r = check_attrs(c, node, ATTRS("address", "netmask", "prefix", "family",
-					    "localPtr"))) < 0 ||
+	if ((r = check_attrs(c, node,
+			     ATTRS("address", "netmask", "prefix", "family", "localPtr"))) < 0 ||
 	    (r = attr_addr(c, node, "address", &ip->addr)) < 0 ||
 	    (r = attr_str(c, node, "family", family, sizeof family)) < 0 ||
 	    (r = attr_yesno(c, node, "localPtr", "yes", "no", &ip->local_ptr)) < 0)
@@ -643,7 +644,7 @@ static int parse_ip(const struct pctx *c, const xmlNode *node, struct net *n)
 		return perr(c, node, "<ip family='%s'>: does not match address family", family);
 	if ((r = parse_ip_prefix(c, node, ip)) < 0)
 		return r;
-	for_each_child(k, node) {
+	for_each_child (k, node) {
 		if (is(k, "dhcp"))
 			r = parse_dhcp(c, k, ip);
 		else if (is(k, "tftp"))
@@ -669,8 +670,7 @@ static int parse_forwarder(const struct pctx *c, const xmlNode *node, struct net
 	int has_port = 0;
 
 	if ((r = check_attrs(c, node, ATTRS("addr", "port", "domain"))) < 0 ||
-	    (r = no_children(c, node)) < 0 ||
-	    (r = attr_addr(c, node, "addr", &f->addr)) < 0 ||
+	    (r = no_children(c, node)) < 0 || (r = attr_addr(c, node, "addr", &f->addr)) < 0 ||
 	    (has_port = attr_uint(c, node, "port", 65535, &port)) < 0 ||
 	    (r = attr_str(c, node, "domain", f->domain, sizeof f->domain)) < 0)
 		return has_port < 0 ? has_port : r;
@@ -696,7 +696,7 @@ static int parse_dns_host(const struct pctx *c, const xmlNode *node, struct net_
 		return r;
 	if (!h->ip.family)
 		return perr(c, node, "<dns><host>: needs ip");
-	for_each_child(k, node) {
+	for_each_child (k, node) {
 		char(*name)[NET_DNSNAME_MAX + 1];
 
 		if (!is(k, "hostname"))
@@ -733,8 +733,9 @@ static int parse_srv(const struct pctx *c, const xmlNode *node, struct net_dns *
 	if (!s)
 		return perr(c, node, "<srv>: too many records");
 	s->line = line_of(node);
-	if ((r = check_attrs(c, node, ATTRS("service", "protocol", "domain", "target", "port",
-					    "priority", "weight"))) < 0 ||
+	if ((r = check_attrs(c, node,
+			     ATTRS("service", "protocol", "domain", "target", "port", "priority",
+				   "weight"))) < 0 ||
 	    (r = no_children(c, node)) < 0 ||
 	    (r = attr_str(c, node, "service", s->service, sizeof s->service)) < 0 ||
 	    (r = attr_str(c, node, "protocol", s->protocol, sizeof s->protocol)) < 0 ||
@@ -776,10 +777,10 @@ static int parse_dns(const struct pctx *c, const xmlNode *node, struct net *n)
 	d->line = line_of(node);
 	if ((r = check_attrs(c, node, ATTRS("enable", "forwardPlainNames"))) < 0 ||
 	    (r = attr_yesno(c, node, "enable", "yes", "no", &d->enable)) < 0 ||
-	    (r = attr_yesno(c, node, "forwardPlainNames", "yes", "no",
-			    &d->forward_plain_names)) < 0)
+	    (r = attr_yesno(c, node, "forwardPlainNames", "yes", "no", &d->forward_plain_names)) <
+		    0)
 		return r;
-	for_each_child(k, node) {
+	for_each_child (k, node) {
 		if (is(k, "forwarder"))
 			r = parse_forwarder(c, k, d);
 		else if (is(k, "host"))
@@ -829,7 +830,7 @@ static int parse_network(const struct pctx *c, const xmlNode *root, struct net *
 	if ((r = check_attrs(c, root, ATTRS("ipv6"))) < 0 ||
 	    (r = attr_yesno(c, root, "ipv6", "yes", "no", &n->ipv6_link)) < 0)
 		return r;
-	for_each_child(k, root) {
+	for_each_child (k, root) {
 		if (is(k, "name")) {
 			n->name_line = line_of(k);
 			if ((r = only_once(c, k, &s_name)) < 0 ||
@@ -877,8 +878,8 @@ static int parse_network(const struct pctx *c, const xmlNode *root, struct net *
 static int check_no_dtd(const struct pctx *c, xmlDoc *doc)
 {
 	if (doc->intSubset || doc->extSubset)
-		return nerr_set(c->e, -EINVAL, "%s: a DOCTYPE is not allowed in a network definition",
-				c->file);
+		return nerr_set(c->e, -EINVAL,
+				"%s: a DOCTYPE is not allowed in a network definition", c->file);
 	return 0;
 }
 
@@ -894,8 +895,7 @@ static void xml_error_silent(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n,
-		     struct nerr *e)
+int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n, struct nerr *e)
 {
 	__attribute__((cleanup(doc_freep))) xmlDoc *doc = NULL;
 	struct pctx c = { .file = file, .e = e };
@@ -919,8 +919,8 @@ int net_parse_memory(const char *buf, size_t len, const char *file, struct net *
 
 			while (l > 0 && msg[l - 1] == '\n')
 				msg[--l] = '\0';
-			return nerr_set(e, -EINVAL, "%s:%d: not well-formed XML: %s", file, xe->line,
-					msg);
+			return nerr_set(e, -EINVAL, "%s:%d: not well-formed XML: %s", file,
+					xe->line, msg);
 		}
 		return nerr_set(e, -EINVAL, "%s: not well-formed XML", file);
 	}

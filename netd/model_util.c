@@ -62,8 +62,7 @@ void net_addr_mask(const struct net_addr *a, unsigned prefix, struct net_addr *o
 	}
 }
 
-bool net_addr_in_subnet(const struct net_addr *a, const struct net_addr *net,
-			unsigned prefix)
+bool net_addr_in_subnet(const struct net_addr *a, const struct net_addr *net, unsigned prefix)
 {
 	struct net_addr x, y;
 
@@ -111,16 +110,14 @@ uint64_t net_addr_span(const struct net_addr *start, const struct net_addr *end)
 
 void net_uuid_str(const uint8_t u[16], char buf[37])
 {
-	snprintf(buf, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
-		 u[11], u[12], u[13], u[14], u[15]);
+	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		 u[13], u[14], u[15]);
 }
 
 void net_mac_str(const uint8_t m[6], char buf[18])
 {
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-		 m[5]);
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 const struct net_ip *net_dhcp_ip(const struct net *n, int family)

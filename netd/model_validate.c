@@ -220,8 +220,7 @@ static bool is_net_or_bcast(const struct net_addr *a, const struct net_ip *ip)
 	return net_addr_cmp(a, &base) == 0 || net_addr_cmp(a, &bcast) == 0;
 }
 
-static int validate_lease(const struct net *n, struct nerr *e, int line,
-			  const struct net_lease *l)
+static int validate_lease(const struct net *n, struct nerr *e, int line, const struct net_lease *l)
 {
 	if (l->set && !l->infinite && l->seconds < 120)
 		return verr(n, e, line, "lease time %llu seconds is below the minimum of 2 minutes",
@@ -279,8 +278,7 @@ static bool dhcp_hostname_ok(const char *s)
 		return false;
 	/* 12h, 30m, 45s, 2d, 1w: a lease time */
 	len = strlen(s);
-	if (len >= 2 && strchr("smhdwSMHDW", s[len - 1]) &&
-	    strspn(s, "0123456789") == len - 1)
+	if (len >= 2 && strchr("smhdwSMHDW", s[len - 1]) && strspn(s, "0123456789") == len - 1)
 		return false;
 	return strstr(s, "._") == NULL;
 }
@@ -320,8 +318,10 @@ static int validate_dhcp_host(const struct net *n, struct nerr *e, const struct 
 		if (!h->id[0] && !h->name[0])
 			return verr(n, e, h->line, "IPv6 dhcp host needs id or name");
 		if (h->id[0] && !duid_ok(h->id))
-			return verr(n, e, h->line, "dhcp host id '%s' is not a DUID (hex bytes "
-				    "separated by ':')", h->id);
+			return verr(n, e, h->line,
+				    "dhcp host id '%s' is not a DUID (hex bytes "
+				    "separated by ':')",
+				    h->id);
 	}
 	if ((r = validate_lease(n, e, h->line, &h->lease)) < 0)
 		return r;
@@ -389,8 +389,7 @@ static int validate_ip(const struct net *n, struct nerr *e, size_t idx)
 			    "DHCPv6 ranges need a /64 prefix (router advertisements announce a "
 			    "/64), not /%u",
 			    ip->prefix);
-	if (ip->local_ptr == NET_YES && ip->addr.family == AF_INET &&
-	    ip->prefix % 8 != 0)
+	if (ip->local_ptr == NET_YES && ip->addr.family == AF_INET && ip->prefix % 8 != 0)
 		return verr(n, e, ip->line, "localPtr needs a prefix that is a multiple of 8");
 	if (ip->local_ptr == NET_YES && ip->addr.family == AF_INET6 && ip->prefix % 4 != 0)
 		return verr(n, e, ip->line, "localPtr needs a prefix that is a multiple of 4");

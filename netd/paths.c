@@ -54,10 +54,9 @@ int paths_init(struct nd_paths *p)
 {
 	int r;
 
-	if ((r = pick(p->conf_dir, sizeof p->conf_dir, "NETD_CONF_DIR",
-		      NETD_DEFAULT_CONF_DIR)) < 0 ||
-	    (r = pick(p->run_dir, sizeof p->run_dir, "NETD_RUN_DIR",
-		      NETD_DEFAULT_RUN_DIR)) < 0 ||
+	if ((r = pick(p->conf_dir, sizeof p->conf_dir, "NETD_CONF_DIR", NETD_DEFAULT_CONF_DIR)) <
+		    0 ||
+	    (r = pick(p->run_dir, sizeof p->run_dir, "NETD_RUN_DIR", NETD_DEFAULT_RUN_DIR)) < 0 ||
 	    (r = pick(p->state_dir, sizeof p->state_dir, "NETD_STATE_DIR",
 		      NETD_DEFAULT_STATE_DIR)) < 0 ||
 	    (r = pick(p->bridge_conf, sizeof p->bridge_conf, "NETD_BRIDGE_CONF",
@@ -67,8 +66,7 @@ int paths_init(struct nd_paths *p)
 		return r;
 	if ((r = nd_snprintf(p->autostart_dir, sizeof p->autostart_dir, "%s/autostart",
 			     p->conf_dir)) < 0 ||
-	    (r = nd_snprintf(p->lock_file, sizeof p->lock_file, "%s/netd.lock",
-			     p->run_dir)) < 0)
+	    (r = nd_snprintf(p->lock_file, sizeof p->lock_file, "%s/netd.lock", p->run_dir)) < 0)
 		return r;
 	return 0;
 }

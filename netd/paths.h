@@ -8,7 +8,7 @@
 struct nd_paths {
 	char conf_dir[PATH_MAX];      /* NETD_CONF_DIR: NAME.xml files */
 	char autostart_dir[PATH_MAX]; /* conf_dir/autostart */
-	char run_dir[PATH_MAX];       /* NETD_RUN_DIR: runtime state */
+	char run_dir[PATH_MAX];	      /* NETD_RUN_DIR: runtime state */
 	char state_dir[PATH_MAX];     /* NETD_STATE_DIR: dnsmasq files, leases */
 	char bridge_conf[PATH_MAX];   /* NETD_BRIDGE_CONF: qemu's bridge ACL */
 	char lock_file[PATH_MAX];     /* run_dir/netd.lock */

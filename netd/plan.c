@@ -45,9 +45,9 @@ static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, str
 	char group[64];
 	int r;
 
-
 	if (!dhcp_needed(n)) {
-		fprintf(o, "\n## dnsmasq\nnone: the network has no address to serve DHCP or DNS on\n");
+		fprintf(o,
+			"\n## dnsmasq\nnone: the network has no address to serve DHCP or DNS on\n");
 		return 0;
 	}
 	if ((r = lc_dhcp_files(s, n->name, &fb, group, sizeof group, e)) < 0)

@@ -59,7 +59,8 @@ static void check_helper(const struct nd_paths *p, struct sess_report *r)
 	if (access("/usr/bin/dpkg-statoverride", X_OK) == 0)
 		snprintf(fix, sizeof fix,
 			 "'dpkg-statoverride --update --add root root 4755 %s' (a plain "
-			 "'chmod u+s' is undone by upgrades)", h);
+			 "'chmod u+s' is undone by upgrades)",
+			 h);
 	else
 		snprintf(fix, sizeof fix, "'chmod u+s %s' (or 'setcap cap_net_admin+ep %s')", h, h);
 	sess_add(r,

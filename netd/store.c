@@ -157,7 +157,8 @@ int store_load(const struct store *s, const char *name, struct net *n, struct ne
 	memset(n, 0, sizeof *n);
 	if (!net_name_ok(name))
 		return nerr_set(e, -EINVAL,
-				"'%s' is not a network name (letters, digits, '-', '_', '.')", name);
+				"'%s' is not a network name (letters, digits, '-', '_', '.')",
+				name);
 	r = conf_path(s, name, path, sizeof path);
 	if (r < 0)
 		return nerr_set(e, r, "network %s: config path too long", name);
@@ -352,17 +353,19 @@ int store_undefine(struct store *s, const char *name, struct nerr *e)
 	if (!store_exists(s, name))
 		return nerr_set(e, -ENOENT, "network %s: not defined", name);
 	if (store_active(s, name))
-		return nerr_set(e, -EBUSY,
-				"network %s: is running; stop it first (netd stop %s)", name, name);
+		return nerr_set(e, -EBUSY, "network %s: is running; stop it first (netd stop %s)",
+				name, name);
 	if (conf_path(s, name, path, sizeof path) < 0 ||
 	    autostart_path(s, name, mark, sizeof mark) < 0)
 		return nerr_set(e, -ENAMETOOLONG, "network %s: path too long", name);
 	/* The mark first: a crash in between leaves a network that does not
 	 * autostart, never a mark pointing at nothing. */
 	if (unlink(mark) < 0 && errno != ENOENT)
-		return nerr_set(e, -errno, "network %s: remove %s: %s", name, mark, strerror(errno));
+		return nerr_set(e, -errno, "network %s: remove %s: %s", name, mark,
+				strerror(errno));
 	if (unlink(path) < 0)
-		return nerr_set(e, -errno, "network %s: remove %s: %s", name, path, strerror(errno));
+		return nerr_set(e, -errno, "network %s: remove %s: %s", name, path,
+				strerror(errno));
 	return 0;
 }
 

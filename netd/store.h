@@ -17,7 +17,10 @@ struct store {
  * exclusive lock (waits for another netd to finish). */
 int store_open(struct store *s, bool lock, struct nerr *e);
 void store_close(struct store *s);
-static inline void store_closep(struct store *s) { store_close(s); }
+static inline void store_closep(struct store *s)
+{
+	store_close(s);
+}
 #define _cleanup_store_ __attribute__((cleanup(store_closep)))
 
 /* Names of defined networks, sorted; free with store_names_free. */

@@ -146,8 +146,8 @@ int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	return nd_write_atomic_owned(path, data, len, mode, (uid_t)-1, (gid_t)-1);
 }
 
-int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t mode,
-			  uid_t uid, gid_t gid)
+int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+			  gid_t gid)
 {
 	char tmp[4096];
 	_cleanup_close_ int fd = -1;
@@ -268,8 +268,7 @@ static void sbuf_vprintf(struct sbuf *s, const char *fmt, va_list ap)
 	if (s->oom)
 		return;
 	va_copy(aq, ap);
-	need = vsnprintf(s->buf ? s->buf + s->len : NULL, s->buf ? s->cap - s->len : 0,
-			 fmt, aq);
+	need = vsnprintf(s->buf ? s->buf + s->len : NULL, s->buf ? s->cap - s->len : 0, fmt, aq);
 	va_end(aq);
 	if (need < 0) {
 		s->oom = true;

@@ -19,17 +19,14 @@ struct nerr {
 /* Record a message and return r (a negative errno), so that callers can
  * write `return nerr_set(e, -EINVAL, "...")`. When e already holds a message
  * the new one is prefixed to it as "new: old". */
-int nerr_set(struct nerr *e, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int nerr_set(struct nerr *e, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Prefix context to an existing message: "context: old". */
-int nerr_wrap(struct nerr *e, int r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int nerr_wrap(struct nerr *e, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* strlcpy semantics: returns strlen(src); truncation when >= size. */
 size_t nd_strlcpy(char *dst, const char *src, size_t size);
 /* snprintf into a fixed buffer; -ENAMETOOLONG on truncation. */
-int nd_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int nd_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* A JSON string literal (escapes everything JSON requires). */
 void nd_json_str(FILE *o, const char *s);
@@ -39,8 +36,8 @@ void nd_json_str(FILE *o, const char *s);
 int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* The same, giving the file an owner and group ((uid_t)-1 / (gid_t)-1 keep
  * the creator's) before it appears under its name. */
-int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t mode,
-			  uid_t uid, gid_t gid);
+int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+			  gid_t gid);
 /* write() all of it, retrying on EINTR and short writes. */
 int nd_write_all(int fd, const void *data, size_t len);
 /* Read a whole file (NUL terminated). */
@@ -48,7 +45,10 @@ int nd_read_file(const char *path, char **data, size_t *len);
 /* mkdir -p with mode for the components it creates. */
 int nd_mkdir_p(const char *path, mode_t mode);
 
-static inline void nd_freep(void *p) { free(*(void **)p); }
+static inline void nd_freep(void *p)
+{
+	free(*(void **)p);
+}
 static inline void nd_closep(int *fd)
 {
 	if (*fd >= 0)
@@ -59,16 +59,16 @@ static inline void nd_fclosep(FILE **f)
 	if (*f)
 		fclose(*f);
 }
-#define _cleanup_free_ __attribute__((cleanup(nd_freep)))
-#define _cleanup_close_ __attribute__((cleanup(nd_closep)))
+#define _cleanup_free_	 __attribute__((cleanup(nd_freep)))
+#define _cleanup_close_	 __attribute__((cleanup(nd_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(nd_fclosep)))
 
 /* Hand ownership on: returns the pointer and clears the variable. */
-#define TAKE_PTR(p)                                                            \
-	({                                                                     \
-		__typeof__(p) _p = (p);                                        \
-		(p) = NULL;                                                    \
-		_p;                                                            \
+#define TAKE_PTR(p)                                                                                \
+	({                                                                                         \
+		__typeof__(p) _p = (p);                                                            \
+		(p) = NULL;                                                                        \
+		_p;                                                                                \
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -84,8 +84,7 @@ struct sbuf {
 	size_t len, cap;
 	bool oom;
 };
-void sbuf_printf(struct sbuf *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void sbuf_printf(struct sbuf *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_puts(struct sbuf *s, const char *str);
 /* Returns the string (caller frees) or NULL on ENOMEM; resets s. */
 char *sbuf_finish(struct sbuf *s);

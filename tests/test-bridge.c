@@ -100,8 +100,7 @@ static void link_del(const char *name)
 
 static void enslave(const char *port, const char *master)
 {
-	nl_ok(rtnl_link_enslave_ifindex(sk, (int)if_nametoindex(master),
-					(int)if_nametoindex(port)),
+	nl_ok(rtnl_link_enslave_ifindex(sk, (int)if_nametoindex(master), (int)if_nametoindex(port)),
 	      "enslave");
 }
 
@@ -221,7 +220,8 @@ static bool has_addr(const char *ifname, const char *addr, unsigned prefix, char
 			m = (const uint8_t *)&((struct sockaddr_in *)p->ifa_netmask)->sin_addr;
 			len = 4;
 		} else if (fam == AF_INET6) {
-			inet_ntop(fam, &((struct sockaddr_in6 *)p->ifa_addr)->sin6_addr, a, sizeof a);
+			inet_ntop(fam, &((struct sockaddr_in6 *)p->ifa_addr)->sin6_addr, a,
+				  sizeof a);
 			m = ((struct sockaddr_in6 *)p->ifa_netmask)->sin6_addr.s6_addr;
 			len = 16;
 		} else {
@@ -271,23 +271,22 @@ static int try_bind(const char *addr)
 
 /* ---- models --------------------------------------------------------- */
 
-static void load(struct net *n, const char *br, const char *stp, int delay,
-		 const char *extra)
+static void load(struct net *n, const char *br, const char *stp, int delay, const char *extra)
 {
 	char xml[8192], d[32] = "";
 
 	if (delay >= 0)
 		snprintf(d, sizeof d, " delay='%d'", delay);
 	snprintf(xml, sizeof xml,
-		 "<network><name>%s</name><bridge name='%s' stp='%s'%s/>%s</network>", br,
-		 br, stp, d, extra);
+		 "<network><name>%s</name><bridge name='%s' stp='%s'%s/>%s</network>", br, br, stp,
+		 d, extra);
 	tu_load_str(xml, n);
 }
 
-#define FULL_IPS                                                                       \
-	"<mac address='52:54:00:12:34:56'/><mtu size='1400'/>"                          \
-	"<ip address='192.168.150.1' prefix='24'/>"                                     \
-	"<ip address='10.77.0.1' netmask='255.255.0.0'/>"                               \
+#define FULL_IPS                                                                                   \
+	"<mac address='52:54:00:12:34:56'/><mtu size='1400'/>"                                     \
+	"<ip address='192.168.150.1' prefix='24'/>"                                                \
+	"<ip address='10.77.0.1' netmask='255.255.0.0'/>"                                          \
 	"<ip family='ipv6' address='fd00:77::1' prefix='64'/>"
 
 static void create_ok(const struct net *n)
@@ -427,8 +426,8 @@ static void test_stp_delay(void **state)
 		const char *want_stp, *want_delay;
 	} c[] = {
 		/* libvirt's default network: the kernel clamps to 2 s */
-		{ "on", 0, "1", "200" },   { "on", -1, "1", "200" }, { "on", 30, "1", "3000" },
-		{ "off", 0, "0", "0" },    { "off", 7, "0", "700" },
+		{ "on", 0, "1", "200" }, { "on", -1, "1", "200" }, { "on", 30, "1", "3000" },
+		{ "off", 0, "0", "0" },	 { "off", 7, "0", "700" },
 	};
 
 	(void)state;
@@ -660,8 +659,7 @@ static void test_overlap(void **state)
 	overlap("<ip address='10.20.30.1' prefix='24'/>", NULL, 0, NULL);
 	/* Policy routing tables count too. */
 	route_add("172.16.0.0/12", "ntv0", 100);
-	overlap("<ip address='172.16.5.1' prefix='24'/>", NULL, 1,
-		"route 172.16.0.0/12 dev ntv0");
+	overlap("<ip address='172.16.5.1' prefix='24'/>", NULL, 1, "route 172.16.0.0/12 dev ntv0");
 	/* And the device to ignore is ignored. */
 	overlap("<ip address='172.16.5.1' prefix='24'/>", "ntv0", 0, NULL);
 
@@ -736,12 +734,12 @@ static void test_subnet_free(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create),	   cmocka_unit_test(test_mtu_same_as_default),
-		cmocka_unit_test(test_stp_delay),  cmocka_unit_test(test_create_twice),
-		cmocka_unit_test(test_delete),	   cmocka_unit_test(test_foreign),
-		cmocka_unit_test(test_drift),	   cmocka_unit_test(test_stp_off_repair),
-		cmocka_unit_test(test_rollback),   cmocka_unit_test(test_many_addresses),
-		cmocka_unit_test(test_overlap),	   cmocka_unit_test(test_ipv6_flag),
+		cmocka_unit_test(test_create),		cmocka_unit_test(test_mtu_same_as_default),
+		cmocka_unit_test(test_stp_delay),	cmocka_unit_test(test_create_twice),
+		cmocka_unit_test(test_delete),		cmocka_unit_test(test_foreign),
+		cmocka_unit_test(test_drift),		cmocka_unit_test(test_stp_off_repair),
+		cmocka_unit_test(test_rollback),	cmocka_unit_test(test_many_addresses),
+		cmocka_unit_test(test_overlap),		cmocka_unit_test(test_ipv6_flag),
 		cmocka_unit_test(test_overlap_running), cmocka_unit_test(test_subnet_free),
 	};
 

@@ -70,7 +70,7 @@ static mode_t mode_of(const char *path)
 
 static void add_ok(const struct fx *f, const char *br, struct bconf_report *rep)
 {
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	int r = bconf_add(f->path, br, rep, &e);
 
 	if (r < 0)
@@ -79,7 +79,7 @@ static void add_ok(const struct fx *f, const char *br, struct bconf_report *rep)
 
 static void remove_ok(const struct fx *f, const char *br)
 {
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	int r = bconf_remove(f->path, br, &e);
 
 	if (r < 0)
@@ -88,7 +88,7 @@ static void remove_ok(const struct fx *f, const char *br)
 
 static void check_ok(const struct fx *f, const char *br, struct bconf_report *rep)
 {
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	int r = bconf_check(f->path, br, rep, &e);
 
 	if (r < 0)
@@ -243,7 +243,7 @@ static void test_hostile_names(void **state)
 	};
 	struct fx *f = *state;
 	struct bconf_report rep;
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	struct stat st;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
@@ -359,7 +359,7 @@ static void test_group_only(void **state)
 	struct fx *f = *state;
 	const char *orig = "# admin's\nallow br-admin\n";
 	struct bconf_report rep;
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	char acl[4200], want[8400];
 	struct stat st;
 

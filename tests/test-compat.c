@@ -91,8 +91,7 @@ static const struct compat_case cases[] = {
 	  NULL },
 	{ "leasetime-minutes.xml", NX "leasetime-minutes.conf", "leasetime-minutes.hostsfile",
 	  NULL },
-	{ "leasetime-seconds.xml", "leasetime-seconds.conf", "leasetime-seconds.hostsfile",
-	  NULL },
+	{ "leasetime-seconds.xml", "leasetime-seconds.conf", "leasetime-seconds.hostsfile", NULL },
 	{ "nat-network-dns-forward-plain.xml", "nat-network-dns-forward-plain.conf", NULL, NULL },
 	{ "nat-network-dns-forwarder-no-resolv.xml", "nat-network-dns-forwarder-no-resolv.conf",
 	  NULL, NULL },
@@ -113,16 +112,14 @@ static const struct compat_case cases[] = {
 	/* tests/networkxml2xmlin: inputs whose conf sits in networkxml2confdata */
 	{ IN "nat-network-dns-local-domain.xml", NX "nat-network-dns-local-domain.conf", NULL,
 	  NULL },
-	{ IN "nat-network-forward-nat-ipv6.xml", "nat-network-forward-nat-ipv6.conf", NULL,
-	  NULL },
+	{ IN "nat-network-forward-nat-ipv6.xml", "nat-network-forward-nat-ipv6.conf", NULL, NULL },
 	/* same addresses and hosts as nat-network: its conf was deduplicated */
 	{ IN "nat-network-forward-nat-no-address.xml", "nat-network.conf", HOSTS2, NULL },
 
 	/* tests/networkxmlconfdata */
 	{ NX "bandwidth-network.xml", NULL, NULL, "<bandwidth> in <network>: unsupported" },
 	{ NX "dhcp6host-routed-network.xml", NULL, NULL, "<route> in <network>: unsupported" },
-	{ NX "leasetime-hours.xml", NX "leasetime-hours.conf", "leasetime-hours.hostsfile",
-	  NULL },
+	{ NX "leasetime-hours.xml", NX "leasetime-hours.conf", "leasetime-hours.hostsfile", NULL },
 	{ NX "leasetime-infinite.xml", "leasetime-infinite.conf", "leasetime-infinite.hostsfile",
 	  NULL },
 	{ NX "leasetime-seconds.xml", "leasetime-seconds.conf", "leasetime-seconds.hostsfile",
@@ -132,12 +129,9 @@ static const struct compat_case cases[] = {
 	{ NX "nat-network-dns-hosts.xml", "nat-network-dns-hosts.conf", NULL, NULL },
 	/* the archive has no conf for this newer input */
 	{ NX "nat-network-dns-srv-record-minimal.xml", NULL, HOSTS2, NULL },
-	{ NX "nat-network-dns-srv-record.xml", NX "nat-network-dns-srv-record.conf", HOSTS2,
-	  NULL },
-	{ NX "nat-network-dns-srv-records.xml", "nat-network-dns-srv-records.conf", HOSTS2,
-	  NULL },
-	{ NX "nat-network-dns-txt-record.xml", NX "nat-network-dns-txt-record.conf", HOSTS2,
-	  NULL },
+	{ NX "nat-network-dns-srv-record.xml", NX "nat-network-dns-srv-record.conf", HOSTS2, NULL },
+	{ NX "nat-network-dns-srv-records.xml", "nat-network-dns-srv-records.conf", HOSTS2, NULL },
+	{ NX "nat-network-dns-txt-record.xml", NX "nat-network-dns-txt-record.conf", HOSTS2, NULL },
 	/* the NAT address range does not reach dnsmasq: nat-network's conf */
 	{ NX "nat-network-forward-nat-address.xml", "nat-network.conf", HOSTS2, NULL },
 	{ NX "nat-network-name-with-quotes.xml", NULL, NULL,
@@ -156,8 +150,7 @@ static const struct compat_case cases[] = {
 static const struct fixup {
 	const char *conf, *old, *now, *why;
 } fixups[] = {
-	{ "dhcp6-network.conf",
-	  "dhcp-range=2001:db8:ac10:fd01::1:10,2001:db8:ac10:fd01::1:ff",
+	{ "dhcp6-network.conf", "dhcp-range=2001:db8:ac10:fd01::1:10,2001:db8:ac10:fd01::1:ff",
 	  "dhcp-range=2001:db8:ac10:fd01::1:10,2001:db8:ac10:fd01::1:ff,64",
 	  "the fixture predates libvirt giving IPv6 ranges their prefix length; no newer "
 	  "copy of it survives" },

@@ -25,8 +25,8 @@ extern const char netd_template_default[];
 /* Every golden case: tests/data/dhcp/NAME.xml (NULL: the shipped default
  * network) -> NAME.conf, NAME.hostsfile, NAME.addnhosts. */
 static const char *const cases[] = {
-	"default", "nat",   "route", "open", "isolated",    "dualstack",   "leases",
-	"dns",     "dns-off", "mtu", "localdomain", "static-only",
+	"default", "nat", "route",   "open", "isolated",    "dualstack",
+	"leases",  "dns", "dns-off", "mtu",  "localdomain", "static-only",
 };
 
 static void load_case(const char *name, struct net *n)
@@ -86,12 +86,12 @@ struct hostile {
 	const char *msg; /* expected in the error */
 };
 
-#define POKE(fn, ...)                                                                  \
-	static void fn(struct net *n, struct dhcp_files *f)                            \
-	{                                                                              \
-		(void)n;                                                               \
-		(void)f;                                                               \
-		__VA_ARGS__;                                                           \
+#define POKE(fn, ...)                                                                              \
+	static void fn(struct net *n, struct dhcp_files *f)                                        \
+	{                                                                                          \
+		(void)n;                                                                           \
+		(void)f;                                                                           \
+		__VA_ARGS__;                                                                       \
 	}
 
 #define SET(field, val) snprintf(field, sizeof field, "%s", val)
@@ -122,8 +122,8 @@ POKE(dhcp_name_keyword, SET(n->ips[0].hosts[0].name, "ignore"))
 POKE(dhcp_mac_comma, SET(n->ips[0].hosts[0].mac, "52:54:00:00,14:01"))
 POKE(dhcp_id_comma, SET(n->ips[1].hosts[0].id, "0:3,ignore"))
 POKE(dhcp_v6_no_id, n->ips[1].hosts[2].id[0] = '\0')
-POKE(lease_huge, n->ips[0].ranges[0].lease =
-			 (struct net_lease){ .set = true, .seconds = 1ull << 40 })
+POKE(lease_huge,
+     n->ips[0].ranges[0].lease = (struct net_lease){ .set = true, .seconds = 1ull << 40 })
 POKE(range_family, n->ips[0].ranges[0].start = n->ips[1].addr)
 POKE(two_dhcp_v4, n->ips[1].addr = n->ips[0].addr)
 POKE(path_space, f->hostsfile = "/var/lib/netd/dnsmasq/my net.hostsfile")

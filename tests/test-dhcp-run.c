@@ -126,7 +126,7 @@ static void test_leases_read(void **state)
 {
 	char *dir = tu_tmpdir(), path[4096];
 	struct dhcp_lease *l = NULL;
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	size_t n = 7;
 
 	(void)state;
@@ -193,12 +193,12 @@ static bool why(const char *fmt, ...)
 static bool ns_setup(void)
 {
 	static const char *const cmds[][12] = {
-		{"/usr/sbin/ip", "link", "set", "lo", "up", NULL},
-		{"/usr/sbin/ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
-		 NULL},
-		{"/usr/sbin/ip", "addr", "add", "10.99.0.1/24", "dev", "veth0", NULL},
-		{"/usr/sbin/ip", "link", "set", "veth0", "up", NULL},
-		{"/usr/sbin/ip", "link", "set", "veth1", "up", NULL},
+		{ "/usr/sbin/ip", "link", "set", "lo", "up", NULL },
+		{ "/usr/sbin/ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1",
+		  NULL },
+		{ "/usr/sbin/ip", "addr", "add", "10.99.0.1/24", "dev", "veth0", NULL },
+		{ "/usr/sbin/ip", "link", "set", "veth0", "up", NULL },
+		{ "/usr/sbin/ip", "link", "set", "veth1", "up", NULL },
 	};
 
 	if (geteuid() != 0)
@@ -298,7 +298,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 	struct nerr e;
-	const char *names[] = {"net", "other"};
+	const char *names[] = { "net", "other" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		fx_paths(f, names[i]);
@@ -334,7 +334,7 @@ static char *proc_file(pid_t pid, const char *what, size_t *len)
 
 static pid_t spawn_ok(const struct fx *f)
 {
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	pid_t pid = 0;
 
 	if (dhcp_spawn(f->conf, f->pid, &pid, &e) < 0)
@@ -346,7 +346,7 @@ static pid_t spawn_ok(const struct fx *f)
 static void test_spawn_stop(void **state)
 {
 	struct fx *f = *state;
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	char *status, *text, want[64];
 	const struct passwd *pw = getpwnam("dnsmasq");
 	pid_t pid, pid2 = 0;
@@ -386,7 +386,7 @@ static void test_spawn_stop(void **state)
 static void test_bad_config(void **state)
 {
 	struct fx *f = *state;
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	struct stat st;
 	pid_t pid = 0;
 
@@ -415,8 +415,8 @@ static void test_bad_config(void **state)
 /* A second dnsmasq for the same interface cannot bind its DNS socket. */
 static void test_port_taken(void **state)
 {
-	struct fx *f = *state, g = {.dir = f->dir};
-	struct nerr e = {{0}};
+	struct fx *f = *state, g = { .dir = f->dir };
+	struct nerr e = { { 0 } };
 	pid_t pid, pid2 = 0;
 
 	write_conf(f, "");
@@ -433,7 +433,7 @@ static void test_port_taken(void **state)
 static void test_already_running(void **state)
 {
 	struct fx *f = *state;
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	pid_t pid, pid2 = 0;
 
 	write_conf(f, "");
@@ -448,7 +448,7 @@ static void test_already_running(void **state)
 static void test_stray_replaced(void **state)
 {
 	struct fx *f = *state;
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	pid_t pid, pid2;
 
 	write_conf(f, "");
@@ -470,7 +470,7 @@ static void test_stray_replaced(void **state)
 static void test_stale_pidfile(void **state)
 {
 	struct fx *f = *state;
-	struct nerr e = {{0}};
+	struct nerr e = { { 0 } };
 	char buf[32];
 	struct stat st;
 	pid_t other = fork(), got;

@@ -23,8 +23,8 @@
 #include "testutil.h"
 
 static const char *const cases[] = {
-	"nat",	    "nat-dev",	"nat-range", "route",	   "route-dev", "open",
-	"isolated", "dual-stack", "nat-ipv6", "multi-v4",
+	"nat",	"nat-dev",  "nat-range",  "route",    "route-dev",
+	"open", "isolated", "dual-stack", "nat-ipv6", "multi-v4",
 };
 
 static void load_case(const char *name, struct net *n)
@@ -161,8 +161,8 @@ static void test_case(void **state)
 {
 	const char *name = *state;
 	_cleanup_net_ struct net n = { 0 };
-	_cleanup_free_ char *sk = skeleton(), *start = NULL, *stop = NULL, *last = NULL,
-			    *l1 = NULL, *l2 = NULL, *after = NULL;
+	_cleanup_free_ char *sk = skeleton(), *start = NULL, *stop = NULL, *last = NULL, *l1 = NULL,
+			    *l2 = NULL, *after = NULL;
 
 	reset();
 	load_case(name, &n);
@@ -234,8 +234,8 @@ static void test_all(void **state)
 static void test_replace(void **state)
 {
 	_cleanup_net_ struct net a = { 0 }, b = { 0 };
-	_cleanup_free_ char *want_a = NULL, *want_b = NULL, *ab = NULL, *ba = NULL,
-			    *got_b = NULL, *got_a = NULL, *aa = NULL, *got_aa = NULL;
+	_cleanup_free_ char *want_a = NULL, *want_b = NULL, *ab = NULL, *ba = NULL, *got_b = NULL,
+			    *got_a = NULL, *aa = NULL, *got_aa = NULL;
 	struct nerr e = { { 0 } };
 
 	(void)state;
@@ -404,7 +404,8 @@ static void test_check_damage(void **state)
 		{ "add table inet netd { flags dormant; }", "table inet netd differs", NULL },
 		{ "flush chain inet netd n_default_in", "chain n_default_in differs", NULL },
 		{ "add rule inet netd n_default_out accept", "chain n_default_out differs", NULL },
-		{ "insert rule inet netd n_default_nat accept", "chain n_default_nat differs", NULL },
+		{ "insert rule inet netd n_default_nat accept", "chain n_default_nat differs",
+		  NULL },
 		{ "delete element inet netd fwd_in { \"virbr0\" }\n"
 		  "flush chain inet netd n_default_in\n"
 		  "delete chain inet netd n_default_in",
@@ -413,16 +414,20 @@ static void test_check_damage(void **state)
 		{ "flush chain inet netd postrouting_nat", "chain postrouting_nat differs", NULL },
 		{ "add rule inet netd input drop", "chain input differs", NULL },
 		{ "chain inet netd input { policy drop; }", "chain input differs", NULL },
-		{ "delete element inet netd fwd_in { \"virbr0\" }", "map fwd_in lacks virbr0", NULL },
-		{ "delete element inet netd post_oif { \"virbr0\" }", "map post_oif lacks virbr0", NULL },
+		{ "delete element inet netd fwd_in { \"virbr0\" }", "map fwd_in lacks virbr0",
+		  NULL },
+		{ "delete element inet netd post_oif { \"virbr0\" }", "map post_oif lacks virbr0",
+		  NULL },
 		{ "delete element inet netd nat4 { 192.168.122.0/24 }",
 		  "map nat4 lacks 192.168.122.0/24", NULL },
 		{ "delete element inet netd in_iif { \"virbr0\" }\n"
 		  "add element inet netd in_iif { \"virbr0\" : accept }",
-		  "map in_iif differs for virbr0", "delete element inet netd in_iif { \"virbr0\" }" },
+		  "map in_iif differs for virbr0",
+		  "delete element inet netd in_iif { \"virbr0\" }" },
 		{ "delete element inet netd fwd_out { \"virbr0\" }\n"
 		  "add element inet netd fwd_out { \"virbr0\" : jump n_default_in }",
-		  "map fwd_out differs for virbr0", "delete element inet netd fwd_out { \"virbr0\" }" },
+		  "map fwd_out differs for virbr0",
+		  "delete element inet netd fwd_out { \"virbr0\" }" },
 	};
 	_cleanup_net_ struct net n = { 0 };
 
@@ -508,7 +513,9 @@ static void test_check_eperm(void **state)
 		r = fw_check(&n, &drift, what, sizeof what, &e);
 		if (r != -EPERM || !strstr(e.msg, "unshare") || !strstr(e.msg, "network default"))
 			fprintf(stderr, "fw_check as nobody: %d %s\n", r, e.msg);
-		_exit(r == -EPERM && strstr(e.msg, "unshare") && strstr(e.msg, "network default") ? 0 : 1);
+		_exit(r == -EPERM && strstr(e.msg, "unshare") && strstr(e.msg, "network default")
+			      ? 0
+			      : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));

@@ -20,8 +20,8 @@
 #include "testutil.h"
 
 static const char *const cases[] = {
-	"nat",	    "nat-dev",	"nat-range", "route",	   "route-dev", "open",
-	"isolated", "dual-stack", "nat-ipv6", "multi-v4",
+	"nat",	"nat-dev",  "nat-range",  "route",    "route-dev",
+	"open", "isolated", "dual-stack", "nat-ipv6", "multi-v4",
 };
 
 static void load_case(const char *name, struct net *n)
@@ -97,8 +97,7 @@ static void test_stop_last(void **state)
 static void test_replace(void **state)
 {
 	_cleanup_net_ struct net old = { 0 }, new = { 0 }, open = { 0 };
-	_cleanup_free_ char *s = NULL, *to_open = NULL, *stop = NULL, *same = NULL,
-			    *start = NULL;
+	_cleanup_free_ char *s = NULL, *to_open = NULL, *stop = NULL, *same = NULL, *start = NULL;
 	struct nerr e = { { 0 } };
 
 	(void)state;

@@ -187,8 +187,7 @@ static const struct bad bads[] = {
 	  "dhcp range 192.168.5.9-192.168.5.2 is reversed" },
 	{ "range includes broadcast", NET(IP4("<range start='192.168.5.9' end='192.168.5.255'/>")),
 	  "includes the network or broadcast address" },
-	{ "host outside subnet",
-	  NET(IP4("<host mac='00:16:3e:00:00:01' ip='192.168.7.3'/>")),
+	{ "host outside subnet", NET(IP4("<host mac='00:16:3e:00:00:01' ip='192.168.7.3'/>")),
 	  "dhcp host ip 192.168.7.3 is outside the subnet" },
 	{ "duplicate mac",
 	  NET(IP4("<host mac='00:16:3e:00:00:01' ip='192.168.5.3'/>\n"
@@ -229,16 +228,19 @@ static const struct bad bads[] = {
 	{ "bootp", NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/><bootp file='x'/>")),
 	  "<dhcp><bootp>: network boot is not supported" },
 	{ "two IPv4 dhcp",
-	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/>")
-		  "<ip address='192.168.9.1' prefix='24'><dhcp><range start='192.168.9.2' "
-		  "end='192.168.9.9'/></dhcp></ip>"),
+	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/>") "<ip address='192.168.9.1' "
+								    "prefix='24'><dhcp><range "
+								    "start='192.168.9.2' "
+								    "end='192.168.9.9'/></dhcp></"
+								    "ip>"),
 	  "only one IPv4 <ip> may carry <dhcp>" },
 	{ "short lease",
 	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'><lease expiry='60' "
 		  "unit='seconds'/></range>")),
 	  "lease time 60 seconds is below the minimum of 2 minutes" },
-	{ "lease unit", NET(IP4("<range start='192.168.5.2' end='192.168.5.9'><lease expiry='6' "
-			       "unit='days'/></range>")),
+	{ "lease unit",
+	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'><lease expiry='6' "
+		  "unit='days'/></range>")),
 	  "<lease unit='days'>: must be seconds, minutes or hours" },
 	{ "multicast mac", NET("<mac address='01:00:5e:00:00:01'/>"),
 	  "mac address is a multicast address" },
@@ -302,7 +304,8 @@ static const struct bad bads[] = {
 	  NET("<forward mode='nat'><nat><port start='3000' end='2000'/></nat></forward>"
 	      "<ip address='192.168.5.1' prefix='24'/>"),
 	  "<nat><port>: start 3000 is after end 2000" },
-	{ "srv without target but port", NET("<dns><srv service='a' protocol='tcp' port='5'/></dns>"),
+	{ "srv without target but port",
+	  NET("<dns><srv service='a' protocol='tcp' port='5'/></dns>"),
 	  "srv port, priority and weight need a target" },
 	{ "dns disabled with records",
 	  NET("<dns enable='no'><host ip='192.168.5.7'><hostname>a</hostname></host></dns>"),

@@ -67,8 +67,8 @@ static int define(struct fx *f, const char *xml, struct nerr *e)
 	return r;
 }
 
-#define NET_A                                                                      \
-	"<network><name>a</name><forward mode='nat'/>"                              \
+#define NET_A                                                                                      \
+	"<network><name>a</name><forward mode='nat'/>"                                             \
 	"<ip address='192.168.50.1' prefix='24'/></network>"
 
 static void test_define_fills_defaults(void **state)
@@ -127,7 +127,8 @@ static void test_redefine_other_uuid_refused(void **state)
 				"</uuid></network>",
 				&e),
 			 -EEXIST);
-	assert_non_null(strstr(e.msg, "already defined with uuid 11111111-2222-3333-4444-555555555555"));
+	assert_non_null(
+		strstr(e.msg, "already defined with uuid 11111111-2222-3333-4444-555555555555"));
 	/* same uuid: fine */
 	assert_int_equal(define(f,
 				"<network><name>a</name><uuid>11111111-2222-3333-4444-555555555555"
@@ -142,8 +143,7 @@ static void test_clashes(void **state)
 	struct nerr e = { { 0 } };
 
 	assert_int_equal(define(f, NET_A, &e), 0);
-	assert_int_equal(define(f,
-				"<network><name>b</name><bridge name='virbr0'/></network>", &e),
+	assert_int_equal(define(f, "<network><name>b</name><bridge name='virbr0'/></network>", &e),
 			 -EEXIST);
 	assert_string_equal(e.msg, "network b: bridge virbr0 is already used by network a");
 	assert_int_equal(define(f,
