@@ -313,7 +313,8 @@ int store_fill_defaults(const struct store *s, struct net *n, struct nerr *e)
 	if (!all) {
 		r = nerr_set(e, -ENOMEM, "out of memory");
 	} else {
-		memcpy(all, used, n_used * sizeof *all);
+		for (size_t i = 0; i < n_used; i++)
+			all[i] = used[i];
 		for (size_t i = 0; i < n_ifs; i++)
 			all[n_used + i] = ifs[i].if_name;
 		r = net_fill_defaults(n, all, e);
