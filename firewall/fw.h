@@ -73,8 +73,14 @@ int fw_list(char **out, struct nerr *e);
  * caller's ruleset. Costs one `list table` of the caller's ruleset.
  *
  * Loading fw_render(n) again repairs all but "differs for KEY": the kernel
- * refuses to overwrite an element's verdict (-EEXIST), so delete that
- * element in the same transaction first. */
+ * refuses to overwrite an element's verdict (-EEXIST), so fw_repair()
+ * deletes that element in the same transaction first. */
 int fw_check(const struct net *n, bool *drift, char *what, size_t len, struct nerr *e);
+
+/* Repair what fw_check() reported as 'what': load fw_render(n) in one
+ * transaction, preceded, for "map M differs for KEY", by the deletion of
+ * that element (it exists: fw_check saw it), so that either all of it
+ * applies or nothing changes. */
+int fw_repair(const struct net *n, const char *what, struct nerr *e);
 
 #endif

@@ -528,3 +528,40 @@ int fw_check(const struct net *n, bool *drift, char *what, size_t len, struct ne
 		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
 	return 0;
 }
+
+/* n's stop script line that deletes the element of 'map' keyed 'key' (as
+ * fw_check prints it: names bare), or NULL. */
+static const char *delete_line(char *stop, const char *map, const char *key)
+{
+	char bare[160], quoted[160];
+
+	snprintf(bare, sizeof bare, "delete element " TBL " %s { %s }", map, key);
+	snprintf(quoted, sizeof quoted, "delete element " TBL " %s { \"%s\" }", map, key);
+	for (char *save = NULL, *l = strtok_r(stop, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save))
+		if (strcmp(l, bare) == 0 || strcmp(l, quoted) == 0)
+			return l;
+	return NULL;
+}
+
+int fw_repair(const struct net *n, const char *what, struct nerr *e)
+{
+	_cleanup_free_ char *start = NULL, *stop = NULL, *script = NULL;
+	char map[32], key[80];
+	const char *del;
+	int r;
+
+	if ((r = fw_render(n, &start, e)) < 0)
+		return r;
+	if (sscanf(what, "map %31s differs for %79s", map, key) != 2)
+		return fw_apply(start, false, e);
+	if ((r = fw_render_stop(n, false, &stop, e)) < 0)
+		return r;
+	if (!(del = delete_line(stop, map, key)))
+		return fw_apply(start, false, e);
+	if (asprintf(&script, "%s\n%s", del, start) < 0) {
+		script = NULL;
+		return nerr_set(e, -ENOMEM, "nftables: out of memory");
+	}
+	return fw_apply(script, false, e);
+}

@@ -510,26 +510,6 @@ static int check_bridge(const struct store *s, const struct net *n, bool repair,
 	return repair ? bridge_repair(n, &bd, e) : 0;
 }
 
-/* Load n's rules over whatever is there. The kernel refuses to change the
- * verdict of an existing map element, so when the plain load fails that way
- * n's elements are deleted one by one first (each may already be gone). */
-static int fw_force(const struct net *n, struct nerr *e)
-{
-	_cleanup_free_ char *stop = NULL;
-	struct nerr ignore;
-	char *line, *save = NULL;
-	int r = fw_start(n, e);
-
-	if (r != -EEXIST)
-		return r;
-	if ((r = fw_render_stop(n, false, &stop, e)) < 0)
-		return r;
-	for (line = strtok_r(stop, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, "delete element ", 15) == 0)
-			fw_apply(line, false, &ignore);
-	return fw_start(n, e);
-}
-
 static int check_firewall(const struct store *s, const struct net *n, bool repair,
 			  struct lc_drift *d, struct nerr *e)
 {
@@ -543,7 +523,16 @@ static int check_firewall(const struct store *s, const struct net *n, bool repai
 	if (!drift)
 		return 0;
 	drift_add(d, "firewall: %s", what);
-	return repair ? fw_force(n, e) : 0;
+	/* fw_check names the first difference only; each repair fixes one
+	 * changed element at least, so a few rounds converge. */
+	for (int round = 0; repair && drift && round < 8; round++) {
+		if ((r = fw_repair(n, what, e)) < 0 ||
+		    (r = fw_check(n, &drift, what, sizeof what, e)) < 0)
+			return r;
+	}
+	if (repair && drift)
+		return nerr_set(e, -EIO, "firewall: still differs after repair: %s", what);
+	return 0;
 }
 
 /* Whether dnsmasq's DHCPv4 socket is bound to another interface than the

@@ -363,6 +363,27 @@ static void start(const struct net *n)
 	apply(s, false);
 }
 
+/* Loading n's rules again fails, and changes nothing (one transaction). */
+static void reload_fails(const struct net *n)
+{
+	_cleanup_free_ char *s = start_of(n), *before = NULL, *after = NULL;
+	struct nerr e = { { 0 } };
+
+	assert_int_equal(fw_list(&before, &e), 0);
+	assert_int_equal(fw_apply(s, false, &e), -EEXIST);
+	assert_int_equal(fw_list(&after, &e), 0);
+	assert_string_equal(after, before);
+}
+
+/* fw_repair for what fw_check reports. */
+static void repair(const struct net *n, const char *what)
+{
+	struct nerr e = { { 0 } };
+
+	if (fw_repair(n, what, &e) < 0)
+		fail_msg("fw_repair(\"%s\"): %s", what, e.msg);
+}
+
 /* Every case, loaded alone, is exactly there. */
 static void test_check_cases(void **state)
 {
@@ -439,9 +460,16 @@ static void test_check_damage(void **state)
 		no_drift(&n);
 		apply(damage[i].cmds, false);
 		drifts(&n, damage[i].want);
-		if (damage[i].fix)
+		if (damage[i].fix) {
+			/* a plain load cannot repair it... */
+			reload_fails(&n);
 			apply(damage[i].fix, false);
-		start(&n);
+			start(&n);
+			no_drift(&n);
+			/* ...fw_repair can, in one transaction */
+			apply(damage[i].cmds, false);
+		}
+		repair(&n, damage[i].want);
 		no_drift(&n);
 	}
 }
