@@ -70,25 +70,34 @@ static int diag_request(int fd)
  * ino[]. 1 when found, 0 when not, -errno on failure. */
 static int diag_read(int fd, const unsigned long *ino, size_t n, int *ifindex)
 {
-	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	/* A dump's messages come in datagrams of at most 32 KiB. */
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
 	int found = 0;
 
 	for (;;) {
-		ssize_t len = recv(fd, buf, sizeof buf, 0);
+		ssize_t got = recv(fd, buf, sizeof buf, 0);
+		int len = (int)got;
 
-		if (len < 0 && errno == EINTR)
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (len < 0)
+		if (got < 0)
 			return -errno;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)len);
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
 		     h = NLMSG_NEXT(h, len)) {
 			const struct inet_diag_msg *m = NLMSG_DATA(h);
 
 			if (h->nlmsg_type == NLMSG_DONE)
 				return found;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return -EIO;
-			if (found || ntohs(m->id.idiag_sport) != 67)
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *ne = NLMSG_DATA(h);
+
+				return h->nlmsg_len >= NLMSG_LENGTH(sizeof *ne) && ne->error < 0
+					       ? ne->error
+					       : -EIO;
+			}
+			if (found || h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+			    h->nlmsg_len < NLMSG_LENGTH(sizeof *m) ||
+			    ntohs(m->id.idiag_sport) != 67)
 				continue;
 			for (size_t i = 0; i < n; i++)
 				if (ino[i] == m->idiag_inode) {
@@ -103,22 +112,21 @@ int dhcp_bound_ifindex(pid_t pid, int *ifindex, struct nerr *e)
 {
 	unsigned long ino[DHCP_SOCK_MAX];
 	struct timeval tv = { .tv_sec = 2 };
+	_cleanup_close_ int fd = -1;
 	size_t n = 0;
-	int fd, r;
+	int r;
 
 	if ((r = sock_inodes(pid, ino, DHCP_SOCK_MAX, &n)) < 0)
 		return nerr_set(e, r, "dnsmasq pid %ld: list its sockets: %s", (long)pid,
 				strerror(-r));
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
-		return nerr_set(e, -errno, "sock_diag: socket: %s", strerror(errno));
+		return nerr_set(e, -errno, "dnsmasq pid %ld: sock_diag socket: %s", (long)pid,
+				strerror(errno));
 	/* Bounded: the kernel answers a dump at once, but never hang status. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	r = diag_request(fd);
-	if (r == 0)
-		r = diag_read(fd, ino, n, ifindex);
-	close(fd);
-	if (r < 0)
-		return nerr_set(e, r, "sock_diag: UDP sockets: %s", strerror(-r));
+	if ((r = diag_request(fd)) < 0 || (r = diag_read(fd, ino, n, ifindex)) < 0)
+		return nerr_set(e, r, "dnsmasq pid %ld: read its DHCP socket (sock_diag): %s",
+				(long)pid, strerror(-r));
 	return r == 1 ? 0 : -ENOENT;
 }

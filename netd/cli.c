@@ -510,8 +510,7 @@ static void main_help(FILE *o)
 		"  %-26s the helper that status checks [NETD_BRIDGE_HELPER]\n\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n",
 		NETD_DEFAULT_CONF_DIR, NETD_DEFAULT_RUN_DIR, NETD_DEFAULT_STATE_DIR,
-		NETD_DEFAULT_BRIDGE_CONF, "/usr/lib/qemu/qemu-bridge-helper",
-		"/usr/libexec/qemu-bridge-helper", "");
+		NETD_DEFAULT_BRIDGE_CONF, nd_bridge_helpers[0], nd_bridge_helpers[1], "");
 }
 
 int cli_main(int argc, char **argv)

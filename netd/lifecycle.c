@@ -63,12 +63,32 @@ static int record_load(const struct store *s, const char *name, struct net *n, s
 	if ((r = store_runtime_path(s, name, path, sizeof path)) < 0)
 		return nerr_set(e, r, "network %s: runtime path too long", name);
 	r = net_load_file(path, n, e);
+	if (r == -EACCES || r == -EPERM || r == -ENOMEM || r == -EIO)
+		return nerr_wrap(e, r, "network %s: read runtime record %s", name, path);
 	if (r < 0)
-		/* -EUCLEAN tells stop to fall back on the stored config. */
+		/* Not a model that loads: -EUCLEAN tells stop to look further. */
 		return nerr_wrap(e, -EUCLEAN,
 				 "network %s: runtime record %s unreadable (netd stop "
 				 "%s cleans up)",
 				 name, path, name);
+	return 0;
+}
+
+/* What stop can still use of a record that does not load: one that parses
+ * but fails today's validation (written by an older netd whose rules were
+ * looser), as long as the names stop acts on pass their grammar. */
+static int record_parse(const struct store *s, const char *name, struct net *n)
+{
+	char path[PATH_MAX];
+	struct nerr ignore;
+
+	if (store_runtime_path(s, name, path, sizeof path) < 0 ||
+	    net_parse_file(path, n, &ignore) < 0)
+		return -EUCLEAN;
+	if (strcmp(n->name, name) != 0 || !net_ifname_ok(n->bridge)) {
+		net_free(n);
+		return -EUCLEAN;
+	}
 	return 0;
 }
 
@@ -414,7 +434,13 @@ int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e)
 	char notes[1024] = "";
 	int r;
 
-	if ((r = record_load(s, name, &n, e)) == -EUCLEAN) {
+	if ((r = record_load(s, name, &n, e)) == -EUCLEAN && record_parse(s, name, &n) == 0) {
+		fprintf(out,
+			"network '%s': runtime record fails today's validation; stopping what "
+			"it records all the same\n",
+			name);
+		r = 0;
+	} else if (r == -EUCLEAN) {
 		/* The record is damaged (a crash mid-write cannot do that, the
 		 * write is atomic; a person can): clean up what the stored
 		 * config says instead. */

@@ -220,6 +220,13 @@ static bool is_net_or_bcast(const struct net_addr *a, const struct net_ip *ip)
 	return net_addr_cmp(a, &base) == 0 || net_addr_cmp(a, &bcast) == 0;
 }
 
+/* What is_net_or_bcast() refuses, in words. */
+static const char *net_or_bcast_name(const struct net_ip *ip)
+{
+	return ip->addr.family == AF_INET6 ? "Subnet-Router anycast address (all-zero host part)"
+					   : "network or broadcast address";
+}
+
 static int validate_lease(const struct net *n, struct nerr *e, int line, const struct net_lease *l)
 {
 	if (l->set && !l->infinite && l->seconds < 120)
@@ -251,8 +258,8 @@ static int validate_range(const struct net *n, struct nerr *e, const struct net_
 	if (net_addr_cmp(&rg->start, &rg->end) > 0)
 		return verr(n, e, rg->line, "dhcp range %s-%s is reversed (start after end)", s, t);
 	if (is_net_or_bcast(&rg->start, ip) || is_net_or_bcast(&rg->end, ip))
-		return verr(n, e, rg->line,
-			    "dhcp range %s-%s includes the network or broadcast address", s, t);
+		return verr(n, e, rg->line, "dhcp range %s-%s includes the %s", s, t,
+			    net_or_bcast_name(ip));
 	if ((r = validate_lease(n, e, rg->line, &rg->lease)) < 0)
 		return r;
 	return 0;
@@ -369,10 +376,10 @@ static int validate_ip(const struct net *n, struct nerr *e, size_t idx)
 
 	net_addr_str(&ip->addr, a, sizeof a);
 	if (is_net_or_bcast(&ip->addr, ip))
-		return verr(n, e, ip->line,
-			    "address %s/%u is the network or broadcast address of its subnet; "
-			    "the bridge needs a host address",
-			    a, ip->prefix);
+		return verr(
+			n, e, ip->line,
+			"address %s/%u is the %s of its subnet; the bridge needs a host address", a,
+			ip->prefix, net_or_bcast_name(ip));
 	if (ip->addr.family == AF_INET && ip->prefix == 0)
 		return verr(n, e, ip->line, "address %s/0 covers every address", a);
 	for (size_t j = 0; j < idx; j++) {

@@ -32,21 +32,23 @@ static int pick(char *dst, size_t size, const char *env, const char *def)
 	return 0;
 }
 
+const char *const nd_bridge_helpers[] = {
+	"/usr/lib/qemu/qemu-bridge-helper", /* Debian, Ubuntu */
+	"/usr/libexec/qemu-bridge-helper",  /* Fedora, RHEL, SUSE */
+	NULL,
+};
+
 static int pick_helper(char *dst, size_t size)
 {
-	static const char *const known[] = {
-		"/usr/lib/qemu/qemu-bridge-helper", /* Debian, Ubuntu */
-		"/usr/libexec/qemu-bridge-helper",  /* Fedora, RHEL, SUSE */
-		NULL,
-	};
 	const char *v = getenv("NETD_BRIDGE_HELPER");
 
 	if (v && *v)
 		return nd_strlcpy(dst, v, size) >= size ? -ENAMETOOLONG : 0;
 	dst[0] = '\0';
-	for (size_t i = 0; known[i]; i++)
-		if (access(known[i], F_OK) == 0)
-			return nd_strlcpy(dst, known[i], size) >= size ? -ENAMETOOLONG : 0;
+	for (size_t i = 0; nd_bridge_helpers[i]; i++)
+		if (access(nd_bridge_helpers[i], F_OK) == 0)
+			return nd_strlcpy(dst, nd_bridge_helpers[i], size) >= size ? -ENAMETOOLONG
+										   : 0;
 	return 0;
 }
 

@@ -5,6 +5,10 @@
 
 #include <limits.h>
 
+/* Where distributions put qemu-bridge-helper, NULL-terminated: the first
+ * that exists is checked unless NETD_BRIDGE_HELPER names one. */
+extern const char *const nd_bridge_helpers[];
+
 struct nd_paths {
 	char conf_dir[PATH_MAX];      /* NETD_CONF_DIR: NAME.xml files */
 	char autostart_dir[PATH_MAX]; /* conf_dir/autostart */

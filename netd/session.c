@@ -3,6 +3,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <linux/capability.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,10 +32,15 @@ static void sess_add(struct sess_report *r, const char *fmt, ...)
  * raise capabilities itself, so '+p' alone leaves it without. */
 static bool has_cap_net_admin(const char *path)
 {
-	struct vfs_ns_cap_data cap;
+	struct vfs_ns_cap_data cap = { 0 };
 	ssize_t len = getxattr(path, "security.capability", &cap, sizeof cap);
+	uint32_t rev = le32toh(cap.magic_etc) & VFS_CAP_REVISION_MASK;
 
-	if (len < (ssize_t)sizeof(struct vfs_cap_data) - (ssize_t)sizeof(cap.data[1]))
+	/* Each revision has its size; a v3 (namespaced) capability owned by
+	 * another user namespace's root does nothing when run from this one. */
+	if (!((rev == VFS_CAP_REVISION_1 && len == XATTR_CAPS_SZ_1) ||
+	      (rev == VFS_CAP_REVISION_2 && len == XATTR_CAPS_SZ_2) ||
+	      (rev == VFS_CAP_REVISION_3 && len == XATTR_CAPS_SZ_3 && cap.rootid == 0)))
 		return false;
 	if (!(le32toh(cap.magic_etc) & VFS_CAP_FLAGS_EFFECTIVE))
 		return false;
@@ -55,8 +61,8 @@ static void check_helper(const struct nd_paths *p, struct sess_report *r)
 	if ((st.st_uid == 0 && (st.st_mode & S_ISUID)) || has_cap_net_admin(h))
 		return;
 	/* dpkg restores a packaged file's mode on upgrade unless told by a
-	 * statoverride: give the lasting fix where dpkg is the manager. */
-	if (access("/usr/bin/dpkg-statoverride", X_OK) == 0)
+	 * statoverride: give the lasting fix where dpkg manages the helper. */
+	if (strncmp(h, "/usr/lib", 8) == 0 && access("/usr/bin/dpkg-statoverride", X_OK) == 0)
 		snprintf(fix, sizeof fix,
 			 "'dpkg-statoverride --update --add root root 4755 %s' (a plain "
 			 "'chmod u+s' is undone by upgrades)",

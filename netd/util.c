@@ -9,7 +9,9 @@
 
 /* Copy src with every control byte written as an escape ("\n", "\x1b"),
  * so that an error stays one line whatever value it quotes (a newline in
- * an XML attribute, a line of a tool's output). Cut at a whole escape. */
+ * an XML attribute, a line of a tool's output). A backslash stays as it is:
+ * values that reach this far are often shown escaped already (dhcp_check's
+ * "\x0a"), and escaping it again would double them. Cut at a whole escape. */
 static void oneline(char *dst, size_t size, const char *src)
 {
 	size_t k = 0;

@@ -170,11 +170,12 @@ struct bad {
 static const struct bad bads[] = {
 	{ "IPv6 gateway on the subnet-router anycast address",
 	  NET("<ip family='ipv6' address='fd00:5::' prefix='64'/>"),
-	  "address fd00:5::/64 is the network or broadcast address of its subnet" },
+	  "address fd00:5::/64 is the Subnet-Router anycast address (all-zero host part) of its "
+	  "subnet" },
 	{ "IPv6 dhcp range from the subnet-router anycast address",
 	  NET("<ip family='ipv6' address='fd00:5::1' prefix='64'><dhcp>"
 	      "<range start='fd00:5::' end='fd00:5::ff'/></dhcp></ip>"),
-	  "dhcp range fd00:5::-fd00:5::ff includes the network or broadcast address" },
+	  "dhcp range fd00:5::-fd00:5::ff includes the Subnet-Router anycast address" },
 	{ "network ipv6 not yes/no", "<network ipv6='maybe'><name>t</name></network>",
 	  "test.xml:1: <network ipv6='maybe'>: must be 'yes' or 'no'" },
 	{ "bridge name too long", NET("<bridge name='virbr0123456789ab'/>"),

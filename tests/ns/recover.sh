@@ -53,6 +53,16 @@ check_gone nat virbr20
 check "route still runs" dnsmasq_pid route
 check "route's bridge is still there" link_exists virbr21
 
+say "-- 2b. a record that parses but fails today's validation (an older netd's)"
+nd_ok start nat
+# A reversed DHCP range stands in for a rule a newer netd made stricter.
+must sed -i "s/start='192.168.150.100' end='192.168.150.199'/start='192.168.150.199' end='192.168.150.100'/" \
+	/run/netd/nat.xml
+nd stop nat
+check "stop nat: exit 0" eq "$RC" 0
+check "stop nat: says it stops what the record holds" has "$OUT" "fails today's validation; stopping what it records"
+check_gone nat virbr20
+
 say "-- 3. the bridge replaced by a veth of the same name"
 nd_ok start nat
 must ip link del virbr20
