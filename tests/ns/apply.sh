@@ -6,6 +6,9 @@
 # 3. bridge deleted: recreated, and a new guest gets a lease.
 # With nothing drifted, apply says so and changes nothing.
 # Usage: apply.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

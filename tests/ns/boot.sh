@@ -5,6 +5,9 @@
 # same dnsmasq processes, same files). After one network is stopped, boot
 # brings back that one alone.
 # Usage: boot.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

@@ -5,6 +5,9 @@
 # start either started the network or said it was already running, and
 # concurrent stops leave nothing behind.
 # Usage: concurrent.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

@@ -6,6 +6,9 @@
 # reaches the host and (routed, with its own address) an IPv6 upstream, and
 # `netd leases --json` lists the IPv6 lease.
 # Usage: dual-stack.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 for c in rdisc6 dhclient; do

@@ -6,6 +6,9 @@
 # existing default; a second run is a no-op. boot then brings up the
 # network it chose.
 # Usage: install-default.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

@@ -3,6 +3,9 @@
 # the network, even with IP forwarding on, a default route in the guest and
 # a route back on the upstream side; only netd's rules stand in the way.
 # Usage: isolated.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

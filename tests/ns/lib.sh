@@ -101,13 +101,33 @@ eq() {
 
 # ---- entering the namespaces ------------------------------------------------
 
+# The namespaces this shell is in: network, mount, pid.
+ns_ids() { readlink /proc/self/ns/net /proc/self/ns/mnt /proc/self/ns/pid | tr '\n' ' '; }
+
+# Refuse to go on unless this shell is pid 1 of its own pid namespace, in a
+# network and a mount namespace other than those ns_enter was called from:
+# an environment that merely claims to be inside must not let a test touch
+# the host's network or /etc.
+ns_assert_private() {
+	local outer=${NETD_NS_OUTER:-} here net mnt
+	here=$(ns_ids)
+	read -r net mnt _ <<<"$here"
+	if [ -z "$outer" ] || [ "$$" != 1 ] || [[ " $outer " == *" $net "* ]] ||
+	   [[ " $outer " == *" $mnt "* ]]; then
+		say "FATAL not in private namespaces (here: $here; started from: ${outer:-?}); refusing to run"
+		exit 1
+	fi
+}
+
 ns_enter() {
 	if [ "${NETD_NS_INSIDE:-}" != 1 ]; then
 		[ "$(id -u)" = 0 ] || skip "needs root (creates namespaces)"
 		command -v unshare >/dev/null || skip "no unshare"
 		"${NS_UNSHARE[@]}" true 2>/dev/null || skip "unshare failed: no namespace support here"
-		NETD_NS_INSIDE=1 exec "${NS_UNSHARE[@]}" --kill-child -- bash "$0" "$@"
+		NETD_NS_INSIDE=1 NETD_NS_OUTER=$(ns_ids) \
+			exec "${NS_UNSHARE[@]}" --kill-child -- bash "$0" "$@"
 	fi
+	ns_assert_private
 	NETD=${1:?usage: $0 NETD_BINARY}
 	[ -x "$NETD" ] || die "$NETD: not an executable"
 	local c

@@ -5,6 +5,9 @@
 # upstream masqueraded behind the host's uplink address; `netd leases
 # --json` lists the leases; starting a running network changes nothing.
 # Usage: nat.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

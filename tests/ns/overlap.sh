@@ -4,6 +4,9 @@
 # a veth), then a route (192.168.122.0/25 via the uplink). The default
 # route alone is no overlap: once both are gone the same start works.
 # Usage: overlap.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

@@ -12,6 +12,9 @@
 # 5. boot with one network that cannot start: the others start, the exit
 #    status is 1 and the failing one is named.
 # Usage: recover.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

@@ -10,6 +10,9 @@
 # dnsmasq process or file, bridge.conf line or nft change remains; once the
 # cause is gone the same start works.
 # Usage: rollback.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

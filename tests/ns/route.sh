@@ -2,6 +2,9 @@
 # A routed network: a guest's connection reaches upstream with the guest's
 # own address (no masquerade); upstream has a route back via the host.
 # Usage: route.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 

@@ -5,6 +5,9 @@
 # record, no bridge.conf line, and the administrator's bridge.conf byte for
 # byte as it was (its last line has no newline, the hard case).
 # Usage: stop.sh NETD_BINARY
+# Private namespaces only: ns_enter (lib.sh) re-runs this script under
+# unshare --mount --net --pid, and ns_assert_private refuses to go on in the
+# namespaces it was started from.
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 
