@@ -50,7 +50,10 @@ static int record_remove(const struct store *s, const char *name, struct nerr *e
 	return 0;
 }
 
-/* The model a running network was started with. */
+/* The model a running network was started with. -EUCLEAN when the record
+ * is not a model (damaged). -ESTALE, with n filled, when it parses but
+ * fails today's validation (an older netd's, whose rules were looser) and
+ * the names stop acts on still pass their grammar: only stop uses that. */
 static int record_load(const struct store *s, const char *name, struct net *n, struct nerr *e)
 {
 	char path[PATH_MAX];
@@ -62,32 +65,21 @@ static int record_load(const struct store *s, const char *name, struct net *n, s
 		return nerr_set(e, -ENOTCONN, "network %s: not running", name);
 	if ((r = store_runtime_path(s, name, path, sizeof path)) < 0)
 		return nerr_set(e, r, "network %s: runtime path too long", name);
-	r = net_load_file(path, n, e);
+	r = net_parse_file(path, n, e);
 	if (r == -EACCES || r == -EPERM || r == -ENOMEM || r == -EIO)
 		return nerr_wrap(e, r, "network %s: read runtime record %s", name, path);
-	if (r < 0)
-		/* Not a model that loads: -EUCLEAN tells stop to look further. */
-		return nerr_wrap(e, -EUCLEAN,
-				 "network %s: runtime record %s unreadable (netd stop "
-				 "%s cleans up)",
+	if (r == 0 && (r = net_validate(n, e)) < 0 && strcmp(n->name, name) == 0 &&
+	    net_ifname_ok(n->bridge))
+		return nerr_wrap(e, -ESTALE,
+				 "network %s: runtime record %s no longer validates (netd stop %s "
+				 "cleans up)",
 				 name, path, name);
-	return 0;
-}
-
-/* What stop can still use of a record that does not load: one that parses
- * but fails today's validation (written by an older netd whose rules were
- * looser), as long as the names stop acts on pass their grammar. */
-static int record_parse(const struct store *s, const char *name, struct net *n)
-{
-	char path[PATH_MAX];
-	struct nerr ignore;
-
-	if (store_runtime_path(s, name, path, sizeof path) < 0 ||
-	    net_parse_file(path, n, &ignore) < 0)
-		return -EUCLEAN;
-	if (strcmp(n->name, name) != 0 || !net_ifname_ok(n->bridge)) {
+	if (r < 0) {
 		net_free(n);
-		return -EUCLEAN;
+		return nerr_wrap(
+			e, -EUCLEAN,
+			"network %s: runtime record %s unreadable (netd stop %s cleans up)", name,
+			path, name);
 	}
 	return 0;
 }
@@ -434,7 +426,7 @@ int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e)
 	char notes[1024] = "";
 	int r;
 
-	if ((r = record_load(s, name, &n, e)) == -EUCLEAN && record_parse(s, name, &n) == 0) {
+	if ((r = record_load(s, name, &n, e)) == -ESTALE) {
 		fprintf(out,
 			"network '%s': runtime record fails today's validation; stopping what "
 			"it records all the same\n",
