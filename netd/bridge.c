@@ -32,16 +32,16 @@
 #include <netlink/socket.h>
 
 #include "bridge.h"
+#include "netlink.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
 
-#define BR_NL_TIMEOUT_S 5   /* a reply takes microseconds; bound it anyway */
-#define BR_WINDOW	16  /* acks in flight: each costs ~1 KiB of rcvbuf */
-#define BR_USER_HZ	100 /* IFLA_BR_FORWARD_DELAY is in clock_t */
-#define BR_MIN_DELAY	2   /* seconds: the kernel's range while STP runs */
-#define BR_MAX_DELAY	30
+#define BR_WINDOW    16	 /* acks in flight: each costs ~1 KiB of rcvbuf */
+#define BR_USER_HZ   100 /* IFLA_BR_FORWARD_DELAY is in clock_t */
+#define BR_MIN_DELAY 2	 /* seconds: the kernel's range while STP runs */
+#define BR_MAX_DELAY 30
 
 static void nlmsg_freep(struct nl_msg **m)
 {
@@ -73,75 +73,13 @@ static void nladdr_putp(struct nl_addr **a)
 	if (*a)
 		nl_addr_put(*a);
 }
-#define _cleanup_nlsock_  __attribute__((cleanup(bridge_nl_closep)))
+#define _cleanup_nlsock_  _cleanup_netlink_
 #define _cleanup_nlmsg_	  __attribute__((cleanup(nlmsg_freep)))
 #define _cleanup_nlcb_	  __attribute__((cleanup(nlcb_putp)))
 #define _cleanup_nlcache_ __attribute__((cleanup(nlcache_freep)))
 #define _cleanup_rtlink_  __attribute__((cleanup(rtlink_putp)))
 #define _cleanup_rtaddr_  __attribute__((cleanup(rtaddr_putp)))
 #define _cleanup_nladdr_  __attribute__((cleanup(nladdr_putp)))
-
-int bridge_nl_errno(int nle)
-{
-	switch (nle < 0 ? -nle : nle) {
-	case NLE_NOMEM:
-		return -ENOMEM;
-	case NLE_AGAIN:
-		return -EAGAIN;
-	case NLE_INTR:
-		return -EINTR;
-	case NLE_PERM:
-		return -EPERM;
-	case NLE_NOACCESS:
-		return -EACCES;
-	case NLE_EXIST:
-		return -EEXIST;
-	case NLE_BUSY:
-		return -EBUSY;
-	case NLE_RANGE:
-		return -ERANGE;
-	case NLE_INVAL:
-		return -EINVAL;
-	case NLE_OPNOTSUPP:
-		return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT:
-		return -EAFNOSUPPORT;
-	case NLE_NODEV:
-	case NLE_OBJ_NOTFOUND:
-		return -ENODEV;
-	case NLE_DUMP_INTR:
-		return -EAGAIN;
-	}
-	return -EIO;
-}
-
-void bridge_nl_closep(struct nl_sock **sk)
-{
-	if (*sk)
-		nl_socket_free(*sk);
-	*sk = NULL;
-}
-
-int bridge_nl_open(struct nl_sock **skp, struct nerr *e)
-{
-	_cleanup_nlsock_ struct nl_sock *sk = nl_socket_alloc();
-	struct timeval tv = { .tv_sec = BR_NL_TIMEOUT_S };
-	int one = 1, fd, r;
-
-	if (!sk)
-		return nerr_set(e, -ENOMEM, "netlink: out of memory");
-	r = nl_connect(sk, NETLINK_ROUTE);
-	if (r < 0)
-		return nerr_set(e, bridge_nl_errno(r), "netlink: connect: %s", nl_geterror(r));
-	fd = nl_socket_get_fd(sk);
-	/* Error acks without a copy of the request, with the kernel's reason. */
-	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
-	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
-		return nerr_set(e, -errno, "netlink: set receive timeout: %s", strerror(errno));
-	*skp = TAKE_PTR(sk);
-	return 0;
-}
 
 /* ---- requests and acks ---------------------------------------------- */
 
@@ -298,7 +236,7 @@ static int wait_reply(struct nl_sock *sk, struct br_reply *rp)
 			return -ETIMEDOUT;
 		if (r < 0) {
 			nd_strlcpy(rp->why, nl_geterror(r), sizeof rp->why);
-			return bridge_nl_errno(r);
+			return netlink_errno(r);
 		}
 	}
 }
@@ -307,7 +245,7 @@ static int send_msg(struct nl_sock *sk, struct nl_msg *msg)
 {
 	int r = nl_send_auto(sk, msg);
 
-	return r < 0 ? bridge_nl_errno(r) : 0;
+	return r < 0 ? netlink_errno(r) : 0;
 }
 
 /* One request, one ack; "why" ends up in 'rp'. */
@@ -525,7 +463,7 @@ static int link_get(struct nl_sock *sk, const char *name, struct br_link *l, str
 	memset(l, 0, sizeof *l);
 	r = rtnl_link_build_get_request(0, name, &m);
 	if (r < 0)
-		return nerr_set(e, bridge_nl_errno(r), "bridge %s: read link: %s", name,
+		return nerr_set(e, netlink_errno(r), "bridge %s: read link: %s", name,
 				nl_geterror(r));
 	r = request(sk, m, &rp);
 	if (r == -ENODEV)
@@ -557,8 +495,7 @@ static int link_del(struct nl_sock *sk, int ifindex, const char *name, struct ne
 		rtnl_link_set_name(l, name);
 	r = rtnl_link_build_delete_request(l, &m);
 	if (r < 0)
-		return nerr_set(e, bridge_nl_errno(r), "bridge %s: delete: %s", name,
-				nl_geterror(r));
+		return nerr_set(e, netlink_errno(r), "bridge %s: delete: %s", name, nl_geterror(r));
 	r = request(sk, m, &rp);
 	if (r == -ENODEV)
 		return 0;
@@ -711,7 +648,7 @@ int bridge_create(const struct net *n, struct nerr *e)
 	_cleanup_nlsock_ struct nl_sock *sk = NULL;
 	int r;
 
-	r = bridge_nl_open(&sk, e);
+	r = netlink_open(&sk, e);
 	if (r < 0)
 		return nerr_wrap(e, r, "bridge %s", n->bridge);
 	return create(sk, n, e);
@@ -725,7 +662,7 @@ int bridge_delete(const char *name, struct nerr *e)
 
 	if (!net_ifname_ok(name))
 		return nerr_set(e, -EINVAL, "bridge '%s': delete: bad interface name", name);
-	r = bridge_nl_open(&sk, e);
+	r = netlink_open(&sk, e);
 	if (r < 0)
 		return nerr_wrap(e, r, "bridge %s", name);
 	r = link_get(sk, name, &l, e);
@@ -752,7 +689,7 @@ static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex, struc
 		return 0;
 	r = rtnl_addr_alloc_cache(sk, &c);
 	if (r < 0)
-		return nerr_set(e, bridge_nl_errno(r), "bridge %s: read addresses: %s", n->bridge,
+		return nerr_set(e, netlink_errno(r), "bridge %s: read addresses: %s", n->bridge,
 				nl_geterror(r));
 	found = calloc(n->n_ips, sizeof *found);
 	d->missing_ips = calloc(n->n_ips, sizeof *d->missing_ips);
@@ -817,7 +754,7 @@ int bridge_check(const struct net *n, struct bridge_drift *d, struct nerr *e)
 	int r;
 
 	memset(d, 0, sizeof *d);
-	r = bridge_nl_open(&sk, e);
+	r = netlink_open(&sk, e);
 	if (r < 0)
 		return nerr_wrap(e, r, "bridge %s", n->bridge);
 	r = check(sk, n, &l, d, e);
@@ -837,7 +774,7 @@ int bridge_repair(const struct net *n, const struct bridge_drift *d, struct nerr
 	if (d->foreign)
 		return nerr_set(e, -EEXIST, "bridge %s: the interface is %s%s, not a bridge",
 				n->bridge, d->kind[0] ? "a " : "a device", d->kind);
-	r = bridge_nl_open(&sk, e);
+	r = netlink_open(&sk, e);
 	if (r < 0)
 		return nerr_wrap(e, r, "bridge %s", n->bridge);
 	if (d->missing)

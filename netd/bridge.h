@@ -69,11 +69,4 @@ static inline void bridge_drift_freep(struct bridge_drift *d)
  * stp='on' (libvirt's default network) means 2 s. */
 unsigned bridge_want_delay(const struct net *n);
 
-/* Shared with hostnet.c: a NETLINK_ROUTE socket with bounded waits and
- * extended acks, and libnl's error codes as negative errnos. */
-struct nl_sock;
-int bridge_nl_open(struct nl_sock **sk, struct nerr *e);
-void bridge_nl_closep(struct nl_sock **sk);
-int bridge_nl_errno(int nle);
-
 #endif

@@ -20,6 +20,7 @@
 
 #include "bridge.h"
 #include "hostnet.h"
+#include "netlink.h"
 
 #define HN_DUMP_TRIES 3 /* a dump interrupted by a change is read again */
 
@@ -228,7 +229,7 @@ static int dump(struct nl_sock *sk, int type, const char *what, struct hostnet *
 			break;
 	}
 	if (r < 0)
-		return nerr_set(e, bridge_nl_errno(r), "host %s: %s", what, nl_geterror(r));
+		return nerr_set(e, netlink_errno(r), "host %s: %s", what, nl_geterror(r));
 	if (h->err)
 		return nerr_set(e, h->err, "host %s: %s", what, strerror(-h->err));
 	if (!d.done)
@@ -239,12 +240,12 @@ static int dump(struct nl_sock *sk, int type, const char *what, struct hostnet *
 int hostnet_load(struct hostnet **hp, struct nerr *e)
 {
 	_cleanup_hostnet_ struct hostnet *h = calloc(1, sizeof *h);
-	struct nl_sock *sk __attribute__((cleanup(bridge_nl_closep))) = NULL;
+	struct nl_sock *sk __attribute__((cleanup(netlink_closep))) = NULL;
 	int r;
 
 	if (!h)
 		return nerr_set(e, -ENOMEM, "host: out of memory");
-	r = bridge_nl_open(&sk, e);
+	r = netlink_open(&sk, e);
 	if (r == 0)
 		r = dump(sk, RTM_GETLINK, "interfaces", h, on_link, e);
 	if (r == 0)

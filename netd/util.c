@@ -39,49 +39,68 @@ static void oneline(char *dst, size_t size, const char *src)
 	dst[k] = '\0';
 }
 
-static int nerr_vset(struct nerr *e, int r, bool wrap, const char *fmt, va_list ap)
+/* Append src to the string in dst, cut to size. */
+static void cat(char *dst, size_t size, const char *src)
+{
+	size_t used = strlen(dst);
+
+	(void)nd_strlcpy(dst + used, src, size - used); /* may be truncated */
+}
+
+enum nerr_how { NERR_SET, NERR_WRAP, NERR_APPEND };
+
+static void nerr_vset(struct nerr *e, enum nerr_how how, const char *fmt, va_list ap)
 {
 	char raw[sizeof e->msg];
-	char head[sizeof e->msg];
+	char add[sizeof e->msg];
 	char old[sizeof e->msg];
 
 	if (!e)
-		return r;
-	vsnprintf(raw, sizeof raw, fmt, ap);
-	oneline(head, sizeof head, raw);
-	if (wrap && e->msg[0]) {
-		size_t n;
-
-		memcpy(old, e->msg, sizeof old);
-		n = nd_strlcpy(e->msg, head, sizeof e->msg);
-		if (n + 2 < sizeof e->msg) {
-			memcpy(e->msg + n, ": ", 3);
-			nd_strlcpy(e->msg + n + 2, old, sizeof e->msg - n - 2);
-		}
-	} else {
-		memcpy(e->msg, head, sizeof e->msg);
+		return;
+	(void)vsnprintf(raw, sizeof raw, fmt, ap); /* may be truncated */
+	oneline(add, sizeof add, raw);
+	if (how == NERR_SET || !e->msg[0]) {
+		memcpy(e->msg, add, sizeof e->msg);
+		return;
 	}
-	return r;
+	memcpy(old, e->msg, sizeof old);
+	/* Cut to the buffer; the start of a message says the most. */
+	e->msg[0] = '\0';
+	if (how == NERR_WRAP) {
+		cat(e->msg, sizeof e->msg, add);
+		cat(e->msg, sizeof e->msg, ": ");
+		cat(e->msg, sizeof e->msg, old);
+	} else {
+		cat(e->msg, sizeof e->msg, old);
+		cat(e->msg, sizeof e->msg, add);
+	}
 }
 
-int nerr_set(struct nerr *e, int r, const char *fmt, ...)
+void nerr_set_(struct nerr *e, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	nerr_vset(e, r, false, fmt, ap);
+	nerr_vset(e, NERR_SET, fmt, ap);
 	va_end(ap);
-	return r;
 }
 
-int nerr_wrap(struct nerr *e, int r, const char *fmt, ...)
+void nerr_wrap_(struct nerr *e, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	nerr_vset(e, r, true, fmt, ap);
+	nerr_vset(e, NERR_WRAP, fmt, ap);
 	va_end(ap);
-	return r;
+}
+
+void nerr_append_(struct nerr *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	nerr_vset(e, NERR_APPEND, fmt, ap);
+	va_end(ap);
 }
 
 size_t nd_strlcpy(char *dst, const char *src, size_t size)

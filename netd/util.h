@@ -16,12 +16,35 @@ struct nerr {
 	char msg[1024];
 };
 
-/* Record a message and return r (a negative errno), so that callers can
- * write `return nerr_set(e, -EINVAL, "...")`. When e already holds a message
- * the new one is prefixed to it as "new: old". */
-int nerr_set(struct nerr *e, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Prefix context to an existing message: "context: old". */
-int nerr_wrap(struct nerr *e, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Record a message in e (replacing what it held) and evaluate to r, a
+ * negative errno, so that callers write `return nerr_set(e, -EINVAL, ...)`.
+ * r is evaluated once, before the message's arguments, so -errno is the
+ * errno of the failed call. Macros, so that static analysers see the error
+ * value flow on the error path. e may be NULL. */
+#define nerr_set(e, r, ...)                                                                        \
+	({                                                                                         \
+		int _nr = (r);                                                                     \
+		nerr_set_((e), __VA_ARGS__);                                                       \
+		_nr;                                                                               \
+	})
+/* Put context in front of the message e holds: "context: old". */
+#define nerr_wrap(e, r, ...)                                                                       \
+	({                                                                                         \
+		int _nr = (r);                                                                     \
+		nerr_wrap_((e), __VA_ARGS__);                                                      \
+		_nr;                                                                               \
+	})
+/* Add to the end of the message e holds: "old; more" (the caller writes
+ * the separator). */
+#define nerr_append(e, r, ...)                                                                     \
+	({                                                                                         \
+		int _nr = (r);                                                                     \
+		nerr_append_((e), __VA_ARGS__);                                                    \
+		_nr;                                                                               \
+	})
+void nerr_set_(struct nerr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nerr_wrap_(struct nerr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nerr_append_(struct nerr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* strlcpy semantics: returns strlen(src); truncation when >= size. */
 size_t nd_strlcpy(char *dst, const char *src, size_t size);
@@ -59,6 +82,15 @@ static inline void nd_fclosep(FILE **f)
 	if (*f)
 		fclose(*f);
 }
+/* systemd's: NAMEp(type *p) calls NAME(*p) when *p is set, for
+ * __attribute__((cleanup(NAMEp))) on a pointer of that type. */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
+	static inline void func##p(type *p)                                                        \
+	{                                                                                          \
+		if (*p)                                                                            \
+			func(*p);                                                                  \
+	}
+
 #define _cleanup_free_	 __attribute__((cleanup(nd_freep)))
 #define _cleanup_close_	 __attribute__((cleanup(nd_closep)))
 #define _cleanup_fclose_ __attribute__((cleanup(nd_fclosep)))

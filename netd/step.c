@@ -1,0 +1,145 @@
+/* The loop over a table of steps; see step.h. */
+#include "step.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "netlink.h"
+
+void drift_add(struct drift *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->n >= DRIFT_MAX)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(d->what[d->n++], sizeof d->what[0], fmt, ap); /* may be truncated */
+	va_end(ap);
+}
+
+int step_nl(struct step_ctx *c, struct nl_sock **sk, struct nerr *e)
+{
+	int r;
+
+	if (!c->nl && (r = netlink_open(&c->nl, e)) < 0)
+		return r;
+	*sk = c->nl;
+	return 0;
+}
+
+int step_run_init(struct step_run *run, const struct step_ops *const *ops, size_t n,
+		  const struct nd_paths *p, const struct net *net, FILE *out, struct nerr *e)
+{
+	memset(run, 0, sizeof *run);
+	run->c.p = p;
+	run->c.n = net;
+	run->c.out = out;
+	if (n > STEP_MAX)
+		return nerr_set(e, -E2BIG, "network %s: %zu steps, at most %d", net->name, n,
+				STEP_MAX);
+	run->ops = ops;
+	run->n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (!ops[i]->state_size)
+			continue;
+		if (!(run->state[i] = calloc(1, ops[i]->state_size)))
+			return nerr_set(e, -ENOMEM, "network %s: out of memory", net->name);
+	}
+	return 0;
+}
+
+void step_run_done(struct step_run *run)
+{
+	for (size_t i = 0; i < run->n; i++) {
+		if (run->state[i] && run->ops[i]->state_free)
+			run->ops[i]->state_free(run->state[i]);
+		free(run->state[i]);
+		run->state[i] = NULL;
+	}
+	if (run->c.nl)
+		netlink_close(run->c.nl);
+	run->c.nl = NULL;
+	run->n = 0;
+}
+
+/* Undo steps [0, upto) newest first; append each failure to notes. */
+static int undo_range(struct step_run *run, size_t upto, char *notes, size_t len)
+{
+	int failed = 0;
+
+	for (size_t i = upto; i-- > 0;) {
+		struct nerr ue = { { 0 } };
+		size_t used = strlen(notes);
+
+		if (!run->ops[i]->undo || run->ops[i]->undo(&run->c, run->state[i], &ue) >= 0)
+			continue;
+		failed++;
+		(void)snprintf(notes + used, len - used, "; undo %s failed: %s", run->ops[i]->name,
+			       ue.msg); /* may be truncated */
+	}
+	return failed;
+}
+
+int step_run_apply(struct step_run *run, struct nerr *e)
+{
+	char notes[sizeof e->msg] = "";
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < run->n; i++)
+		if ((r = run->ops[i]->apply(&run->c, run->state[i], e)) < 0)
+			break;
+	if (r >= 0)
+		return 0;
+	undo_range(run, i + run->ops[i]->undo_after_failure, notes, sizeof notes);
+	/* The cause first, then what the undo could not remove: the first
+	 * error is the one the user must read. */
+	nerr_wrap(e, r, "network %s: start failed at step '%s'", run->c.n->name, run->ops[i]->name);
+	if (notes[0])
+		return nerr_append(e, r, "%s", notes);
+	return nerr_append(e, r, "; everything it had created was removed");
+}
+
+int step_run_undo(struct step_run *run, struct nerr *e)
+{
+	char notes[sizeof e->msg] = "";
+	int failed = undo_range(run, run->n, notes, sizeof notes);
+
+	if (failed)
+		nerr_append(e, -EIO, "%s", notes);
+	return failed;
+}
+
+int step_run_check(struct step_run *run, bool repair, struct drift *d, struct nerr *e)
+{
+	int r;
+
+	memset(d, 0, sizeof *d);
+	for (size_t i = 0; i < run->n; i++) {
+		const struct step_ops *o = run->ops[i];
+		size_t before = d->n;
+
+		if (!o->check)
+			continue;
+		if ((r = o->check(&run->c, run->state[i], d, e)) < 0)
+			return nerr_wrap(e, r, "network %s: check", run->c.n->name);
+		if (!repair)
+			continue;
+		if (d->n > before && (r = o->repair(&run->c, run->state[i], e)) < 0)
+			return nerr_wrap(e, r, "network %s: repair", run->c.n->name);
+		d->repaired = d->n;
+	}
+	return 0;
+}
+
+int step_run_describe(struct step_run *run, json_t *status, struct nerr *e)
+{
+	int r;
+
+	for (size_t i = 0; i < run->n; i++)
+		if (run->ops[i]->describe &&
+		    (r = run->ops[i]->describe(&run->c, run->state[i], status, e)) < 0)
+			return r;
+	return 0;
+}

@@ -1,0 +1,112 @@
+/* The steps of a running network: one table entry per kind of resource.
+ *
+ * Each resource module (the bridge, forwarding sysctls, the firewall,
+ * dnsmasq, the bridge.conf entry) exports one `const struct step_ops`, and
+ * implements every operation in its own file. The loop (step.c) knows no
+ * module's internals: it applies the entries in table order, undoes in
+ * reverse on failure, and runs check and repair for status and apply. A new
+ * kind of resource is one new module and one new entry in lifecycle.c's
+ * table.
+ *
+ * Rules every step follows:
+ * - apply is idempotent, and on failure leaves nothing of its own behind,
+ *   unless the entry sets undo_after_failure (then the loop runs its undo
+ *   too, so undo must be safe on a partial result);
+ * - undo removes what apply created and nothing else, succeeds when it is
+ *   already gone, and says on c->out (not as an error) when what it finds
+ *   in place of its object is not netd's, so that stop can always finish;
+ * - check reads the host and adds one line per finding to d; it keeps
+ *   whatever repair needs (typed findings) in its own state, never in text;
+ * - repair fixes what the last check found, and is called only when that
+ *   check added findings. */
+#ifndef NETD_STEP_H
+#define NETD_STEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "model.h"
+#include "paths.h"
+#include "util.h"
+
+struct nl_sock;
+
+/* What the host differs in from a running network, one line per finding. */
+#define DRIFT_MAX 16
+struct drift {
+	size_t n;
+	size_t repaired; /* what[0..repaired) was repaired; the rest was not */
+	char what[DRIFT_MAX][320];
+};
+
+void drift_add(struct drift *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* What the steps of one command share. */
+struct step_ctx {
+	const struct nd_paths *p;
+	const struct net *n;
+	/* Notes for the user: what start brought up, what stop left alone. */
+	FILE *out;
+	/* One rtnetlink socket for the whole command, opened on first use
+	 * with step_nl(); closed by step_run_done(). */
+	struct nl_sock *nl;
+	/* The bridge's ifindex once the bridge step has created or seen it;
+	 * 0 when unknown. Later steps use it rather than asking again. */
+	int ifindex;
+	/* One line that start prints: "network 'N' started: bridge B ADDR,"
+	 * steps append their part (", dnsmasq pid 123"). */
+	char started[512];
+};
+
+/* The command's rtnetlink socket (opened on the first call). */
+int step_nl(struct step_ctx *c, struct nl_sock **sk, struct nerr *e);
+
+struct step_ops {
+	const char *name;  /* in messages: "start failed at step 'NAME'" */
+	size_t state_size; /* zeroed per command, handed to every operation */
+	bool undo_after_failure;
+	int (*apply)(struct step_ctx *c, void *st, struct nerr *e);
+	int (*undo)(struct step_ctx *c, void *st, struct nerr *e);
+	/* May be NULL: nothing to drift. */
+	int (*check)(struct step_ctx *c, void *st, struct drift *d, struct nerr *e);
+	int (*repair)(struct step_ctx *c, void *st, struct nerr *e);
+	/* May be NULL: add this step's fields to `netd status --json`'s
+	 * object (after check ran, for a running network). */
+	int (*describe)(struct step_ctx *c, void *st, json_t *status, struct nerr *e);
+	/* May be NULL: free what the state holds (not the state itself). */
+	void (*state_free)(void *st);
+};
+
+#define STEP_MAX 16
+
+/* One command's pass over a table of steps. */
+struct step_run {
+	struct step_ctx c;
+	const struct step_ops *const *ops;
+	size_t n;
+	void *state[STEP_MAX];
+};
+
+int step_run_init(struct step_run *run, const struct step_ops *const *ops, size_t n,
+		  const struct nd_paths *p, const struct net *net, FILE *out, struct nerr *e);
+void step_run_done(struct step_run *run);
+#define _cleanup_step_run_ __attribute__((cleanup(step_run_done)))
+
+/* Apply every step in order. On failure, undo the applied ones newest first
+ * (and the failed one when it sets undo_after_failure); e then says which
+ * step failed and why, and what the undo could not remove. */
+int step_run_apply(struct step_run *run, struct nerr *e);
+/* Undo every step, newest first, attempting each even when one fails.
+ * Returns how many failed; their messages are appended to e as
+ * "; undo NAME failed: WHY". */
+int step_run_undo(struct step_run *run, struct nerr *e);
+/* Check every step in order; with repair, repair each step's findings
+ * before the next step is checked (dnsmasq binds to the bridge). */
+int step_run_check(struct step_run *run, bool repair, struct drift *d, struct nerr *e);
+/* Every step's describe, in order. */
+int step_run_describe(struct step_run *run, json_t *status, struct nerr *e);
+
+#endif
