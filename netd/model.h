@@ -216,6 +216,8 @@ int net_addr_str(const struct net_addr *a, char *buf, size_t len);
 int net_addr_parse(const char *s, struct net_addr *a);
 int net_parse_mac(const char *s, uint8_t mac[6]);
 bool net_addr_in_subnet(const struct net_addr *a, const struct net_addr *net, unsigned prefix);
+/* Bytes of an address of that family: 16 for AF_INET6, else 4. */
+size_t net_addr_len(int family);
 /* The network address of addr/prefix (host bits cleared). */
 void net_addr_mask(const struct net_addr *a, unsigned prefix, struct net_addr *out);
 /* Number of addresses from start to end inclusive, saturated at UINT64_MAX. */

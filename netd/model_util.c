@@ -45,14 +45,14 @@ int net_addr_str(const struct net_addr *a, char *buf, size_t len)
 	return 0;
 }
 
-static size_t addr_len(int family)
+size_t net_addr_len(int family)
 {
 	return family == AF_INET6 ? 16 : 4;
 }
 
 void net_addr_mask(const struct net_addr *a, unsigned prefix, struct net_addr *out)
 {
-	size_t n = addr_len(a->family);
+	size_t n = net_addr_len(a->family);
 
 	*out = *a;
 	for (size_t i = 0; i < n; i++) {
@@ -70,19 +70,19 @@ bool net_addr_in_subnet(const struct net_addr *a, const struct net_addr *net, un
 		return false;
 	net_addr_mask(a, prefix, &x);
 	net_addr_mask(net, prefix, &y);
-	return memcmp(x.u.b, y.u.b, addr_len(a->family)) == 0;
+	return memcmp(x.u.b, y.u.b, net_addr_len(a->family)) == 0;
 }
 
 int net_addr_cmp(const struct net_addr *a, const struct net_addr *b)
 {
 	if (a->family != b->family)
 		return a->family < b->family ? -1 : 1;
-	return memcmp(a->u.b, b->u.b, addr_len(a->family));
+	return memcmp(a->u.b, b->u.b, net_addr_len(a->family));
 }
 
 uint64_t net_addr_span(const struct net_addr *start, const struct net_addr *end)
 {
-	size_t n = addr_len(start->family);
+	size_t n = net_addr_len(start->family);
 	uint64_t hi = 0, lo = 0;
 
 	if (net_addr_cmp(start, end) > 0)

@@ -23,11 +23,6 @@ static int verr(const struct net *n, struct nerr *e, int line, const char *fmt, 
 	return nerr_set(e, -EINVAL, "%s:%d: %s", n->file[0] ? n->file : "<input>", line, msg);
 }
 
-static bool is_alnum(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-}
-
 bool net_name_ok(const char *s)
 {
 	size_t len = strlen(s);
@@ -35,7 +30,7 @@ bool net_name_ok(const char *s)
 	if (len == 0 || len > NET_NAME_MAX || s[0] == '.')
 		return false;
 	for (; *s; s++)
-		if (!is_alnum(*s) && !strchr("-_.", *s))
+		if (!nd_is_alnum(*s) && !strchr("-_.", *s))
 			return false;
 	return true;
 }
@@ -51,7 +46,7 @@ bool net_ifname_ok(const char *s)
 	    strcmp(s, "..") == 0)
 		return false;
 	for (; *s; s++)
-		if (!is_alnum(*s) && !strchr("-_.", *s))
+		if (!nd_is_alnum(*s) && !strchr("-_.", *s))
 			return false;
 	return true;
 }
@@ -61,7 +56,7 @@ bool net_label_ok(const char *s, size_t len)
 	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_')
+		if (!nd_is_alnum(s[i]) && s[i] != '-' && s[i] != '_')
 			return false;
 	return true;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* Copy src with every control byte written as an escape ("\n", "\x1b"),
  * so that an error stays one line whatever value it quotes (a newline in
@@ -367,4 +368,12 @@ void nd_json_str(FILE *o, const char *s)
 			fputc(ch, o);
 	}
 	fputc('"', o);
+}
+
+int64_t nd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

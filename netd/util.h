@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
@@ -102,6 +103,19 @@ static inline void nd_fclosep(FILE **f)
 		(p) = NULL;                                                                        \
 		_p;                                                                                \
 	})
+
+/* CLOCK_MONOTONIC in milliseconds, for bounded waits. */
+int64_t nd_now_ms(void);
+
+/* ASCII classes, whatever the locale (grammars of names, MACs, DUIDs). */
+static inline bool nd_is_alnum(int ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+static inline bool nd_is_hex(int ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
