@@ -12,6 +12,7 @@
 
 #include "defnet.h"
 #include "lifecycle.h"
+#include "status.h"
 #include "model.h"
 #include "plan.h"
 #include "session.h"
@@ -158,7 +159,7 @@ static int cmd_dumpxml(struct ctx *c)
 
 	if (store_load(&c->s, c->args[0], &n, &c->e) < 0)
 		return fail(&c->e);
-	if (net_format(&n, stdout) < 0 || fflush(stdout) != 0) {
+	if (net_format(&n, stdout) < 0) {
 		fprintf(stderr, "netd: dumpxml %s: write: %s\n", c->args[0], strerror(errno));
 		return CLI_FAIL;
 	}
@@ -193,36 +194,49 @@ static void list_row_fill(const struct store *s, const char *name, struct list_r
 	if (row->active) {
 		struct sess_report sr;
 
-		sess_check(&s->p, n.bridge, &sr);
+		sess_check(&s->p, n.bridge, NULL, &sr);
 		row->session = sr.usable;
 	}
 	net_uuid_str(n.uuid, row->uuid);
 	row->mode = net_fwd_mode_str(n.fwd_mode);
 }
 
-static void list_json(const struct list_row *rows, size_t n)
+static json_t *list_row_json(const struct list_row *r)
 {
-	printf("[");
-	for (size_t i = 0; i < n; i++) {
-		const struct list_row *r = &rows[i];
+	json_t *o = json_pack("{s:o, s:b, s:b, s:b}", "name", nd_json_string(r->name), "active",
+			      r->active, "autostart", r->autostart, "persistent", true);
 
-		printf("%s\n  {\"name\": ", i ? "," : "");
-		nd_json_str(stdout, r->name);
-		printf(", \"active\": %s, \"autostart\": %s, \"persistent\": true",
-		       r->active ? "true" : "false", r->autostart ? "true" : "false");
-		if (r->broken) {
-			printf(", \"error\": ");
-			nd_json_str(stdout, r->error);
-		} else {
-			printf(", \"uuid\": \"%s\", \"bridge\": ", r->uuid);
-			nd_json_str(stdout, r->bridge);
-			printf(", \"forward\": \"%s\"", r->mode);
-			if (r->active)
-				printf(", \"session_vms\": %s", r->session ? "true" : "false");
-		}
-		printf("}");
+	if (!o)
+		return NULL;
+	if (r->broken) {
+		if (json_object_set_new(o, "error", nd_json_string(r->error)) == 0)
+			return o;
+	} else if (json_object_set_new(o, "uuid", json_string(r->uuid)) == 0 &&
+		   json_object_set_new(o, "bridge", nd_json_string(r->bridge)) == 0 &&
+		   json_object_set_new(o, "forward", json_string(r->mode)) == 0 &&
+		   (!r->active ||
+		    json_object_set_new(o, "session_vms", json_boolean(r->session)) == 0)) {
+		return o;
 	}
-	printf("%s]\n", n ? "\n" : "");
+	json_decref(o);
+	return NULL;
+}
+
+static int list_json(const struct list_row *rows, size_t n)
+{
+	json_auto_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, list_row_json(&rows[i])) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	if (!a) {
+		fprintf(stderr, "netd: list: out of memory\n");
+		return CLI_FAIL;
+	}
+	nd_json_print(stdout, a);
+	return CLI_OK;
 }
 
 static void list_text(const struct list_row *rows, size_t n)
@@ -263,9 +277,8 @@ static int cmd_list(struct ctx *c)
 	}
 	store_names_free(names, count);
 	if (c->json)
-		list_json(rows, n);
-	else
-		list_text(rows, n);
+		return list_json(rows, n);
+	list_text(rows, n);
 	return CLI_OK;
 }
 
@@ -345,14 +358,14 @@ static int cmd_apply(struct ctx *c)
 
 static int cmd_status(struct ctx *c)
 {
-	if (lc_status(&c->s, c->args[0], c->json, stdout, &c->e) < 0)
+	if (status_print(&c->s, c->args[0], c->json, stdout, &c->e) < 0)
 		return fail(&c->e);
 	return CLI_OK;
 }
 
 static int cmd_leases(struct ctx *c)
 {
-	if (lc_leases(&c->s, c->args[0], c->json, stdout, &c->e) < 0)
+	if (status_leases_print(&c->s, c->args[0], c->json, stdout, &c->e) < 0)
 		return fail(&c->e);
 	return CLI_OK;
 }
@@ -458,7 +471,10 @@ static const struct cmd commands[] = {
 	  "nftables script it would load in one transaction, the dnsmasq config and\n"
 	  "hosts files it would write, and the line it would add to qemu's\n"
 	  "bridge.conf. The argument is a FILE when it contains '/' or ends in .xml,\n"
-	  "otherwise the NAME of a defined network.\n",
+	  "otherwise the NAME of a defined network.\n\n"
+	  "Besides netd's store it reads only the host's interface names (to pick a\n"
+	  "free virbrN when the network names no bridge) and the user and group\n"
+	  "databases (the group dnsmasq runs as).\n",
 	  cmd_plan, 1, 1, "", ARG_ANY, STORE_READ },
 };
 
@@ -487,6 +503,18 @@ static int cmd_run(const struct cmd *cmd, int argc, char **argv)
 	return cmd->run(&c);
 }
 
+/* Output that did not reach its file (a full disk, a closed pipe) is a
+ * failure of the command, said once, here, for every command. */
+static int stdout_done(const char *cmd, int rc)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	fprintf(stderr, "netd: %s: write to standard output: %s\n", cmd,
+		errno ? strerror(errno) : "I/O error");
+	return rc == CLI_USAGE ? CLI_USAGE : CLI_FAIL;
+}
+
 static void main_help(FILE *o)
 {
 	fprintf(o, "usage: netd COMMAND [ARGS]\n\n"
@@ -513,7 +541,7 @@ static void main_help(FILE *o)
 		NETD_DEFAULT_BRIDGE_CONF, nd_bridge_helpers[0], nd_bridge_helpers[1], "");
 }
 
-int cli_main(int argc, char **argv)
+static int cli_dispatch(int argc, char **argv)
 {
 	const struct cmd *c;
 
@@ -540,4 +568,11 @@ int cli_main(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	return cmd_run(c, argc - 1, argv + 1);
+}
+
+int cli_main(int argc, char **argv)
+{
+	const struct cmd *c = argc > 1 ? cmd_find(argv[1]) : NULL;
+
+	return stdout_done(c ? c->name : "netd", cli_dispatch(argc, argv));
 }

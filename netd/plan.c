@@ -6,7 +6,6 @@
 
 #include "dhcp.h"
 #include "fw.h"
-#include "lifecycle.h"
 
 static void plan_bridge(const struct net *n, FILE *o)
 {
@@ -50,8 +49,10 @@ static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, str
 			"\n## dnsmasq\nnone: the network has no address to serve DHCP or DNS on\n");
 		return 0;
 	}
-	if ((r = lc_dhcp_files(s, n->name, &fb, group, sizeof group, e)) < 0)
+	if ((r = dhcp_files_init(&fb, s->p.state_dir, s->p.run_dir, n->name, e)) < 0)
 		return r;
+	if (dhcp_user_group(fb.files.user, group, sizeof group, NULL) == 0)
+		fb.files.group = group;
 	if ((r = dhcp_render_conf(n, &fb.files, &conf, e)) < 0 ||
 	    (r = dhcp_render_hostsfile(n, &hosts, e)) < 0 ||
 	    (r = dhcp_render_addnhosts(n, &addn, e)) < 0)
@@ -76,7 +77,5 @@ int plan_print(const struct store *s, struct net *n, FILE *o, struct nerr *e)
 	if ((r = plan_dnsmasq(s, n, o, e)) < 0)
 		return r;
 	fprintf(o, "\n## qemu bridge ACL: %s\nallow %s\n", s->p.bridge_conf, n->bridge);
-	if (fflush(o) != 0)
-		return nerr_set(e, -errno, "plan: write: %s", strerror(errno));
 	return 0;
 }

@@ -1,5 +1,8 @@
-/* `netd plan`: everything start would do, rendered and printed, with nothing
- * on the host read or changed beyond netd's own store. */
+/* `netd plan`: everything start would do, rendered and printed. Nothing is
+ * changed. What it reads: netd's store (the other networks' bridges), the
+ * host's interface names when the network names no bridge (to pick the
+ * virbrN that define would), and the passwd and group databases (the group
+ * dnsmasq runs as, which its config names). */
 #ifndef NETD_PLAN_H
 #define NETD_PLAN_H
 

@@ -96,41 +96,44 @@ static void check_tun(struct sess_report *r)
 			 tun, (unsigned)(st.st_mode & 07777), tun);
 }
 
-static void check_acl(const struct nd_paths *p, const char *bridge, struct sess_report *r)
+static void check_acl(const struct nd_paths *p, const char *bridge, const struct bconf_report *acl,
+		      struct sess_report *r)
 {
-	struct bconf_report rep = { 0 };
+	struct bconf_report read = { 0 };
+	const struct bconf_report *rep = acl ? acl : &read;
 	struct nerr e = { { 0 } };
 
-	if (bconf_check(p->bridge_conf, bridge, &rep, &e) < 0) {
+	if (!acl && bconf_check(p->bridge_conf, bridge, &read, &e) < 0) {
 		sess_add(r, "cannot read %s: %s", p->bridge_conf, e.msg);
 		return;
 	}
-	if (rep.missing)
+	if (rep->missing)
 		sess_add(r, "%s does not exist: qemu-bridge-helper allows no bridge",
 			 p->bridge_conf);
-	else if (rep.rejected)
+	else if (rep->rejected)
 		sess_add(r,
 			 "qemu-bridge-helper rejects %s as a whole (%s line %u: %s): fix or "
 			 "remove that line",
-			 p->bridge_conf, rep.n_bad ? rep.bad[0].file : "?",
-			 rep.n_bad ? rep.bad[0].line : 0, rep.n_bad ? rep.bad[0].why : "");
-	else if (rep.denied)
+			 p->bridge_conf, rep->n_bad ? rep->bad[0].file : "?",
+			 rep->n_bad ? rep->bad[0].line : 0, rep->n_bad ? rep->bad[0].why : "");
+	else if (rep->denied)
 		sess_add(r, "%s denies %s, which overrides every allow: remove that line",
-			 rep.deny_at, bridge);
-	else if (!rep.allowed)
+			 rep->deny_at, bridge);
+	else if (!rep->allowed)
 		sess_add(r, "%s has no 'allow %s' (netd apply adds it)", p->bridge_conf, bridge);
-	if (!rep.missing && rep.unreadable)
+	if (!rep->missing && rep->unreadable)
 		sess_add(r,
 			 "%s (mode %04o) is not readable by ordinary users, and the helper "
 			 "reads it as the calling user: run 'chmod a+r %s'",
-			 p->bridge_conf, (unsigned)(rep.mode & 07777), p->bridge_conf);
+			 p->bridge_conf, (unsigned)(rep->mode & 07777), p->bridge_conf);
 }
 
-int sess_check(const struct nd_paths *p, const char *bridge, struct sess_report *r)
+int sess_check(const struct nd_paths *p, const char *bridge, const struct bconf_report *acl,
+	       struct sess_report *r)
 {
 	memset(r, 0, sizeof *r);
 	r->usable = true;
-	check_acl(p, bridge, r);
+	check_acl(p, bridge, acl, r);
 	check_helper(p, r);
 	check_tun(r);
 	return 0;

@@ -17,6 +17,11 @@ struct sess_report {
 	char why[SESS_REASONS_MAX][512];
 };
 
-int sess_check(const struct nd_paths *p, const char *bridge, struct sess_report *r);
+struct bconf_report;
+
+/* acl: what bconf_check() says of bridge.conf for this bridge, when the
+ * caller has it; NULL reads the file. */
+int sess_check(const struct nd_paths *p, const char *bridge, const struct bconf_report *acl,
+	       struct sess_report *r);
 
 #endif

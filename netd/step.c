@@ -18,6 +18,22 @@ void drift_add(struct drift *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+void step_note(struct step_ctx *c, const char *fmt, ...)
+{
+	size_t used = strlen(c->notes);
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(c->notes + used, sizeof c->notes - used, fmt, ap);
+	va_end(ap);
+	used = k < 0 ? used : strlen(c->notes);
+	if (used + 1 < sizeof c->notes) {
+		c->notes[used] = '\n';
+		c->notes[used + 1] = '\0';
+	}
+}
+
 int step_nl(struct step_ctx *c, struct nl_sock **sk, struct nerr *e)
 {
 	int r;
@@ -107,7 +123,7 @@ int step_run_undo(struct step_run *run, struct nerr *e)
 	int failed = undo_range(run, run->n, notes, sizeof notes);
 
 	if (failed)
-		nerr_append(e, -EIO, "%s", notes);
+		nerr_set(e, -EIO, "%s", notes + 2); /* without the leading "; " */
 	return failed;
 }
 

@@ -59,7 +59,12 @@ struct step_ctx {
 	/* One line that start prints: "network 'N' started: bridge B ADDR,"
 	 * steps append their part (", dnsmasq pid 123"). */
 	char started[512];
+	/* Lines start prints after that one (warnings): step_note(). */
+	char notes[1024];
 };
+
+/* Add a line to c->notes (cut when full). */
+void step_note(struct step_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The command's rtnetlink socket (opened on the first call). */
 int step_nl(struct step_ctx *c, struct nl_sock **sk, struct nerr *e);
@@ -100,8 +105,7 @@ void step_run_done(struct step_run *run);
  * step failed and why, and what the undo could not remove. */
 int step_run_apply(struct step_run *run, struct nerr *e);
 /* Undo every step, newest first, attempting each even when one fails.
- * Returns how many failed; their messages are appended to e as
- * "; undo NAME failed: WHY". */
+ * Returns how many failed; e then holds "undo NAME failed: WHY[; ...]". */
 int step_run_undo(struct step_run *run, struct nerr *e);
 /* Check every step in order; with repair, repair each step's findings
  * before the next step is checked (dnsmasq binds to the bridge). */

@@ -175,39 +175,46 @@ int store_load(const struct store *s, const char *name, struct net *n, struct ne
 	return 0;
 }
 
-int store_used_bridges(const struct store *s, const char *skip, char ***list, size_t *count,
-		       struct nerr *e)
+/* Every defined network, each parsed once; an entry whose config does not
+ * load has its name and no model (net.name empty) and its error. */
+struct store_all {
+	size_t n;
+	struct net *nets;
+	char (*names)[NET_NAME_MAX + 1];
+	struct nerr *errs;
+};
+
+static void store_all_free(struct store_all *a)
 {
-	char **names = NULL, **out = NULL;
-	size_t n = 0, k = 0;
+	for (size_t i = 0; i < a->n; i++)
+		net_free(&a->nets[i]);
+	free(a->nets);
+	free(a->names);
+	free(a->errs);
+}
+
+static int store_all_load(const struct store *s, struct store_all *a, struct nerr *e)
+{
+	char **names = NULL;
+	size_t count = 0;
 	int r;
 
-	r = store_names(s, &names, &n, e);
-	if (r < 0)
+	memset(a, 0, sizeof *a);
+	if ((r = store_names(s, &names, &count, e)) < 0)
 		return r;
-	out = calloc(n + 1, sizeof *out);
-	if (!out) {
-		store_names_free(names, n);
+	a->nets = calloc(count + 1, sizeof *a->nets);
+	a->names = calloc(count + 1, sizeof *a->names);
+	a->errs = calloc(count + 1, sizeof *a->errs);
+	if (!a->nets || !a->names || !a->errs) {
+		store_names_free(names, count);
 		return nerr_set(e, -ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_net_ struct net o = { 0 };
-		struct nerr ignore;
-
-		if ((skip && strcmp(names[i], skip) == 0) ||
-		    store_load(s, names[i], &o, &ignore) < 0 || !o.bridge[0])
-			continue;
-		out[k] = strdup(o.bridge);
-		if (!out[k]) {
-			store_names_free(names, n);
-			store_names_free(out, k);
-			return nerr_set(e, -ENOMEM, "out of memory");
-		}
-		k++;
+	for (size_t i = 0; i < count; i++, a->n++) {
+		nd_strlcpy(a->names[i], names[i], sizeof a->names[i]);
+		if (store_load(s, names[i], &a->nets[i], &a->errs[i]) < 0)
+			memset(&a->nets[i], 0, sizeof a->nets[i]);
 	}
-	store_names_free(names, n);
-	*list = out;
-	*count = k;
+	store_names_free(names, count);
 	return 0;
 }
 
@@ -264,75 +271,79 @@ static int inherit(struct net *n, const struct net *old, struct nerr *e)
 	return 0;
 }
 
-static int check_others(const struct store *s, struct net *n, struct nerr *e)
+static int check_others(const struct store_all *all, struct net *n, struct nerr *e)
 {
-	char **names = NULL;
-	size_t count = 0;
-	int r;
+	int r = 0;
 
-	r = store_names(s, &names, &count, e);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < count && r == 0; i++) {
-		_cleanup_net_ struct net o = { 0 };
+	for (size_t i = 0; i < all->n && r == 0; i++) {
+		const struct net *o = &all->nets[i];
 
-		r = store_load(s, names[i], &o, e);
-		if (r < 0) {
-			nerr_wrap(e, r, "network %s: cannot check for clashes with %s", n->name,
-				  names[i]);
-			break;
+		if (!o->name[0]) {
+			*e = all->errs[i];
+			return nerr_wrap(e, -EINVAL, "network %s: cannot check for clashes with %s",
+					 n->name, all->names[i]);
 		}
-		if (strcmp(o.name, n->name) == 0)
-			r = inherit(n, &o, e);
+		if (strcmp(o->name, n->name) == 0)
+			r = inherit(n, o, e);
 		else
-			r = check_clash(n, &o, e);
+			r = check_clash(n, o, e);
 	}
-	store_names_free(names, count);
 	return r;
 }
 
 /* An auto-named bridge avoids the other networks' bridges and every
  * interface the host has now (a leftover libvirt virbr0, say), as libvirt
  * does: start would otherwise fail on the name. */
-int store_fill_defaults(const struct store *s, struct net *n, struct nerr *e)
+static int fill_defaults(const struct store_all *all, struct net *n, struct nerr *e)
 {
 	struct if_nameindex *ifs = NULL;
-	_cleanup_free_ const char **all = NULL;
-	char **used = NULL;
-	size_t n_used = 0, n_ifs = 0;
+	_cleanup_free_ const char **taken = NULL;
+	size_t k = 0, n_ifs = 0;
 	int r;
 
 	if (n->bridge[0])
 		return net_fill_defaults(n, NULL, e);
-	if ((r = store_used_bridges(s, n->name, &used, &n_used, e)) < 0)
-		return r;
 	if ((ifs = if_nameindex()))
 		while (ifs[n_ifs].if_index)
 			n_ifs++;
-	all = calloc(n_used + n_ifs + 1, sizeof *all);
-	if (!all) {
+	taken = calloc(all->n + n_ifs + 1, sizeof *taken);
+	if (!taken) {
 		r = nerr_set(e, -ENOMEM, "out of memory");
 	} else {
-		for (size_t i = 0; i < n_used; i++)
-			all[i] = used[i];
+		for (size_t i = 0; i < all->n; i++)
+			if (all->nets[i].bridge[0] && strcmp(all->names[i], n->name) != 0)
+				taken[k++] = all->nets[i].bridge;
 		for (size_t i = 0; i < n_ifs; i++)
-			all[n_used + i] = ifs[i].if_name;
-		r = net_fill_defaults(n, all, e);
+			taken[k++] = ifs[i].if_name;
+		r = net_fill_defaults(n, taken, e);
 	}
 	if (ifs)
 		if_freenameindex(ifs);
-	store_names_free(used, n_used);
 	return r;
+}
+
+int store_fill_defaults(const struct store *s, struct net *n, struct nerr *e)
+{
+	__attribute__((cleanup(store_all_free))) struct store_all all = { 0 };
+	int r;
+
+	if (n->bridge[0])
+		return net_fill_defaults(n, NULL, e);
+	if ((r = store_all_load(s, &all, e)) < 0)
+		return r;
+	return fill_defaults(&all, n, e);
 }
 
 int store_define(struct store *s, struct net *n, bool *replaced, struct nerr *e)
 {
+	__attribute__((cleanup(store_all_free))) struct store_all all = { 0 };
 	char path[PATH_MAX];
 	_cleanup_free_ char *xml = NULL;
 	int r;
 
 	*replaced = store_exists(s, n->name);
-	if ((r = check_others(s, n, e)) < 0 || (r = store_fill_defaults(s, n, e)) < 0)
+	if ((r = store_all_load(s, &all, e)) < 0 || (r = check_others(&all, n, e)) < 0 ||
+	    (r = fill_defaults(&all, n, e)) < 0)
 		return r;
 	xml = net_format_string(n);
 	if (!xml)

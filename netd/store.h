@@ -48,12 +48,8 @@ bool store_active(const struct store *s, const char *name);
  * with). */
 int store_runtime_path(const struct store *s, const char *name, char *buf, size_t len);
 
-/* net_fill_defaults() with the bridges of the other defined networks taken. */
+/* net_fill_defaults() with the bridges of the other defined networks and
+ * the host's interface names taken. */
 int store_fill_defaults(const struct store *s, struct net *n, struct nerr *e);
-
-/* Bridge names of every defined network except 'skip' (NULL-terminated,
- * for net_fill_defaults); free with store_names_free(list, count). */
-int store_used_bridges(const struct store *s, const char *skip, char ***list, size_t *count,
-		       struct nerr *e);
 
 #endif

@@ -352,22 +352,64 @@ void sbuf_free(struct sbuf *s)
 	s->oom = false;
 }
 
-void nd_json_str(FILE *o, const char *s)
+/* Length of the well-formed UTF-8 sequence at p (1-4; RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p)
 {
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
 
-		if (ch == '"' || ch == '\\')
-			fprintf(o, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", o);
-		else if (ch < 0x20)
-			fprintf(o, "\\u%04x", ch);
-		else
-			fputc(ch, o);
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+json_t *nd_json_string(const char *s)
+{
+	_cleanup_free_ char *fixed = NULL;
+	struct sbuf b = { 0 };
+
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t len = utf8_seq(p);
+
+		if (len) {
+			sbuf_printf(&b, "%.*s", (int)len, (const char *)p);
+			p += len;
+		} else {
+			sbuf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
+			p++;
+		}
 	}
-	fputc('"', o);
+	if (!(fixed = sbuf_finish(&b)))
+		return NULL;
+	return json_string(fixed);
+}
+
+void nd_json_print(FILE *f, const json_t *doc)
+{
+	(void)json_dumpf(doc, f, JSON_INDENT(2));
+	(void)fputc('\n', f);
 }
 
 int64_t nd_now_ms(void)

@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 /* One error message travelling up the stack to the place that prints it. */
 struct nerr {
 	char msg[1024];
@@ -52,8 +54,13 @@ size_t nd_strlcpy(char *dst, const char *src, size_t size);
 /* snprintf into a fixed buffer; -ENAMETOOLONG on truncation. */
 int nd_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* A JSON string literal (escapes everything JSON requires). */
-void nd_json_str(FILE *o, const char *s);
+/* A JSON string of s. JSON text is UTF-8: a byte that is not part of valid
+ * UTF-8 (a value quoted from a file, say) becomes U+FFFD rather than
+ * making the document invalid. NULL only when out of memory. */
+json_t *nd_json_string(const char *s);
+/* Write one JSON document and a newline on f (stdout of --json). Write
+ * errors stay in ferror(f), which the CLI checks once for every command. */
+void nd_json_print(FILE *f, const json_t *doc);
 
 /* Write 'len' bytes to 'path' atomically: temp file in the same directory,
  * fsync, rename, fsync of the directory. */

@@ -26,6 +26,13 @@ t() {
 		-e "s|$tmp|TMP|g"
 	echo "[exit ${PIPESTATUS[0]}]"
 }
+# The same with standard output on a full disk: the command must fail and
+# say so, not exit 0 with its output lost.
+t_full() {
+	echo "\$ netd $* >/dev/full"
+	"$netd" "$@" 2>&1 >/dev/full
+	echo "[exit $?]"
+}
 
 {
 t
@@ -68,6 +75,13 @@ t dumpxml 'a/b'
 t plan lab
 t plan isolated
 t plan cases/bad-range.xml
+t_full list --all --json
+t_full list
+t_full status default --json
+t_full status default
+t_full dumpxml default
+t_full plan lab
+t_full --help
 t undefine isolated
 t undefine isolated
 t list --all --json

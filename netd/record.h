@@ -1,0 +1,23 @@
+/* The runtime record of a running network: the model it was started with,
+ * NETD_RUN_DIR/NAME.xml. start writes it before it creates anything, so that
+ * a later, separate invocation knows what exists: stop tears down exactly
+ * that, apply and status compare the host with it. stop removes it last,
+ * so an interrupted stop can be run again. */
+#ifndef NETD_RECORD_H
+#define NETD_RECORD_H
+
+#include "model.h"
+#include "store.h"
+
+int record_write(const struct store *s, const struct net *n, struct nerr *e);
+/* 0 when it is already gone. */
+int record_remove(const struct store *s, const char *name, struct nerr *e);
+
+/* The model a running network was started with, read once. -ENOTCONN when
+ * it is not running. -EUCLEAN when the record is not a model (damaged).
+ * -ESTALE, with n filled, when it parses but fails today's validation (an
+ * older netd's, whose rules were looser) and the names stop acts on still
+ * pass their grammar: only stop goes on with that. */
+int record_load(const struct store *s, const char *name, struct net *n, struct nerr *e);
+
+#endif

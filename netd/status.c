@@ -1,0 +1,224 @@
+/* status and leases; see status.h. The JSON document is built first, from
+ * the model and from each step's describe; the text form is printed from
+ * that document, so the two never disagree. */
+#include "status.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "dhcp.h"
+#include "dhcp_run.h"
+#include "lifecycle.h"
+#include "record.h"
+#include "steps_tmp.h"
+
+static int oom(struct nerr *e, const char *name)
+{
+	return nerr_set(e, -ENOMEM, "network %s: status: out of memory", name);
+}
+
+/* Append a string to a JSON array; false when out of memory. */
+static bool add_str(json_t *array, const char *s)
+{
+	return json_array_append_new(array, nd_json_string(s)) == 0;
+}
+
+/* What the model says: the same for a running network and a stopped one. */
+static json_t *status_model(const struct net *n, bool active, bool autostart)
+{
+	json_t *o = json_pack("{s:o, s:b, s:b, s:s, s:o, s:[]}", "name", nd_json_string(n->name),
+			      "active", active, "autostart", autostart, "forward",
+			      net_fwd_mode_str(n->fwd_mode), "bridge", nd_json_string(n->bridge),
+			      "addresses");
+	json_t *addrs = o ? json_object_get(o, "addresses") : NULL;
+	char a[64], buf[80];
+
+	for (size_t i = 0; addrs && i < n->n_ips; i++) {
+		net_addr_str(&n->ips[i].addr, a, sizeof a);
+		(void)snprintf(buf, sizeof buf, "%s/%u", a, n->ips[i].prefix);
+		if (!add_str(addrs, buf))
+			addrs = NULL;
+	}
+	if (!addrs) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* What the host has of a running network: its steps' checks and
+ * descriptions. A check that fails is reported, not fatal. */
+static int status_host(struct store *s, const struct net *n, json_t *o, struct nerr *e)
+{
+	_cleanup_step_run_ struct step_run run = { 0 };
+	struct drift d = { 0 };
+	struct nerr ce = { { 0 } };
+	json_t *list = json_array();
+	int r;
+
+	if (!list || json_object_set_new(o, "drift", list) < 0)
+		return oom(e, n->name);
+	if ((r = lc_run_init(&run, s, n, NULL, e)) < 0)
+		return r;
+	if (step_run_check(&run, false, &d, &ce) < 0 &&
+	    json_object_set_new(o, "check_error", nd_json_string(ce.msg)) < 0)
+		return oom(e, n->name);
+	for (size_t i = 0; i < d.n; i++)
+		if (!add_str(list, d.what[i]))
+			return oom(e, n->name);
+	return step_run_describe(&run, o, e);
+}
+
+static void text_line(FILE *o, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void text_line(FILE *o, const char *label, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(o, "%-10s ", label);
+	va_start(ap, fmt);
+	vfprintf(o, fmt, ap);
+	va_end(ap);
+	fputc('\n', o);
+}
+
+/* Each element of a string array on a line, the label on the first. */
+static void text_list(FILE *o, const char *label, const json_t *a, const char *bullet)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v)
+		text_line(o, i ? "" : label, "%s%s", bullet, json_string_value(v));
+}
+
+static const char *str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void status_text(const struct net *n, const json_t *o, FILE *out)
+{
+	const json_t *pid = json_object_get(o, "dnsmasq_pid");
+	const json_t *drift = json_object_get(o, "drift");
+	const json_t *sess = json_object_get(o, "session_vms");
+
+	text_line(out, "network:", "%s", str(o, "name"));
+	text_line(out, "state:", "%s",
+		  json_is_true(json_object_get(o, "active")) ? "active" : "inactive");
+	text_line(out, "autostart:", "%s",
+		  json_is_true(json_object_get(o, "autostart")) ? "yes" : "no");
+	text_line(out, "forward:", "%s", str(o, "forward"));
+	text_line(out, "bridge:", "%s", str(o, "bridge"));
+	text_list(out, "addresses:", json_object_get(o, "addresses"), "");
+	if (!json_is_true(json_object_get(o, "active")))
+		return;
+	if (json_is_integer(pid))
+		text_line(out, "dnsmasq:", "pid %lld", (long long)json_integer_value(pid));
+	else
+		text_line(out, "dnsmasq:", "%s", dhcp_needed(n) ? "not running" : "not needed");
+	if (str(o, "check_error"))
+		text_line(out, "drift:", "cannot check: %s", str(o, "check_error"));
+	else if (json_array_size(drift) == 0)
+		text_line(out, "drift:", "none");
+	text_list(out, "drift:", drift, "");
+	if (json_array_size(drift))
+		text_line(out, "repair:", "netd apply %s", n->name);
+	if (!sess)
+		return;
+	if (!json_is_true(json_object_get(sess, "usable")))
+		text_line(out, "session:", "NOT usable by unprivileged qemu (qemu:///session):");
+	else if (str(sess, "group"))
+		text_line(out, "session:",
+			  "usable by unprivileged qemu (qemu:///session) of members of group %s "
+			  "only",
+			  str(sess, "group"));
+	else
+		text_line(out, "session:", "usable by unprivileged qemu (qemu:///session)");
+	text_list(out, "", json_object_get(sess, "problems"), "- ");
+}
+
+int status_print(struct store *s, const char *name, bool json, FILE *out, struct nerr *e)
+{
+	_cleanup_net_ struct net n = { 0 };
+	json_auto_t *o = NULL;
+	bool active = store_active(s, name);
+	int r;
+
+	r = active ? record_load(s, name, &n, e) : store_load(s, name, &n, e);
+	if (r < 0)
+		return r;
+	if (!(o = status_model(&n, active, store_autostart(s, name))))
+		return oom(e, name);
+	if (active)
+		r = status_host(s, &n, o, e);
+	else if (json_object_set_new(o, "dnsmasq_pid", json_null()) < 0 ||
+		 json_object_set_new(o, "drift", json_array()) < 0)
+		r = oom(e, name);
+	if (r < 0)
+		return r;
+	if (!json) {
+		status_text(&n, o, out);
+		return 0;
+	}
+	nd_json_print(out, o);
+	return 0;
+}
+
+static void lease_expiry_str(int64_t expiry, char *buf, size_t len)
+{
+	time_t t = (time_t)expiry;
+	struct tm tm;
+
+	if (expiry == 0 || !gmtime_r(&t, &tm))
+		nd_strlcpy(buf, "never", len);
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *opt_str(const char *s)
+{
+	return s[0] ? nd_json_string(s) : json_null();
+}
+
+static int leases_json(const struct dhcp_lease *l, size_t n, FILE *out, struct nerr *e)
+{
+	json_auto_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++) {
+		json_t *o =
+			json_pack("{s:o, s:o, s:o, s:o, s:I}", "ip", nd_json_string(l[i].ip), "mac",
+				  opt_str(l[i].mac), "hostname", opt_str(l[i].hostname), "clientid",
+				  opt_str(l[i].clientid), "expiry", (json_int_t)l[i].expiry);
+
+		if (json_array_append_new(a, o) < 0)
+			return nerr_set(e, -ENOMEM, "leases: out of memory");
+	}
+	if (!a)
+		return nerr_set(e, -ENOMEM, "leases: out of memory");
+	nd_json_print(out, a);
+	return 0;
+}
+
+int status_leases_print(struct store *s, const char *name, bool json, FILE *out, struct nerr *e)
+{
+	_cleanup_free_ struct dhcp_lease *l = NULL;
+	char when[32];
+	size_t n = 0;
+	int r;
+
+	if (!store_exists(s, name) && !store_active(s, name))
+		return nerr_set(e, -ENOENT, "network %s: not defined", name);
+	if ((r = dhcp_leases_load(&s->p, name, time(NULL), &l, &n, e)) < 0)
+		return r;
+	if (json)
+		return leases_json(l, n, out, e);
+	fprintf(out, "%-21s %-18s %-40s %s\n", "EXPIRES (UTC)", "MAC", "IP", "HOSTNAME");
+	for (size_t i = 0; i < n; i++) {
+		lease_expiry_str(l[i].expiry, when, sizeof when);
+		fprintf(out, "%-21s %-18s %-40s %s\n", when, l[i].mac[0] ? l[i].mac : "-", l[i].ip,
+			l[i].hostname[0] ? l[i].hostname : "-");
+	}
+	return 0;
+}
