@@ -5,7 +5,10 @@
 #   to another chain (as a stale or foreign entry would), so the nft
 #   transaction is refused;
 # - at the dnsmasq step: another DHCP server already holds UDP port 67 on
-#   the host, so dnsmasq exits with "Address in use".
+#   the host, so dnsmasq exits with "Address in use";
+# - at the last step, bridge.conf: the network restricts its bridge to a
+#   group that does not exist, so every earlier step is undone, and the
+#   error says the cause once, first.
 # Each time: exit 1 naming the step, and no bridge, runtime record,
 # dnsmasq process or file, bridge.conf line or nft change remains; once the
 # cause is gone the same start works.
@@ -83,3 +86,22 @@ check "g1: DHCP lease after the retry" guest_dhcp g1
 nd_ok stop isolated
 check "after the stops, bridge.conf is the administrator's" \
 	eq "$(cat /etc/qemu/bridge.conf)" "allow br-admin"
+
+say "-- failure at the bridge.conf step, the last one"
+sed -e 's|<network>|<network xmlns:netd="urn:netd:network:1">|' \
+	-e 's|</network>|  <netd:access group="no-such-group"/>\n</network>|' \
+	"$NS_SRC/nat.xml" >"$T/grouped.xml"
+nd_ok define "$T/grouped.xml"
+before=$(snapshot)
+nd start nat
+check "start nat (group-only): exit 1" eq "$RC" 1
+check "the error names the step" has "$ERR" "start failed at step 'bridge.conf'"
+check "the error gives the cause" has "$ERR" "access group 'no-such-group' does not exist"
+check "the cause is said once" eq "$(grep -o "no-such-group" <<<"$ERR" | wc -l)" 1
+check "the cause comes before what was undone" \
+	has "$ERR" "does not exist on this host; everything it had created was removed"
+check_gone nat virbr20
+check_not "no group ACL file left in /etc/qemu" \
+	eval 'ls /etc/qemu | grep -v "^bridge.conf$" | grep -q .'
+check "nothing else changed (links, addresses, ruleset, files, processes)" \
+	eq "$(snapshot)" "$before"
