@@ -15,6 +15,7 @@
 #include "dhcp_run.h"
 #include "fw.h"
 #include "hostnet.h"
+#include "netlink.h"
 #include "session.h"
 
 /* ---- runtime record ---------------------------------------------------- */
@@ -279,9 +280,10 @@ static const char *const step_names[ST_N] = {
  * objects (an interface of the bridge's name that is no bridge) is not
  * netd's: left alone, said on 'out', and not a failure, or stop could never
  * finish. */
-static int undo(const struct store *s, const struct net *n, const bool done[ST_N], FILE *out,
-		char *notes, size_t len)
+static int undo(const struct store *s, const struct net *n, struct nl_sock *nl,
+		const bool done[ST_N], FILE *out, char *notes, size_t len)
 {
+	_cleanup_netlink_ struct nl_sock *own = NULL;
 	int failed = 0;
 
 	for (int st = ST_N - 1; st >= 0; st--) {
@@ -301,7 +303,10 @@ static int undo(const struct store *s, const struct net *n, const bool done[ST_N
 			r = fw_stop(s, n, &e);
 			break;
 		case ST_BRIDGE:
-			r = bridge_delete(n->bridge, &e);
+			if (!nl && (r = netlink_open(&own, &e)) == 0)
+				nl = own;
+			if (nl)
+				r = bridge_delete(nl, n->bridge, &e);
 			if (r == -EMEDIUMTYPE) {
 				fprintf(out, "network '%s': %s\n", n->name, e.msg);
 				r = 0;
@@ -325,14 +330,15 @@ static int undo(const struct store *s, const struct net *n, const bool done[ST_N
 	return failed;
 }
 
-static int start_checks(const struct store *s, const struct net *n, struct nerr *e)
+static int start_checks(const struct store *s, struct nl_sock *nl, const struct net *n,
+			struct nerr *e)
 {
 	char what[256];
 	int r;
 
 	if (store_active(s, n->name))
 		return nerr_set(e, -EALREADY, "network %s: already running", n->name);
-	r = hostnet_find_overlap(n, NULL, what, sizeof what, e);
+	r = hostnet_find_overlap(nl, n, NULL, what, sizeof what, e);
 	if (r < 0)
 		return nerr_wrap(e, r, "network %s: cannot check the host's addresses", n->name);
 	if (r > 0)
@@ -370,13 +376,15 @@ static void start_report(const struct net *n, pid_t pid, const struct bconf_repo
 int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 {
 	_cleanup_net_ struct net n = { 0 };
+	_cleanup_netlink_ struct nl_sock *nl = NULL;
 	struct bconf_report rep = { 0 };
 	bool done[ST_N] = { false };
 	char notes[1024] = "";
 	pid_t pid = 0;
 	int r = 0, st;
 
-	if ((r = store_load(s, name, &n, e)) < 0 || (r = start_checks(s, &n, e)) < 0)
+	if ((r = store_load(s, name, &n, e)) < 0 || (r = netlink_open(&nl, e)) < 0 ||
+	    (r = start_checks(s, nl, &n, e)) < 0)
 		return r;
 	for (st = 0; st < ST_N && r == 0; st++) {
 		switch ((enum step)st) {
@@ -384,7 +392,7 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 			r = record_write(s, &n, e);
 			break;
 		case ST_BRIDGE:
-			r = bridge_create(&n, e);
+			r = bridge_create(nl, &n, NULL, e);
 			break;
 		case ST_FORWARD:
 			r = forwarding_enable(&n, e);
@@ -413,7 +421,7 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 	 * group-only ACL file written before bridge.conf failed; both undos
 	 * are safe on what is already gone. */
 	done[st - 1] = st - 1 == ST_DNSMASQ || st - 1 == ST_BCONF;
-	undo(s, &n, done, out, notes, sizeof notes);
+	undo(s, &n, nl, done, out, notes, sizeof notes);
 	return nerr_wrap(e, r, "network %s: start failed at step '%s'%s%s", name,
 			 step_names[st - 1],
 			 notes[0] ? "" : "; everything it had created was removed", notes);
@@ -451,7 +459,7 @@ int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e)
 	for (int st = 0; st < ST_N; st++)
 		done[st] = true;
 	done[ST_RECORD] = false; /* last, and only when the rest went */
-	if (undo(s, &n, done, out, notes, sizeof notes) > 0)
+	if (undo(s, &n, NULL, done, out, notes, sizeof notes) > 0)
 		return nerr_set(e, -EIO, "network %s: stop incomplete%s (run netd stop %s again)",
 				name, notes, name);
 	if ((r = record_remove(s, name, e)) < 0)
@@ -514,18 +522,19 @@ static void drift_add(struct lc_drift *d, const char *fmt, ...)
 static int check_bridge(const struct store *s, const struct net *n, bool repair, struct lc_drift *d,
 			struct nerr *e)
 {
+	_cleanup_netlink_ struct nl_sock *nl = NULL;
 	_cleanup_bridge_drift_ struct bridge_drift bd = { 0 };
 	char what[256];
 	int r;
 
 	(void)s;
-	if ((r = bridge_check(n, &bd, e)) < 0)
+	if ((r = netlink_open(&nl, e)) < 0 || (r = bridge_check(nl, n, &bd, e)) < 0)
 		return r;
 	if (!bridge_drift_any(&bd))
 		return 0;
 	bridge_drift_str(n, &bd, what, sizeof what);
 	drift_add(d, "bridge %s: %s", n->bridge, what);
-	return repair ? bridge_repair(n, &bd, e) : 0;
+	return repair ? bridge_repair(nl, n, &bd, NULL, e) : 0;
 }
 
 static int check_firewall(const struct store *s, const struct net *n, bool repair,

@@ -34,9 +34,13 @@
 #include "bridge.h"
 #include "hostnet.h"
 #include "model.h"
+#include "netlink.h"
 #include "testutil.h"
 
 static struct nl_sock *sk; /* for the helpers */
+/* The module's, from netlink_open(): one for every call of the whole run,
+ * as one command uses one for all its steps. */
+static struct nl_sock *nd;
 
 /* ---- topology helpers ---------------------------------------------- */
 
@@ -292,9 +296,11 @@ static void load(struct net *n, const char *br, const char *stp, int delay, cons
 static void create_ok(const struct net *n)
 {
 	struct nerr e = { { 0 } };
+	int ifindex = 0;
 
-	if (bridge_create(n, &e) < 0)
+	if (bridge_create(nd, n, &ifindex, &e) < 0)
 		fail_msg("bridge_create: %s", e.msg);
+	assert_int_equal(ifindex, (int)if_nametoindex(n->bridge));
 }
 
 static void assert_no_drift(const struct net *n)
@@ -303,7 +309,7 @@ static void assert_no_drift(const struct net *n)
 	struct nerr e = { { 0 } };
 	char s[512];
 
-	if (bridge_check(n, &d, &e) < 0)
+	if (bridge_check(nd, n, &d, &e) < 0)
 		fail_msg("bridge_check: %s", e.msg);
 	assert_int_equal(bridge_drift_str(n, &d, s, sizeof s), 0);
 	if (bridge_drift_any(&d))
@@ -317,12 +323,12 @@ static void drift_repair(const struct net *n, const char *want)
 	struct nerr e = { { 0 } };
 	char s[512];
 
-	if (bridge_check(n, &d, &e) < 0)
+	if (bridge_check(nd, n, &d, &e) < 0)
 		fail_msg("bridge_check: %s", e.msg);
 	assert_true(bridge_drift_any(&d));
 	assert_int_equal(bridge_drift_str(n, &d, s, sizeof s), 0);
 	assert_string_equal(s, want);
-	if (bridge_repair(n, &d, &e) < 0)
+	if (bridge_repair(nd, n, &d, NULL, &e) < 0)
 		fail_msg("bridge_repair: %s", e.msg);
 	assert_no_drift(n);
 }
@@ -374,7 +380,7 @@ static void test_ipv6_flag(void **state)
 		if (strcmp(proc_v6("ntbr6f", "disable_ipv6"), cases[i].want) != 0)
 			fail_msg("<network%s>: disable_ipv6 is %s, want %s", cases[i].attr,
 				 proc_v6("ntbr6f", "disable_ipv6"), cases[i].want);
-		if (bridge_delete("ntbr6f", &e) < 0)
+		if (bridge_delete(nd, "ntbr6f", &e) < 0)
 			fail_msg("bridge_delete: %s", e.msg);
 	}
 }
@@ -399,7 +405,7 @@ static void test_create(void **state)
 	assert_string_equal(sys("ntbr1", "address"), "52:54:00:12:34:56");
 	link_del("ntp1");
 	assert_no_drift(&n);
-	assert_int_equal(bridge_delete("ntbr1", NULL), 0);
+	assert_int_equal(bridge_delete(nd, "ntbr1", NULL), 0);
 }
 
 static void test_mtu_same_as_default(void **state)
@@ -415,7 +421,7 @@ static void test_mtu_same_as_default(void **state)
 	enslave("ntp2", "ntbr2");
 	assert_string_equal(sys("ntbr2", "mtu"), "1500");
 	link_del("ntp2");
-	assert_int_equal(bridge_delete("ntbr2", NULL), 0);
+	assert_int_equal(bridge_delete(nd, "ntbr2", NULL), 0);
 }
 
 static void test_stp_delay(void **state)
@@ -440,7 +446,7 @@ static void test_stp_delay(void **state)
 		assert_string_equal(sys("ntbr3", "bridge/stp_state"), c[i].want_stp);
 		assert_string_equal(sys("ntbr3", "bridge/forward_delay"), c[i].want_delay);
 		assert_no_drift(&n);
-		if (bridge_delete("ntbr3", &e) < 0)
+		if (bridge_delete(nd, "ntbr3", &e) < 0)
 			fail_msg("bridge_delete: %s", e.msg);
 	}
 }
@@ -457,13 +463,13 @@ static void test_create_twice(void **state)
 	load(&other, "ntbr4", "off", 0,
 	     "<mac address='52:54:00:00:00:01'/><mtu size='9000'/>"
 	     "<ip address='172.30.0.1' prefix='24'/>");
-	assert_int_equal(bridge_create(&other, &e), -EEXIST);
+	assert_int_equal(bridge_create(nd, &other, NULL, &e), -EEXIST);
 	assert_string_equal(e.msg, "bridge ntbr4: create: an interface of that name exists");
-	assert_int_equal(bridge_create(&n, &e), -EEXIST);
+	assert_int_equal(bridge_create(nd, &n, NULL, &e), -EEXIST);
 	assert_full(&n);
 	assert_false(has_addr("ntbr4", "172.30.0.1", 24, NULL));
 	assert_no_drift(&n);
-	assert_int_equal(bridge_delete("ntbr4", NULL), 0);
+	assert_int_equal(bridge_delete(nd, "ntbr4", NULL), 0);
 }
 
 static void test_delete(void **state)
@@ -475,9 +481,9 @@ static void test_delete(void **state)
 	load(&n, "ntbr5", "on", 0, FULL_IPS);
 	create_ok(&n);
 	assert_true(exists("ntbr5"));
-	assert_int_equal(bridge_delete("ntbr5", &e), 0);
+	assert_int_equal(bridge_delete(nd, "ntbr5", &e), 0);
 	assert_false(exists("ntbr5"));
-	assert_int_equal(bridge_delete("ntbr5", &e), 0);
+	assert_int_equal(bridge_delete(nd, "ntbr5", &e), 0);
 }
 
 static void test_foreign(void **state)
@@ -490,15 +496,15 @@ static void test_foreign(void **state)
 	(void)state;
 	veth_add("ntbr6", "ntbr6x");
 	load(&n, "ntbr6", "on", 0, "<ip address='192.168.160.1' prefix='24'/>");
-	assert_int_equal(bridge_create(&n, &e), -EEXIST);
-	assert_int_equal(bridge_delete("ntbr6", &e), -EMEDIUMTYPE);
+	assert_int_equal(bridge_create(nd, &n, NULL, &e), -EEXIST);
+	assert_int_equal(bridge_delete(nd, "ntbr6", &e), -EMEDIUMTYPE);
 	assert_string_equal(e.msg, "bridge ntbr6: delete: the interface is a veth, not a "
 				   "bridge; left alone");
-	assert_int_equal(bridge_check(&n, &d, &e), 0);
+	assert_int_equal(bridge_check(nd, &n, &d, &e), 0);
 	assert_true(d.foreign);
 	assert_int_equal(bridge_drift_str(&n, &d, s, sizeof s), 0);
 	assert_string_equal(s, "not a bridge (veth)");
-	assert_int_equal(bridge_repair(&n, &d, &e), -EEXIST);
+	assert_int_equal(bridge_repair(nd, &n, &d, NULL, &e), -EEXIST);
 	assert_true(exists("ntbr6"));
 	assert_string_equal(sys("ntbr6", "mtu"), "1500");
 	assert_false(has_addr("ntbr6", "192.168.160.1", 24, NULL));
@@ -538,7 +544,7 @@ static void test_drift(void **state)
 	link_del("ntbr7");
 	drift_repair(&n, "missing");
 	assert_full(&n);
-	assert_int_equal(bridge_delete("ntbr7", NULL), 0);
+	assert_int_equal(bridge_delete(nd, "ntbr7", NULL), 0);
 }
 
 static void test_stp_off_repair(void **state)
@@ -555,7 +561,7 @@ static void test_stp_off_repair(void **state)
 	drift_repair(&n, "stp on (want off); forward delay 2.00s (want 0.00s)");
 	assert_string_equal(sys("ntbr8", "bridge/stp_state"), "0");
 	assert_string_equal(sys("ntbr8", "bridge/forward_delay"), "0");
-	assert_int_equal(bridge_delete("ntbr8", NULL), 0);
+	assert_int_equal(bridge_delete(nd, "ntbr8", NULL), 0);
 }
 
 static void test_rollback(void **state)
@@ -576,7 +582,7 @@ static void test_rollback(void **state)
 	n.ips[1].hosts = NULL;
 	n.ips[1].n_ranges = n.ips[1].n_hosts = 0;
 	n.n_ips = 2;
-	assert_int_equal(bridge_create(&n, &e), -EEXIST);
+	assert_int_equal(bridge_create(nd, &n, NULL, &e), -EEXIST);
 	/* The kernel's own reason, when it gives one, follows in brackets. */
 	assert_memory_equal(e.msg, "bridge ntbr9: add address 10.1.0.1/24: File exists",
 			    strlen("bridge ntbr9: add address 10.1.0.1/24: File exists"));
@@ -602,7 +608,7 @@ static void test_many_addresses(void **state)
 	assert_true(has_addr("ntbr11", "10.200.29.1", 24, NULL));
 	assert_true(has_addr("ntbr11", "fd00:200:1d::1", 64, NULL));
 	assert_no_drift(&n);
-	assert_int_equal(bridge_delete("ntbr11", NULL), 0);
+	assert_int_equal(bridge_delete(nd, "ntbr11", NULL), 0);
 }
 
 static void overlap(const char *xml_ips, const char *ignore, int want, const char *what)
@@ -613,7 +619,7 @@ static void overlap(const char *xml_ips, const char *ignore, int want, const cha
 	int r;
 
 	load(&n, "ntbrX", "on", 0, xml_ips);
-	r = hostnet_find_overlap(&n, ignore, w, sizeof w, &e);
+	r = hostnet_find_overlap(nd, &n, ignore, w, sizeof w, &e);
 	if (r < 0)
 		fail_msg("hostnet_find_overlap: %s", e.msg);
 	if (r != want)
@@ -688,11 +694,11 @@ static void test_overlap_running(void **state)
 	     "<ip address='192.168.170.1' prefix='24'/>"
 	     "<ip family='ipv6' address='fd00:170::1' prefix='64'/>");
 	create_ok(&n);
-	assert_int_equal(hostnet_find_overlap(&n, "ntbr10", w, sizeof w, &e), 0);
-	assert_int_equal(hostnet_find_overlap(&n, NULL, w, sizeof w, &e), 1);
+	assert_int_equal(hostnet_find_overlap(nd, &n, "ntbr10", w, sizeof w, &e), 0);
+	assert_int_equal(hostnet_find_overlap(nd, &n, NULL, w, sizeof w, &e), 1);
 	assert_string_equal(w, "address 192.168.170.1/24 on ntbr10");
-	assert_int_equal(bridge_delete("ntbr10", &e), 0);
-	assert_int_equal(hostnet_find_overlap(&n, NULL, w, sizeof w, &e), 0);
+	assert_int_equal(bridge_delete(nd, "ntbr10", &e), 0);
+	assert_int_equal(hostnet_find_overlap(nd, &n, NULL, w, sizeof w, &e), 0);
 }
 
 static void test_subnet_free(void **state)
@@ -710,15 +716,15 @@ static void test_subnet_free(void **state)
 	addr_op("ntv1", "192.168.123.77/23", true);
 
 	assert_int_equal(net_addr_parse("192.168.122.0", &a), 0);
-	assert_int_equal(hostnet_subnet_free(&a, 24, &is_free, w, sizeof w, &e), 0);
+	assert_int_equal(hostnet_subnet_free(nd, &a, 24, &is_free, w, sizeof w, &e), 0);
 	assert_false(is_free);
 	assert_string_equal(w, "address 192.168.122.1/24 on ntv1");
 	assert_int_equal(net_addr_parse("192.168.124.0", &a), 0);
-	assert_int_equal(hostnet_subnet_free(&a, 24, &is_free, w, sizeof w, &e), 0);
+	assert_int_equal(hostnet_subnet_free(nd, &a, 24, &is_free, w, sizeof w, &e), 0);
 	assert_true(is_free);
 
 	/* install-default's loop: one snapshot, many candidates. */
-	assert_int_equal(hostnet_load(&h, &e), 0);
+	assert_int_equal(hostnet_load(nd, &h, &e), 0);
 	for (x = 122; x < 255; x++) {
 		char s[32];
 
@@ -765,7 +771,13 @@ int main(void)
 		fprintf(stderr, "netlink socket failed\n");
 		return 1;
 	}
+	struct nerr e = { { 0 } };
+	if (netlink_open(&nd, &e) < 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		return 1;
+	}
 	int r = cmocka_run_group_tests_name("bridge", tests, NULL, NULL);
+	netlink_close(nd);
 	nl_socket_free(sk);
 	return r;
 }
