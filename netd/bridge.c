@@ -22,6 +22,7 @@
 
 #include "bridge.h"
 #include "netlink.h"
+#include "step.h"
 
 #define BR_USER_HZ   100 /* IFLA_BR_FORWARD_DELAY is in clock_t */
 #define BR_MIN_DELAY 2	 /* seconds: the kernel's range while STP runs */
@@ -561,3 +562,83 @@ void bridge_drift_free(struct bridge_drift *d)
 	d->missing_ips = NULL;
 	d->n_missing_ips = 0;
 }
+
+/* ---- the bridge step -------------------------------------------------- */
+
+static int br_step_apply(struct step_ctx *c, void *st, struct nerr *e)
+{
+	struct nl_sock *sk;
+	int r;
+
+	(void)st;
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s", c->n->bridge);
+	return bridge_create(sk, c->n, &c->ifindex, e);
+}
+
+/* An interface of the bridge's name that is not a bridge is not netd's: it
+ * is left alone, and said so, and stop goes on. */
+static int br_step_undo(struct step_ctx *c, void *st, struct nerr *e)
+{
+	struct nl_sock *sk;
+	int r;
+
+	(void)st;
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s", c->n->bridge);
+	r = bridge_delete(sk, c->n->bridge, e);
+	if (r == -EMEDIUMTYPE) {
+		if (c->out)
+			fprintf(c->out, "network '%s': %s\n", c->n->name, e->msg);
+		e->msg[0] = '\0';
+		return 0;
+	}
+	if (r == 0)
+		c->ifindex = 0;
+	return r;
+}
+
+static int br_step_check(struct step_ctx *c, void *st, struct drift *d, struct nerr *e)
+{
+	struct bridge_drift *bd = st;
+	char what[sizeof d->what[0]];
+	struct nl_sock *sk;
+	int r;
+
+	bridge_drift_free(bd); /* what an earlier check of this command found */
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s", c->n->bridge);
+	if ((r = bridge_check(sk, c->n, bd, e)) < 0)
+		return r;
+	c->ifindex = bd->ifindex;
+	if (!bridge_drift_any(bd))
+		return 0;
+	(void)bridge_drift_str(c->n, bd, what, sizeof what); /* may be truncated */
+	drift_add(d, "bridge %s: %s", c->n->bridge, what);
+	return 0;
+}
+
+static int br_step_repair(struct step_ctx *c, void *st, struct nerr *e)
+{
+	struct nl_sock *sk;
+	int r;
+
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s", c->n->bridge);
+	return bridge_repair(sk, c->n, st, &c->ifindex, e);
+}
+
+static void br_step_state_free(void *st)
+{
+	bridge_drift_free(st);
+}
+
+const struct step_ops bridge_step = {
+	.name = "bridge",
+	.state_size = sizeof(struct bridge_drift),
+	.apply = br_step_apply,
+	.undo = br_step_undo,
+	.check = br_step_check,
+	.repair = br_step_repair,
+	.state_free = br_step_state_free,
+};

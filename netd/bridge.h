@@ -16,6 +16,15 @@
 #include "model.h"
 
 struct nl_sock;
+struct step_ops;
+
+/* The bridge as a step of a running network (step.h), named "bridge":
+ * apply creates it (and sets the context's ifindex); undo deletes it, and
+ * an interface of that name that is not a bridge is left alone, said on
+ * the context's out as "network 'NAME': ..." and not a failure; check adds
+ * "bridge NAME: WHAT" (bridge_drift_str) and sets the context's ifindex
+ * when the bridge exists; repair fixes what that check found. */
+extern const struct step_ops bridge_step;
 
 /* What bridge_check() found different from the model. */
 struct bridge_drift {

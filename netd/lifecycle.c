@@ -17,6 +17,7 @@
 #include "hostnet.h"
 #include "netlink.h"
 #include "session.h"
+#include "step.h"
 
 /* ---- runtime record ---------------------------------------------------- */
 
@@ -505,10 +506,10 @@ int lc_boot(struct store *s, FILE *out, FILE *err, struct nerr *e)
 
 /* ---- drift: check and repair -------------------------------------------- */
 
-static void drift_add(struct lc_drift *d, const char *fmt, ...)
+static void lc_drift_add(struct lc_drift *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void drift_add(struct lc_drift *d, const char *fmt, ...)
+static void lc_drift_add(struct lc_drift *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -519,22 +520,28 @@ static void drift_add(struct lc_drift *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Until this file is the loop over the step table (step.h): one step's
+ * check, and repair of what it found. */
+static int check_step(const struct step_ops *o, const struct store *s, const struct net *n,
+		      bool repair, struct lc_drift *d, struct nerr *e)
+{
+	const struct step_ops *const ops[] = { o };
+	_cleanup_step_run_ struct step_run run;
+	struct drift sd = { 0 };
+	int r;
+
+	if ((r = step_run_init(&run, ops, 1, &s->p, n, NULL, e)) < 0 ||
+	    (r = o->check(&run.c, run.state[0], &sd, e)) < 0)
+		return r;
+	for (size_t i = 0; i < sd.n; i++)
+		lc_drift_add(d, "%s", sd.what[i]);
+	return repair && sd.n ? o->repair(&run.c, run.state[0], e) : 0;
+}
+
 static int check_bridge(const struct store *s, const struct net *n, bool repair, struct lc_drift *d,
 			struct nerr *e)
 {
-	_cleanup_netlink_ struct nl_sock *nl = NULL;
-	_cleanup_bridge_drift_ struct bridge_drift bd = { 0 };
-	char what[256];
-	int r;
-
-	(void)s;
-	if ((r = netlink_open(&nl, e)) < 0 || (r = bridge_check(nl, n, &bd, e)) < 0)
-		return r;
-	if (!bridge_drift_any(&bd))
-		return 0;
-	bridge_drift_str(n, &bd, what, sizeof what);
-	drift_add(d, "bridge %s: %s", n->bridge, what);
-	return repair ? bridge_repair(nl, n, &bd, NULL, e) : 0;
+	return check_step(&bridge_step, s, n, repair, d, e);
 }
 
 static int check_firewall(const struct store *s, const struct net *n, bool repair,
@@ -549,7 +556,7 @@ static int check_firewall(const struct store *s, const struct net *n, bool repai
 		return r;
 	if (!drift)
 		return 0;
-	drift_add(d, "firewall: %s", what);
+	lc_drift_add(d, "firewall: %s", what);
 	/* fw_check names the first difference only; each repair fixes one
 	 * changed element at least, so a few rounds converge. */
 	for (int round = 0; repair && drift && round < 8; round++) {
@@ -595,14 +602,14 @@ static int check_dnsmasq(const struct store *s, const struct net *n, bool repair
 	running = dhcp_running(fb.files.pidfile, fb.files.conf, &pid) == 1;
 	stale = nd_read_file(fb.files.conf, &have, NULL) < 0 || strcmp(have, want) != 0;
 	if (!running)
-		drift_add(d, "dnsmasq: not running");
+		lc_drift_add(d, "dnsmasq: not running");
 	else if (stale)
-		drift_add(d, "dnsmasq: config file %s missing or changed", fb.files.conf);
+		lc_drift_add(d, "dnsmasq: config file %s missing or changed", fb.files.conf);
 	else if ((stale = dhcp_deaf(n, pid)))
-		drift_add(d,
-			  "dnsmasq: its DHCP socket is bound to an interface that is no longer "
-			  "%s (the bridge was made again)",
-			  n->bridge);
+		lc_drift_add(d,
+			     "dnsmasq: its DHCP socket is bound to an interface that is no longer "
+			     "%s (the bridge was made again)",
+			     n->bridge);
 	if (!repair || (running && !stale))
 		return 0;
 	if (running && (r = dhcp_stop(fb.files.pidfile, fb.files.conf, e)) < 0)
@@ -623,13 +630,14 @@ static int check_bconf(const struct store *s, const struct net *n, bool repair, 
 	if ((r = bconf_check(s->p.bridge_conf, n->bridge, &rep, e)) < 0)
 		return r;
 	if (!rep.present)
-		drift_add(d, "bridge.conf: no 'allow %s' in %s", n->bridge, s->p.bridge_conf);
+		lc_drift_add(d, "bridge.conf: no 'allow %s' in %s", n->bridge, s->p.bridge_conf);
 	else if (n->access_group[0] && !rep.group_only)
-		drift_add(d, "bridge.conf: %s is open to every user, not only group %s", n->bridge,
-			  n->access_group);
+		lc_drift_add(d, "bridge.conf: %s is open to every user, not only group %s",
+			     n->bridge, n->access_group);
 	else if (!n->access_group[0] && rep.group_only)
-		drift_add(d, "bridge.conf: %s is restricted to a group the network no longer names",
-			  n->bridge);
+		lc_drift_add(d,
+			     "bridge.conf: %s is restricted to a group the network no longer names",
+			     n->bridge);
 	else
 		return 0;
 	if (!repair)

@@ -1,4 +1,5 @@
-/* The bridge and the host overlap checks against the real kernel.
+/* The bridge (and its step) and the host overlap checks against the real
+ * kernel.
  *
  * Runs in a private network namespace made at the start of main, with a
  * private mount namespace whose /sys is a fresh sysfs that shows this
@@ -35,6 +36,7 @@
 #include "hostnet.h"
 #include "model.h"
 #include "netlink.h"
+#include "step.h"
 #include "testutil.h"
 
 static struct nl_sock *sk; /* for the helpers */
@@ -737,6 +739,126 @@ static void test_subnet_free(void **state)
 	link_del("ntv1");
 }
 
+/* ---- the steps ------------------------------------------------------ */
+
+static const struct nd_paths no_paths; /* the step reads no path */
+
+/* One step's pass, with notes on a memory stream. */
+struct one_step {
+	struct step_run run;
+	char *notes;
+	size_t notes_len;
+	FILE *out;
+};
+
+static void one_step_init(struct one_step *o, const struct step_ops *const *ops,
+			  const struct net *n)
+{
+	struct nerr e = { { 0 } };
+
+	o->notes = NULL;
+	o->out = open_memstream(&o->notes, &o->notes_len);
+	assert_non_null(o->out);
+	if (step_run_init(&o->run, ops, 1, &no_paths, n, o->out, &e) < 0)
+		fail_msg("step_run_init: %s", e.msg);
+}
+
+static void one_step_done(struct one_step *o)
+{
+	step_run_done(&o->run);
+	fclose(o->out);
+	free(o->notes);
+}
+
+/* Check (and repair), expecting exactly 'want' (NULL: nothing). */
+static void step_expect(struct one_step *o, bool repair, const char *want)
+{
+	struct drift d;
+	struct nerr e = { { 0 } };
+
+	if (step_run_check(&o->run, repair, &d, &e) < 0)
+		fail_msg("step_run_check: %s", e.msg);
+	if (!want) {
+		if (d.n)
+			fail_msg("unexpected drift: %s", d.what[0]);
+		return;
+	}
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.what[0], want);
+	assert_int_equal(d.repaired, repair ? 1 : 0);
+}
+
+static const struct step_ops *const br_ops[] = { &bridge_step };
+
+static void test_bridge_step(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+	struct one_step o;
+	struct nerr e = { { 0 } };
+	int first;
+
+	(void)state;
+	load(&n, "ntbr12", "off", 0, "<ip address='192.168.180.1' prefix='24'/>");
+	one_step_init(&o, br_ops, &n);
+	assert_int_equal(step_run_apply(&o.run, &e), 0);
+	first = o.run.c.ifindex;
+	assert_int_equal(first, (int)if_nametoindex("ntbr12"));
+	assert_true(has_addr("ntbr12", "192.168.180.1", 24, NULL));
+	o.run.c.ifindex = 0;
+	step_expect(&o, false, NULL);
+	assert_int_equal(o.run.c.ifindex, first); /* check finds it */
+
+	/* IPv4 addresses stay on a link that goes down. */
+	link_change("ntbr12", 0, NULL, 0);
+	step_expect(&o, false, "bridge ntbr12: down");
+	step_expect(&o, true, "bridge ntbr12: down");
+	assert_true(strtoul(sys("ntbr12", "flags"), NULL, 16) & IFF_UP);
+	step_expect(&o, false, NULL);
+
+	/* Made again: a new ifindex, which later steps must use. */
+	link_del("ntbr12");
+	step_expect(&o, false, "bridge ntbr12: missing");
+	assert_int_equal(o.run.c.ifindex, 0);
+	step_expect(&o, true, "bridge ntbr12: missing");
+	assert_int_equal(o.run.c.ifindex, (int)if_nametoindex("ntbr12"));
+	assert_int_not_equal(o.run.c.ifindex, first);
+	assert_true(has_addr("ntbr12", "192.168.180.1", 24, NULL));
+	step_expect(&o, false, NULL);
+
+	assert_int_equal(step_run_undo(&o.run, &e), 0);
+	assert_false(exists("ntbr12"));
+	assert_int_equal(o.run.c.ifindex, 0);
+	assert_int_equal(step_run_undo(&o.run, &e), 0); /* already gone */
+	fflush(o.out);
+	assert_int_equal(o.notes_len, 0);
+	one_step_done(&o);
+}
+
+static void test_bridge_step_foreign(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+	struct one_step o;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	veth_add("ntbr13", "ntbr13x");
+	load(&n, "ntbr13", "on", 0, "<ip address='192.168.181.1' prefix='24'/>");
+	one_step_init(&o, br_ops, &n);
+	/* Start refuses it; stop leaves it and says so, without failing. */
+	assert_int_equal(step_run_apply(&o.run, &e), -EEXIST);
+	assert_true(exists("ntbr13"));
+	step_expect(&o, false, "bridge ntbr13: not a bridge (veth)");
+	assert_int_equal(o.run.c.ifindex, 0);
+	assert_int_equal(step_run_check(&o.run, true, &(struct drift){ 0 }, &e), -EEXIST);
+	assert_int_equal(step_run_undo(&o.run, &e), 0);
+	assert_true(exists("ntbr13"));
+	fflush(o.out);
+	assert_string_equal(o.notes, "network 'ntbr13': bridge ntbr13: delete: the interface is a "
+				     "veth, not a bridge; left alone\n");
+	one_step_done(&o);
+	link_del("ntbr13");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -747,6 +869,7 @@ int main(void)
 		cmocka_unit_test(test_rollback),	cmocka_unit_test(test_many_addresses),
 		cmocka_unit_test(test_overlap),		cmocka_unit_test(test_ipv6_flag),
 		cmocka_unit_test(test_overlap_running), cmocka_unit_test(test_subnet_free),
+		cmocka_unit_test(test_bridge_step),	cmocka_unit_test(test_bridge_step_foreign),
 	};
 
 	if (geteuid() != 0) {
