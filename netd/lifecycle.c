@@ -15,6 +15,7 @@
 #include "dhcp_run.h"
 #include "fw.h"
 #include "hostnet.h"
+#include "ipfwd.h"
 #include "netlink.h"
 #include "session.h"
 #include "step.h"
@@ -118,30 +119,16 @@ static bool others_have_rules(const struct store *s, const char *name)
 
 /* ---- the steps, each with its undo -------------------------------------- */
 
-static int sysctl_write(const char *path, const char *value, struct nerr *e)
+/* Until this file is the loop over the step table (step.h): one step's
+ * apply, with a state of its own. */
+static int step_apply_one(const struct step_ops *o, const struct store *s, const struct net *n,
+			  FILE *out, struct nerr *e)
 {
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	const struct step_ops *const ops[] = { o };
+	_cleanup_step_run_ struct step_run run;
+	int r = step_run_init(&run, ops, 1, &s->p, n, out, e);
 
-	if (fd < 0 || write(fd, value, strlen(value)) < 0)
-		return nerr_set(e, -errno, "write %s: %s", path, strerror(errno));
-	return 0;
-}
-
-/* Forwarding stays on after stop, as with libvirt: other networks, VPNs or
- * containers may rely on it, and netd cannot know who turned it on. */
-static int forwarding_enable(const struct net *n, struct nerr *e)
-{
-	int r;
-
-	if (n->fwd_mode != NET_FWD_NAT && n->fwd_mode != NET_FWD_ROUTE)
-		return 0;
-	if (net_has_family(n, AF_INET) &&
-	    (r = sysctl_write("/proc/sys/net/ipv4/ip_forward", "1\n", e)) < 0)
-		return r;
-	if (net_has_family(n, AF_INET6) &&
-	    (r = sysctl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1\n", e)) < 0)
-		return r;
-	return 0;
+	return r < 0 ? r : o->apply(&run.c, run.state[0], e);
 }
 
 static int fw_start(const struct net *n, struct nerr *e)
@@ -396,7 +383,7 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 			r = bridge_create(nl, &n, NULL, e);
 			break;
 		case ST_FORWARD:
-			r = forwarding_enable(&n, e);
+			r = step_apply_one(&ipfwd_step, s, &n, out, e);
 			break;
 		case ST_FIREWALL:
 			r = fw_start(&n, e);
@@ -544,6 +531,12 @@ static int check_bridge(const struct store *s, const struct net *n, bool repair,
 	return check_step(&bridge_step, s, n, repair, d, e);
 }
 
+static int check_forwarding(const struct store *s, const struct net *n, bool repair,
+			    struct lc_drift *d, struct nerr *e)
+{
+	return check_step(&ipfwd_step, s, n, repair, d, e);
+}
+
 static int check_firewall(const struct store *s, const struct net *n, bool repair,
 			  struct lc_drift *d, struct nerr *e)
 {
@@ -652,10 +645,7 @@ int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d,
 {
 	static int (*const checks[])(const struct store *, const struct net *, bool,
 				     struct lc_drift *, struct nerr *) = {
-		check_bridge,
-		check_firewall,
-		check_dnsmasq,
-		check_bconf,
+		check_bridge, check_forwarding, check_firewall, check_dnsmasq, check_bconf,
 	};
 	_cleanup_net_ struct net n = { 0 };
 	int r;

@@ -1,5 +1,5 @@
-/* The bridge (and its step) and the host overlap checks against the real
- * kernel.
+/* The bridge, the host overlap checks and the forwarding sysctls (the
+ * bridge and forwarding steps) against the real kernel.
  *
  * Runs in a private network namespace made at the start of main, with a
  * private mount namespace whose /sys is a fresh sysfs that shows this
@@ -34,6 +34,7 @@
 
 #include "bridge.h"
 #include "hostnet.h"
+#include "ipfwd.h"
 #include "model.h"
 #include "netlink.h"
 #include "step.h"
@@ -741,7 +742,7 @@ static void test_subnet_free(void **state)
 
 /* ---- the steps ------------------------------------------------------ */
 
-static const struct nd_paths no_paths; /* the step reads no path */
+static const struct nd_paths no_paths; /* neither step reads a path */
 
 /* One step's pass, with notes on a memory stream. */
 struct one_step {
@@ -859,6 +860,106 @@ static void test_bridge_step_foreign(void **state)
 	link_del("ntbr13");
 }
 
+static const char *const fwd4 = "/proc/sys/net/ipv4/ip_forward";
+static const char *const fwd6 = "/proc/sys/net/ipv6/conf/all/forwarding";
+
+static void proc_write(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		fail_msg("open %s: %s", path, strerror(errno));
+		return;
+	}
+	fputs(val, f);
+	if (fclose(f) != 0)
+		fail_msg("write %s: %s", path, strerror(errno));
+}
+
+static const char *proc_read(const char *path)
+{
+	static char buf[32];
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (f) {
+		if (!fgets(buf, sizeof buf, f))
+			buf[0] = '\0';
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+static const struct step_ops *const fwd_ops[] = { &ipfwd_step };
+
+static void test_forwarding_step(void **state)
+{
+	_cleanup_net_ struct net nat = { 0 }, v4 = { 0 }, isolated = { 0 };
+	struct one_step o;
+	struct nerr e = { { 0 } };
+	struct drift d;
+
+	(void)state;
+	/* This network namespace's sysctls, not the host's (main). */
+	proc_write(fwd4, "0");
+	proc_write(fwd6, "0");
+
+	tu_load_str("<network><name>isol</name><bridge name='ntbr14'/>"
+		    "<ip address='192.168.182.1' prefix='24'/>"
+		    "<ip family='ipv6' address='fd00:182::1' prefix='64'/></network>",
+		    &isolated);
+	one_step_init(&o, fwd_ops, &isolated);
+	assert_int_equal(step_run_apply(&o.run, &e), 0);
+	assert_string_equal(proc_read(fwd4), "0");
+	step_expect(&o, false, NULL);
+	one_step_done(&o);
+
+	tu_load_str("<network><name>v4</name><forward mode='route'/><bridge name='ntbr14'/>"
+		    "<ip address='192.168.182.1' prefix='24'/></network>",
+		    &v4);
+	one_step_init(&o, fwd_ops, &v4);
+	step_expect(&o, false,
+		    "forwarding: net.ipv4.ip_forward is 0 (guests cannot reach beyond the host)");
+	assert_int_equal(step_run_apply(&o.run, &e), 0);
+	assert_string_equal(proc_read(fwd4), "1");
+	assert_string_equal(proc_read(fwd6), "0"); /* no IPv6 <ip> */
+	step_expect(&o, false, NULL);
+	one_step_done(&o);
+
+	tu_load_str("<network><name>nat</name><forward mode='nat'/><bridge name='ntbr14'/>"
+		    "<ip address='192.168.182.1' prefix='24'/>"
+		    "<ip family='ipv6' address='fd00:182::1' prefix='64'/></network>",
+		    &nat);
+	proc_write(fwd4, "0");
+	one_step_init(&o, fwd_ops, &nat);
+	if (step_run_check(&o.run, false, &d, &e) < 0)
+		fail_msg("check: %s", e.msg);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(
+		d.what[0],
+		"forwarding: net.ipv4.ip_forward is 0 (guests cannot reach beyond the host)");
+	assert_string_equal(d.what[1], "forwarding: net.ipv6.conf.all.forwarding is 0 (guests "
+				       "cannot reach beyond the host over IPv6)");
+	/* Repair sets only what the check found off. */
+	proc_write(fwd6, "1");
+	proc_write(fwd4, "0");
+	assert_int_equal(ipfwd_step.repair(&o.run.c, o.run.state[0], &e), 0);
+	assert_string_equal(proc_read(fwd4), "1");
+	assert_string_equal(proc_read(fwd6), "1");
+	proc_write(fwd6, "0");
+	step_expect(&o, true,
+		    "forwarding: net.ipv6.conf.all.forwarding is 0 (guests cannot reach beyond the "
+		    "host over IPv6)");
+	assert_string_equal(proc_read(fwd6), "1");
+	step_expect(&o, false, NULL);
+	/* Stop leaves forwarding on. */
+	assert_int_equal(step_run_undo(&o.run, &e), 0);
+	assert_string_equal(proc_read(fwd4), "1");
+	assert_string_equal(proc_read(fwd6), "1");
+	one_step_done(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -870,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_overlap),		cmocka_unit_test(test_ipv6_flag),
 		cmocka_unit_test(test_overlap_running), cmocka_unit_test(test_subnet_free),
 		cmocka_unit_test(test_bridge_step),	cmocka_unit_test(test_bridge_step_foreign),
+		cmocka_unit_test(test_forwarding_step),
 	};
 
 	if (geteuid() != 0) {
