@@ -740,6 +740,25 @@ static void test_subnet_free(void **state)
 	link_del("ntv1");
 }
 
+/* A wait with nothing in flight ends at the socket's bound, as a timeout
+ * (not libnl's "Try again", which for a dump means "interrupted"). */
+static void test_netlink_timeout(void **state)
+{
+	_cleanup_netlink_ struct nl_sock *q = NULL;
+	struct netlink_reply rp = { 0 };
+	struct nerr e = { { 0 } };
+	int64_t t0;
+
+	(void)state;
+	if (netlink_open(&q, &e) < 0)
+		fail_msg("netlink_open: %s", e.msg);
+	t0 = nd_now_ms();
+	assert_int_equal(netlink_wait(q, &rp), -ETIMEDOUT);
+	assert_true(nd_now_ms() - t0 >= NETLINK_TIMEOUT_S * 1000 - 100);
+	assert_false(rp.done);
+	assert_string_equal(rp.why, "no answer within 5 s");
+}
+
 /* ---- the steps ------------------------------------------------------ */
 
 static const struct nd_paths no_paths; /* neither step reads a path */
@@ -971,7 +990,7 @@ int main(void)
 		cmocka_unit_test(test_overlap),		cmocka_unit_test(test_ipv6_flag),
 		cmocka_unit_test(test_overlap_running), cmocka_unit_test(test_subnet_free),
 		cmocka_unit_test(test_bridge_step),	cmocka_unit_test(test_bridge_step_foreign),
-		cmocka_unit_test(test_forwarding_step),
+		cmocka_unit_test(test_forwarding_step), cmocka_unit_test(test_netlink_timeout),
 	};
 
 	if (geteuid() != 0) {
