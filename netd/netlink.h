@@ -127,7 +127,8 @@ typedef void netlink_link_data_fn(const struct netlink_link *l, struct nlattr *d
 int netlink_link_parse(struct nl_msg *msg, struct netlink_link *l, netlink_link_data_fn *fn,
 		       void *arg);
 /* Read one link by name. -ENODEV when there is no such interface; other
- * failures with the reason in rp (for netlink_fail). */
+ * failures with the reason in rp (for netlink_fail), whose on_msg and arg
+ * this function uses for itself. */
 int netlink_link_get(struct nl_sock *sk, const char *name, struct netlink_link *l,
 		     netlink_link_data_fn *fn, void *arg, struct netlink_reply *rp);
 
