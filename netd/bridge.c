@@ -6,320 +6,53 @@
  * built with libnl's message API; links are changed with rtnl_link and
  * addresses added with rtnl_addr.
  *
- * Requests after the create are pipelined: the kernel handles an rtnetlink
- * request while it is being sent, so we send a window of them and then read
- * their acks in order, naming the first that failed. */
+ * Requests after the create go out as one pipelined batch (netlink.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <netlink/addr.h>
 #include <netlink/attr.h>
 #include <netlink/errno.h>
-#include <netlink/msg.h>
 #include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/socket.h>
 
 #include "bridge.h"
 #include "netlink.h"
+#include "step.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK 270
-#endif
-
-#define BR_WINDOW    16	 /* acks in flight: each costs ~1 KiB of rcvbuf */
 #define BR_USER_HZ   100 /* IFLA_BR_FORWARD_DELAY is in clock_t */
 #define BR_MIN_DELAY 2	 /* seconds: the kernel's range while STP runs */
 #define BR_MAX_DELAY 30
 
-static void nlmsg_freep(struct nl_msg **m)
-{
-	if (*m)
-		nlmsg_free(*m);
-}
-static void nlcb_putp(struct nl_cb **cb)
-{
-	if (*cb)
-		nl_cb_put(*cb);
-}
-static void nlcache_freep(struct nl_cache **c)
-{
-	if (*c)
-		nl_cache_free(*c);
-}
-static void rtlink_putp(struct rtnl_link **l)
-{
-	if (*l)
-		rtnl_link_put(*l);
-}
-static void rtaddr_putp(struct rtnl_addr **a)
-{
-	if (*a)
-		rtnl_addr_put(*a);
-}
-static void nladdr_putp(struct nl_addr **a)
-{
-	if (*a)
-		nl_addr_put(*a);
-}
-#define _cleanup_nlsock_  _cleanup_netlink_
-#define _cleanup_nlmsg_	  __attribute__((cleanup(nlmsg_freep)))
-#define _cleanup_nlcb_	  __attribute__((cleanup(nlcb_putp)))
-#define _cleanup_nlcache_ __attribute__((cleanup(nlcache_freep)))
-#define _cleanup_rtlink_  __attribute__((cleanup(rtlink_putp)))
-#define _cleanup_rtaddr_  __attribute__((cleanup(rtaddr_putp)))
-#define _cleanup_nladdr_  __attribute__((cleanup(nladdr_putp)))
-
-/* ---- requests and acks ---------------------------------------------- */
-
-/* What the current request's ack said; 'link' receives an RTM_NEWLINK. */
-struct br_reply {
-	bool done;
-	int err;       /* 0 or -errno from the kernel */
-	char why[160]; /* the kernel's extended ack message, or "" */
-	struct br_link *link;
-};
-
 /* The parts of a link that we compare with the model. */
 struct br_link {
-	int ifindex;
-	unsigned flags;
-	unsigned mtu;
-	bool has_mac;
-	uint8_t mac[6];
-	char kind[16];
+	struct netlink_link link;
 	bool has_opts;	/* the kernel reported bridge options */
 	unsigned stp;	/* IFLA_BR_STP_STATE: 0 off, 1 kernel, 2 user space */
 	unsigned delay; /* IFLA_BR_FORWARD_DELAY, centiseconds */
 };
 
-static void ext_ack_msg(const struct nlmsgerr *ne, char *why, size_t len)
-{
-	/* libnl hands us the payload; the header sits right before it. */
-	const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)ne - NLMSG_HDRLEN);
-	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof *ne, have = h->nlmsg_len - NLMSG_HDRLEN;
-
-	why[0] = '\0';
-	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) || ne->msg.nlmsg_len < NLMSG_HDRLEN)
-		return;
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
-		off += ne->msg.nlmsg_len - NLMSG_HDRLEN;
-	off = NLMSG_ALIGN(off);
-	if (off >= have)
-		return;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)ne + off), (int)(have - off),
-		      NULL) < 0)
-		return;
-	if (tb[NLMSGERR_ATTR_MSG] && nla_len(tb[NLMSGERR_ATTR_MSG]) > 0)
-		nla_strlcpy(why, tb[NLMSGERR_ATTR_MSG], len);
-}
-
-static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *ne, void *arg)
-{
-	struct br_reply *rp = arg;
-
-	(void)nla;
-	rp->done = true;
-	rp->err = ne->error;
-	ext_ack_msg(ne, rp->why, sizeof rp->why);
-	return NL_STOP;
-}
-
-static int on_ack(struct nl_msg *msg, void *arg)
-{
-	struct br_reply *rp = arg;
-
-	(void)msg;
-	rp->done = true;
-	rp->err = 0;
-	return NL_STOP;
-}
-
-static const struct nla_policy link_pol[IFLA_MAX + 1] = {
-	[IFLA_MTU] = { .type = NLA_U32 },
-	[IFLA_LINKINFO] = { .type = NLA_NESTED },
-};
-static const struct nla_policy info_pol[IFLA_INFO_MAX + 1] = {
-	[IFLA_INFO_KIND] = { .type = NLA_STRING },
-	[IFLA_INFO_DATA] = { .type = NLA_NESTED },
-};
 static const struct nla_policy br_pol[IFLA_BR_MAX + 1] = {
 	[IFLA_BR_FORWARD_DELAY] = { .type = NLA_U32 },
 	[IFLA_BR_STP_STATE] = { .type = NLA_U32 },
 };
 
-static void parse_linkinfo(struct nlattr *info, struct br_link *l)
+static void parse_br_opts(const struct netlink_link *nl, struct nlattr *data, void *arg)
 {
-	struct nlattr *li[IFLA_INFO_MAX + 1], *bd[IFLA_BR_MAX + 1];
+	struct nlattr *bd[IFLA_BR_MAX + 1];
+	struct br_link *l = arg;
 
-	if (nla_parse_nested(li, IFLA_INFO_MAX, info, info_pol) < 0)
-		return;
-	if (li[IFLA_INFO_KIND])
-		nla_strlcpy(l->kind, li[IFLA_INFO_KIND], sizeof l->kind);
-	if (strcmp(l->kind, "bridge") != 0 || !li[IFLA_INFO_DATA])
-		return;
-	if (nla_parse_nested(bd, IFLA_BR_MAX, li[IFLA_INFO_DATA], br_pol) < 0)
+	if (strcmp(nl->kind, "bridge") != 0 || nla_parse_nested(bd, IFLA_BR_MAX, data, br_pol) < 0)
 		return;
 	if (!bd[IFLA_BR_FORWARD_DELAY] || !bd[IFLA_BR_STP_STATE])
 		return;
 	l->has_opts = true;
 	l->delay = nla_get_u32(bd[IFLA_BR_FORWARD_DELAY]);
 	l->stp = nla_get_u32(bd[IFLA_BR_STP_STATE]);
-}
-
-static int on_link(struct nl_msg *msg, void *arg)
-{
-	struct br_reply *rp = arg;
-	struct nlmsghdr *h = nlmsg_hdr(msg);
-	struct nlattr *tb[IFLA_MAX + 1];
-	struct br_link *l = rp->link;
-	const struct ifinfomsg *ifi;
-
-	if (!l || h->nlmsg_type != RTM_NEWLINK ||
-	    nlmsg_parse(h, sizeof *ifi, tb, IFLA_MAX, link_pol) < 0)
-		return NL_SKIP;
-	ifi = nlmsg_data(h);
-	memset(l, 0, sizeof *l);
-	l->ifindex = ifi->ifi_index;
-	l->flags = ifi->ifi_flags;
-	if (tb[IFLA_MTU])
-		l->mtu = nla_get_u32(tb[IFLA_MTU]);
-	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
-		memcpy(l->mac, nla_data(tb[IFLA_ADDRESS]), 6);
-		l->has_mac = true;
-	}
-	if (tb[IFLA_LINKINFO])
-		parse_linkinfo(tb[IFLA_LINKINFO], l);
-	return NL_OK;
-}
-
-static struct nl_cb *reply_cb(struct br_reply *rp)
-{
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-
-	rp->done = false;
-	rp->err = 0;
-	rp->why[0] = '\0';
-	if (!cb)
-		return NULL;
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, rp);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link, rp);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, rp);
-	return cb;
-}
-
-/* Read until the ack (or error) of the oldest request in flight. */
-static int wait_reply(struct nl_sock *sk, struct br_reply *rp)
-{
-	_cleanup_nlcb_ struct nl_cb *cb = reply_cb(rp);
-
-	if (!cb)
-		return -ENOMEM;
-	for (;;) {
-		int r = nl_recvmsgs_report(sk, cb);
-
-		if (rp->done)
-			return rp->err;
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (r < 0) {
-			nd_strlcpy(rp->why, nl_geterror(r), sizeof rp->why);
-			return netlink_errno(r);
-		}
-	}
-}
-
-static int send_msg(struct nl_sock *sk, struct nl_msg *msg)
-{
-	int r = nl_send_auto(sk, msg);
-
-	return r < 0 ? netlink_errno(r) : 0;
-}
-
-/* One request, one ack; "why" ends up in 'rp'. */
-static int request(struct nl_sock *sk, struct nl_msg *msg, struct br_reply *rp)
-{
-	int r = send_msg(sk, msg);
-
-	return r < 0 ? r : wait_reply(sk, rp);
-}
-
-static int fail(struct nerr *e, int r, const struct br_reply *rp, const char *br, const char *what)
-{
-	if (rp && rp->why[0])
-		return nerr_set(e, r, "bridge %s: %s: %s (%s)", br, what, strerror(-r), rp->why);
-	return nerr_set(e, r, "bridge %s: %s: %s", br, what, strerror(-r));
-}
-
-/* Pipelined requests; the first failure is kept, with its label. */
-struct br_batch {
-	struct nl_sock *sk;
-	const char *br;
-	struct nerr *e;
-	int err;
-	size_t pending, head;
-	char what[BR_WINDOW][96];
-};
-
-static void batch_collect(struct br_batch *b)
-{
-	struct br_reply rp = { 0 };
-	int r = wait_reply(b->sk, &rp);
-	const char *what = b->what[b->head];
-
-	b->head = (b->head + 1) % BR_WINDOW;
-	b->pending--;
-	if (r < 0 && b->err == 0)
-		b->err = fail(b->e, r, &rp, b->br, what);
-	/* Without an ack (timeout, lost messages) the rest cannot be paired
-	 * with their requests any more: give up on them. */
-	if (!rp.done)
-		b->pending = 0;
-}
-
-/* Send 'msg' (NULL: building it failed) labelled 'what'. After a failure
- * nothing more is sent: the acks in flight are read and the error kept. */
-static void batch_add(struct br_batch *b, struct nl_msg *msg, const char *what)
-{
-	_cleanup_nlmsg_ struct nl_msg *m = msg;
-	int r;
-
-	if (b->err)
-		return;
-	if (!m) {
-		b->err = fail(b->e, -ENOMEM, NULL, b->br, what);
-		return;
-	}
-	if (b->pending == BR_WINDOW)
-		batch_collect(b);
-	if (b->err)
-		return;
-	r = send_msg(b->sk, m);
-	if (r < 0) {
-		b->err = fail(b->e, r, NULL, b->br, what);
-		return;
-	}
-	nd_strlcpy(b->what[(b->head + b->pending) % BR_WINDOW], what, sizeof b->what[0]);
-	b->pending++;
-}
-
-static int batch_finish(struct br_batch *b)
-{
-	while (b->pending)
-		batch_collect(b);
-	return b->err;
 }
 
 /* ---- messages ------------------------------------------------------- */
@@ -398,11 +131,6 @@ static struct nl_msg *msg_change(int ifindex, unsigned mtu, const uint8_t *mac, 
 	return m;
 }
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
-}
-
 static struct nl_msg *msg_addr(int ifindex, const struct net_ip *ip, int nlflags)
 {
 	_cleanup_rtaddr_ struct rtnl_addr *a = rtnl_addr_alloc();
@@ -413,7 +141,7 @@ static struct nl_msg *msg_addr(int ifindex, const struct net_ip *ip, int nlflags
 
 	if (!a)
 		return NULL;
-	local = nl_addr_build(fam, ip->addr.u.b, addr_len(fam));
+	local = nl_addr_build(fam, ip->addr.u.b, net_addr_len(fam));
 	if (!local)
 		return NULL;
 	nl_addr_set_prefixlen(local, (int)ip->prefix);
@@ -456,35 +184,28 @@ static void ip_str(const struct net_ip *ip, char *buf, size_t len)
 /* -ENODEV, without a message, when there is no such interface. */
 static int link_get(struct nl_sock *sk, const char *name, struct br_link *l, struct nerr *e)
 {
-	_cleanup_nlmsg_ struct nl_msg *m = NULL;
-	struct br_reply rp = { .link = l };
+	struct netlink_reply rp = { 0 };
 	int r;
 
 	memset(l, 0, sizeof *l);
-	r = rtnl_link_build_get_request(0, name, &m);
-	if (r < 0)
-		return nerr_set(e, netlink_errno(r), "bridge %s: read link: %s", name,
-				nl_geterror(r));
-	r = request(sk, m, &rp);
+	r = netlink_link_get(sk, name, &l->link, parse_br_opts, l, &rp);
 	if (r == -ENODEV)
 		return r;
 	if (r < 0)
-		return fail(e, r, &rp, name, "read link");
-	if (!l->ifindex)
-		return nerr_set(e, -EPROTO, "bridge %s: read link: no reply", name);
+		return netlink_fail(e, r, &rp, "bridge %s: read link", name);
 	return 0;
 }
 
 static bool link_is_bridge(const struct br_link *l)
 {
-	return strcmp(l->kind, "bridge") == 0;
+	return strcmp(l->link.kind, "bridge") == 0;
 }
 
 static int link_del(struct nl_sock *sk, int ifindex, const char *name, struct nerr *e)
 {
 	_cleanup_rtlink_ struct rtnl_link *l = rtnl_link_alloc();
 	_cleanup_nlmsg_ struct nl_msg *m = NULL;
-	struct br_reply rp = { 0 };
+	struct netlink_reply rp = { 0 };
 	int r;
 
 	if (!l)
@@ -496,11 +217,11 @@ static int link_del(struct nl_sock *sk, int ifindex, const char *name, struct ne
 	r = rtnl_link_build_delete_request(l, &m);
 	if (r < 0)
 		return nerr_set(e, netlink_errno(r), "bridge %s: delete: %s", name, nl_geterror(r));
-	r = request(sk, m, &rp);
+	r = netlink_request(sk, m, &rp);
 	if (r == -ENODEV)
 		return 0;
 	if (r < 0)
-		return fail(e, r, &rp, name, "delete");
+		return netlink_fail(e, r, &rp, "bridge %s: delete", name);
 	return 0;
 }
 
@@ -552,30 +273,34 @@ static int set_ipv6_sysctls(const struct net *n, struct nerr *e)
 /* Bring bridge 'l' to the model for what 'd' says is wrong. 'addr_flags'
  * is NLM_F_EXCL on a new bridge (a duplicate is a bug worth hearing about),
  * NLM_F_REPLACE on repair (idempotent). */
-static int fix(struct nl_sock *sk, const struct net *n, const struct br_link *l,
+static int fix(struct nl_sock *sk, const struct net *n, const struct br_link *bl,
 	       const struct bridge_drift *d, int addr_flags, struct nerr *e)
 {
-	struct br_batch b = { .sk = sk, .br = n->bridge, .e = e };
+	const struct netlink_link *l = &bl->link;
+	char obj[IF_NAMESIZE + 8];
+	struct netlink_batch b = { .sk = sk, .obj = obj, .e = e };
 	char what[sizeof b.what[0]];
+
+	(void)snprintf(obj, sizeof obj, "bridge %s", n->bridge); /* a valid ifname: fits */
 
 	/* STP first: turning it off lifts the 2..30 s limit on the delay,
 	 * turning it on clamps the delay into the range we then set. */
 	if (d->stp)
-		batch_add(&b, msg_bridge(n, l->ifindex, 0, OPT_STP), "set stp");
+		netlink_batch_add(&b, msg_bridge(n, l->ifindex, 0, OPT_STP), "set stp");
 	if (d->delay)
-		batch_add(&b, msg_bridge(n, l->ifindex, 0, OPT_DELAY), "set forward delay");
+		netlink_batch_add(&b, msg_bridge(n, l->ifindex, 0, OPT_DELAY), "set forward delay");
 	if (d->mac)
-		batch_add(&b, msg_change(l->ifindex, 0, n->mac, false), "set mac");
+		netlink_batch_add(&b, msg_change(l->ifindex, 0, n->mac, false), "set mac");
 	if (d->mtu) {
 		/* Only an MTU the kernel sees change is pinned (the bridge
 		 * then stops following its ports'): step off it and back. */
 		if (l->mtu == n->mtu)
-			batch_add(
+			netlink_batch_add(
 				&b,
 				msg_change(l->ifindex, n->mtu > 68 ? n->mtu - 1 : 69, NULL, false),
 				"pin mtu");
 		snprintf(what, sizeof what, "set mtu %u", n->mtu);
-		batch_add(&b, msg_change(l->ifindex, n->mtu, NULL, false), what);
+		netlink_batch_add(&b, msg_change(l->ifindex, n->mtu, NULL, false), what);
 	}
 	for (size_t i = 0; i < d->n_missing_ips; i++) {
 		const struct net_ip *ip = &n->ips[d->missing_ips[i]];
@@ -583,11 +308,11 @@ static int fix(struct nl_sock *sk, const struct net *n, const struct br_link *l,
 
 		ip_str(ip, a, sizeof a);
 		snprintf(what, sizeof what, "add address %s", a);
-		batch_add(&b, msg_addr(l->ifindex, ip, addr_flags), what);
+		netlink_batch_add(&b, msg_addr(l->ifindex, ip, addr_flags), what);
 	}
 	if (d->down)
-		batch_add(&b, msg_change(l->ifindex, 0, NULL, true), "set up");
-	return batch_finish(&b);
+		netlink_batch_add(&b, msg_change(l->ifindex, 0, NULL, true), "set up");
+	return netlink_batch_finish(&b);
 }
 
 static int all_ips(const struct net *n, struct bridge_drift *d, struct nerr *e)
@@ -603,11 +328,11 @@ static int all_ips(const struct net *n, struct bridge_drift *d, struct nerr *e)
 	return 0;
 }
 
-static int create(struct nl_sock *sk, const struct net *n, struct nerr *e)
+int bridge_create(struct nl_sock *sk, const struct net *n, int *ifindex, struct nerr *e)
 {
 	_cleanup_nlmsg_ struct nl_msg *m = NULL;
 	_cleanup_bridge_drift_ struct bridge_drift d = { .mtu = n->mtu != 0, .down = true };
-	struct br_reply rp = { 0 };
+	struct netlink_reply rp = { 0 };
 	struct br_link l;
 	int r;
 
@@ -616,12 +341,12 @@ static int create(struct nl_sock *sk, const struct net *n, struct nerr *e)
 	m = msg_bridge(n, 0, NLM_F_CREATE | NLM_F_EXCL, OPT_MAC | OPT_DELAY | OPT_STP);
 	if (!m)
 		return nerr_set(e, -ENOMEM, "bridge %s: create: out of memory", n->bridge);
-	r = request(sk, m, &rp);
+	r = netlink_request(sk, m, &rp);
 	if (r == -EEXIST)
 		return nerr_set(e, r, "bridge %s: create: an interface of that name exists",
 				n->bridge);
 	if (r < 0)
-		return fail(e, r, &rp, n->bridge, "create");
+		return netlink_fail(e, r, &rp, "bridge %s: create", n->bridge);
 
 	r = link_get(sk, n->bridge, &l, e);
 	if (r == -ENODEV)
@@ -636,35 +361,21 @@ static int create(struct nl_sock *sk, const struct net *n, struct nerr *e)
 		struct nerr ignored;
 
 		/* By index when we know it: the name could be reused. */
-		(void)link_del(sk, l.ifindex, n->bridge, &ignored);
+		(void)link_del(sk, l.link.ifindex, n->bridge, &ignored);
+		return r;
 	}
-	return r;
+	if (ifindex)
+		*ifindex = l.link.ifindex;
+	return 0;
 }
 
-/* ---- API ------------------------------------------------------------ */
-
-int bridge_create(const struct net *n, struct nerr *e)
+int bridge_delete(struct nl_sock *sk, const char *name, struct nerr *e)
 {
-	_cleanup_nlsock_ struct nl_sock *sk = NULL;
-	int r;
-
-	r = netlink_open(&sk, e);
-	if (r < 0)
-		return nerr_wrap(e, r, "bridge %s", n->bridge);
-	return create(sk, n, e);
-}
-
-int bridge_delete(const char *name, struct nerr *e)
-{
-	_cleanup_nlsock_ struct nl_sock *sk = NULL;
 	struct br_link l;
 	int r;
 
 	if (!net_ifname_ok(name))
 		return nerr_set(e, -EINVAL, "bridge '%s': delete: bad interface name", name);
-	r = netlink_open(&sk, e);
-	if (r < 0)
-		return nerr_wrap(e, r, "bridge %s", name);
 	r = link_get(sk, name, &l, e);
 	if (r == -ENODEV)
 		return 0;
@@ -674,8 +385,8 @@ int bridge_delete(const char *name, struct nerr *e)
 		return nerr_set(
 			e, -EMEDIUMTYPE,
 			"bridge %s: delete: the interface is %s%s, not a bridge; left alone", name,
-			l.kind[0] ? "a " : "a device", l.kind);
-	return link_del(sk, l.ifindex, name, e);
+			l.link.kind[0] ? "a " : "a device", l.link.kind);
+	return link_del(sk, l.link.ifindex, name, e);
 }
 
 static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex, struct bridge_drift *d,
@@ -703,7 +414,7 @@ static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex, struc
 			continue;
 		for (size_t i = 0; i < n->n_ips; i++) {
 			const struct net_ip *ip = &n->ips[i];
-			size_t len = addr_len(ip->addr.family);
+			size_t len = net_addr_len(ip->addr.family);
 
 			if (rtnl_addr_get_family(a) == ip->addr.family &&
 			    rtnl_addr_get_prefixlen(a) == (int)ip->prefix &&
@@ -718,10 +429,11 @@ static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex, struc
 	return 0;
 }
 
-static int check(struct nl_sock *sk, const struct net *n, struct br_link *l, struct bridge_drift *d,
-		 struct nerr *e)
+static int check(struct nl_sock *sk, const struct net *n, struct bridge_drift *d, struct nerr *e)
 {
-	int r = link_get(sk, n->bridge, l, e);
+	const struct netlink_link *l;
+	struct br_link bl;
+	int r = link_get(sk, n->bridge, &bl, e);
 
 	if (r == -ENODEV) {
 		d->missing = true;
@@ -729,43 +441,40 @@ static int check(struct nl_sock *sk, const struct net *n, struct br_link *l, str
 	}
 	if (r < 0)
 		return r;
-	if (!link_is_bridge(l)) {
+	l = &bl.link;
+	if (!link_is_bridge(&bl)) {
 		d->foreign = true;
 		nd_strlcpy(d->kind, l->kind, sizeof d->kind);
 		return 0;
 	}
+	d->ifindex = l->ifindex;
 	d->down = !(l->flags & IFF_UP);
 	d->mtu = n->mtu && l->mtu != n->mtu;
 	d->have_mtu = l->mtu;
 	d->mac = n->has_mac && l->has_mac && memcmp(l->mac, n->mac, 6) != 0;
 	memcpy(d->have_mac, l->mac, 6);
-	if (l->has_opts) {
-		d->stp = (l->stp != 0) != (n->stp != NET_NO);
-		d->delay = l->delay != bridge_want_delay(n);
-		d->have_delay = l->delay;
+	if (bl.has_opts) {
+		d->stp = (bl.stp != 0) != (n->stp != NET_NO);
+		d->delay = bl.delay != bridge_want_delay(n);
+		d->have_delay = bl.delay;
 	}
 	return check_ips(sk, n, l->ifindex, d, e);
 }
 
-int bridge_check(const struct net *n, struct bridge_drift *d, struct nerr *e)
+int bridge_check(struct nl_sock *sk, const struct net *n, struct bridge_drift *d, struct nerr *e)
 {
-	_cleanup_nlsock_ struct nl_sock *sk = NULL;
-	struct br_link l;
 	int r;
 
 	memset(d, 0, sizeof *d);
-	r = netlink_open(&sk, e);
-	if (r < 0)
-		return nerr_wrap(e, r, "bridge %s", n->bridge);
-	r = check(sk, n, &l, d, e);
+	r = check(sk, n, d, e);
 	if (r < 0)
 		bridge_drift_free(d);
 	return r;
 }
 
-int bridge_repair(const struct net *n, const struct bridge_drift *d, struct nerr *e)
+int bridge_repair(struct nl_sock *sk, const struct net *n, const struct bridge_drift *d,
+		  int *ifindex, struct nerr *e)
 {
-	_cleanup_nlsock_ struct nl_sock *sk = NULL;
 	struct br_link l;
 	int r;
 
@@ -774,19 +483,18 @@ int bridge_repair(const struct net *n, const struct bridge_drift *d, struct nerr
 	if (d->foreign)
 		return nerr_set(e, -EEXIST, "bridge %s: the interface is %s%s, not a bridge",
 				n->bridge, d->kind[0] ? "a " : "a device", d->kind);
-	r = netlink_open(&sk, e);
-	if (r < 0)
-		return nerr_wrap(e, r, "bridge %s", n->bridge);
 	if (d->missing)
-		return create(sk, n, e);
+		return bridge_create(sk, n, ifindex, e);
 	/* The drift was found earlier: act on the link as it is now. */
 	r = link_get(sk, n->bridge, &l, e);
 	if (r == -ENODEV)
-		return create(sk, n, e);
+		return bridge_create(sk, n, ifindex, e);
 	if (r < 0)
 		return r;
 	if (!link_is_bridge(&l))
 		return nerr_set(e, -EEXIST, "bridge %s: the interface is not a bridge", n->bridge);
+	if (ifindex)
+		*ifindex = l.link.ifindex;
 	return fix(sk, n, &l, d, NLM_F_REPLACE, e);
 }
 
@@ -854,3 +562,83 @@ void bridge_drift_free(struct bridge_drift *d)
 	d->missing_ips = NULL;
 	d->n_missing_ips = 0;
 }
+
+/* ---- the bridge step -------------------------------------------------- */
+
+static int br_step_apply(struct step_ctx *c, void *st, struct nerr *e)
+{
+	struct nl_sock *sk;
+	int r;
+
+	(void)st;
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s", c->n->bridge);
+	return bridge_create(sk, c->n, &c->ifindex, e);
+}
+
+/* An interface of the bridge's name that is not a bridge is not netd's: it
+ * is left alone, and said so, and stop goes on. */
+static int br_step_undo(struct step_ctx *c, void *st, struct nerr *e)
+{
+	struct nl_sock *sk;
+	int r;
+
+	(void)st;
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s", c->n->bridge);
+	r = bridge_delete(sk, c->n->bridge, e);
+	if (r == -EMEDIUMTYPE) {
+		if (c->out)
+			fprintf(c->out, "network '%s': %s\n", c->n->name, e->msg);
+		e->msg[0] = '\0';
+		return 0;
+	}
+	if (r == 0)
+		c->ifindex = 0;
+	return r;
+}
+
+static int br_step_check(struct step_ctx *c, void *st, struct drift *d, struct nerr *e)
+{
+	struct bridge_drift *bd = st;
+	char what[sizeof d->what[0]];
+	struct nl_sock *sk;
+	int r;
+
+	bridge_drift_free(bd); /* what an earlier check of this command found */
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s", c->n->bridge);
+	if ((r = bridge_check(sk, c->n, bd, e)) < 0)
+		return r;
+	c->ifindex = bd->ifindex;
+	if (!bridge_drift_any(bd))
+		return 0;
+	(void)bridge_drift_str(c->n, bd, what, sizeof what); /* may be truncated */
+	drift_add(d, "bridge %s: %s", c->n->bridge, what);
+	return 0;
+}
+
+static int br_step_repair(struct step_ctx *c, void *st, struct nerr *e)
+{
+	struct nl_sock *sk;
+	int r;
+
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s", c->n->bridge);
+	return bridge_repair(sk, c->n, st, &c->ifindex, e);
+}
+
+static void br_step_state_free(void *st)
+{
+	bridge_drift_free(st);
+}
+
+const struct step_ops bridge_step = {
+	.name = "bridge",
+	.state_size = sizeof(struct bridge_drift),
+	.apply = br_step_apply,
+	.undo = br_step_undo,
+	.check = br_step_check,
+	.repair = br_step_repair,
+	.state_free = br_step_state_free,
+};

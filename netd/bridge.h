@@ -4,7 +4,8 @@
  *
  * Only bridges are ever touched: an interface of the bridge's name that is
  * not a bridge is reported, never adopted, changed or deleted. Every function
- * opens its own netlink socket in the caller's network namespace. */
+ * works on the caller's rtnetlink socket (netlink_open(), or step_nl() in a
+ * step), so in the caller's network namespace, and a command uses one. */
 #ifndef NETD_BRIDGE_H
 #define NETD_BRIDGE_H
 
@@ -14,8 +15,20 @@
 
 #include "model.h"
 
+struct nl_sock;
+struct step_ops;
+
+/* The bridge as a step of a running network (step.h), named "bridge":
+ * apply creates it (and sets the context's ifindex); undo deletes it, and
+ * an interface of that name that is not a bridge is left alone, said on
+ * the context's out as "network 'NAME': ..." and not a failure; check adds
+ * "bridge NAME: WHAT" (bridge_drift_str) and sets the context's ifindex
+ * when the bridge exists; repair fixes what that check found. */
+extern const struct step_ops bridge_step;
+
 /* What bridge_check() found different from the model. */
 struct bridge_drift {
+	int ifindex;   /* the bridge's; 0 when missing or not a bridge */
 	bool missing;  /* no interface of that name */
 	bool foreign;  /* an interface of that name that is not a bridge */
 	char kind[16]; /* what it is then ("veth", "" for plain devices) */
@@ -36,28 +49,33 @@ struct bridge_drift {
  * (IPv6 ones without DAD so that dnsmasq can bind to them at once), the
  * per-bridge IPv6 sysctls libvirt sets. -EEXIST, with nothing changed, when
  * any interface of that name exists. On any other failure the bridge is
- * deleted again. */
-int bridge_create(const struct net *n, struct nerr *e);
+ * deleted again. *ifindex (ifindex may be NULL) is the new bridge's. */
+int bridge_create(struct nl_sock *sk, const struct net *n, int *ifindex, struct nerr *e);
 
 /* Delete bridge 'name'. 0 when there is no such interface; -EMEDIUMTYPE when
  * the interface of that name is not a bridge (it is left alone). */
-int bridge_delete(const char *name, struct nerr *e);
+int bridge_delete(struct nl_sock *sk, const char *name, struct nerr *e);
 
 /* Compare the bridge on the host with the model. Returns 0 and fills 'd'
  * (free with bridge_drift_free) or a negative errno when the host could not
  * be read. */
-int bridge_check(const struct net *n, struct bridge_drift *d, struct nerr *e);
+int bridge_check(struct nl_sock *sk, const struct net *n, struct bridge_drift *d, struct nerr *e);
 
 /* Fix what bridge_check() found: create the bridge when missing, reset
  * options, re-add addresses, bring it up. A foreign interface is an error
- * (-EEXIST). Safe to call again. */
-int bridge_repair(const struct net *n, const struct bridge_drift *d, struct nerr *e);
+ * (-EEXIST). Safe to call again. *ifindex (ifindex may be NULL) is the
+ * bridge's after the repair (a new one when it was made again); untouched
+ * when d holds no drift. */
+int bridge_repair(struct nl_sock *sk, const struct net *n, const struct bridge_drift *d,
+		  int *ifindex, struct nerr *e);
 
 bool bridge_drift_any(const struct bridge_drift *d);
 /* One line for status and apply, e.g. "down; mtu 1500 (want 1400); missing
  * address 192.168.122.1/24". "" when there is no drift. */
 int bridge_drift_str(const struct net *n, const struct bridge_drift *d, char *buf, size_t len);
 void bridge_drift_free(struct bridge_drift *d);
+/* On a struct, not a pointer to one: DEFINE_TRIVIAL_CLEANUP_FUNC does not
+ * fit. */
 static inline void bridge_drift_freep(struct bridge_drift *d)
 {
 	bridge_drift_free(d);

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "hostnet.h"
+#include "netlink.h"
 
 /* Move every IPv4 address of the template's <ip> from its /24 to the /24
  * whose third octet is 'x': the gateway, the DHCP range, static hosts. */
@@ -50,11 +51,12 @@ static int defnet_netd_user(const struct store *s, const struct net_ip *ip, char
 static int defnet_pick(const struct store *s, struct net_ip *ip, char *why, size_t len,
 		       struct nerr *e)
 {
+	_cleanup_netlink_ struct nl_sock *nl = NULL;
 	_cleanup_hostnet_ struct hostnet *h = NULL;
 	char what[256];
 	int r;
 
-	if ((r = hostnet_load(&h, e)) < 0)
+	if ((r = netlink_open(&nl, e)) < 0 || (r = hostnet_load(nl, &h, e)) < 0)
 		return r;
 	why[0] = '\0';
 	for (unsigned x = 122; x <= 254; x = x == 122 ? 124 : x + 1) {

@@ -14,18 +14,17 @@
 
 #include "model.h"
 
+struct nl_sock;
+
 #define HOSTNET_MIN_PREFIX 8 /* shorter routes are "everything", not a claim */
 
 /* A snapshot of the host's interfaces, addresses and routes. */
 struct hostnet;
 
-int hostnet_load(struct hostnet **h, struct nerr *e);
+/* Read it over the caller's rtnetlink socket (netlink_open()). */
+int hostnet_load(struct nl_sock *sk, struct hostnet **h, struct nerr *e);
 void hostnet_free(struct hostnet *h);
-static inline void hostnet_freep(struct hostnet **h)
-{
-	if (*h)
-		hostnet_free(*h);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct hostnet *, hostnet_free)
 #define _cleanup_hostnet_ __attribute__((cleanup(hostnet_freep)))
 
 /* 1 when subnet/prefix overlaps something in the snapshot, with 'what' set
@@ -36,12 +35,12 @@ int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet, unsi
 
 /* Whether any subnet of n is taken on the host: 1 (with 'what'), 0, or a
  * negative errno when the host could not be read. */
-int hostnet_find_overlap(const struct net *n, const char *ignore_ifname, char *what, size_t len,
-			 struct nerr *e);
+int hostnet_find_overlap(struct nl_sock *sk, const struct net *n, const char *ignore_ifname,
+			 char *what, size_t len, struct nerr *e);
 
 /* One subnet, for install-default picking 192.168.X.0/24. To try many, load
  * a snapshot once and call hostnet_overlap() instead. */
-int hostnet_subnet_free(const struct net_addr *subnet, unsigned prefix, bool *is_free, char *what,
-			size_t len, struct nerr *e);
+int hostnet_subnet_free(struct nl_sock *sk, const struct net_addr *subnet, unsigned prefix,
+			bool *is_free, char *what, size_t len, struct nerr *e);
 
 #endif

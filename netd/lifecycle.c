@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "bconf_step.h"
+#include "bridge.h"
 #include "hostnet.h"
+#include "ipfwd.h"
 #include "record.h"
 #include "steps_tmp.h"
 
@@ -22,14 +24,18 @@ int lc_run_init(struct step_run *run, const struct store *s, const struct net *n
 	return step_run_init(run, lc_steps, ARRAY_SIZE(lc_steps), &s->p, n, out, e);
 }
 
-static int start_checks(const struct store *s, const struct net *n, struct nerr *e)
+static int start_checks(const struct store *s, struct step_ctx *c, struct nerr *e)
 {
+	const struct net *n = c->n;
+	struct nl_sock *sk;
 	char what[256];
 	int r;
 
 	if (store_active(s, n->name))
 		return nerr_set(e, -EALREADY, "network %s: already running", n->name);
-	r = hostnet_find_overlap(n, NULL, what, sizeof what, e);
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return r;
+	r = hostnet_find_overlap(sk, n, NULL, what, sizeof what, e);
 	if (r < 0)
 		return nerr_wrap(e, r, "network %s: cannot check the host's addresses", n->name);
 	if (r > 0)
@@ -64,8 +70,8 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 	struct nerr re = { { 0 } };
 	int r;
 
-	if ((r = store_load(s, name, &n, e)) < 0 || (r = start_checks(s, &n, e)) < 0 ||
-	    (r = lc_run_init(&run, s, &n, out, e)) < 0)
+	if ((r = store_load(s, name, &n, e)) < 0 || (r = lc_run_init(&run, s, &n, out, e)) < 0 ||
+	    (r = start_checks(s, &run.c, e)) < 0)
 		return r;
 	if ((r = record_write(s, &n, e)) < 0)
 		return nerr_wrap(e, r, "network %s: start failed at step 'runtime record'", name);

@@ -72,12 +72,8 @@ static int check_attrs(const struct pctx *c, const xmlNode *node, const char *co
 
 #define ATTRS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
-static void xml_freep(xmlChar **p)
-{
-	if (*p)
-		xmlFree(*p);
-}
-#define _cleanup_xml_ __attribute__((cleanup(xml_freep)))
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlChar *, xmlFree)
+#define _cleanup_xml_ __attribute__((cleanup(xmlFreep)))
 
 /* Copy attribute 'name' into dst. Returns 1 when present, 0 when absent. */
 static int attr_str(const struct pctx *c, const xmlNode *node, const char *name, char *dst,
@@ -883,11 +879,8 @@ static int check_no_dtd(const struct pctx *c, xmlDoc *doc)
 	return 0;
 }
 
-static void doc_freep(xmlDoc **d)
-{
-	if (*d)
-		xmlFreeDoc(*d);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDoc *, xmlFreeDoc)
+#define _cleanup_xmldoc_ __attribute__((cleanup(xmlFreeDocp)))
 
 static void xml_error_silent(void *ctx, const char *msg, ...)
 {
@@ -897,7 +890,7 @@ static void xml_error_silent(void *ctx, const char *msg, ...)
 
 int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n, struct nerr *e)
 {
-	__attribute__((cleanup(doc_freep))) xmlDoc *doc = NULL;
+	_cleanup_xmldoc_ xmlDoc *doc = NULL;
 	struct pctx c = { .file = file, .e = e };
 	const xmlError *xe;
 	int r;

@@ -1,15 +1,19 @@
-/* rtnetlink sockets and libnl's errors; see netlink.h. */
+/* rtnetlink sockets, requests, acks, batches, dumps and links; see
+ * netlink.h. */
 #include "netlink.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <linux/if_link.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
-#include <netlink/socket.h>
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -72,5 +76,298 @@ int netlink_open(struct nl_sock **skp, struct nerr *e)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
 		return nerr_set(e, -errno, "netlink: set receive timeout: %s", strerror(errno));
 	*skp = TAKE_PTR(sk);
+	return 0;
+}
+
+/* ---- requests and their acks ----------------------------------------- */
+
+static void ext_ack_msg(const struct nlmsgerr *ne, char *why, size_t len)
+{
+	/* libnl hands us the payload; the header sits right before it. */
+	const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)ne - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	size_t off = sizeof *ne, have = h->nlmsg_len - NLMSG_HDRLEN;
+
+	why[0] = '\0';
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) || ne->msg.nlmsg_len < NLMSG_HDRLEN)
+		return;
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += ne->msg.nlmsg_len - NLMSG_HDRLEN;
+	off = NLMSG_ALIGN(off);
+	if (off >= have)
+		return;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)ne + off), (int)(have - off),
+		      NULL) < 0)
+		return;
+	if (tb[NLMSGERR_ATTR_MSG] && nla_len(tb[NLMSGERR_ATTR_MSG]) > 0)
+		nla_strlcpy(why, tb[NLMSGERR_ATTR_MSG], len);
+}
+
+static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *ne, void *arg)
+{
+	struct netlink_reply *rp = arg;
+
+	(void)nla;
+	rp->done = true;
+	rp->err = ne->error;
+	ext_ack_msg(ne, rp->why, sizeof rp->why);
+	return NL_STOP;
+}
+
+/* The ack of a request, or the NLMSG_DONE that ends a dump. */
+static int on_done(struct nl_msg *msg, void *arg)
+{
+	struct netlink_reply *rp = arg;
+
+	(void)msg;
+	rp->done = true;
+	rp->err = 0;
+	return NL_STOP;
+}
+
+static int on_data(struct nl_msg *msg, void *arg)
+{
+	struct netlink_reply *rp = arg;
+
+	return rp->on_msg ? rp->on_msg(msg, rp->arg) : NL_OK;
+}
+
+static struct nl_cb *reply_cb(struct netlink_reply *rp)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+
+	rp->done = false;
+	rp->err = 0;
+	rp->why[0] = '\0';
+	if (!cb)
+		return NULL;
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, rp);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, rp);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_data, rp);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, rp);
+	return cb;
+}
+
+/* A receive error from libnl as -errno, with its reason in rp. */
+static int recv_errno(int nle, struct netlink_reply *rp)
+{
+	/* The socket blocks with SO_RCVTIMEO: EAGAIN means the wait ran
+	 * out, and a dump's -EAGAIN must keep meaning "interrupted". */
+	if (nle == -NLE_AGAIN || nle == 0) {
+		(void)snprintf(rp->why, sizeof rp->why, "no answer within %d s", NETLINK_TIMEOUT_S);
+		return -ETIMEDOUT;
+	}
+	nd_strlcpy(rp->why, nl_geterror(nle), sizeof rp->why);
+	return nle == -NLE_DUMP_INTR ? -EAGAIN : netlink_errno(nle);
+}
+
+int netlink_wait(struct nl_sock *sk, struct netlink_reply *rp)
+{
+	_cleanup_nlcb_ struct nl_cb *cb = reply_cb(rp);
+
+	if (!cb)
+		return -ENOMEM;
+	for (;;) {
+		int r = nl_recvmsgs_report(sk, cb);
+
+		if (rp->done)
+			return rp->err;
+		if (r <= 0)
+			return recv_errno(r, rp);
+	}
+}
+
+int netlink_send(struct nl_sock *sk, struct nl_msg *msg)
+{
+	int r = nl_send_auto(sk, msg);
+
+	return r < 0 ? netlink_errno(r) : 0;
+}
+
+int netlink_request(struct nl_sock *sk, struct nl_msg *msg, struct netlink_reply *rp)
+{
+	int r = netlink_send(sk, msg);
+
+	return r < 0 ? r : netlink_wait(sk, rp);
+}
+
+int netlink_dump(struct nl_sock *sk, int type, struct netlink_reply *rp)
+{
+	_cleanup_nlcb_ struct nl_cb *cb = reply_cb(rp);
+	/* All families (AF_UNSPEC, zero), each with its own header length:
+	 * the kernel warns about bytes it cannot parse. */
+	union {
+		struct ifinfomsg link;
+		struct ifaddrmsg addr;
+		struct rtmsg route;
+	} hdr = { 0 };
+	size_t hlen = type == RTM_GETLINK   ? sizeof hdr.link
+		      : type == RTM_GETADDR ? sizeof hdr.addr
+					    : sizeof hdr.route;
+	int r;
+
+	if (!cb)
+		return -ENOMEM;
+	r = nl_send_simple(sk, type, NLM_F_DUMP, &hdr, hlen);
+	if (r < 0)
+		return netlink_errno(r);
+	for (;;) {
+		/* libnl reads on to NLMSG_DONE, then reports whether any
+		 * part of the dump was flagged NLM_F_DUMP_INTR. */
+		r = nl_recvmsgs_report(sk, cb);
+		if (r < 0 && rp->err)
+			return rp->err; /* the kernel refused the dump */
+		if (r < 0 || (r == 0 && !rp->done))
+			return recv_errno(r, rp);
+		if (rp->done)
+			return 0;
+	}
+}
+
+int netlink_fail(struct nerr *e, int r, const struct netlink_reply *rp, const char *fmt, ...)
+{
+	char ctx[sizeof e->msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(ctx, sizeof ctx, fmt, ap); /* may be truncated */
+	va_end(ap);
+	if (rp && rp->why[0])
+		return nerr_set(e, r, "%s: %s (%s)", ctx, strerror(-r), rp->why);
+	return nerr_set(e, r, "%s: %s", ctx, strerror(-r));
+}
+
+/* ---- a pipelined batch of requests --------------------------------------- */
+
+static void batch_collect(struct netlink_batch *b)
+{
+	struct netlink_reply rp = { 0 };
+	int r = netlink_wait(b->sk, &rp);
+	const char *what = b->what[b->head];
+
+	b->head = (b->head + 1) % NETLINK_WINDOW;
+	b->pending--;
+	if (r < 0 && b->err == 0)
+		b->err = netlink_fail(b->e, r, &rp, "%s: %s", b->obj, what);
+	/* Without an ack (timeout, lost messages) the rest cannot be paired
+	 * with their requests any more: give up on them. */
+	if (!rp.done)
+		b->pending = 0;
+}
+
+void netlink_batch_add(struct netlink_batch *b, struct nl_msg *msg, const char *what)
+{
+	_cleanup_nlmsg_ struct nl_msg *m = msg;
+	int r;
+
+	if (b->err)
+		return;
+	if (!m) {
+		b->err = netlink_fail(b->e, -ENOMEM, NULL, "%s: %s", b->obj, what);
+		return;
+	}
+	if (b->pending == NETLINK_WINDOW)
+		batch_collect(b);
+	if (b->err)
+		return;
+	r = netlink_send(b->sk, m);
+	if (r < 0) {
+		b->err = netlink_fail(b->e, r, NULL, "%s: %s", b->obj, what);
+		return;
+	}
+	nd_strlcpy(b->what[(b->head + b->pending) % NETLINK_WINDOW], what, sizeof b->what[0]);
+	b->pending++;
+}
+
+int netlink_batch_finish(struct netlink_batch *b)
+{
+	while (b->pending)
+		batch_collect(b);
+	return b->err;
+}
+
+/* ---- links ----------------------------------------------------------- */
+
+static const struct nla_policy link_pol[IFLA_MAX + 1] = {
+	[IFLA_MTU] = { .type = NLA_U32 },
+	[IFLA_LINKINFO] = { .type = NLA_NESTED },
+};
+static const struct nla_policy info_pol[IFLA_INFO_MAX + 1] = {
+	[IFLA_INFO_KIND] = { .type = NLA_STRING },
+	[IFLA_INFO_DATA] = { .type = NLA_NESTED },
+};
+
+int netlink_link_parse(struct nl_msg *msg, struct netlink_link *l, netlink_link_data_fn *fn,
+		       void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
+	const struct ifinfomsg *ifi;
+
+	if (h->nlmsg_type != RTM_NEWLINK || nlmsg_parse(h, sizeof *ifi, tb, IFLA_MAX, link_pol) < 0)
+		return -EBADMSG;
+	ifi = nlmsg_data(h);
+	memset(l, 0, sizeof *l);
+	l->ifindex = ifi->ifi_index;
+	l->flags = ifi->ifi_flags;
+	if (tb[IFLA_MTU])
+		l->mtu = nla_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {
+		memcpy(l->mac, nla_data(tb[IFLA_ADDRESS]), 6);
+		l->has_mac = true;
+	}
+	/* A link info the policy refuses is read as a plain device. */
+	if (!tb[IFLA_LINKINFO] ||
+	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_pol) < 0)
+		return 0;
+	if (li[IFLA_INFO_KIND])
+		nla_strlcpy(l->kind, li[IFLA_INFO_KIND], sizeof l->kind);
+	if (fn && li[IFLA_INFO_DATA])
+		fn(l, li[IFLA_INFO_DATA], arg);
+	return 0;
+}
+
+struct link_get {
+	struct netlink_link *l;
+	netlink_link_data_fn *fn;
+	void *arg;
+	bool seen;
+};
+
+static int on_link(struct nl_msg *msg, void *arg)
+{
+	struct link_get *g = arg;
+
+	if (g->seen || netlink_link_parse(msg, g->l, g->fn, g->arg) < 0)
+		return NL_SKIP;
+	g->seen = true;
+	return NL_OK;
+}
+
+int netlink_link_get(struct nl_sock *sk, const char *name, struct netlink_link *l,
+		     netlink_link_data_fn *fn, void *arg, struct netlink_reply *rp)
+{
+	_cleanup_nlmsg_ struct nl_msg *m = NULL;
+	struct link_get g = { .l = l, .fn = fn, .arg = arg };
+	int r;
+
+	memset(l, 0, sizeof *l);
+	rp->on_msg = on_link;
+	rp->arg = &g;
+	r = rtnl_link_build_get_request(0, name, &m);
+	if (r < 0) {
+		nd_strlcpy(rp->why, nl_geterror(r), sizeof rp->why);
+		r = netlink_errno(r);
+	} else {
+		r = netlink_request(sk, m, rp);
+	}
+	rp->on_msg = NULL;
+	rp->arg = NULL;
+	if (r < 0)
+		return r;
+	if (!g.seen) {
+		nd_strlcpy(rp->why, "no link in the answer", sizeof rp->why);
+		return -EPROTO;
+	}
 	return 0;
 }

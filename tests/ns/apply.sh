@@ -3,7 +3,9 @@
 # 1. table inet netd deleted and dnsmasq killed: status reports both,
 #    apply restores both, a new guest gets a lease and is masqueraded again;
 # 2. bridge down with its address gone, bridge.conf line removed: likewise;
-# 3. bridge deleted: recreated, and a new guest gets a lease.
+# 3. bridge deleted: recreated, and a new guest gets a lease;
+# 4. IPv4 forwarding turned off: status names the sysctl, apply sets it
+#    again, and the guest reaches upstream again.
 # With nothing drifted, apply says so and changes nothing.
 # Usage: apply.sh NETD_BINARY
 # Private namespaces only: ns_enter (lib.sh) re-runs this script under
@@ -103,3 +105,20 @@ check "status: no drift after apply" eq "$(drift)" ""
 guest_add g3 virbr0
 check "g3 (new guest): DHCP lease on the new bridge" guest_dhcp g3
 check "g3 reaches upstream, masqueraded" eq "$(guest_tcp g3)" "$HOST_UP_IP"
+
+say "-- IPv4 forwarding turned off"
+# /proc/sys/net is this (private) network namespace's.
+must sh -c 'echo 0 >/proc/sys/net/ipv4/ip_forward'
+check_not "g3 cannot reach upstream without forwarding" guest_tcp g3
+nd status default --json
+check "status --json: the forwarding drift, alone" eq "$(drift)" \
+	"forwarding: net.ipv4.ip_forward is 0 (guests cannot reach beyond the host)"
+check "status changed nothing" eq "$(cat /proc/sys/net/ipv4/ip_forward)" 0
+nd apply default
+check "apply: exit 0" eq "$RC" 0
+check "apply: repaired forwarding" \
+	has "$OUT" "^network 'default': repaired forwarding: net.ipv4.ip_forward is 0"
+check "net.ipv4.ip_forward is 1 again" eq "$(cat /proc/sys/net/ipv4/ip_forward)" 1
+nd status default --json
+check "status: no drift after apply" eq "$(drift)" ""
+check "g3 reaches upstream again" eq "$(guest_tcp g3)" "$HOST_UP_IP"
