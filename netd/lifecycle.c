@@ -12,7 +12,8 @@
 
 #include "bridge.h"
 #include "bridgeconf.h"
-#include "dhcp_run.h"
+#include "dhcp_leases.h"
+#include "dhcp_step.h"
 #include "fw.h"
 #include "hostnet.h"
 #include "session.h"
@@ -169,84 +170,33 @@ static int fw_stop(const struct store *s, const struct net *n, struct nerr *e)
 	return fw_apply(script, false, e);
 }
 
-int lc_dhcp_files(const struct store *s, const char *name, struct dhcp_files_buf *fb, char *group,
-		  size_t group_len, struct nerr *e)
-{
-	int r = dhcp_files_init(fb, s->p.state_dir, s->p.run_dir, name, e);
+/* The dnsmasq step (dhcp_step.h), run on its own until lifecycle.c
+ * becomes a loop over the step table. */
+struct lc_dhcp {
+	struct step_ctx c;
+	void *st;
+};
 
-	if (r < 0)
-		return r;
-	if (dhcp_user_group(fb->files.user, group, group_len, NULL) == 0)
-		fb->files.group = group;
+static int lc_dhcp_init(struct lc_dhcp *d, const struct store *s, const struct net *n, FILE *out,
+			struct nerr *e)
+{
+	memset(d, 0, sizeof *d);
+	d->c.p = &s->p;
+	d->c.n = n;
+	d->c.out = out;
+	if (!(d->st = calloc(1, dhcp_step.state_size)))
+		return nerr_set(e, -ENOMEM, "network %s: out of memory", n->name);
 	return 0;
 }
 
-static int write_file(const char *path, const char *data, struct nerr *e)
+static void lc_dhcp_done(struct lc_dhcp *d)
 {
-	int r = nd_write_atomic(path, data, strlen(data), 0644);
-
-	if (r < 0)
-		return nerr_set(e, r, "write %s: %s", path, strerror(-r));
-	return 0;
+	if (d->st && dhcp_step.state_free)
+		dhcp_step.state_free(d->st);
+	free(d->st);
+	d->st = NULL;
 }
-
-/* Write the config and hosts files. The hosts files must stay readable by
- * dnsmasq's user: it reads them again on SIGHUP after dropping root. */
-static int dnsmasq_write(const struct net *n, const struct dhcp_files_buf *fb, struct nerr *e)
-{
-	_cleanup_free_ char *conf = NULL, *hosts = NULL, *addn = NULL;
-	int r;
-
-	if ((r = dhcp_render_conf(n, &fb->files, &conf, e)) < 0 ||
-	    (r = dhcp_render_hostsfile(n, &hosts, e)) < 0 ||
-	    (r = dhcp_render_addnhosts(n, &addn, e)) < 0)
-		return r;
-	if ((r = nd_mkdir_p(fb->dir, 0755)) < 0)
-		return nerr_set(e, r, "create %s: %s", fb->dir, strerror(-r));
-	if ((r = nd_mkdir_p(fb->piddir, 0755)) < 0)
-		return nerr_set(e, r, "create %s: %s", fb->piddir, strerror(-r));
-	if ((r = write_file(fb->files.hostsfile, hosts, e)) < 0 ||
-	    (r = write_file(fb->files.addnhosts, addn, e)) < 0 ||
-	    (r = write_file(fb->files.conf, conf, e)) < 0)
-		return r;
-	return 0;
-}
-
-static int dnsmasq_start(const struct store *s, const struct net *n, pid_t *pid, struct nerr *e)
-{
-	struct dhcp_files_buf fb;
-	char group[64];
-	int r;
-
-	*pid = 0;
-	if (!dhcp_needed(n))
-		return 0;
-	if ((r = lc_dhcp_files(s, n->name, &fb, group, sizeof group, e)) < 0 ||
-	    (r = dnsmasq_write(n, &fb, e)) < 0)
-		return r;
-	r = dhcp_spawn(fb.files.conf, fb.files.pidfile, pid, e);
-	if (r == -EEXIST)
-		return 0; /* ours already serves this network */
-	return r;
-}
-
-static int dnsmasq_stop(const struct store *s, const struct net *n, struct nerr *e)
-{
-	struct dhcp_files_buf fb;
-	char group[64];
-	int r;
-
-	if ((r = lc_dhcp_files(s, n->name, &fb, group, sizeof group, e)) < 0)
-		return r;
-	if ((r = dhcp_stop(fb.files.pidfile, fb.files.conf, e)) < 0)
-		return r;
-	/* The lease file stays: guests keep their addresses across a
-	 * restart of the network. */
-	unlink(fb.files.conf);
-	unlink(fb.files.hostsfile);
-	unlink(fb.files.addnhosts);
-	return 0;
-}
+#define _cleanup_lc_dhcp_ __attribute__((cleanup(lc_dhcp_done)))
 
 /* The bridge's entry in qemu's ACL: for every user, or with <netd:access
  * group/> only for that group's members. */
@@ -279,8 +229,8 @@ static const char *const step_names[ST_N] = {
  * objects (an interface of the bridge's name that is no bridge) is not
  * netd's: left alone, said on 'out', and not a failure, or stop could never
  * finish. */
-static int undo(const struct store *s, const struct net *n, const bool done[ST_N], FILE *out,
-		char *notes, size_t len)
+static int undo(const struct store *s, const struct net *n, struct lc_dhcp *dh,
+		const bool done[ST_N], FILE *out, char *notes, size_t len)
 {
 	int failed = 0;
 
@@ -295,7 +245,7 @@ static int undo(const struct store *s, const struct net *n, const bool done[ST_N
 			r = bconf_remove(s->p.bridge_conf, n->bridge, &e);
 			break;
 		case ST_DNSMASQ:
-			r = dnsmasq_stop(s, n, &e);
+			r = dhcp_step.undo(&dh->c, dh->st, &e);
 			break;
 		case ST_FIREWALL:
 			r = fw_stop(s, n, &e);
@@ -343,7 +293,8 @@ static int start_checks(const struct store *s, const struct net *n, struct nerr 
 	return 0;
 }
 
-static void start_report(const struct net *n, pid_t pid, const struct bconf_report *rep, FILE *out)
+static void start_report(const struct net *n, const char *dnsmasq, const struct bconf_report *rep,
+			 FILE *out)
 {
 	char a[64];
 
@@ -352,9 +303,7 @@ static void start_report(const struct net *n, pid_t pid, const struct bconf_repo
 		net_addr_str(&n->ips[i].addr, a, sizeof a);
 		fprintf(out, " %s/%u", a, n->ips[i].prefix);
 	}
-	if (pid > 0)
-		fprintf(out, ", dnsmasq pid %ld", (long)pid);
-	fputc('\n', out);
+	fprintf(out, "%s\n", dnsmasq);
 	if (rep->denied)
 		fprintf(out,
 			"warning: %s denies %s to qemu-bridge-helper; session VMs cannot "
@@ -370,13 +319,14 @@ static void start_report(const struct net *n, pid_t pid, const struct bconf_repo
 int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 {
 	_cleanup_net_ struct net n = { 0 };
+	_cleanup_lc_dhcp_ struct lc_dhcp dh = { 0 };
 	struct bconf_report rep = { 0 };
 	bool done[ST_N] = { false };
 	char notes[1024] = "";
-	pid_t pid = 0;
 	int r = 0, st;
 
-	if ((r = store_load(s, name, &n, e)) < 0 || (r = start_checks(s, &n, e)) < 0)
+	if ((r = store_load(s, name, &n, e)) < 0 || (r = start_checks(s, &n, e)) < 0 ||
+	    (r = lc_dhcp_init(&dh, s, &n, out, e)) < 0)
 		return r;
 	for (st = 0; st < ST_N && r == 0; st++) {
 		switch ((enum step)st) {
@@ -393,7 +343,7 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 			r = fw_start(&n, e);
 			break;
 		case ST_DNSMASQ:
-			r = dnsmasq_start(s, &n, &pid, e);
+			r = dhcp_step.apply(&dh.c, dh.st, e);
 			break;
 		case ST_BCONF:
 			r = bconf_apply(s, &n, &rep, e);
@@ -404,7 +354,7 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 		done[st] = r == 0;
 	}
 	if (r == 0) {
-		start_report(&n, pid, &rep, out);
+		start_report(&n, dh.c.started, &rep, out);
 		return 0;
 	}
 	/* Every step cleans up after its own failure (the bridge is deleted,
@@ -413,7 +363,7 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 	 * group-only ACL file written before bridge.conf failed; both undos
 	 * are safe on what is already gone. */
 	done[st - 1] = st - 1 == ST_DNSMASQ || st - 1 == ST_BCONF;
-	undo(s, &n, done, out, notes, sizeof notes);
+	undo(s, &n, &dh, done, out, notes, sizeof notes);
 	return nerr_wrap(e, r, "network %s: start failed at step '%s'%s%s", name,
 			 step_names[st - 1],
 			 notes[0] ? "" : "; everything it had created was removed", notes);
@@ -422,6 +372,7 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e)
 {
 	_cleanup_net_ struct net n = { 0 };
+	_cleanup_lc_dhcp_ struct lc_dhcp dh = { 0 };
 	bool done[ST_N] = { false };
 	char notes[1024] = "";
 	int r;
@@ -446,12 +397,12 @@ int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e)
 					 "stored config",
 					 name);
 	}
-	if (r < 0)
+	if (r < 0 || (r = lc_dhcp_init(&dh, s, &n, out, e)) < 0)
 		return r;
 	for (int st = 0; st < ST_N; st++)
 		done[st] = true;
 	done[ST_RECORD] = false; /* last, and only when the rest went */
-	if (undo(s, &n, done, out, notes, sizeof notes) > 0)
+	if (undo(s, &n, &dh, done, out, notes, sizeof notes) > 0)
 		return nerr_set(e, -EIO, "network %s: stop incomplete%s (run netd stop %s again)",
 				name, notes, name);
 	if ((r = record_remove(s, name, e)) < 0)
@@ -497,10 +448,10 @@ int lc_boot(struct store *s, FILE *out, FILE *err, struct nerr *e)
 
 /* ---- drift: check and repair -------------------------------------------- */
 
-static void drift_add(struct lc_drift *d, const char *fmt, ...)
+static void lc_drift_add(struct lc_drift *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void drift_add(struct lc_drift *d, const char *fmt, ...)
+static void lc_drift_add(struct lc_drift *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -511,36 +462,38 @@ static void drift_add(struct lc_drift *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int check_bridge(const struct store *s, const struct net *n, bool repair, struct lc_drift *d,
-			struct nerr *e)
+static int check_bridge(const struct store *s, const struct net *n, struct lc_dhcp *dh, bool repair,
+			struct lc_drift *d, struct nerr *e)
 {
 	_cleanup_bridge_drift_ struct bridge_drift bd = { 0 };
 	char what[256];
 	int r;
 
+	(void)dh;
 	(void)s;
 	if ((r = bridge_check(n, &bd, e)) < 0)
 		return r;
 	if (!bridge_drift_any(&bd))
 		return 0;
 	bridge_drift_str(n, &bd, what, sizeof what);
-	drift_add(d, "bridge %s: %s", n->bridge, what);
+	lc_drift_add(d, "bridge %s: %s", n->bridge, what);
 	return repair ? bridge_repair(n, &bd, e) : 0;
 }
 
-static int check_firewall(const struct store *s, const struct net *n, bool repair,
-			  struct lc_drift *d, struct nerr *e)
+static int check_firewall(const struct store *s, const struct net *n, struct lc_dhcp *dh,
+			  bool repair, struct lc_drift *d, struct nerr *e)
 {
 	char what[256];
 	bool drift = false;
 	int r;
 
+	(void)dh;
 	(void)s;
 	if ((r = fw_check(n, &drift, what, sizeof what, e)) < 0)
 		return r;
 	if (!drift)
 		return 0;
-	drift_add(d, "firewall: %s", what);
+	lc_drift_add(d, "firewall: %s", what);
 	/* fw_check names the first difference only; each repair fixes one
 	 * changed element at least, so a few rounds converge. */
 	for (int round = 0; repair && drift && round < 8; round++) {
@@ -553,74 +506,44 @@ static int check_firewall(const struct store *s, const struct net *n, bool repai
 	return 0;
 }
 
-/* Whether dnsmasq's DHCPv4 socket is bound to another interface than the
- * bridge as it is now. What cannot be read (no IPv4 DHCP, no bridge: the
- * bridge check reports that) is not reported here. */
-static bool dhcp_deaf(const struct net *n, pid_t pid)
+/* The dnsmasq step's findings, and its repair in repair mode. */
+static int check_dnsmasq(const struct store *s, const struct net *n, struct lc_dhcp *dh,
+			 bool repair, struct lc_drift *d, struct nerr *e)
 {
-	struct nerr ignore;
-	unsigned want = if_nametoindex(n->bridge);
-	int have = 0;
-
-	if (!want || dhcp_bound_ifindex(pid, &have, &ignore) < 0)
-		return false;
-	return have != 0 && (unsigned)have != want;
-}
-
-/* dnsmasq must run, with the config the network renders to now. */
-static int check_dnsmasq(const struct store *s, const struct net *n, bool repair,
-			 struct lc_drift *d, struct nerr *e)
-{
-	struct dhcp_files_buf fb;
-	_cleanup_free_ char *want = NULL, *have = NULL;
-	char group[64];
-	bool running, stale;
-	pid_t pid;
+	struct drift found = { 0 };
 	int r;
 
-	if (!dhcp_needed(n))
+	(void)s;
+	(void)n;
+	if ((r = dhcp_step.check(&dh->c, dh->st, &found, e)) < 0)
+		return r;
+	for (size_t i = 0; i < found.n; i++)
+		lc_drift_add(d, "%s", found.what[i]);
+	if (!repair || found.n == 0)
 		return 0;
-	if ((r = lc_dhcp_files(s, n->name, &fb, group, sizeof group, e)) < 0 ||
-	    (r = dhcp_render_conf(n, &fb.files, &want, e)) < 0)
-		return r;
-	running = dhcp_running(fb.files.pidfile, fb.files.conf, &pid) == 1;
-	stale = nd_read_file(fb.files.conf, &have, NULL) < 0 || strcmp(have, want) != 0;
-	if (!running)
-		drift_add(d, "dnsmasq: not running");
-	else if (stale)
-		drift_add(d, "dnsmasq: config file %s missing or changed", fb.files.conf);
-	else if ((stale = dhcp_deaf(n, pid)))
-		drift_add(d,
-			  "dnsmasq: its DHCP socket is bound to an interface that is no longer "
-			  "%s (the bridge was made again)",
-			  n->bridge);
-	if (!repair || (running && !stale))
-		return 0;
-	if (running && (r = dhcp_stop(fb.files.pidfile, fb.files.conf, e)) < 0)
-		return r;
-	if ((r = dnsmasq_write(n, &fb, e)) < 0)
-		return r;
-	return dhcp_spawn(fb.files.conf, fb.files.pidfile, &pid, e);
+	return dhcp_step.repair(&dh->c, dh->st, e);
 }
 
-static int check_bconf(const struct store *s, const struct net *n, bool repair, struct lc_drift *d,
-		       struct nerr *e)
+static int check_bconf(const struct store *s, const struct net *n, struct lc_dhcp *dh, bool repair,
+		       struct lc_drift *d, struct nerr *e)
 {
 	struct bconf_report rep = { 0 };
 	int r;
 
+	(void)dh;
 	/* A 'deny' is the administrator's line, not drift from what netd
 	 * made: the session-VM report names it, and apply never touches it. */
 	if ((r = bconf_check(s->p.bridge_conf, n->bridge, &rep, e)) < 0)
 		return r;
 	if (!rep.present)
-		drift_add(d, "bridge.conf: no 'allow %s' in %s", n->bridge, s->p.bridge_conf);
+		lc_drift_add(d, "bridge.conf: no 'allow %s' in %s", n->bridge, s->p.bridge_conf);
 	else if (n->access_group[0] && !rep.group_only)
-		drift_add(d, "bridge.conf: %s is open to every user, not only group %s", n->bridge,
-			  n->access_group);
+		lc_drift_add(d, "bridge.conf: %s is open to every user, not only group %s",
+			     n->bridge, n->access_group);
 	else if (!n->access_group[0] && rep.group_only)
-		drift_add(d, "bridge.conf: %s is restricted to a group the network no longer names",
-			  n->bridge);
+		lc_drift_add(d,
+			     "bridge.conf: %s is restricted to a group the network no longer names",
+			     n->bridge);
 	else
 		return 0;
 	if (!repair)
@@ -631,30 +554,43 @@ static int check_bconf(const struct store *s, const struct net *n, bool repair, 
 	return bconf_apply(s, n, &rep, e);
 }
 
-int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d, struct nerr *e)
+/* The checks of a network whose record is loaded, sharing dh with the
+ * caller (status describes dnsmasq from what its check found). */
+static int check_loaded(const struct store *s, const struct net *n, struct lc_dhcp *dh, bool repair,
+			struct lc_drift *d, struct nerr *e)
 {
-	static int (*const checks[])(const struct store *, const struct net *, bool,
-				     struct lc_drift *, struct nerr *) = {
+	static int (*const checks[])(const struct store *, const struct net *, struct lc_dhcp *,
+				     bool, struct lc_drift *, struct nerr *) = {
 		check_bridge,
 		check_firewall,
 		check_dnsmasq,
 		check_bconf,
 	};
-	_cleanup_net_ struct net n = { 0 };
 	int r;
 
 	memset(d, 0, sizeof *d);
-	if ((r = record_load(s, name, &n, e)) < 0)
-		return r;
 	/* In dependency order: dnsmasq binds to the bridge. What a check
 	 * found is repaired once it returns 0 in repair mode. */
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-		if ((r = checks[i](s, &n, repair, d, e)) < 0)
-			return nerr_wrap(e, r, "network %s: %s", name, repair ? "repair" : "check");
+		if ((r = checks[i](s, n, dh, repair, d, e)) < 0)
+			return nerr_wrap(e, r, "network %s: %s", n->name,
+					 repair ? "repair" : "check");
 		if (repair)
 			d->repaired = d->n;
 	}
 	return 0;
+}
+
+int lc_check(struct store *s, const char *name, bool repair, struct lc_drift *d, struct nerr *e)
+{
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_lc_dhcp_ struct lc_dhcp dh = { 0 };
+	int r;
+
+	memset(d, 0, sizeof *d);
+	if ((r = record_load(s, name, &n, e)) < 0 || (r = lc_dhcp_init(&dh, s, &n, NULL, e)) < 0)
+		return r;
+	return check_loaded(s, &n, &dh, repair, d, e);
 }
 
 static int apply_one(struct store *s, const char *name, FILE *out, struct nerr *e)
@@ -774,6 +710,21 @@ static void status_json(const struct net *n, const struct status *st, FILE *o)
 	fprintf(o, "}\n");
 }
 
+/* dnsmasq's pid as the dnsmasq step describes it (0: not running). */
+static int status_pid(struct lc_dhcp *dh, pid_t *pid, struct nerr *e)
+{
+	json_t *o = json_object(), *v;
+	int r;
+
+	if (!o)
+		return nerr_set(e, -ENOMEM, "network %s: out of memory", dh->c.n->name);
+	if ((r = dhcp_step.describe(&dh->c, dh->st, o, e)) == 0 &&
+	    (v = json_object_get(o, "dnsmasq_pid")) && json_is_integer(v))
+		*pid = (pid_t)json_integer_value(v);
+	json_decref(o);
+	return r;
+}
+
 int lc_status(struct store *s, const char *name, bool json, FILE *out, struct nerr *e)
 {
 	_cleanup_net_ struct net n = { 0 };
@@ -786,14 +737,15 @@ int lc_status(struct store *s, const char *name, bool json, FILE *out, struct ne
 	if (r < 0)
 		return r;
 	if (st.active) {
-		struct dhcp_files_buf fb;
-		char group[64];
+		_cleanup_lc_dhcp_ struct lc_dhcp dh = { 0 };
 		struct nerr ce = { { 0 } };
 
-		if (lc_dhcp_files(s, name, &fb, group, sizeof group, e) == 0)
-			dhcp_running(fb.files.pidfile, fb.files.conf, &st.pid);
-		if (lc_check(s, name, false, &st.drift, &ce) < 0)
+		if ((r = lc_dhcp_init(&dh, s, &n, NULL, e)) < 0)
+			return r;
+		if (check_loaded(s, &n, &dh, false, &st.drift, &ce) < 0)
 			nd_strlcpy(st.check_error, ce.msg, sizeof st.check_error);
+		if ((r = status_pid(&dh, &st.pid, e)) < 0)
+			return r;
 		sess_check(&s->p, n.bridge, &st.sess);
 	}
 	if (json)
@@ -812,18 +764,6 @@ static void lease_expiry_str(int64_t expiry, char *buf, size_t len)
 		nd_strlcpy(buf, "never", len);
 	else
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* dnsmasq drops an expired lease from its file only when it next writes
- * the file: keep the current ones (expiry 0 is an infinite lease). */
-static size_t leases_current(struct dhcp_lease *l, size_t n, time_t now)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (l[i].expiry == 0 || l[i].expiry > (int64_t)now)
-			l[k++] = l[i];
-	return k;
 }
 
 static void leases_json(const struct dhcp_lease *l, size_t n, FILE *o)
@@ -854,18 +794,15 @@ static void leases_json(const struct dhcp_lease *l, size_t n, FILE *o)
 
 int lc_leases(struct store *s, const char *name, bool json, FILE *out, struct nerr *e)
 {
-	struct dhcp_files_buf fb;
 	_cleanup_free_ struct dhcp_lease *l = NULL;
-	char group[64], when[32];
+	char when[32];
 	size_t n = 0;
 	int r;
 
 	if (!store_exists(s, name) && !store_active(s, name))
 		return nerr_set(e, -ENOENT, "network %s: not defined", name);
-	if ((r = lc_dhcp_files(s, name, &fb, group, sizeof group, e)) < 0 ||
-	    (r = dhcp_leases_read(fb.files.leasefile, &l, &n, e)) < 0)
+	if ((r = dhcp_leases_load(&s->p, name, time(NULL), &l, &n, e)) < 0)
 		return r;
-	n = leases_current(l, n, time(NULL));
 	if (json) {
 		leases_json(l, n, out);
 		return 0;

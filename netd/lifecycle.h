@@ -48,8 +48,4 @@ int lc_apply(struct store *s, const char *name, FILE *out, FILE *err, struct ner
 int lc_status(struct store *s, const char *name, bool json, FILE *out, struct nerr *e);
 int lc_leases(struct store *s, const char *name, bool json, FILE *out, struct nerr *e);
 
-/* The dnsmasq file paths of a network, with dnsmasq's group filled in. */
-int lc_dhcp_files(const struct store *s, const char *name, struct dhcp_files_buf *fb, char *group,
-		  size_t group_len, struct nerr *e);
-
 #endif

@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 
 #include "dhcp.h"
+#include "dhcp_step.h"
 #include "fw.h"
-#include "lifecycle.h"
 
 static void plan_bridge(const struct net *n, FILE *o)
 {
@@ -50,7 +50,7 @@ static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, str
 			"\n## dnsmasq\nnone: the network has no address to serve DHCP or DNS on\n");
 		return 0;
 	}
-	if ((r = lc_dhcp_files(s, n->name, &fb, group, sizeof group, e)) < 0)
+	if ((r = dhcp_files_for(&s->p, n->name, &fb, group, sizeof group, e)) < 0)
 		return r;
 	if ((r = dhcp_render_conf(n, &fb.files, &conf, e)) < 0 ||
 	    (r = dhcp_render_hostsfile(n, &hosts, e)) < 0 ||
