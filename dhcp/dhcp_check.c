@@ -78,16 +78,6 @@ static int fail_char(const struct net *n, const char *what, const char *v, unsig
 	return fail(n, what, v, e, reason);
 }
 
-static bool is_alnum(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-}
-
-static bool is_hex(unsigned char ch)
-{
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
-}
-
 /* Length and alphabet: every byte of v is alphanumeric or in 'extra'.
  * Returns false and says why in 'reason' when v is not. */
 static bool alphabet_ok(const char *v, size_t max, const char *extra, char reason[DHCP_WHY_MAX])
@@ -99,7 +89,7 @@ static bool alphabet_ok(const char *v, size_t max, const char *extra, char reaso
 		return false;
 	}
 	for (const char *p = v; *p; p++) {
-		if (!is_alnum((unsigned char)*p) && !strchr(extra, *p)) {
+		if (!nd_is_alnum((unsigned char)*p) && !strchr(extra, *p)) {
 			snprintf(reason, DHCP_WHY_MAX, "contains %s",
 				 char_name((unsigned char)*p, cb));
 			return false;
@@ -145,7 +135,7 @@ static const char *labels_why(const char *v, bool host)
 			return "has a label longer than 63 bytes";
 		if (p[0] == '-' || p[l - 1] == '-')
 			return "has a label that starts or ends with '-'";
-		if (host && !is_alnum((unsigned char)p[0]))
+		if (host && !nd_is_alnum((unsigned char)p[0]))
 			return "has a label that starts with '_'";
 		p += l;
 		if (*p == '.' && !*++p)
@@ -267,7 +257,7 @@ int dhcp_check_mac(const struct net *n, const char *what, const char *v, struct 
 	for (size_t i = 0; i < 17; i++) {
 		unsigned char ch = (unsigned char)v[i];
 
-		if (i % 3 == 2 ? ch != ':' : !is_hex(ch))
+		if (i % 3 == 2 ? ch != ':' : !nd_is_hex(ch))
 			return fail(n, what, v, e, "is not a MAC address (aa:bb:cc:dd:ee:ff)");
 	}
 	return 0;
@@ -280,7 +270,7 @@ int dhcp_check_duid(const struct net *n, const char *what, const char *v, struct
 	if (r < 0)
 		return r;
 	for (const char *p = v; *p; p++)
-		if (*p != ':' && !is_hex((unsigned char)*p))
+		if (*p != ':' && !nd_is_hex((unsigned char)*p))
 			return fail_char(n, what, v, (unsigned char)*p, e);
 	return 0;
 }

@@ -130,22 +130,14 @@ int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid)
 
 /* ---- stopping ----------------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether the process behind pidfd exits within ms (0: has it exited?). */
 static bool pidfd_exits(int pidfd, int ms)
 {
-	int64_t end = now_ms() + ms;
+	int64_t end = nd_now_ms() + ms;
 
 	for (;;) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-		int64_t left = end - now_ms();
+		int64_t left = end - nd_now_ms();
 		int r = poll(&p, 1, left > 0 ? (int)left : 0);
 
 		if (r > 0)
@@ -313,7 +305,7 @@ static int wait_first(pid_t child, int fd, int64_t deadline, int *status, struct
 	if (pidfd < 0)
 		return -errno;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - nd_now_ms();
 
 		if (left <= 0)
 			return -ETIMEDOUT;
@@ -397,7 +389,7 @@ static int wait_pidfile(const char *pidfile, const char *conf_path, int64_t dead
 	for (;;) {
 		if (dhcp_running(pidfile, conf_path, pid))
 			return 0;
-		if (now_ms() >= deadline)
+		if (nd_now_ms() >= deadline)
 			return -ESRCH;
 		nanosleep(&nap, NULL);
 	}
@@ -456,7 +448,7 @@ static void leave_nothing(const char *pidfile, const char *conf_path)
 
 int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct nerr *e)
 {
-	int64_t deadline = now_ms() + DHCP_SPAWN_TIMEOUT_MS;
+	int64_t deadline = nd_now_ms() + DHCP_SPAWN_TIMEOUT_MS;
 	_cleanup_close_ int errfd = -1;
 	struct spawn_out out = { .len = 0 };
 	pid_t child = -1;
