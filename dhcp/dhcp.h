@@ -73,6 +73,14 @@ int dhcp_user_group(const char *user, char *buf, size_t len, struct nerr *e);
  * address, and it serves DHCP or DNS. */
 bool dhcp_needed(const struct net *n);
 
+/* A dhcp-host name (<host name=>): the one grammar that net_validate()
+ * and the renderers both apply (dhcp_check.c says what dnsmasq and libvirt
+ * make of names). NULL when v is one, else why not ("contains a comma",
+ * "is a dnsmasq keyword"), in 'why' or a constant string. */
+#define DHCP_WHY_MAX 64
+const char *dhcp_hostname_why(const char *v, char why[DHCP_WHY_MAX]);
+bool dhcp_hostname_ok(const char *v);
+
 /* The dnsmasq config file. *out is malloc'ed; NULL on error. */
 int dhcp_render_conf(const struct net *n, const struct dhcp_files *f, char **out, struct nerr *e);
 /* The dhcp-hostsfile: one line per static host with an address,

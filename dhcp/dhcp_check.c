@@ -78,34 +78,25 @@ static int fail_char(const struct net *n, const char *what, const char *v, unsig
 	return fail(n, what, v, e, reason);
 }
 
-static bool is_alnum(unsigned char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-}
-
-static bool is_hex(unsigned char ch)
-{
-	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
-}
-
 /* Length and alphabet: every byte of v is alphanumeric or in 'extra'.
  * Returns false and says why in 'reason' when v is not. */
-static bool alphabet_ok(const char *v, size_t max, const char *extra, char reason[64])
+static bool alphabet_ok(const char *v, size_t max, const char *extra, char reason[DHCP_WHY_MAX])
 {
 	char cb[40];
 
 	if (!*v) {
-		snprintf(reason, 64, "is empty");
+		snprintf(reason, DHCP_WHY_MAX, "is empty");
 		return false;
 	}
 	for (const char *p = v; *p; p++) {
-		if (!is_alnum((unsigned char)*p) && !strchr(extra, *p)) {
-			snprintf(reason, 64, "contains %s", char_name((unsigned char)*p, cb));
+		if (!nd_is_alnum((unsigned char)*p) && !strchr(extra, *p)) {
+			snprintf(reason, DHCP_WHY_MAX, "contains %s",
+				 char_name((unsigned char)*p, cb));
 			return false;
 		}
 	}
 	if (strlen(v) > max) {
-		snprintf(reason, 64, "is longer than %zu bytes", max);
+		snprintf(reason, DHCP_WHY_MAX, "is longer than %zu bytes", max);
 		return false;
 	}
 	return true;
@@ -114,14 +105,14 @@ static bool alphabet_ok(const char *v, size_t max, const char *extra, char reaso
 static int check_alphabet(const struct net *n, const char *what, const char *v, size_t max,
 			  const char *extra, struct nerr *e)
 {
-	char reason[64];
+	char reason[DHCP_WHY_MAX];
 
 	return alphabet_ok(v, max, extra, reason) ? 0 : fail(n, what, v, e, reason);
 }
 
 int dhcp_check_netname(const char *name, struct nerr *e)
 {
-	char reason[64], vb[96];
+	char reason[DHCP_WHY_MAX], vb[96];
 
 	if (!alphabet_ok(name, NET_NAME_MAX, "-_.", reason))
 		return nerr_set(e, -EINVAL, "network name '%s' %s", show(name, vb), reason);
@@ -130,25 +121,35 @@ int dhcp_check_netname(const char *name, struct nerr *e)
 	return 0;
 }
 
-static int check_labels(const struct net *n, const char *what, const char *v, bool host,
-			struct nerr *e)
+/* What is wrong with the labels of v (NULL: nothing). With 'host', no
+ * label may start with '_': dnsmasq's legal_hostname() refuses that in a
+ * host name's first label, and netd in every label. */
+static const char *labels_why(const char *v, bool host)
 {
 	for (const char *p = v; *p;) {
 		size_t l = strcspn(p, ".");
 
 		if (l == 0)
-			return fail(n, what, v, e, "has an empty label");
+			return "has an empty label";
 		if (l > 63)
-			return fail(n, what, v, e, "has a label longer than 63 bytes");
+			return "has a label longer than 63 bytes";
 		if (p[0] == '-' || p[l - 1] == '-')
-			return fail(n, what, v, e, "has a label that starts or ends with '-'");
-		if (host && !is_alnum((unsigned char)p[0]))
-			return fail(n, what, v, e, "has a label that starts with '_'");
+			return "has a label that starts or ends with '-'";
+		if (host && !nd_is_alnum((unsigned char)p[0]))
+			return "has a label that starts with '_'";
 		p += l;
 		if (*p == '.' && !*++p)
-			return fail(n, what, v, e, "ends with '.'");
+			return "ends with '.'";
 	}
-	return 0;
+	return NULL;
+}
+
+static int check_labels(const struct net *n, const char *what, const char *v, bool host,
+			struct nerr *e)
+{
+	const char *why = labels_why(v, host);
+
+	return why ? fail(n, what, v, e, why) : 0;
 }
 
 int dhcp_check_dnsname(const struct net *n, const char *what, const char *v, struct nerr *e)
@@ -179,19 +180,47 @@ static bool looks_numeric(const char *v)
 	return true;
 }
 
-int dhcp_check_hostname(const struct net *n, const char *what, const char *v, struct nerr *e)
+/* The one grammar of a dhcp-host name, for the validator and the renderer
+ * alike. dnsmasq tells dhcp-host's fields apart by their look (option.c):
+ * one with ':' is a hardware address, client id or tag, digits and dots an
+ * IPv4 address, digits with an optional unit letter a lease time, and the
+ * exact words "infinite" and "ignore" (compared case-sensitively) keywords;
+ * only the rest is a name, which must pass legal_hostname(). libvirt
+ * refuses a host name whose first character is not a letter
+ * (virNetworkDHCPHostDefParseXML), which also keeps every name clear of the
+ * numeric readings. What is left to refuse: anything outside a DNS name,
+ * a label that starts with '_', and the two keywords. "deprecated" is a
+ * dhcp-range word, not a dhcp-host one, and stays a valid name. */
+const char *dhcp_hostname_why(const char *v, char why[DHCP_WHY_MAX])
 {
-	int r = check_alphabet(n, what, v, NET_DNSNAME_MAX, "-_.", e);
+	const char *r;
 
-	if (r == 0)
-		r = check_labels(n, what, v, true, e);
-	if (r < 0)
+	if (!alphabet_ok(v, NET_DNSNAME_MAX, "-_.", why))
+		return why;
+	if ((r = labels_why(v, true)))
 		return r;
 	if (looks_numeric(v))
-		return fail(n, what, v, e, "would be read by dnsmasq as a lease time or address");
+		return "would be read by dnsmasq as a lease time or address";
+	if (!((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z')))
+		return "does not start with a letter";
 	if (strcmp(v, "infinite") == 0 || strcmp(v, "ignore") == 0)
-		return fail(n, what, v, e, "is a dnsmasq keyword");
-	return 0;
+		return "is a dnsmasq keyword";
+	return NULL;
+}
+
+bool dhcp_hostname_ok(const char *v)
+{
+	char why[DHCP_WHY_MAX];
+
+	return dhcp_hostname_why(v, why) == NULL;
+}
+
+int dhcp_check_hostname(const struct net *n, const char *what, const char *v, struct nerr *e)
+{
+	char buf[DHCP_WHY_MAX];
+	const char *why = dhcp_hostname_why(v, buf);
+
+	return why ? fail(n, what, v, e, why) : 0;
 }
 
 int dhcp_check_txt(const struct net *n, const char *what, const char *v, struct nerr *e)
@@ -228,7 +257,7 @@ int dhcp_check_mac(const struct net *n, const char *what, const char *v, struct 
 	for (size_t i = 0; i < 17; i++) {
 		unsigned char ch = (unsigned char)v[i];
 
-		if (i % 3 == 2 ? ch != ':' : !is_hex(ch))
+		if (i % 3 == 2 ? ch != ':' : !nd_is_hex(ch))
 			return fail(n, what, v, e, "is not a MAC address (aa:bb:cc:dd:ee:ff)");
 	}
 	return 0;
@@ -241,7 +270,7 @@ int dhcp_check_duid(const struct net *n, const char *what, const char *v, struct
 	if (r < 0)
 		return r;
 	for (const char *p = v; *p; p++)
-		if (*p != ':' && !is_hex((unsigned char)*p))
+		if (*p != ':' && !nd_is_hex((unsigned char)*p))
 			return fail_char(n, what, v, (unsigned char)*p, e);
 	return 0;
 }

@@ -20,9 +20,7 @@ int dhcp_check_netname(const char *name, struct nerr *e);
 int dhcp_check_dnsname(const struct net *n, const char *what, const char *v, struct nerr *e);
 /* One label: SRV service and protocol. */
 int dhcp_check_label(const struct net *n, const char *what, const char *v, struct nerr *e);
-/* A dhcp-host name: a DNS name that dnsmasq cannot mistake for a lease time,
- * an address or a keyword (it tells the fields of dhcp-host apart by their
- * look, not their position). */
+/* A dhcp-host name: dhcp_hostname_why()'s grammar, with its message. */
 int dhcp_check_hostname(const struct net *n, const char *what, const char *v, struct nerr *e);
 /* A TXT value: printable ASCII with single inner spaces, none of the
  * characters that end a field or start a comment or a quote. */

@@ -130,22 +130,14 @@ int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid)
 
 /* ---- stopping ----------------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether the process behind pidfd exits within ms (0: has it exited?). */
 static bool pidfd_exits(int pidfd, int ms)
 {
-	int64_t end = now_ms() + ms;
+	int64_t end = nd_now_ms() + ms;
 
 	for (;;) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
-		int64_t left = end - now_ms();
+		int64_t left = end - nd_now_ms();
 		int r = poll(&p, 1, left > 0 ? (int)left : 0);
 
 		if (r > 0)
@@ -313,7 +305,7 @@ static int wait_first(pid_t child, int fd, int64_t deadline, int *status, struct
 	if (pidfd < 0)
 		return -errno;
 	for (;;) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - nd_now_ms();
 
 		if (left <= 0)
 			return -ETIMEDOUT;
@@ -397,7 +389,7 @@ static int wait_pidfile(const char *pidfile, const char *conf_path, int64_t dead
 	for (;;) {
 		if (dhcp_running(pidfile, conf_path, pid))
 			return 0;
-		if (now_ms() >= deadline)
+		if (nd_now_ms() >= deadline)
 			return -ESRCH;
 		nanosleep(&nap, NULL);
 	}
@@ -456,7 +448,7 @@ static void leave_nothing(const char *pidfile, const char *conf_path)
 
 int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct nerr *e)
 {
-	int64_t deadline = now_ms() + DHCP_SPAWN_TIMEOUT_MS;
+	int64_t deadline = nd_now_ms() + DHCP_SPAWN_TIMEOUT_MS;
 	_cleanup_close_ int errfd = -1;
 	struct spawn_out out = { .len = 0 };
 	pid_t child = -1;
@@ -494,178 +486,5 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct ne
 				"after start (is it the config's pid-file=?)",
 				conf_path, pidfile);
 	}
-	return 0;
-}
-
-/* ---- leases ------------------------------------------------------------- */
-
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* "xx:xx:...": 1 to max bytes of two hex digits each. */
-static bool hex_bytes_ok(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	for (;;) {
-		if (!is_hex(s[0]) || !is_hex(s[1]) || ++n > max)
-			return false;
-		s += 2;
-		if (*s == '\0')
-			return true;
-		if (*s++ != ':')
-			return false;
-	}
-}
-
-/* dnsmasq's hardware address: "TT-" when not Ethernet (then possibly no
- * bytes at all), at most 16 bytes (DHCP_CHADDR_MAX). */
-static bool hwaddr_ok(const char *s)
-{
-	if (is_hex(s[0]) && is_hex(s[1]) && s[2] == '-')
-		return s[3] == '\0' || hex_bytes_ok(s + 3, 16);
-	return hex_bytes_ok(s, 16);
-}
-
-static bool hostname_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= DHCP_HOSTNAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("-_.", *s)))
-			return false;
-	return true;
-}
-
-static bool number_ok(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	if (*s < '0' || *s > '9' || strlen(s) > 20)
-		return false;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return !errno && !*end && *v <= max;
-}
-
-/* The optional fields: a name or "*", a client id or "*". Neither makes
- * the lease invalid: it is dropped, the lease kept. */
-static void lease_extras(struct dhcp_lease *l, const char *host, const char *clid)
-{
-	if (strcmp(host, "*") != 0 && hostname_ok(host))
-		nd_strlcpy(l->hostname, host, sizeof l->hostname);
-	if (strcmp(clid, "*") != 0 && hex_bytes_ok(clid, 255))
-		nd_strlcpy(l->clientid, clid, sizeof l->clientid);
-}
-
-static bool lease_v4(struct dhcp_lease *l, char *const f[5])
-{
-	struct in_addr a;
-
-	if (inet_pton(AF_INET, f[2], &a) != 1 || !hwaddr_ok(f[1]))
-		return false;
-	l->family = AF_INET;
-	inet_ntop(AF_INET, &a, l->ip, sizeof l->ip);
-	nd_strlcpy(l->mac, f[1], sizeof l->mac);
-	return true;
-}
-
-static bool lease_v6(struct dhcp_lease *l, char *const f[5])
-{
-	const char *iaid = f[1];
-	struct in6_addr a;
-	uint64_t v;
-
-	if (inet_pton(AF_INET6, f[2], &a) != 1)
-		return false;
-	l->temporary = iaid[0] == 'T';
-	if (!number_ok(iaid + l->temporary, UINT32_MAX, &v))
-		return false;
-	l->family = AF_INET6;
-	l->iaid = (uint32_t)v;
-	inet_ntop(AF_INET6, &a, l->ip, sizeof l->ip);
-	return true;
-}
-
-/* Split at blanks, as dnsmasq's fscanf("%s") does; more than max fields: -1. */
-static int split(char *line, char *f[], int max)
-{
-	int n = 0;
-
-	for (char *t = strtok(line, " \t\r\v\f"); t; t = strtok(NULL, " \t\r\v\f")) {
-		if (n == max)
-			return -1;
-		f[n++] = t;
-	}
-	return n;
-}
-
-/* One line; false for anything that is not a lease. */
-static bool lease_line(const char *text, size_t len, struct dhcp_lease *l)
-{
-	char line[2048], *f[5];
-	uint64_t exp;
-
-	if (len >= sizeof line || memchr(text, '\0', len))
-		return false;
-	memcpy(line, text, len);
-	line[len] = '\0';
-	if (split(line, f, 5) != 5 || !number_ok(f[0], INT64_MAX, &exp))
-		return false;
-	memset(l, 0, sizeof *l);
-	l->expiry = (int64_t)exp;
-	if (!lease_v4(l, f) && !lease_v6(l, f))
-		return false;
-	lease_extras(l, f[3], f[4]);
-	return true;
-}
-
-int dhcp_leases_parse(const char *text, size_t len, struct dhcp_lease **out, size_t *n)
-{
-	_cleanup_free_ struct dhcp_lease *arr = NULL;
-	struct dhcp_lease l;
-	size_t cnt = 0;
-
-	for (size_t pos = 0, end; pos < len; pos = end + 1) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-
-		end = nl ? (size_t)(nl - text) : len;
-		if (!lease_line(text + pos, end - pos, &l))
-			continue;
-		struct dhcp_lease *slot = nd_array_push(&arr, &cnt, sizeof *arr, DHCP_LEASES_MAX);
-
-		if (!slot)
-			return errno == E2BIG ? -E2BIG : -ENOMEM;
-		*slot = l;
-	}
-	*out = TAKE_PTR(arr);
-	*n = cnt;
-	return 0;
-}
-
-int dhcp_leases_read(const char *leasefile, struct dhcp_lease **out, size_t *n, struct nerr *e)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r;
-
-	*out = NULL;
-	*n = 0;
-	r = nd_read_file(leasefile, &text, &len);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return nerr_set(e, r, "read leases %s: %s", leasefile, strerror(-r));
-	r = dhcp_leases_parse(text, len, out, n);
-	if (r == -E2BIG)
-		return nerr_set(e, r, "read leases %s: more than %d leases", leasefile,
-				DHCP_LEASES_MAX);
-	if (r < 0)
-		return nerr_set(e, r, "read leases %s: %s", leasefile, strerror(-r));
 	return 0;
 }

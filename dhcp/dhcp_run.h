@@ -1,4 +1,5 @@
-/* Running dnsmasq for a network: start, check, stop, read its leases.
+/* Running dnsmasq for a network: start, check, stop (its leases:
+ * dhcp_leases.h).
  *
  * How dnsmasq starts (dnsmasq.c, 2.90): it parses the config, opens the lease
  * file and binds its sockets as root, then forks; the original process waits
@@ -67,37 +68,5 @@ int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid);
  * user's /proc/PID/fd). A bridge deleted and made again has a new index,
  * and a socket bound to the old one hears nothing: see dhcp_sock.c. */
 int dhcp_bound_ifindex(pid_t pid, int *ifindex, struct nerr *e);
-
-/* One lease from dnsmasq's lease file. */
-#define DHCP_HWADDR_STR_MAX   52 /* "TT-" and 16 bytes as "xx:" */
-#define DHCP_HOSTNAME_MAX     256
-#define DHCP_CLIENTID_STR_MAX 766   /* 255 bytes as "xx:" */
-#define DHCP_LEASES_MAX	      65536 /* more lines than this: -E2BIG */
-
-struct dhcp_lease {
-	int family;		       /* AF_INET or AF_INET6 */
-	int64_t expiry;		       /* as dnsmasq wrote it: seconds since the epoch, 0 never */
-	char ip[INET6_ADDRSTRLEN];     /* canonical form */
-	char mac[DHCP_HWADDR_STR_MAX]; /* IPv4 only: "52:54:00:..."; a
-					* "TT-" ARP hardware type prefix
-					* when not Ethernet; "" for IPv6 */
-	char hostname[DHCP_HOSTNAME_MAX];     /* "" when none (or not a plain name) */
-	char clientid[DHCP_CLIENTID_STR_MAX]; /* hex "01:52:..."; the client's DUID
-					       * for IPv6; "" when none */
-	uint32_t iaid;			      /* IPv6 only */
-	bool temporary;			      /* IPv6 only: an IA_TA address */
-};
-
-/* Parse a dnsmasq lease file. Lines (dnsmasq's lease_update_file()):
- *   EXPIRY MAC IPv4 HOSTNAME|* CLIENTID|*
- *   duid SERVER-DUID                       (skipped)
- *   EXPIRY [T]IAID IPv6 HOSTNAME|* DUID|*
- * Any other line (junk, a truncated write, future record types such as
- * agent-info) is skipped. A missing file is no lease (0). *out is
- * malloc'ed (NULL when *n is 0); free() it. */
-int dhcp_leases_read(const char *leasefile, struct dhcp_lease **out, size_t *n, struct nerr *e);
-
-/* Parse lease file contents (the pure part of dhcp_leases_read). */
-int dhcp_leases_parse(const char *text, size_t len, struct dhcp_lease **out, size_t *n);
 
 #endif

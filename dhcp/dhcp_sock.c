@@ -66,6 +66,25 @@ static int diag_request(int fd)
 	return send(fd, &msg, sizeof msg, 0) == (ssize_t)sizeof msg ? 0 : -errno;
 }
 
+/* NLMSG_OK and NLMSG_NEXT take an int length and compare it with the u32
+ * nlmsg_len (a sign mismatch clang rejects), and NLMSG_NEXT can step past
+ * the end when the last message is not padded to NLMSG_ALIGNTO. The same
+ * walk in size_t, never beyond the bytes received. */
+static bool diag_msg_ok(const struct nlmsghdr *h, size_t len)
+{
+	return len >= sizeof *h && h->nlmsg_len >= sizeof *h && h->nlmsg_len <= len;
+}
+
+static const struct nlmsghdr *diag_msg_next(const struct nlmsghdr *h, size_t *len)
+{
+	size_t step = NLMSG_ALIGN(h->nlmsg_len);
+
+	if (step > *len)
+		step = *len;
+	*len -= step;
+	return (const struct nlmsghdr *)((const char *)h + step);
+}
+
 /* Read the dump; *ifindex from the first port-67 socket whose inode is in
  * ino[]. 1 when found, 0 when not, -errno on failure. */
 static int diag_read(int fd, const unsigned long *ino, size_t n, int *ifindex)
@@ -76,14 +95,17 @@ static int diag_read(int fd, const unsigned long *ino, size_t n, int *ifindex)
 
 	for (;;) {
 		ssize_t got = recv(fd, buf, sizeof buf, 0);
-		int len = (int)got;
+		size_t len;
 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
 			return -errno;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, len);
-		     h = NLMSG_NEXT(h, len)) {
+		if (got == 0)
+			return -EIO; /* no NLMSG_DONE: the dump was cut short */
+		len = (size_t)got;
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; diag_msg_ok(h, len);
+		     h = diag_msg_next(h, &len)) {
 			const struct inet_diag_msg *m = NLMSG_DATA(h);
 
 			if (h->nlmsg_type == NLMSG_DONE)

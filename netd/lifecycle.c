@@ -7,6 +7,7 @@
 
 #include "bconf_step.h"
 #include "bridge.h"
+#include "dhcp_step.h"
 #include "hostnet.h"
 #include "ipfwd.h"
 #include "record.h"

@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 
+#include "dhcp.h"
 #include "model.h"
 
 static int verr(const struct net *n, struct nerr *e, int line, const char *fmt, ...)
@@ -260,42 +260,18 @@ static int validate_range(const struct net *n, struct nerr *e, const struct net_
 	return 0;
 }
 
-/* A host name dnsmasq reads as a host name in a dhcp-host line: it takes
- * fields that look like numbers, lease times or keywords as those. */
-static bool dhcp_hostname_ok(const char *s)
-{
-	static const char *const words[] = { "infinite", "ignore", "deprecated", NULL };
-	bool numeric = true;
-	size_t len;
-
-	if (!net_dnsname_ok(s) || s[0] == '_')
-		return false;
-	for (size_t i = 0; words[i]; i++)
-		if (strcasecmp(s, words[i]) == 0)
-			return false;
-	for (const char *p = s; *p; p++)
-		if (!strchr("0123456789.", *p))
-			numeric = false;
-	if (numeric)
-		return false;
-	/* 12h, 30m, 45s, 2d, 1w: a lease time */
-	len = strlen(s);
-	if (len >= 2 && strchr("smhdwSMHDW", s[len - 1]) && strspn(s, "0123456789") == len - 1)
-		return false;
-	return strstr(s, "._") == NULL;
-}
-
 static int validate_dhcp_host(const struct net *n, struct nerr *e, const struct net_ip *ip,
 			      const struct net_dhcp_host *h)
 {
-	char a[64] = "";
+	char a[64] = "", why[DHCP_WHY_MAX];
+	const char *bad;
 	int r;
 
-	if (h->name[0] && !dhcp_hostname_ok(h->name))
-		return verr(n, e, h->line,
-			    "dhcp host name '%s' is not a valid host name (letters, digits, "
-			    "'-', labels not starting with '_', not a number or lease time)",
-			    h->name);
+	/* The dnsmasq module owns the grammar: it is dnsmasq's reading of a
+	 * dhcp-host line that decides what a name may be. */
+	if (h->name[0] && (bad = dhcp_hostname_why(h->name, why)))
+		return verr(n, e, h->line, "dhcp host name '%s' is not a valid host name: it %s",
+			    h->name, bad);
 	if (!h->ip.family)
 		return verr(n, e, h->line, "dhcp host needs an ip");
 	net_addr_str(&h->ip, a, sizeof a);

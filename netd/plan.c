@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "dhcp.h"
+#include "dhcp_step.h"
 #include "fw.h"
 
 static void plan_bridge(const struct net *n, FILE *o)
@@ -49,10 +50,8 @@ static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, str
 			"\n## dnsmasq\nnone: the network has no address to serve DHCP or DNS on\n");
 		return 0;
 	}
-	if ((r = dhcp_files_init(&fb, s->p.state_dir, s->p.run_dir, n->name, e)) < 0)
+	if ((r = dhcp_files_for(&s->p, n->name, &fb, group, sizeof group, e)) < 0)
 		return r;
-	if (dhcp_user_group(fb.files.user, group, sizeof group, NULL) == 0)
-		fb.files.group = group;
 	if ((r = dhcp_render_conf(n, &fb.files, &conf, e)) < 0 ||
 	    (r = dhcp_render_hostsfile(n, &hosts, e)) < 0 ||
 	    (r = dhcp_render_addnhosts(n, &addn, e)) < 0)

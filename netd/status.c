@@ -8,10 +8,9 @@
 #include <time.h>
 
 #include "dhcp.h"
-#include "dhcp_run.h"
+#include "dhcp_leases.h"
 #include "lifecycle.h"
 #include "record.h"
-#include "steps_tmp.h"
 
 static int oom(struct nerr *e, const char *name)
 {

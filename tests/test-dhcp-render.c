@@ -206,6 +206,90 @@ static void test_hostile(void **state)
 		check_hostile("dhcp/dualstack.xml", &hostile_dual[i]);
 }
 
+/* ---- one dhcp-host name grammar: net_validate() and the renderer agree */
+
+static void test_hostname_agree(void **state)
+{
+	static const struct {
+		const char *name;
+		bool ok;
+	} names[] = {
+		{ "alpha", true },
+		{ "a", true },
+		{ "h", true },
+		{ "A1", true },
+		{ "host-1", true },
+		{ "my_host", true },
+		{ "a.b_c.d", true },
+		{ "a.example.com", true },
+		{ "Infinite", true },
+		{ "IGNORE", true },
+		{ "deprecated", true },
+		{ "x12h", true },
+		{ "3com", false },
+		{ "300", false },
+		{ "12h", false },
+		{ "1.2.3.4", false },
+		{ "_srv", false },
+		{ "a._b", false },
+		{ "-a", false },
+		{ "a-", false },
+		{ "a..b", false },
+		{ "a.", false },
+		{ ".a", false },
+		{ "infinite", false },
+		{ "ignore", false },
+		{ "a,b", false },
+		{ "a b", false },
+		{ "a#b", false },
+		{ "a:b", false },
+		{ "a/b", false },
+		{ "a\nb", false },
+		{ "a\x01", false },
+		{ "caf\xc3\xa9", false },
+	};
+	char label63[64], label64[65], long253[254], long254[255];
+	const char *sized[3] = { label63, long253, label64 }; /* two valid, one not */
+
+	(void)state;
+	memset(label63, 'a', 63);
+	label63[63] = '\0';
+	memset(label64, 'a', 64);
+	label64[64] = '\0';
+	for (size_t i = 0; i < 253; i++)
+		long253[i] = i % 62 == 61 ? '.' : 'a';
+	long253[253] = '\0';
+	memcpy(long254, long253, 253);
+	memcpy(long254 + 253, "a", 2);
+	/* the model's name field cannot hold 254 bytes: the grammar alone */
+	assert_true(dhcp_hostname_ok(long253));
+	assert_false(dhcp_hostname_ok(long254));
+
+	for (size_t i = 0; i < ARRAY_SIZE(names) + ARRAY_SIZE(sized); i++) {
+		size_t k = i - ARRAY_SIZE(names);
+		const char *name = i < ARRAY_SIZE(names) ? names[i].name : sized[k];
+		bool ok = i < ARRAY_SIZE(names) ? names[i].ok : k < 2;
+		_cleanup_net_ struct net n = { 0 };
+		struct nerr ve = { { 0 } }, re = { { 0 } };
+		char *out = NULL;
+		int v, r;
+
+		tu_load(tu_data("dhcp/dualstack.xml"), &n);
+		SET(n.ips[0].hosts[0].name, name);
+		v = net_validate(&n, &ve);
+		r = dhcp_render_hostsfile(&n, &out, &re);
+		if ((v == 0) != ok || (r == 0) != ok || dhcp_hostname_ok(name) != ok)
+			fail_msg("'%s': expected %s; validate %d '%s', render %d '%s'", name,
+				 ok ? "valid" : "invalid", v, ve.msg, r, re.msg);
+		/* both name the field and say why */
+		if (!ok && (!strstr(ve.msg, "dhcp host name") || !strstr(re.msg, "dhcp host name")))
+			fail_msg("'%s': messages '%s' / '%s'", name, ve.msg, re.msg);
+		if (ok && !strstr(out, name))
+			fail_msg("'%s' missing from the hosts file:\n%s", name, out);
+		free(out);
+	}
+}
+
 /* ---- dnsmasq's own parser */
 
 /* Run dnsmasq --test --conf-file=PATH; returns its exit status, with its
@@ -355,7 +439,7 @@ static void test_needed(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 6];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 7];
 	size_t k = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -363,6 +447,7 @@ int main(void)
 						  .test_func = test_golden,
 						  .initial_state = (void *)cases[i] };
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_hostile);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_hostname_agree);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_dnsmasq_accepts);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_files_init);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_group_line);

@@ -1,5 +1,6 @@
-/* dnsmasq's lease file (unit), and a real dnsmasq started, checked and
- * stopped in a private network namespace (root only; exit 77 otherwise).
+/* A real dnsmasq started, checked and stopped in a private network
+ * namespace (root only; exit 77 otherwise; its lease file is
+ * test-dhcp-leases.c's).
  * dnsmasq is never started in the host's own network namespace: main()
  * unshares first and checks that it worked. */
 #include <errno.h>
@@ -26,126 +27,6 @@
 #include "dhcp_run.h"
 #include "testutil.h"
 #include "util.h"
-
-/* ---- lease file --------------------------------------------------------- */
-
-static const char leases_text[] =
-	"1732550400 52:54:00:12:34:56 192.168.122.10 guest1 01:52:54:00:12:34:56\n"
-	"0 52:54:00:aa:bb:cc 192.168.122.11 * *\n"
-	"1732550400 20-00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff 192.168.122.12 ib-host *\n"
-	"1732550400 00- 192.168.122.13 * ff:00:00:00:01\n"
-	"duid 00:01:00:01:2c:9a:1b:2c:52:54:00:12:34:56\n"
-	"1732550400 1234 fd00::10 guest6 00:01:00:01:2c:9a:1b:2c:52:54:00:12:34:57\n"
-	"1732550401 T99 fd00:0:0:0::11 * *\n"
-	/* junk, all skipped */
-	"garbage\n"
-	"\n"
-	"1732550400 52:54:00:12:34:56 192.168.122.300 x *\n"
-	"-5 52:54:00:12:34:56 192.168.122.14 x *\n"
-	"1732550400 52:54:00:12:34:5g 192.168.122.15 x *\n"
-	"1732550400 52:54:00:12:34:56 192.168.122.16 x * extra\n"
-	"1732550400 X12 fd00::12 * *\n"
-	"1732550400 4294967296 fd00::13 * *\n"
-	"99999999999999999999999 52:54:00:12:34:56 192.168.122.18 x *\n"
-	"1732550400 52:54:00:12:34:56:01:02:03:04:05:06:07:08:09:0a:0b 192.168.122.19 x *\n"
-	"agent-info 192.168.122.10 01:02\n"
-	/* a bad name or client id costs only that field */
-	"1732550400 52:54:00:12:34:57 192.168.122.17 bad$name 1:2\n"
-	/* the last line may lack its newline */
-	"1732550400 52:54:00:12:34:99 192.168.122.20 last *";
-
-static void test_leases_parse(void **state)
-{
-	struct dhcp_lease *l = NULL;
-	size_t n = 0;
-
-	(void)state;
-	assert_int_equal(dhcp_leases_parse(leases_text, strlen(leases_text), &l, &n), 0);
-	assert_int_equal(n, 8);
-
-	assert_int_equal(l[0].family, AF_INET);
-	assert_int_equal(l[0].expiry, 1732550400);
-	assert_string_equal(l[0].mac, "52:54:00:12:34:56");
-	assert_string_equal(l[0].ip, "192.168.122.10");
-	assert_string_equal(l[0].hostname, "guest1");
-	assert_string_equal(l[0].clientid, "01:52:54:00:12:34:56");
-
-	assert_int_equal(l[1].expiry, 0);
-	assert_string_equal(l[1].hostname, "");
-	assert_string_equal(l[1].clientid, "");
-
-	assert_string_equal(l[2].mac, "20-00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff");
-	assert_string_equal(l[3].mac, "00-");
-	assert_string_equal(l[3].clientid, "ff:00:00:00:01");
-
-	assert_int_equal(l[4].family, AF_INET6);
-	assert_string_equal(l[4].ip, "fd00::10");
-	assert_int_equal(l[4].iaid, 1234);
-	assert_false(l[4].temporary);
-	assert_string_equal(l[4].mac, "");
-	assert_string_equal(l[4].hostname, "guest6");
-	assert_string_equal(l[4].clientid, "00:01:00:01:2c:9a:1b:2c:52:54:00:12:34:57");
-
-	assert_string_equal(l[5].ip, "fd00::11");
-	assert_int_equal(l[5].iaid, 99);
-	assert_true(l[5].temporary);
-	assert_int_equal(l[5].expiry, 1732550401);
-
-	assert_string_equal(l[6].ip, "192.168.122.17");
-	assert_string_equal(l[6].hostname, "");
-	assert_string_equal(l[6].clientid, "");
-
-	assert_string_equal(l[7].ip, "192.168.122.20");
-	assert_string_equal(l[7].hostname, "last");
-	free(l);
-}
-
-static void test_leases_junk(void **state)
-{
-	static const char bin[] = "1732550400 52:54:00:12:34:56 \0 192.168.122.10 x *\n"
-				  "\xff\xfe\x01\x02 \x7f\n";
-	char *big = malloc(70000);
-	struct dhcp_lease *l = NULL;
-	size_t n = 7;
-
-	(void)state;
-	assert_int_equal(dhcp_leases_parse(bin, sizeof bin - 1, &l, &n), 0);
-	assert_int_equal(n, 0);
-	assert_null(l);
-
-	memset(big, 'a', 69999);
-	big[69999] = '\0';
-	assert_int_equal(dhcp_leases_parse(big, strlen(big), &l, &n), 0);
-	assert_int_equal(n, 0);
-	assert_int_equal(dhcp_leases_parse("", 0, &l, &n), 0);
-	assert_int_equal(n, 0);
-	free(big);
-}
-
-static void test_leases_read(void **state)
-{
-	char *dir = tu_tmpdir(), path[4096];
-	struct dhcp_lease *l = NULL;
-	struct nerr e = { { 0 } };
-	size_t n = 7;
-
-	(void)state;
-	snprintf(path, sizeof path, "%s/none.leases", dir);
-	assert_int_equal(dhcp_leases_read(path, &l, &n, &e), 0);
-	assert_int_equal(n, 0);
-	assert_null(l);
-
-	assert_true(dhcp_leases_read(dir, &l, &n, &e) < 0); /* a directory */
-	assert_non_null(strstr(e.msg, dir));
-
-	snprintf(path, sizeof path, "%s/net.leases", dir);
-	assert_int_equal(nd_write_atomic(path, leases_text, strlen(leases_text), 0644), 0);
-	assert_int_equal(dhcp_leases_read(path, &l, &n, &e), 0);
-	assert_int_equal(n, 8);
-	free(l);
-	tu_rmrf(dir);
-	free(dir);
-}
 
 /* ---- a real dnsmasq in a private network namespace ---------------------- */
 
@@ -497,11 +378,6 @@ static void test_stale_pidfile(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest unit[] = {
-		cmocka_unit_test(test_leases_parse),
-		cmocka_unit_test(test_leases_junk),
-		cmocka_unit_test(test_leases_read),
-	};
 	const struct CMUnitTest ns[] = {
 		cmocka_unit_test_setup_teardown(test_spawn_stop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),
@@ -510,10 +386,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stray_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_pidfile, setup, teardown),
 	};
-	int r = cmocka_run_group_tests_name("leases", unit, NULL, NULL);
 
-	if (r)
-		return r;
 	if (!ns_setup()) {
 		printf("SKIP dnsmasq tests: %s\n", ns_why);
 		return 77;

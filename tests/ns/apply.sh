@@ -30,6 +30,9 @@ nd status default --json
 check "status: no drift" eq "$(drift)" ""
 ruleset=$(nft -a list ruleset)
 pid=$(dnsmasq_pid default)
+check "status --json: the running dnsmasq's pid" jq -e ".dnsmasq_pid == $pid" <<<"$OUT"
+nd status default
+check "status (text): the running dnsmasq's pid" has "$OUT" "^dnsmasq: *pid $pid\$"
 nd apply default
 check "apply: exit 0" eq "$RC" 0
 check "apply: says all is as it should be" has "$OUT" "network 'default': as it should be"

@@ -1,0 +1,250 @@
+/* The dnsmasq step; see dhcp_step.h. */
+#include "dhcp_step.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dhcp_run.h"
+
+/* What check found, for repair (typed, not the text of the finding). */
+enum dhcp_finding { DHCP_OK, DHCP_NOT_RUNNING, DHCP_STALE_CONF, DHCP_DEAF };
+
+struct dhcp_step_state {
+	/* The paths and dnsmasq's group, found once per command: finding the
+	 * group reads the passwd and group databases. */
+	bool have_files;
+	struct dhcp_files_buf fb;
+	char group[64];
+	/* dnsmasq's pid once apply, check or repair saw it; 0 when it is not
+	 * running (or not known yet: pid_known false). */
+	bool pid_known;
+	pid_t pid;
+	enum dhcp_finding found;
+};
+
+int dhcp_files_for(const struct nd_paths *p, const char *name, struct dhcp_files_buf *fb,
+		   char *group, size_t len, struct nerr *e)
+{
+	int r = dhcp_files_init(fb, p->state_dir, p->run_dir, name, e);
+
+	if (r < 0)
+		return r;
+	if (dhcp_user_group(fb->files.user, group, len, NULL) == 0)
+		fb->files.group = group;
+	return 0;
+}
+
+static int files(struct step_ctx *c, struct dhcp_step_state *st, struct nerr *e)
+{
+	int r;
+
+	if (st->have_files)
+		return 0;
+	if ((r = dhcp_files_for(c->p, c->n->name, &st->fb, st->group, sizeof st->group, e)) < 0)
+		return r;
+	st->have_files = true;
+	return 0;
+}
+
+static int write_file(const char *path, const char *data, struct nerr *e)
+{
+	int r = nd_write_atomic(path, data, strlen(data), 0644);
+
+	if (r < 0)
+		return nerr_set(e, r, "write %s: %s", path, strerror(-r));
+	return 0;
+}
+
+/* Render first, write only when all three rendered. The hosts files must
+ * stay readable by dnsmasq's user: it reads them again on SIGHUP after
+ * dropping root. */
+static int write_files(const struct net *n, const struct dhcp_files_buf *fb, struct nerr *e)
+{
+	_cleanup_free_ char *conf = NULL, *hosts = NULL, *addn = NULL;
+	int r;
+
+	if ((r = dhcp_render_conf(n, &fb->files, &conf, e)) < 0 ||
+	    (r = dhcp_render_hostsfile(n, &hosts, e)) < 0 ||
+	    (r = dhcp_render_addnhosts(n, &addn, e)) < 0)
+		return r;
+	if ((r = nd_mkdir_p(fb->dir, 0755)) < 0)
+		return nerr_set(e, r, "create %s: %s", fb->dir, strerror(-r));
+	if ((r = nd_mkdir_p(fb->piddir, 0755)) < 0)
+		return nerr_set(e, r, "create %s: %s", fb->piddir, strerror(-r));
+	if ((r = write_file(fb->files.hostsfile, hosts, e)) < 0 ||
+	    (r = write_file(fb->files.addnhosts, addn, e)) < 0 ||
+	    (r = write_file(fb->files.conf, conf, e)) < 0)
+		return r;
+	return 0;
+}
+
+/* Write the files and start dnsmasq; one of ours already serving this
+ * config (-EEXIST) is success. */
+static int start(struct step_ctx *c, struct dhcp_step_state *st, struct nerr *e)
+{
+	int r;
+
+	if ((r = write_files(c->n, &st->fb, e)) < 0)
+		return r;
+	r = dhcp_spawn(st->fb.files.conf, st->fb.files.pidfile, &st->pid, e);
+	if (r == -EEXIST)
+		r = 0;
+	st->pid_known = r == 0;
+	return r;
+}
+
+static int dhcp_apply(struct step_ctx *c, void *state, struct nerr *e)
+{
+	struct dhcp_step_state *st = state;
+	size_t used;
+	int r;
+
+	if (!dhcp_needed(c->n))
+		return 0;
+	if ((r = files(c, st, e)) < 0 || (r = start(c, st, e)) < 0)
+		return r;
+	used = strnlen(c->started, sizeof c->started);
+	if (nd_snprintf(c->started + used, sizeof c->started - used, ", dnsmasq pid %ld",
+			(long)st->pid) < 0)
+		return nerr_set(e, -ENOBUFS,
+				"network %s: dnsmasq pid %ld does not fit in the start report",
+				c->n->name, (long)st->pid);
+	return 0;
+}
+
+/* Remove one of the files; what is already gone is no error. */
+static int unlink_file(const struct net *n, const char *path, int r, struct nerr *e)
+{
+	if (unlink(path) == 0 || errno == ENOENT)
+		return r;
+	if (r < 0)
+		return nerr_append(e, r, "; remove %s: %s", path, strerror(errno));
+	return nerr_set(e, -errno, "network %s: remove %s: %s", n->name, path, strerror(errno));
+}
+
+static int dhcp_undo(struct step_ctx *c, void *state, struct nerr *e)
+{
+	struct dhcp_step_state *st = state;
+	int r;
+
+	if ((r = files(c, st, e)) < 0 ||
+	    (r = dhcp_stop(st->fb.files.pidfile, st->fb.files.conf, e)) < 0)
+		return r;
+	st->pid_known = true;
+	st->pid = 0;
+	/* The lease file stays: guests keep their addresses across a restart
+	 * of the network. Each file is attempted even when one fails. */
+	r = unlink_file(c->n, st->fb.files.conf, 0, e);
+	r = unlink_file(c->n, st->fb.files.hostsfile, r, e);
+	return unlink_file(c->n, st->fb.files.addnhosts, r, e);
+}
+
+/* Whether dnsmasq's DHCPv4 socket is bound to another interface than the
+ * bridge as it is now. What cannot be read (no IPv4 DHCP, no bridge: the
+ * bridge step reports that) is not reported here. */
+static bool deaf(const struct step_ctx *c, pid_t pid)
+{
+	struct nerr ignore;
+	int want = c->ifindex ? c->ifindex : (int)if_nametoindex(c->n->bridge);
+	int have = 0;
+
+	if (want <= 0 || dhcp_bound_ifindex(pid, &have, &ignore) < 0)
+		return false;
+	return have != 0 && have != want;
+}
+
+/* dnsmasq must run, with the config the network renders to now, on the
+ * bridge as it is now. */
+static int dhcp_check(struct step_ctx *c, void *state, struct drift *d, struct nerr *e)
+{
+	struct dhcp_step_state *st = state;
+	_cleanup_free_ char *want = NULL, *have = NULL;
+	bool running;
+	int r;
+
+	st->found = DHCP_OK;
+	if (!dhcp_needed(c->n))
+		return 0;
+	if ((r = files(c, st, e)) < 0 || (r = dhcp_render_conf(c->n, &st->fb.files, &want, e)) < 0)
+		return r;
+	running = dhcp_running(st->fb.files.pidfile, st->fb.files.conf, &st->pid) == 1;
+	if (!running)
+		st->pid = 0;
+	st->pid_known = true;
+	if (!running)
+		st->found = DHCP_NOT_RUNNING;
+	else if (nd_read_file(st->fb.files.conf, &have, NULL) < 0 || strcmp(have, want) != 0)
+		st->found = DHCP_STALE_CONF;
+	else if (deaf(c, st->pid))
+		st->found = DHCP_DEAF;
+	switch (st->found) {
+	case DHCP_NOT_RUNNING:
+		drift_add(d, "dnsmasq: not running");
+		break;
+	case DHCP_STALE_CONF:
+		drift_add(d, "dnsmasq: config file %s missing or changed", st->fb.files.conf);
+		break;
+	case DHCP_DEAF:
+		drift_add(d,
+			  "dnsmasq: its DHCP socket is bound to an interface that is no longer "
+			  "%s (the bridge was made again)",
+			  c->n->bridge);
+		break;
+	case DHCP_OK:
+		break;
+	}
+	return 0;
+}
+
+static int dhcp_repair(struct step_ctx *c, void *state, struct nerr *e)
+{
+	struct dhcp_step_state *st = state;
+	int r;
+
+	if (st->found == DHCP_OK)
+		return 0;
+	if ((r = files(c, st, e)) < 0)
+		return r;
+	if (st->found != DHCP_NOT_RUNNING &&
+	    (r = dhcp_stop(st->fb.files.pidfile, st->fb.files.conf, e)) < 0)
+		return r;
+	st->pid = 0;
+	if ((r = start(c, st, e)) < 0)
+		return r;
+	st->found = DHCP_OK;
+	return 0;
+}
+
+static int dhcp_describe(struct step_ctx *c, void *state, json_t *status, struct nerr *e)
+{
+	struct dhcp_step_state *st = state;
+	json_t *v;
+	int r;
+
+	if (!st->pid_known && dhcp_needed(c->n)) {
+		if ((r = files(c, st, e)) < 0)
+			return r;
+		if (dhcp_running(st->fb.files.pidfile, st->fb.files.conf, &st->pid) != 1)
+			st->pid = 0;
+		st->pid_known = true;
+	}
+	v = st->pid > 0 ? json_integer((json_int_t)st->pid) : json_null();
+	/* json_object_set_new takes v even when it fails */
+	if (!v || json_object_set_new(status, "dnsmasq_pid", v) < 0)
+		return nerr_set(e, -ENOMEM, "network %s: status: out of memory", c->n->name);
+	return 0;
+}
+
+const struct step_ops dhcp_step = {
+	.name = "dnsmasq",
+	.state_size = sizeof(struct dhcp_step_state),
+	/* A failed spawn leaves the files it wrote: undo removes them. */
+	.undo_after_failure = true,
+	.apply = dhcp_apply,
+	.undo = dhcp_undo,
+	.check = dhcp_check,
+	.repair = dhcp_repair,
+	.describe = dhcp_describe,
+};
