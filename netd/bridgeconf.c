@@ -41,8 +41,12 @@ static const char *shown(const char *s, char buf[48])
 {
 	size_t n = strnlen(s, 40);
 
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (s[i] > ' ' && s[i] < 0x7f) ? s[i] : '?';
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] > ' ' && s[i] < 0x7f)
+			buf[i] = s[i];
+		else
+			buf[i] = '?';
+	}
 	buf[n] = '\0';
 	if (n == 40 && s[n] != '\0')
 		nd_strlcpy(buf + n, "...", 4);
@@ -149,6 +153,7 @@ static void scan_text(struct bscan *s, const char *file, const char *data, size_
 /* The helper reads includes with errors ignored; so do we. Only absolute
  * paths of regular files are followed: a relative one depends on the
  * caller's working directory, and a FIFO would block. */
+/* NOLINTNEXTLINE(misc-no-recursion): an include recurses, at most BCONF_INCLUDE_DEPTH deep */
 static void scan_include(struct bscan *s, const char *path, const char *from, unsigned line)
 {
 	_cleanup_free_ char *data = NULL;
@@ -204,6 +209,7 @@ static size_t chunk_len(const char *data, size_t len, size_t pos)
 	return nl ? (size_t)(nl - (data + pos)) + 1 : max;
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): through scan_include, bounded by BCONF_INCLUDE_DEPTH */
 static void scan_text(struct bscan *s, const char *file, const char *data, size_t len,
 		      bool main_file)
 {
@@ -285,6 +291,9 @@ struct bfile {
 	struct stat st;
 };
 
+/* For __attribute__((cleanup)). clang 14's analyzer does not run cleanup
+ * functions, and so reports the returns after a bfile or a _cleanup_free_
+ * buffer is filled as leaks: hence the NOLINTs at those returns. */
 static void bfile_free(struct bfile *f)
 {
 	free(f->data);
@@ -460,6 +469,7 @@ int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, st
 		return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
 	r = save(&f, out, len, e);
 	if (r < 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees out */
 		return r;
 	if (f.missing)
 		f.st.st_mode = S_IFREG | 0644;
@@ -506,12 +516,14 @@ static int remove_pair(const char *path, const char *pair, struct nerr *e)
 
 	r = bfile_load(path, &f, e);
 	if (r < 0 || f.missing)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): bfile_free cleanup frees f */
 		return r;
 	if (!find_pair(f.data, f.len, 0, pair))
 		return 0;
 	out = without_pair(&f, pair, &len);
 	if (!out)
 		return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees out */
 	return save(&f, out, len, e);
 }
 
@@ -586,8 +598,10 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 			return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
 		if ((r = save(&f, out, len, e)) < 0)
 			return r;
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees out */
 		rep->added = true;
 	}
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): bfile_free cleanup frees f */
 	return bconf_check(path, bridge, rep, e) < 0 ? -EIO : 0;
 }
 
@@ -595,5 +609,6 @@ int bconf_check(const char *path, const char *bridge, struct bconf_report *rep, 
 {
 	__attribute__((cleanup(bfile_free))) struct bfile f = { .data = NULL };
 
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): bfile_free cleanup frees f */
 	return bfile_check(path, bridge, &f, rep, e);
 }

@@ -180,9 +180,11 @@ static int unsupported(const struct pctx *c, const xmlNode *node, const xmlNode 
 }
 
 /* Iterate over element children only. */
+/* NOLINTBEGIN(bugprone-macro-parentheses): k is the name the loop declares, not an expression */
 #define for_each_child(k, parent)                                                                  \
 	for (const xmlNode *k = (parent)->children; k; k = k->next)                                \
 		if (k->type == XML_ELEMENT_NODE)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 static int only_once(const struct pctx *c, const xmlNode *node, bool *seen)
 {
@@ -384,19 +386,26 @@ static int parse_bridge(const struct pctx *c, const xmlNode *node, struct net *n
 	return 0;
 }
 
+static unsigned hex_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return (unsigned)(ch - '0');
+	if (ch >= 'a' && ch <= 'f')
+		return (unsigned)(ch - 'a' + 10);
+	return (unsigned)(ch - 'A' + 10);
+}
+
+/* Exactly six pairs of hex digits joined by ':' (no sscanf: it would take
+ * signs, spaces and "0x" too). */
 int net_parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char tail;
-
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-				      &v[4], &v[5], &tail) != 6)
+	if (strlen(s) != 17)
 		return -EINVAL;
 	for (size_t i = 0; i < 17; i++)
-		if (i % 3 == 2 ? s[i] != ':' : !strchr("0123456789abcdefABCDEF", s[i]))
+		if (i % 3 == 2 ? s[i] != ':' : !nd_is_hex(s[i]))
 			return -EINVAL;
 	for (size_t i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
+		mac[i] = (uint8_t)(hex_value(s[3 * i]) << 4 | hex_value(s[3 * i + 1]));
 	return 0;
 }
 
@@ -713,7 +722,7 @@ static int parse_dns_host(const struct pctx *c, const xmlNode *node, struct net_
 
 static int attr_int_opt(const struct pctx *c, const xmlNode *node, const char *name, int *out)
 {
-	unsigned long v;
+	unsigned long v = 0;
 	int r = attr_uint(c, node, name, 65535, &v);
 
 	*out = r > 0 ? (int)v : -1;

@@ -295,11 +295,13 @@ static void test_long_line(void **state)
 {
 	struct fx *f = *state;
 	struct bconf_report rep;
+	static const char allow[] = "\nallow virbr0\n";
 	char *text = malloc(6000);
 
+	assert_non_null(text);
 	text[0] = '#';
 	memset(text + 1, 'x', 5000);
-	strcpy(text + 5001, "\nallow virbr0\n");
+	memcpy(text + 5001, allow, sizeof allow);
 	put(f, text, 0644);
 	check_ok(f, "virbr0", &rep);
 	assert_true(rep.rejected);
@@ -307,7 +309,7 @@ static void test_long_line(void **state)
 	assert_int_equal(rep.bad[0].line, 1);
 	/* 4094 bytes and a newline still fit. */
 	memset(text + 1, 'x', 4093);
-	strcpy(text + 4094, "\nallow virbr0\n");
+	memcpy(text + 4094, allow, sizeof allow);
 	put(f, text, 0644);
 	check_ok(f, "virbr0", &rep);
 	assert_false(rep.rejected);

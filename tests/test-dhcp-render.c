@@ -94,7 +94,7 @@ struct hostile {
 		__VA_ARGS__;                                                                       \
 	}
 
-#define SET(field, val) snprintf(field, sizeof field, "%s", val)
+#define SET(field, val) snprintf((field), sizeof(field), "%s", (val))
 
 /* dns.xml: txts[0] info, srvs[0] ldap, fwds[2] corp.example, hosts[0]
  * gateway/gw; dualstack.xml: ips[0].hosts[0] alpha, ips[1].hosts[0] id */

@@ -374,6 +374,35 @@ static void test_addr_helpers(void **state)
 	assert_false(net_addr_in_subnet(&a, &b, 26));
 }
 
+/* Six pairs of hex digits and ':' exactly; what sscanf("%2x") would also
+ * take (signs, spaces, "0x") is refused. */
+static void test_parse_mac(void **state)
+{
+	static const uint8_t want[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+	static const char *const bad[] = {
+		"",
+		"52:54:00:ab:cd",
+		"52:54:00:ab:cd:ef:",
+		"52:54:00:ab:cd:eg",
+		"52-54-00-ab-cd-ef",
+		" 2:54:00:ab:cd:ef",
+		"+2:54:00:ab:cd:ef",
+		"0x:54:00:ab:cd:ef",
+		"52:54:00:ab:cd:e",
+		"525:4:00:ab:cd:ef",
+	};
+	uint8_t mac[6];
+
+	(void)state;
+	assert_int_equal(net_parse_mac("52:54:00:ab:cd:ef", mac), 0);
+	assert_memory_equal(mac, want, 6);
+	assert_int_equal(net_parse_mac("52:54:00:AB:CD:EF", mac), 0);
+	assert_memory_equal(mac, want, 6);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (net_parse_mac(bad[i], mac) != -EINVAL)
+			fail_msg("'%s' taken as a MAC address", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -385,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_messages_single_line),
 		cmocka_unit_test(test_addr_helpers),
+		cmocka_unit_test(test_parse_mac),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,12 +49,13 @@ void tu_golden(const char *actual, const char *golden_path)
 	}
 	if (nd_read_file(golden_path, &want, NULL) < 0)
 		fail_msg("missing golden file %s (run with NETD_UPDATE_GOLDEN=1)", golden_path);
-	if (strcmp(want, actual) != 0) {
+	bool differs = strcmp(want, actual) != 0;
+
+	if (differs)
 		fprintf(stderr, "--- golden %s\n%s\n--- actual\n%s\n", golden_path, want, actual);
-		free(want);
-		fail_msg("output differs from %s", golden_path);
-	}
 	free(want);
+	if (differs)
+		fail_msg("output differs from %s", golden_path);
 }
 
 void tu_load(const char *path, struct net *n)
