@@ -19,6 +19,7 @@ static int read_small(const char *path, char *buf, size_t size, size_t *len)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	size_t n = 0;
 
+	buf[0] = '\0'; /* a string whatever happens */
 	if (fd < 0)
 		return -errno;
 	while (n < size - 1) {
@@ -338,7 +339,9 @@ static const char *tidy(struct spawn_out *o)
 
 		if (sp && space)
 			continue;
-		*w++ = sp ? ' ' : *r;
+		*w++ = *r;
+		if (sp)
+			w[-1] = ' ';
 		space = sp;
 	}
 	while (w > s && w[-1] == ' ')
@@ -384,7 +387,7 @@ static int first_failed(const char *conf_path, int status, struct spawn_out *o, 
  * give it the rest of the deadline all the same. */
 static int wait_pidfile(const char *pidfile, const char *conf_path, int64_t deadline, pid_t *pid)
 {
-	const struct timespec nap = { .tv_nsec = 5 * 1000 * 1000 };
+	const struct timespec nap = { .tv_nsec = 5L * 1000 * 1000 };
 
 	for (;;) {
 		if (dhcp_running(pidfile, conf_path, pid))

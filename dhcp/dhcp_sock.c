@@ -23,6 +23,19 @@
 #define DHCP_SOCK_MAX 64 /* socket fds of one dnsmasq looked at */
 
 /* The inodes of the sockets process 'pid' holds. */
+/* "socket:[INODE]", as /proc/PID/fd/N links to a socket. */
+static bool sock_inode(const char *link, unsigned long *ino)
+{
+	static const char head[] = "socket:[";
+	char *end;
+
+	if (strncmp(link, head, sizeof head - 1) != 0 || !nd_is_digit(link[sizeof head - 1]))
+		return false;
+	errno = 0;
+	*ino = strtoul(link + sizeof head - 1, &end, 10);
+	return errno == 0 && strcmp(end, "]") == 0;
+}
+
 static int sock_inodes(pid_t pid, unsigned long *ino, size_t max, size_t *n)
 {
 	char dir[64], path[320], link[64];
@@ -41,7 +54,7 @@ static int sock_inodes(pid_t pid, unsigned long *ino, size_t max, size_t *n)
 		if (len <= 0)
 			continue;
 		link[len] = '\0';
-		if (sscanf(link, "socket:[%lu]", &ino[*n]) == 1)
+		if (sock_inode(link, &ino[*n]))
 			(*n)++;
 	}
 	closedir(d);

@@ -356,6 +356,7 @@ int bridge_create(struct nl_sock *sk, const struct net *n, int *ifindex, struct 
 	if (r == 0)
 		r = all_ips(n, &d, e);
 	if (r == 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 		r = fix(sk, n, &l, &d, NLM_F_EXCL, e);
 	if (r < 0) {
 		struct nerr ignored;
@@ -405,6 +406,7 @@ static int check_ips(struct nl_sock *sk, const struct net *n, int ifindex, struc
 	found = calloc(n->n_ips, sizeof *found);
 	d->missing_ips = calloc(n->n_ips, sizeof *d->missing_ips);
 	if (!found || !d->missing_ips)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 		return nerr_set(e, -ENOMEM, "bridge %s: out of memory", n->bridge);
 	for (struct nl_object *o = nl_cache_get_first(c); o; o = nl_cache_get_next(o)) {
 		struct rtnl_addr *a = (struct rtnl_addr *)o;

@@ -258,9 +258,10 @@ static void list_text(const struct list_row *rows, size_t n)
 
 static int cmd_list(struct ctx *c)
 {
-	_cleanup_free_ struct list_row *rows = NULL;
+	struct list_row *rows;
 	char **names = NULL;
 	size_t count = 0, n = 0;
+	int rc = CLI_OK;
 
 	if (store_names(&c->s, &names, &count, &c->e) < 0)
 		return fail(&c->e);
@@ -277,9 +278,11 @@ static int cmd_list(struct ctx *c)
 	}
 	store_names_free(names, count);
 	if (c->json)
-		return list_json(rows, n);
-	list_text(rows, n);
-	return CLI_OK;
+		rc = list_json(rows, n);
+	else
+		list_text(rows, n);
+	free(rows);
+	return rc;
 }
 
 /* NAME or FILE: a path when it names an existing file or looks like one. */

@@ -85,11 +85,9 @@ static void text_line(FILE *o, const char *label, const char *fmt, ...)
 /* Each element of a string array on a line, the label on the first. */
 static void text_list(FILE *o, const char *label, const json_t *a, const char *bullet)
 {
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(a, i, v)
-		text_line(o, i ? "" : label, "%s%s", bullet, json_string_value(v));
+	for (size_t i = 0; i < json_array_size(a); i++)
+		text_line(o, i ? "" : label, "%s%s", bullet,
+			  json_string_value(json_array_get(a, i)));
 }
 
 static const char *str(const json_t *o, const char *key)

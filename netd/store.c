@@ -344,6 +344,7 @@ int store_define(struct store *s, struct net *n, bool *replaced, struct nerr *e)
 	*replaced = store_exists(s, n->name);
 	if ((r = store_all_load(s, &all, e)) < 0 || (r = check_others(&all, n, e)) < 0 ||
 	    (r = fill_defaults(&all, n, e)) < 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 		return r;
 	xml = net_format_string(n);
 	if (!xml)

@@ -26,7 +26,7 @@ static void oneline(char *dst, size_t size, const char *src)
 			esc[1] = '\0';
 		} else if (*p == '\n' || *p == '\t' || *p == '\r') {
 			esc[0] = '\\';
-			esc[1] = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+			esc[1] = (char)(*p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
 			esc[2] = '\0';
 		} else {
 			snprintf(esc, sizeof esc, "\\x%02x", *p);
@@ -387,8 +387,9 @@ static size_t utf8_seq(const unsigned char *p)
 
 json_t *nd_json_string(const char *s)
 {
-	_cleanup_free_ char *fixed = NULL;
 	struct sbuf b = { 0 };
+	char *fixed;
+	json_t *j;
 
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		size_t len = utf8_seq(p);
@@ -403,7 +404,9 @@ json_t *nd_json_string(const char *s)
 	}
 	if (!(fixed = sbuf_finish(&b)))
 		return NULL;
-	return json_string(fixed);
+	j = json_string(fixed);
+	free(fixed);
+	return j;
 }
 
 void nd_json_print(FILE *f, const json_t *doc)

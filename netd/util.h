@@ -92,12 +92,14 @@ static inline void nd_fclosep(FILE **f)
 }
 /* systemd's: NAMEp(type *p) calls NAME(*p) when *p is set, for
  * __attribute__((cleanup(NAMEp))) on a pointer of that type. */
+/* NOLINTBEGIN(bugprone-macro-parentheses): type is part of a declarator */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
 	static inline void func##p(type *p)                                                        \
 	{                                                                                          \
 		if (*p)                                                                            \
 			func(*p);                                                                  \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #define _cleanup_free_	 __attribute__((cleanup(nd_freep)))
 #define _cleanup_close_	 __attribute__((cleanup(nd_closep)))
@@ -118,6 +120,10 @@ int64_t nd_now_ms(void);
 static inline bool nd_is_alnum(int ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+static inline bool nd_is_digit(int ch)
+{
+	return ch >= '0' && ch <= '9';
 }
 static inline bool nd_is_hex(int ch)
 {

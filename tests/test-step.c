@@ -101,7 +101,7 @@ static int fake_repair(const struct step_ops *o, struct nerr *e)
 	static const struct step_ops X##_step = {                                                  \
 		.name = #X,                                                                        \
 		.state_size = sizeof(struct fake_state),                                           \
-		.undo_after_failure = UNDO_AFTER,                                                  \
+		.undo_after_failure = (UNDO_AFTER),                                                \
 		.apply = X##_apply,                                                                \
 		.undo = X##_undo,                                                                  \
 		.check = X##_check,                                                                \
