@@ -84,36 +84,6 @@ static int record_load(const struct store *s, const char *name, struct net *n, s
 	return 0;
 }
 
-/* Whether another running network than 'name' has firewall rules: the
- * shared table goes only with the last of them. */
-static bool others_have_rules(const struct store *s, const char *name)
-{
-	DIR *d = opendir(s->p.run_dir);
-	struct dirent *de;
-	bool found = false;
-
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
-		char other[NET_NAME_MAX + 1];
-		size_t len = strlen(de->d_name);
-		_cleanup_net_ struct net o = { 0 };
-		struct nerr ignore;
-
-		if (len < 5 || len - 4 > NET_NAME_MAX || strcmp(de->d_name + len - 4, ".xml"))
-			continue;
-		memcpy(other, de->d_name, len - 4);
-		other[len - 4] = '\0';
-		if (strcmp(other, name) == 0 || !net_name_ok(other))
-			continue;
-		/* An unreadable record may still have rules: keep the table. */
-		if (record_load(s, other, &o, &ignore) < 0 || o.fwd_mode != NET_FWD_OPEN)
-			found = true;
-	}
-	closedir(d);
-	return found;
-}
-
 /* ---- the steps, each with its undo -------------------------------------- */
 
 static int sysctl_write(const char *path, const char *value, struct nerr *e)
@@ -140,33 +110,6 @@ static int forwarding_enable(const struct net *n, struct nerr *e)
 	    (r = sysctl_write("/proc/sys/net/ipv6/conf/all/forwarding", "1\n", e)) < 0)
 		return r;
 	return 0;
-}
-
-static int fw_start(const struct net *n, struct nerr *e)
-{
-	_cleanup_free_ char *script = NULL;
-	int r;
-
-	if ((r = fw_render(n, &script, e)) < 0)
-		return r;
-	return fw_apply(script, false, e);
-}
-
-static int fw_stop(const struct store *s, const struct net *n, struct nerr *e)
-{
-	_cleanup_free_ char *script = NULL;
-	bool present = false;
-	int r;
-
-	if (n->fwd_mode == NET_FWD_OPEN)
-		return 0;
-	if ((r = fw_table_present(&present, e)) < 0)
-		return r;
-	if (!present)
-		return 0;
-	if ((r = fw_render_stop(n, !others_have_rules(s, n->name), &script, e)) < 0)
-		return r;
-	return fw_apply(script, false, e);
 }
 
 int lc_dhcp_files(const struct store *s, const char *name, struct dhcp_files_buf *fb, char *group,
@@ -298,7 +241,7 @@ static int undo(const struct store *s, const struct net *n, const bool done[ST_N
 			r = dnsmasq_stop(s, n, &e);
 			break;
 		case ST_FIREWALL:
-			r = fw_stop(s, n, &e);
+			r = fw_stop(n, &e);
 			break;
 		case ST_BRIDGE:
 			r = bridge_delete(n->bridge, &e);
@@ -531,26 +474,27 @@ static int check_bridge(const struct store *s, const struct net *n, bool repair,
 static int check_firewall(const struct store *s, const struct net *n, bool repair,
 			  struct lc_drift *d, struct nerr *e)
 {
+	_cleanup_fw_drift_ struct fw_drift fd = { 0 };
 	char what[256];
-	bool drift = false;
 	int r;
 
 	(void)s;
-	if ((r = fw_check(n, &drift, what, sizeof what, e)) < 0)
+	if ((r = fw_check(n, &fd, e)) < 0)
 		return r;
-	if (!drift)
-		return 0;
-	drift_add(d, "firewall: %s", what);
-	/* fw_check names the first difference only; each repair fixes one
-	 * changed element at least, so a few rounds converge. */
-	for (int round = 0; repair && drift && round < 8; round++) {
-		if ((r = fw_repair(n, what, e)) < 0 ||
-		    (r = fw_check(n, &drift, what, sizeof what, e)) < 0)
-			return r;
+	for (size_t i = 0; i < fd.n; i++) {
+		(void)fw_drift_str(&fd.f[i], what, sizeof what); /* may be truncated */
+		drift_add(d, "firewall: %s", what);
 	}
-	if (repair && drift)
-		return nerr_set(e, -EIO, "firewall: still differs after repair: %s", what);
-	return 0;
+	if (!repair || fd.n == 0)
+		return 0;
+	/* fw_check names every difference, and fw_repair fixes them all in
+	 * one transaction: one confirming check is enough. */
+	if ((r = fw_repair(n, &fd, e)) < 0 || (r = fw_check(n, &fd, e)) < 0)
+		return r;
+	if (fd.n == 0)
+		return 0;
+	(void)fw_drift_str(&fd.f[0], what, sizeof what); /* may be truncated */
+	return nerr_set(e, -EIO, "firewall: still differs after repair: %s", what);
 }
 
 /* Whether dnsmasq's DHCPv4 socket is bound to another interface than the

@@ -313,29 +313,36 @@ static void test_error_message(void **state)
 	assert_int_equal(fw_apply("", false, &e), 0);
 }
 
-/* fw_check's finding for n: NULL when there is no drift, else what drifted
- * (static buffer). The check must leave the ruleset as it found it, and no
- * child behind. */
+/* fw_check's findings for n, joined by "; " (static buffer): NULL when
+ * there is no drift. The check must leave the ruleset as it found it, and
+ * no child behind. */
 static const char *drift_of(const struct net *n)
 {
-	static char what[256];
+	static char what[2048];
 	_cleanup_free_ char *before = list(), *after = NULL;
+	_cleanup_fw_drift_ struct fw_drift d = { 0 };
 	struct nerr e = { { 0 } };
-	bool drift = true;
+	size_t used = 0;
 
-	memset(what, 'x', sizeof what);
-	if (fw_check(n, &drift, what, sizeof what, &e) < 0)
+	if (fw_check(n, &d, &e) < 0)
 		fail_msg("fw_check %s: %s", n->name, e.msg);
 	after = list();
 	if (before || after)
 		assert_string_equal(before ? before : "(none)", after ? after : "(none)");
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	if (!drift) {
-		assert_string_equal(what, "");
+	assert_int_equal(d.more, 0);
+	if (d.n == 0)
 		return NULL;
+	what[0] = '\0';
+	for (size_t i = 0; i < d.n; i++) {
+		char one[256];
+
+		assert_int_equal(fw_drift_str(&d.f[i], one, sizeof one), 0);
+		assert_null(strchr(one, '\n'));
+		used += (size_t)snprintf(what + used, sizeof what - used, "%s%s", i ? "; " : "",
+					 one);
+		assert_true(used < sizeof what);
 	}
-	assert_non_null(memchr(what, '\0', sizeof what));
-	assert_null(strchr(what, '\n'));
 	return what;
 }
 
@@ -375,13 +382,16 @@ static void reload_fails(const struct net *n)
 	assert_string_equal(after, before);
 }
 
-/* fw_repair for what fw_check reports. */
-static void repair(const struct net *n, const char *what)
+/* fw_repair with what fw_check finds, in one call. */
+static void repair(const struct net *n)
 {
+	_cleanup_fw_drift_ struct fw_drift d = { 0 };
 	struct nerr e = { { 0 } };
 
-	if (fw_repair(n, what, &e) < 0)
-		fail_msg("fw_repair(\"%s\"): %s", what, e.msg);
+	if (fw_check(n, &d, &e) < 0)
+		fail_msg("fw_check %s: %s", n->name, e.msg);
+	if (fw_repair(n, &d, &e) < 0)
+		fail_msg("fw_repair %s (%zu findings): %s", n->name, d.n, e.msg);
 }
 
 /* Every case, loaded alone, is exactly there. */
@@ -430,7 +440,7 @@ static void test_check_damage(void **state)
 		{ "delete element inet netd fwd_in { \"virbr0\" }\n"
 		  "flush chain inet netd n_default_in\n"
 		  "delete chain inet netd n_default_in",
-		  "chain n_default_in missing", NULL },
+		  "chain n_default_in missing; map fwd_in lacks virbr0", NULL },
 		{ "flush chain inet netd forward", "chain forward differs", NULL },
 		{ "flush chain inet netd postrouting_nat", "chain postrouting_nat differs", NULL },
 		{ "add rule inet netd input drop", "chain input differs", NULL },
@@ -469,7 +479,7 @@ static void test_check_damage(void **state)
 			/* ...fw_repair can, in one transaction */
 			apply(damage[i].cmds, false);
 		}
-		repair(&n, damage[i].want);
+		repair(&n);
 		no_drift(&n);
 	}
 }
@@ -504,16 +514,24 @@ static void test_check_two(void **state)
 	/* A network that was never started is missing, whatever else runs. */
 	{
 		_cleanup_net_ struct net c = { 0 };
-		char want[128];
+		char want[512];
 
 		load_case("route", &c);
-		snprintf(want, sizeof want, "chain n_%s_in missing", c.name);
+		snprintf(want, sizeof want,
+			 "chain n_%1$s_in missing; chain n_%1$s_out missing; chain n_%1$s_input "
+			 "missing; chain n_%1$s_post missing; map fwd_in lacks %2$s; map fwd_out "
+			 "lacks %2$s; map in_iif lacks %2$s; map post_oif lacks %2$s",
+			 c.name, c.bridge);
 		drifts(&c, want);
 	}
 
 	/* Stopping one leaves the other exactly there. */
 	apply_case("nat", false);
-	drifts(&a, "chain n_default_in missing");
+	drifts(&a, "chain n_default_in missing; chain n_default_out missing; "
+		   "chain n_default_input missing; chain n_default_post missing; "
+		   "chain n_default_nat missing; map fwd_in lacks virbr0; "
+		   "map fwd_out lacks virbr0; map in_iif lacks virbr0; map post_oif lacks virbr0; "
+		   "map nat4 lacks 192.168.122.0/24");
 	no_drift(&b);
 }
 
@@ -532,13 +550,12 @@ static void test_check_eperm(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct nerr e = { { 0 } };
-		bool drift = false;
-		char what[64];
+		struct fw_drift d = { 0 };
 		int r;
 
 		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
 			_exit(3);
-		r = fw_check(&n, &drift, what, sizeof what, &e);
+		r = fw_check(&n, &d, &e);
 		if (r != -EPERM || !strstr(e.msg, "unshare") || !strstr(e.msg, "network default"))
 			fprintf(stderr, "fw_check as nobody: %d %s\n", r, e.msg);
 		_exit(r == -EPERM && strstr(e.msg, "unshare") && strstr(e.msg, "network default")
