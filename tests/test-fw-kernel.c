@@ -535,6 +535,163 @@ static void test_check_two(void **state)
 	no_drift(&b);
 }
 
+/* Many things changed at once: every one is reported by one check, in
+ * order (chains, then maps), and one fw_repair call fixes them all, two
+ * changed verdicts included (each needs its element deleted first, in the
+ * same transaction). */
+static void test_check_many(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+
+	(void)state;
+	load_case("nat", &n);
+	reset();
+	start(&n);
+	apply("flush chain inet netd n_default_in\n"
+	      "add rule inet netd input drop\n"
+	      "delete element inet netd nat4 { 192.168.122.0/24 }\n"
+	      "delete element inet netd fwd_out { \"virbr0\" }\n"
+	      "add element inet netd fwd_out { \"virbr0\" : accept }\n"
+	      "delete element inet netd in_iif { \"virbr0\" }\n"
+	      "add element inet netd in_iif { \"virbr0\" : drop }\n",
+	      false);
+	drifts(&n, "chain n_default_in differs; chain input differs; map fwd_out differs for "
+		   "virbr0; map in_iif differs for virbr0; map nat4 lacks 192.168.122.0/24");
+	reload_fails(&n);
+	repair(&n);
+	no_drift(&n);
+
+	/* In a dormant table too (read without nft's JSON table object). */
+	apply("add table inet netd { flags dormant; }\n"
+	      "delete element inet netd post_oif { \"virbr0\" }\n"
+	      "add element inet netd post_oif { \"virbr0\" : accept }\n"
+	      "add rule inet netd n_default_out accept\n",
+	      false);
+	drifts(&n, "table inet netd differs; chain n_default_out differs; map post_oif differs "
+		   "for virbr0");
+	repair(&n);
+	no_drift(&n);
+}
+
+/* A finding is bounded, and says in one line what it is. */
+static void test_drift_str(void **state)
+{
+	struct fw_finding f = { .kind = FW_DRIFT_ELEM_DIFFERS,
+				.object = "fwd_in",
+				.key = "virbr0" };
+	char buf[64], tiny[8];
+
+	(void)state;
+	assert_int_equal(fw_drift_str(&f, buf, sizeof buf), 0);
+	assert_string_equal(buf, "map fwd_in differs for virbr0");
+	assert_int_equal(fw_drift_str(&f, tiny, sizeof tiny), -ENAMETOOLONG);
+	f.kind = FW_DRIFT_MAP_MISSING;
+	assert_int_equal(fw_drift_str(&f, buf, sizeof buf), 0);
+	assert_string_equal(buf, "map fwd_in missing");
+}
+
+static void stop(const struct net *n)
+{
+	struct nerr e = { { 0 } };
+
+	if (fw_stop(n, &e) < 0)
+		fail_msg("fw_stop %s: %s", n->name, e.msg);
+}
+
+/* fw_stop keeps the table while another network's part is in it, and
+ * deletes it with the last part, as the kernel's table says; it succeeds
+ * when the table or n's part is already gone. */
+static void test_stop(void **state)
+{
+	_cleanup_net_ struct net a = { 0 }, b = { 0 }, open = { 0 };
+	_cleanup_free_ char *want = NULL, *got = NULL;
+
+	(void)state;
+	load_case("nat", &a);
+	load_case("dual-stack", &b);
+	load_case("open", &open);
+	reset();
+	start(&b);
+	want = normalized();
+	reset();
+	start(&a);
+	start(&b);
+	stop(&a);
+	assert_true(present());
+	got = normalized();
+	assert_string_equal(got, want); /* b's part alone */
+	no_drift(&b);
+	stop(&a); /* a's part already gone */
+	assert_true(present());
+	no_drift(&b);
+	stop(&open); /* no part: touches nothing */
+	assert_true(present());
+	stop(&b);
+	assert_false(present());
+	stop(&b); /* the table already gone */
+	stop(&a);
+	assert_false(present());
+
+	/* An open network beside: it has no part, so the last network with
+	 * rules takes the table with it. */
+	start(&open);
+	start(&a);
+	stop(&a);
+	assert_false(present());
+
+	/* A dormant table is read all the same. */
+	start(&a);
+	start(&b);
+	apply("add table inet netd { flags dormant; }", false);
+	stop(&b);
+	assert_true(present());
+	stop(&a);
+	assert_false(present());
+}
+
+/* Network names that extend one another ("a", "a_b", "a_in"): stopping one
+ * never takes another's part for its own. */
+static void test_stop_prefix(void **state)
+{
+	static const struct {
+		const char *name, *bridge, *addr;
+	} nets[] = {
+		{ "a", "vbra", "10.61.0.1" },
+		{ "a_b", "vbrab", "10.62.0.1" },
+		{ "a_in", "vbrain", "10.63.0.1" },
+	};
+	struct net n[ARRAY_SIZE(nets)];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
+		memset(&n[i], 0, sizeof n[i]);
+		load_case("nat", &n[i]);
+		snprintf(n[i].name, sizeof n[i].name, "%s", nets[i].name);
+		snprintf(n[i].bridge, sizeof n[i].bridge, "%s", nets[i].bridge);
+		assert_int_equal(net_addr_parse(nets[i].addr, &n[i].ips[0].addr), 0);
+	}
+	/* Each stopped first and last, beside the others. */
+	for (size_t first = 0; first < ARRAY_SIZE(nets); first++) {
+		reset();
+		for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
+			start(&n[i]);
+		stop(&n[first]);
+		assert_true(present());
+		for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
+			if (i != first)
+				no_drift(&n[i]);
+		for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
+			if (i == first)
+				continue;
+			assert_true(present());
+			stop(&n[i]);
+		}
+		assert_false(present());
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
+		net_free(&n[i]);
+}
+
 /* Without the right to make a scratch namespace: -EPERM, said plainly. */
 static void test_check_eperm(void **state)
 {
@@ -569,7 +726,7 @@ static void test_check_eperm(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 9];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 13];
 	size_t k = 0;
 
 	if (geteuid() != 0) {
@@ -595,6 +752,10 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_cases);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_damage);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_two);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_many);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_drift_str);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_stop);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_stop_prefix);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_eperm);
 	return _cmocka_run_group_tests("fw-kernel", tests, k, NULL, NULL);
 }
