@@ -23,12 +23,10 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fw.h"
@@ -39,10 +37,8 @@
  * there so that nothing can hang `netd status`. */
 #define FW_CHECK_TIMEOUT_MS 10000
 #define FW_CHECK_MAX_ANSWER (16u << 20)
-#define FW_CHECK_MAX_ITEMS  64
 
 struct fw_plan {
-	const char *net;
 	/* The child's answer: "L<JSON objects>" or "E<errno> <message>",
 	 * then a NUL. */
 	char *answer;
@@ -450,7 +446,7 @@ static int compare(json_t *want, json_t *have, struct fw_drift *d, struct nerr *
 
 int fw_check(const struct net *n, struct fw_drift *d, struct nerr *e)
 {
-	__attribute__((cleanup(fw_plan_free))) struct fw_plan p = { .net = n->name };
+	__attribute__((cleanup(fw_plan_free))) struct fw_plan p = { 0 };
 	_cleanup_free_ char *script = NULL;
 	json_auto_t *have = NULL;
 	uint32_t flags = 0;

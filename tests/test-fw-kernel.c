@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "fw.h"
+#include "step.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -692,6 +693,44 @@ static void test_stop_prefix(void **state)
 		net_free(&n[i]);
 }
 
+/* The step entry: apply, one drift line per finding, repair of them all
+ * with a confirming check, undo. */
+static void test_step(void **state)
+{
+	static const struct step_ops *const ops[] = { &fw_step };
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_step_run_ struct step_run run = { 0 };
+	struct nerr e = { { 0 } };
+	struct drift d;
+
+	(void)state;
+	load_case("nat", &n);
+	reset();
+	assert_int_equal(step_run_init(&run, ops, ARRAY_SIZE(ops), NULL, &n, stdout, &e), 0);
+	if (step_run_apply(&run, &e) < 0)
+		fail_msg("apply: %s", e.msg);
+	no_drift(&n);
+	assert_int_equal(step_run_check(&run, false, &d, &e), 0);
+	assert_int_equal(d.n, 0);
+
+	apply("flush chain inet netd n_default_out\n"
+	      "delete element inet netd fwd_in { \"virbr0\" }\n"
+	      "add element inet netd fwd_in { \"virbr0\" : accept }\n",
+	      false);
+	assert_int_equal(step_run_check(&run, false, &d, &e), 0);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.what[0], "firewall: chain n_default_out differs");
+	assert_string_equal(d.what[1], "firewall: map fwd_in differs for virbr0");
+	if (step_run_check(&run, true, &d, &e) < 0)
+		fail_msg("repair: %s", e.msg);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.repaired, 2);
+	no_drift(&n);
+
+	assert_int_equal(step_run_undo(&run, &e), 0);
+	assert_false(present());
+}
+
 /* Without the right to make a scratch namespace: -EPERM, said plainly. */
 static void test_check_eperm(void **state)
 {
@@ -726,7 +765,7 @@ static void test_check_eperm(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 13];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 14];
 	size_t k = 0;
 
 	if (geteuid() != 0) {
@@ -756,6 +795,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_drift_str);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_stop);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_stop_prefix);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_step);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_eperm);
 	return _cmocka_run_group_tests("fw-kernel", tests, k, NULL, NULL);
 }
