@@ -1,6 +1,8 @@
-/* The firewall: a network -> nftables script (pure, fw_render.c), and the
- * few calls that load scripts into the kernel and read back what is there
- * (libnftables, fw_apply.c).
+/* The firewall: a network -> nftables script (pure, fw_render.c), the few
+ * calls that load scripts into the kernel and read back what is there
+ * (libnftables and nfnetlink, fw_apply.c: fw_start, fw_stop), drift as
+ * typed findings and their repair (fw_check.c), and the step entry
+ * (fw_step.c).
  *
  * All networks share ONE table, `inet netd`. Its base chains dispatch through
  * verdict maps keyed by interface name (forwarding, input, DHCP checksum) and
