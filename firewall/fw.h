@@ -1,6 +1,8 @@
-/* The firewall: a network -> nftables script (pure, fw_render.c), and the
- * few calls that load scripts into the kernel and read back what is there
- * (libnftables, fw_apply.c).
+/* The firewall: a network -> nftables script (pure, fw_render.c), the few
+ * calls that load scripts into the kernel and read back what is there
+ * (libnftables and nfnetlink, fw_apply.c: fw_start, fw_stop), drift as
+ * typed findings and their repair (fw_check.c), and the step entry
+ * (fw_step.c).
  *
  * All networks share ONE table, `inet netd`. Its base chains dispatch through
  * verdict maps keyed by interface name (forwarding, input, DHCP checksum) and
@@ -12,6 +14,9 @@
 #define NETD_FW_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
 
 #include "model.h"
 #include "util.h"
@@ -33,8 +38,7 @@ int fw_render(const struct net *n, char **out, struct nerr *e);
  * loads when some or all of n's part is already gone; it still fails
  * (-EEXIST, nothing changed) when another network now holds one of n's keys
  * (same bridge name or subnet), which start would have refused anyway.
- * last=true deletes the whole table instead (call it when no other network
- * has rules). */
+ * last=true deletes the whole table instead (fw_stop() decides when). */
 int fw_render_stop(const struct net *n, bool last, char **out, struct nerr *e);
 
 /* One transaction that takes the rules loaded for 'old' to those of 'n'
@@ -52,35 +56,108 @@ int fw_apply(const char *script, bool dry_run, struct nerr *e);
 /* Whether table inet netd exists. */
 int fw_table_present(bool *present, struct nerr *e);
 
+/* The table's flags (NFT_TABLE_F_DORMANT...), asked of the kernel over
+ * nfnetlink; -ENOENT when the table does not exist. */
+int fw_table_flags(uint32_t *flags, struct nerr *e);
+
 /* The table as `nft list table inet netd` prints it (caller frees), for
  * drift detection and tests; -ENOENT when the table does not exist. */
 int fw_list(char **out, struct nerr *e);
 
-/* Compare the kernel's ruleset with what fw_render(n) loads. drift=false
- * when n's part is exactly there: the table (not dormant), each of n's
- * chains and the base chains list exactly as they would in a namespace that
- * holds n alone, and each of n's map elements is there with the same
- * verdict (other networks' elements and chains are allowed). Otherwise
- * drift=true and 'what' says, in one line, the first thing missing or
- * different: "table inet netd missing", "table inet netd differs", "chain
- * n_default_in missing", "chain forward differs", "map fwd_in lacks
- * virbr0", "map fwd_in differs for virbr0". An open network has no part:
- * never drift, and the table is not created.
+/* The table's maps, chains and rules as nft's JSON objects ({"map": {...}},
+ * {"chain": {...}}, {"rule": {...}}, in nft's order; no table object), in a
+ * new array (caller decrefs); -ENOENT when the table does not exist. */
+int fw_list_json(json_t **objs, struct nerr *e);
+
+/* Whether n has a part in the table at all. The one place that knows that
+ * a forward mode 'open' network has no rules (libvirt's open mode): every
+ * other function here follows from it. */
+bool fw_net_has_part(const struct net *n);
+
+/* Whether 'chain' is one of the chains fw_render() may create for n
+ * (n_NAME_{in,out,input,post,nat}, used or not). No other network's chain
+ * can have one of these names, even when its name extends n's ("a" and
+ * "a_in" make n_a_in and n_a_in_in): no suffix holds a '_'. */
+bool fw_chain_is_net(const struct net *n, const char *chain);
+
+/* Bring n's rules in: fw_render(n), loaded in one transaction. */
+int fw_start(const struct net *n, struct nerr *e);
+
+/* Remove n's part: its chains and map elements, or the whole table when,
+ * without n's part, nothing of another network's is left in it (no other
+ * regular chain, no map element that does not jump to one of n's chains),
+ * as the kernel's table says, not netd's records. One transaction. Succeeds
+ * when the table or n's part is already gone; fails with -EEXIST, nothing
+ * changed, when another network now holds one of n's keys. */
+int fw_stop(const struct net *n, struct nerr *e);
+
+/* ---- drift ---- */
+
+enum fw_drift_kind {
+	FW_DRIFT_TABLE_MISSING,
+	FW_DRIFT_TABLE_DIFFERS, /* flags (dormant) */
+	FW_DRIFT_CHAIN_MISSING,
+	FW_DRIFT_CHAIN_DIFFERS, /* its hook, policy or rules */
+	FW_DRIFT_MAP_MISSING,
+	FW_DRIFT_MAP_DIFFERS, /* its type or flags */
+	FW_DRIFT_ELEM_MISSING,
+	FW_DRIFT_ELEM_DIFFERS, /* the key is there with another verdict */
+};
+
+/* One thing of n's part that is not as fw_render(n) makes it. */
+struct fw_finding {
+	enum fw_drift_kind kind;
+	char object[NET_NAME_MAX + 16]; /* the chain's or map's name; the table's "inet netd" */
+	/* ELEM_*: the element's key as the message shows it: an interface name
+	 * bare, an address, "ADDR/LEN" or "FIRST-LAST". */
+	char key[96];
+	bool key_is_name; /* an interface name: nft wants it quoted */
+};
+
+/* At most this many findings are kept; 'more' counts the rest. */
+#define FW_DRIFT_MAX 64
+struct fw_drift {
+	size_t n, more;
+	struct fw_finding *f;
+};
+
+void fw_drift_free(struct fw_drift *d);
+#define _cleanup_fw_drift_ __attribute__((cleanup(fw_drift_free)))
+
+/* A finding in one line: "table inet netd missing", "table inet netd
+ * differs", "chain n_default_in missing", "chain forward differs", "map
+ * nat6 missing", "map nat4 differs", "map fwd_in lacks virbr0", "map fwd_in
+ * differs for virbr0". -ENAMETOOLONG when len is too short (buf then holds
+ * what fits). */
+int fw_drift_str(const struct fw_finding *f, char *buf, size_t len);
+
+/* Compare the kernel's ruleset with what fw_render(n) loads, and put in d
+ * (emptied first; zeroed or an earlier result) every finding, up to
+ * FW_DRIFT_MAX: d->n == 0 when n's part is exactly there. Exactly: the
+ * table is not dormant; each of n's chains and the base chains is as in a
+ * namespace that holds n alone (hook, policy, and the rules' expressions in
+ * order; handles aside); each map is there with the same type and flags
+ * and each of n's elements with the same verdict. Other networks' chains
+ * and elements are allowed. Only "table missing" is reported when the
+ * table is missing. An open network has no part: never drift, and the table
+ * is not created.
  *
- * The expected listing comes from loading fw_render(n) into a scratch
+ * The expected state comes from loading fw_render(n) into a scratch
  * network namespace in a child process (bounded: killed after 10 s), so
  * this needs root (CAP_SYS_ADMIN): -EPERM otherwise. Never changes the
- * caller's ruleset. Costs one `list table` of the caller's ruleset.
- *
- * Loading fw_render(n) again repairs all but "differs for KEY": the kernel
- * refuses to overwrite an element's verdict (-EEXIST), so fw_repair()
- * deletes that element in the same transaction first. */
-int fw_check(const struct net *n, bool *drift, char *what, size_t len, struct nerr *e);
+ * caller's ruleset. */
+int fw_check(const struct net *n, struct fw_drift *d, struct nerr *e);
 
-/* Repair what fw_check() reported as 'what': load fw_render(n) in one
- * transaction, preceded, for "map M differs for KEY", by the deletion of
- * that element (it exists: fw_check saw it), so that either all of it
- * applies or nothing changes. */
-int fw_repair(const struct net *n, const char *what, struct nerr *e);
+/* Repair all that fw_check() found, in one transaction: first delete each
+ * element of n's whose verdict differs (the kernel refuses to overwrite an
+ * element: -EEXIST), then load fw_render(n). Either all of it applies or
+ * nothing changes. */
+int fw_repair(const struct net *n, const struct fw_drift *d, struct nerr *e);
+
+/* The firewall's entry in the step table (step.h): apply fw_start, undo
+ * fw_stop, check fw_check (one drift line "firewall: FINDING" each),
+ * repair fw_repair then one confirming check. */
+struct step_ops;
+extern const struct step_ops fw_step;
 
 #endif

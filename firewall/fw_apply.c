@@ -1,9 +1,17 @@
 /* Loading scripts and reading the table back, through libnftables: the only
  * part of the firewall that touches the system. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 
 #include <nftables/libnftables.h>
 
@@ -84,7 +92,8 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
  * They are read from a memfd rather than from a buffer because only for
  * files does nft 1.0.6 say which line failed (for a buffer it quotes the
  * first line, whatever failed). */
-static int fw_run(const char *cmds, bool dry_run, const char *what, char **out, struct nerr *e)
+static int fw_run(const char *cmds, bool dry_run, bool json, const char *what, char **out,
+		  struct nerr *e)
 {
 	_cleanup_nft_ctx_ struct nft_ctx *c = NULL;
 	_cleanup_close_ int fd = -1;
@@ -100,6 +109,8 @@ static int fw_run(const char *cmds, bool dry_run, const char *what, char **out, 
 	if ((r = fw_ctx_new(&c, e)) < 0)
 		return r;
 	nft_ctx_set_dry_run(c, dry_run);
+	if (json)
+		nft_ctx_output_set_flags(c, nft_ctx_output_get_flags(c) | NFT_CTX_OUTPUT_JSON);
 	if (nft_run_cmd_from_filename(c, path) != 0)
 		return fw_error(c, path, what, e);
 	if (out) {
@@ -117,30 +128,278 @@ int fw_apply(const char *script, bool dry_run, struct nerr *e)
 	/* An empty batch would still take the netlink round trips. */
 	if (!script[0])
 		return 0;
-	return fw_run(script, dry_run, dry_run ? "check rules for table " TBL : "load table " TBL,
-		      NULL, e);
+	return fw_run(script, dry_run, false,
+		      dry_run ? "check rules for table " TBL : "load table " TBL, NULL, e);
+}
+
+/* One request, one answer: NFT_MSG_GETTABLE for inet netd. Asked over
+ * nfnetlink rather than listed with nft because nft 1.0.6 prints a table
+ * with one flag through freed memory (table_flags_json(), fixed in 1.0.7):
+ * the JSON listing of a dormant table is garbage or cut short. */
+int fw_table_flags(uint32_t *flags, struct nerr *e)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg nf;
+		struct nlattr na;
+		char name[NLA_ALIGN(sizeof FW_TABLE_NAME)];
+	} req = {
+		.nh = { .nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE,
+			.nlmsg_flags = NLM_F_REQUEST,
+			.nlmsg_seq = 1 },
+		.nf = { .nfgen_family = NFPROTO_INET, .version = NFNETLINK_V0 },
+		.na = { .nla_len = NLA_HDRLEN + sizeof FW_TABLE_NAME, .nla_type = NFTA_TABLE_NAME },
+		.name = FW_TABLE_NAME,
+	};
+	union {
+		struct nlmsghdr nh;
+		char buf[8192];
+	} ans;
+	struct timeval tv = { .tv_sec = 5 };
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	const struct nlmsghdr *nh = &ans.nh;
+	ssize_t got;
+
+	*flags = 0;
+	req.nh.nlmsg_len = sizeof req;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+	    send(fd, &req, sizeof req, 0) < 0)
+		return nerr_set(e, -errno, "nftables: ask for table " TBL ": %s", strerror(errno));
+	do
+		got = recv(fd, ans.buf, sizeof ans.buf, 0);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return nerr_set(e, -errno, "nftables: ask for table " TBL ": %s", strerror(errno));
+	if (!NLMSG_OK(nh, (size_t)got))
+		return nerr_set(e, -EIO, "nftables: ask for table " TBL ": short answer");
+	if (nh->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *err = NLMSG_DATA(nh);
+
+		if (nh->nlmsg_len < NLMSG_LENGTH(sizeof *err) || err->error >= 0)
+			return nerr_set(e, -EIO, "nftables: ask for table " TBL ": bad answer");
+		return nerr_set(e, err->error, "nftables: table " TBL ": %s",
+				strerror(-err->error));
+	}
+	if (nh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
+		return nerr_set(e, -EIO, "nftables: ask for table " TBL ": answer of type %u",
+				nh->nlmsg_type);
+	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	     off + NLA_HDRLEN <= nh->nlmsg_len;) {
+		const struct nlattr *a = (const void *)((const char *)nh + off);
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_TABLE_FLAGS &&
+		    a->nla_len >= NLA_HDRLEN + sizeof(uint32_t)) {
+			uint32_t be;
+
+			memcpy(&be, (const char *)a + NLA_HDRLEN, sizeof be);
+			*flags = ntohl(be);
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return 0;
 }
 
 int fw_table_present(bool *present, struct nerr *e)
 {
-	_cleanup_free_ char *list = NULL;
-	int r;
+	uint32_t flags;
+	int r = fw_table_flags(&flags, e);
 
-	/* Listing only the table names does not dump every rule. */
-	r = fw_run("list tables " FW_TABLE_FAMILY, false, "list tables", &list, e);
-	if (r < 0)
-		return r;
-	/* One line per table: "table inet netd", exactly. */
-	*present = strncmp(list, "table " TBL "\n", strlen("table " TBL "\n")) == 0 ||
-		   strstr(list, "\ntable " TBL "\n");
-	return 0;
+	*present = r == 0;
+	if (r == -ENOENT) {
+		if (e)
+			e->msg[0] = '\0';
+		return 0;
+	}
+	return r < 0 ? r : 0;
 }
 
 int fw_list(char **out, struct nerr *e)
 {
-	int r = fw_run("list table " TBL, false, "list table " TBL, out, e);
+	int r = fw_run("list table " TBL, false, false, "list table " TBL, out, e);
 
 	if (r == -ENOENT)
 		return nerr_set(e, -ENOENT, "nftables: table " TBL " does not exist");
 	return r;
+}
+
+/* Whether a listed object ({"chain": {...}}...) is of table inet netd. */
+static bool in_table(json_t *obj)
+{
+	const char *kind;
+	json_t *body;
+
+	json_object_foreach(obj, kind, body)
+	{
+		const char *fam = json_string_value(json_object_get(body, "family"));
+		const char *tbl = json_string_value(json_object_get(body, "table"));
+
+		return fam && tbl && strcmp(fam, FW_TABLE_FAMILY) == 0 &&
+		       strcmp(tbl, FW_TABLE_NAME) == 0;
+	}
+	return false;
+}
+
+/* The objects one listing command prints, but its metainfo and table
+ * objects and other tables', appended to arr; with only_rules, its rules
+ * alone. */
+static int list_objects(const char *cmd, bool only_rules, json_t *arr, struct nerr *e)
+{
+	_cleanup_free_ char *out = NULL;
+	json_auto_t *root = NULL;
+	json_error_t je;
+	json_t *list, *obj;
+	size_t i;
+	int r;
+
+	if ((r = fw_run(cmd, false, true, cmd, &out, e)) < 0)
+		return r;
+	if (!(root = json_loads(out, 0, &je)))
+		return nerr_set(e, -EIO, "nftables: %s: JSON unreadable: %s", cmd, je.text);
+	if (!json_is_array(list = json_object_get(root, "nftables")))
+		return nerr_set(e, -EIO, "nftables: %s: JSON without \"nftables\"", cmd);
+	json_array_foreach(list, i, obj)
+	{
+		if (!in_table(obj) || (only_rules && !json_object_get(obj, "rule")))
+			continue;
+		if (json_array_append(arr, obj) < 0)
+			return nerr_set(e, -ENOMEM, "nftables: %s: out of memory", cmd);
+	}
+	return 0;
+}
+
+static bool plain_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > NET_NAME_MAX + 16)
+		return false;
+	for (; *s; s++)
+		if (!nd_is_alnum(*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+/* A dormant table without listing the table object (see fw_table_flags):
+ * its maps, its chains, and each chain's rules, one command per run (nft
+ * 1.0.6 gets its cache wrong when one run lists several objects). */
+static int list_flagged(json_t *arr, struct nerr *e)
+{
+	json_auto_t *chains = json_array();
+	json_t *obj;
+	size_t i;
+	int r;
+
+	if (!chains)
+		return nerr_set(e, -ENOMEM, "nftables: out of memory");
+	if ((r = list_objects("list maps " FW_TABLE_FAMILY, false, arr, e)) < 0 ||
+	    (r = list_objects("list chains " FW_TABLE_FAMILY, false, chains, e)) < 0)
+		return r;
+	json_array_foreach(chains, i, obj)
+	{
+		const char *name =
+			json_string_value(json_object_get(json_object_get(obj, "chain"), "name"));
+		char cmd[NET_NAME_MAX + 64];
+
+		if (json_array_append(arr, obj) < 0)
+			return nerr_set(e, -ENOMEM, "nftables: out of memory");
+		/* A name that is not a plain identifier is not netd's, and
+		 * never reaches a command line. */
+		if (!name || !plain_name(name) ||
+		    nd_snprintf(cmd, sizeof cmd, "list chain " TBL " %s", name) < 0)
+			continue;
+		if ((r = list_objects(cmd, true, arr, e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int fw_list_json(json_t **objs, struct nerr *e)
+{
+	json_auto_t *arr = json_array();
+	uint32_t flags;
+	int r;
+
+	*objs = NULL;
+	if (!arr)
+		return nerr_set(e, -ENOMEM, "nftables: out of memory");
+	if ((r = fw_table_flags(&flags, e)) < 0)
+		return r;
+	r = flags ? list_flagged(arr, e) : list_objects("list table " TBL, false, arr, e);
+	if (r == -ENOENT)
+		return nerr_set(e, -ENOENT, "nftables: table " TBL " does not exist");
+	if (r < 0)
+		return r;
+	*objs = TAKE_PTR(arr);
+	return 0;
+}
+
+int fw_start(const struct net *n, struct nerr *e)
+{
+	_cleanup_free_ char *script = NULL;
+	int r;
+
+	if ((r = fw_render(n, &script, e)) < 0)
+		return r;
+	return fw_apply(script, false, e);
+}
+
+/* Whether a map element's verdict jumps (or goes) to one of n's chains. */
+static bool elem_is_nets(const struct net *n, json_t *elem)
+{
+	json_t *v = json_array_get(elem, 1);
+	const char *target = json_string_value(json_object_get(json_object_get(v, "jump")
+								       ? json_object_get(v, "jump")
+								       : json_object_get(v, "goto"),
+							       "target"));
+
+	return target && fw_chain_is_net(n, target);
+}
+
+/* Whether anything of another network's would be left in the table once
+ * n's part is gone: a regular chain that is not n's, or a map element
+ * that does not jump to one of n's chains. The base chains and the maps
+ * themselves are the shared skeleton. */
+static bool others_remain(const struct net *n, json_t *objs)
+{
+	json_t *obj, *el;
+	size_t i, j;
+
+	json_array_foreach(objs, i, obj)
+	{
+		json_t *chain = json_object_get(obj, "chain");
+		json_t *map = json_object_get(obj, "map");
+		const char *name = json_string_value(json_object_get(chain, "name"));
+
+		if (chain && !json_object_get(chain, "hook") &&
+		    (!name || !fw_chain_is_net(n, name)))
+			return true;
+		json_array_foreach(json_object_get(map, "elem"), j,
+				   el) if (!elem_is_nets(n, el)) return true;
+	}
+	return false;
+}
+
+int fw_stop(const struct net *n, struct nerr *e)
+{
+	_cleanup_free_ char *script = NULL;
+	json_auto_t *objs = NULL;
+	int r;
+
+	if (!fw_net_has_part(n))
+		return 0;
+	r = fw_list_json(&objs, e);
+	if (r == -ENOENT) {
+		if (e)
+			e->msg[0] = '\0';
+		return 0;
+	}
+	if (r < 0)
+		return nerr_wrap(e, r, "firewall: network %s: stop", n->name);
+	/* Listing and loading are two steps, but netd's lock keeps other
+	 * netd commands out between them. */
+	if ((r = fw_render_stop(n, !others_remain(n, objs), &script, e)) < 0)
+		return r;
+	return fw_apply(script, false, e);
 }

@@ -2,13 +2,15 @@
  * fw_render(n) loads?
  *
  * Our script syntax is not nft's listing syntax, but nft lists identical
- * rules identically. So the kernel and nft make the expected listing
+ * rules identically. So the kernel and nft make the expected state
  * themselves: a child process loads fw_render(n) alone into a fresh network
- * namespace and lists the table there; the caller's namespace is listed the
- * same way and the two are compared, block by block for each chain and map
- * the script writes to, found by name. Chains compare as whole texts (rule
- * order matters); maps element by element, because other networks'
- * elements sit beside n's and nft orders and wraps them as it likes.
+ * namespace and lists the table there as JSON; the caller's namespace is
+ * listed the same way, and everything the child's table holds (n's part and
+ * the shared skeleton) is looked up in the caller's by name: chains by
+ * their own attributes and their rules' expressions in order, maps by their
+ * type and flags and then element by element, because other networks'
+ * elements sit beside n's. Handles differ between namespaces and are left
+ * out of every comparison.
  *
  * One `list table` per side, not one `list chain` per chain: nft 1.0.6
  * fetches the whole table (every anonymous set's elements included) for
@@ -21,12 +23,10 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fw.h"
@@ -37,107 +37,26 @@
  * there so that nothing can hang `netd status`. */
 #define FW_CHECK_TIMEOUT_MS 10000
 #define FW_CHECK_MAX_ANSWER (16u << 20)
-#define FW_CHECK_MAX_ITEMS  64
-
-enum fw_kind { FW_KIND_CHAIN, FW_KIND_MAP };
-
-static const char *const fw_kind_word[] = {
-	[FW_KIND_CHAIN] = "chain",
-	[FW_KIND_MAP] = "map",
-};
-
-/* A chain or map that fw_render(n) writes to. */
-struct fw_item {
-	enum fw_kind kind;
-	char name[NET_NAME_MAX + 16];
-};
 
 struct fw_plan {
-	const char *net;
-	struct fw_item *items;
-	size_t n;
-	/* The child's answer: "L<listing>" or "E<errno> <message>", then a
-	 * NUL. */
+	/* The child's answer: "L<JSON objects>" or "E<errno> <message>",
+	 * then a NUL. */
 	char *answer;
 	size_t answer_len;
-	const char *want; /* the listing in it */
+	json_t *want; /* the objects in it */
 };
 
 static void fw_plan_free(struct fw_plan *p)
 {
-	free(p->items);
 	free(p->answer);
-}
-
-struct fw_span {
-	const char *p;
-	size_t len;
-};
-
-static bool span_eq(struct fw_span a, struct fw_span b)
-{
-	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
-}
-
-static int plan_add(struct fw_plan *p, enum fw_kind kind, const char *name, size_t len,
-		    struct nerr *e)
-{
-	struct fw_item *it;
-
-	for (size_t i = 0; i < p->n; i++)
-		if (p->items[i].kind == kind && strlen(p->items[i].name) == len &&
-		    memcmp(p->items[i].name, name, len) == 0)
-			return 0;
-	if (len == 0 || len >= sizeof it->name)
-		return nerr_set(e, -EINVAL, "firewall: network %s: check: bad name in script",
-				p->net);
-	it = nd_array_push(&p->items, &p->n, sizeof *it, FW_CHECK_MAX_ITEMS);
-	if (!it)
-		return nerr_set(e, -ENOMEM, "firewall: network %s: check: out of memory", p->net);
-	it->kind = kind;
-	memcpy(it->name, name, len);
-	return 0;
-}
-
-/* The chains (n's and the base chains) and maps, read from the script's own
- * lines "add chain TBL NAME[ {...}]" and "add element TBL MAP { ... }", so
- * that the check follows whatever fw_render() writes. */
-static int plan_items(struct fw_plan *p, const char *script, struct nerr *e)
-{
-	static const struct {
-		const char *prefix;
-		enum fw_kind kind;
-	} forms[] = {
-		{ "add chain " TBL " ", FW_KIND_CHAIN },
-		{ "add element " TBL " ", FW_KIND_MAP },
-	};
-	int r;
-
-	for (const char *l = script; *l;) {
-		size_t eol = strcspn(l, "\n");
-
-		for (size_t i = 0; i < ARRAY_SIZE(forms); i++) {
-			size_t pl = strlen(forms[i].prefix);
-			const char *name = l + pl;
-
-			if (strncmp(l, forms[i].prefix, pl) != 0)
-				continue;
-			r = plan_add(p, forms[i].kind, name, strcspn(name, " \n"), e);
-			if (r < 0)
-				return r;
-		}
-		l += eol + (l[eol] == '\n');
-	}
-	if (p->n == 0)
-		return nerr_set(e, -EIO, "firewall: network %s: check: the script adds no chain",
-				p->net);
-	return 0;
+	json_decref(p->want);
 }
 
 /* In the child: n alone in a fresh namespace, listed. */
 static int child_answer(int fd, const char *script, struct nerr *e)
 {
 	_cleanup_free_ char *out = NULL;
+	json_auto_t *objs = NULL;
 	int r;
 
 	if (unshare(CLONE_NEWNET) < 0)
@@ -145,8 +64,10 @@ static int child_answer(int fd, const char *script, struct nerr *e)
 				strerror(errno), errno == EPERM ? " (needs root)" : "");
 	if ((r = fw_apply(script, false, e)) < 0)
 		return nerr_wrap(e, r, "load in a scratch namespace");
-	if ((r = fw_list(&out, e)) < 0)
+	if ((r = fw_list_json(&objs, e)) < 0)
 		return nerr_wrap(e, r, "in a scratch namespace");
+	if (!(out = json_dumps(objs, JSON_COMPACT)))
+		return nerr_set(e, -ENOMEM, "in a scratch namespace: out of memory");
 	if ((r = nd_write_all(fd, "L", 1)) < 0 || (r = nd_write_all(fd, out, strlen(out) + 1)) < 0)
 		return r; /* the parent has gone or given up: nobody to tell */
 	return 0;
@@ -172,23 +93,15 @@ static _Noreturn void child_main(int fd, pid_t parent, const char *script)
 	_exit(r < 0 ? 1 : 0);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read until the child closes the pipe (it exits), within the bounds. */
 static int read_answer(int fd, struct fw_plan *p, struct nerr *e)
 {
-	int64_t deadline = now_ms() + FW_CHECK_TIMEOUT_MS;
+	int64_t deadline = nd_now_ms() + FW_CHECK_TIMEOUT_MS;
 	size_t cap = 0;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - nd_now_ms();
 		ssize_t got;
 		int k;
 
@@ -250,7 +163,13 @@ static int parse_answer(struct fw_plan *p, int status, struct nerr *e)
 		long err;
 
 		if (a[0] == 'L') {
-			p->want = a + 1;
+			json_error_t je;
+
+			if (!(p->want = json_loads(a + 1, 0, &je)))
+				return nerr_set(e, -EIO, "scratch namespace: JSON unreadable: %s",
+						je.text);
+			if (!json_is_array(p->want))
+				return nerr_set(e, -EIO, "scratch namespace: JSON not a list");
 			return 0;
 		}
 		err = strtol(a + 1, &msg, 10);
@@ -264,7 +183,7 @@ static int parse_answer(struct fw_plan *p, int status, struct nerr *e)
 			status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-/* The table's listing with fw_render(n) alone, from a child. */
+/* The table's objects with fw_render(n) alone, from a child. */
 static int plan_expect(struct fw_plan *p, const char *script, struct nerr *e)
 {
 	_cleanup_close_ int rd = -1;
@@ -293,275 +212,315 @@ static int plan_expect(struct fw_plan *p, const char *script, struct nerr *e)
 	return parse_answer(p, status, e);
 }
 
-/* nft lists a table as
- *	table inet netd {
- *		[flags dormant, blank line]
- *		chain NAME {		(or map NAME, set NAME, counter NAME...)
- *			...		(deeper)
- *		}
- *		(blank line between blocks)
- *	}
- * The table's head is what comes before its first block. */
-static struct fw_span table_head(const char *list)
+void fw_drift_free(struct fw_drift *d)
 {
-	const char *l = list + strcspn(list, "\n");
+	free(d->f);
+	memset(d, 0, sizeof *d);
+}
 
-	while (*l == '\n') {
-		const char *s = l + 1;
-		size_t n = strcspn(s, "\n");
-
-		if ((n >= 3 && s[0] == '\t' && memcmp(s + n - 2, " {", 2) == 0) ||
-		    (n == 1 && s[0] == '}'))
-			break;
-		l = s + n;
+int fw_drift_str(const struct fw_finding *f, char *buf, size_t len)
+{
+	switch (f->kind) {
+	case FW_DRIFT_TABLE_MISSING:
+		return nd_snprintf(buf, len, "table %s missing", f->object);
+	case FW_DRIFT_TABLE_DIFFERS:
+		return nd_snprintf(buf, len, "table %s differs", f->object);
+	case FW_DRIFT_CHAIN_MISSING:
+		return nd_snprintf(buf, len, "chain %s missing", f->object);
+	case FW_DRIFT_CHAIN_DIFFERS:
+		return nd_snprintf(buf, len, "chain %s differs", f->object);
+	case FW_DRIFT_MAP_MISSING:
+		return nd_snprintf(buf, len, "map %s missing", f->object);
+	case FW_DRIFT_MAP_DIFFERS:
+		return nd_snprintf(buf, len, "map %s differs", f->object);
+	case FW_DRIFT_ELEM_MISSING:
+		return nd_snprintf(buf, len, "map %s lacks %s", f->object, f->key);
+	case FW_DRIFT_ELEM_DIFFERS:
+		return nd_snprintf(buf, len, "map %s differs for %s", f->object, f->key);
 	}
-	return (struct fw_span){ list, (size_t)(l - list) + (*l == '\n') };
+	return nd_snprintf(buf, len, "%s: unknown finding %d", f->object, (int)f->kind);
 }
 
-/* A block "\tKIND NAME {\n...\t}\n" by name; a header line can match
- * nothing else, since all inside a block is indented deeper. */
-static bool table_block(const char *list, enum fw_kind kind, const char *name, struct fw_span *out)
+/* Keep a finding; past FW_DRIFT_MAX, only count it. */
+static int finding(struct fw_drift *d, enum fw_drift_kind kind, const char *object, const char *key,
+		   bool key_is_name, struct nerr *e)
 {
-	char head[sizeof((struct fw_item *)0)->name + 16];
-	const char *s, *end;
+	struct fw_finding *f;
 
-	snprintf(head, sizeof head, "\n\t%s %s {\n", fw_kind_word[kind], name);
-	if (!(s = strstr(list, head)) || !(end = strstr(s + 1, "\n\t}\n")))
-		return false;
-	s++;
-	*out = (struct fw_span){ s, (size_t)(end + 4 - s) };
-	return true;
-}
-
-/* A map's block: all but the elements, and each element "KEY : VERDICT". */
-struct fw_map {
-	struct fw_span head, tail;
-	struct fw_span *elems;
-	size_t n;
-};
-
-static void fw_map_free(struct fw_map *m)
-{
-	free(m->elems);
-}
-
-static char shape_at(const struct fw_map *m, size_t i)
-{
-	return i < m->head.len ? m->head.p[i] : m->tail.p[i - m->head.len];
-}
-
-/* The blocks without their elements, compared as one text: a map with no
- * element left has no "elements" line at all. */
-static bool shape_eq(const struct fw_map *a, const struct fw_map *b)
-{
-	size_t len = a->head.len + a->tail.len;
-
-	if (len != b->head.len + b->tail.len)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (shape_at(a, i) != shape_at(b, i))
-			return false;
-	return true;
-}
-
-static struct fw_span span_key(struct fw_span s)
-{
-	const char *sep = memmem(s.p, s.len, " : ", 3);
-
-	return (struct fw_span){ s.p, sep ? (size_t)(sep - s.p) : s.len };
-}
-
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n';
-}
-
-/* nft prints "\t\telements = { A : jump x, B : jump y,\n\t\t\t     C ... }\n"
- * between the map's declaration and its closing brace, wrapping where it
- * likes; a key is a quoted name or an address, and a quoted name can hold
- * neither a quote nor a newline. */
-static int map_split(struct fw_span block, struct fw_map *m)
-{
-	static const char open[] = "\t\telements = {";
-	const char *q = memmem(block.p, block.len, open, strlen(open));
-	const char *end = block.p + block.len;
-
-	if (!q) {
-		m->head = block;
-		m->tail = (struct fw_span){ end, 0 };
+	if (d->n >= FW_DRIFT_MAX) {
+		d->more++;
 		return 0;
 	}
-	m->head = (struct fw_span){ block.p, (size_t)(q - block.p) };
-	q += strlen(open);
-	for (;;) {
-		const char *s = q, *t;
-		bool quoted = false;
-
-		for (; q < end && (quoted || (*q != ',' && *q != '}')); q++)
-			if (*q == '"')
-				quoted = !quoted;
-		if (q == end)
-			return -EIO;
-		for (t = q; t > s && is_blank(t[-1]); t--)
-			;
-		while (s < t && is_blank(*s))
-			s++;
-		if (s < t) {
-			struct fw_span *el =
-				nd_array_push(&m->elems, &m->n, sizeof *el, SIZE_MAX / sizeof *el);
-			if (!el)
-				return -ENOMEM;
-			*el = (struct fw_span){ s, (size_t)(t - s) };
-		}
-		if (*q++ == '}')
-			break;
-	}
-	q += q < end && *q == '\n';
-	m->tail = (struct fw_span){ q, (size_t)(end - q) };
+	if (!(f = nd_array_push(&d->f, &d->n, sizeof *f, FW_DRIFT_MAX)))
+		return nerr_set(e, -ENOMEM, "out of memory");
+	f->kind = kind;
+	f->key_is_name = key_is_name;
+	/* Names come from nft's listing of our own script: they fit; a key
+	 * that does not is shown cut (only the message shows it whole). */
+	(void)nd_strlcpy(f->object, object, sizeof f->object);
+	(void)nd_strlcpy(f->key, key ? key : "", sizeof f->key);
 	return 0;
 }
 
-/* Record drift; returns 1 so that the caller stops at the first finding. */
-static int report(bool *drift, char *what, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int report(bool *drift, char *what, size_t len, const char *fmt, ...)
+/* Two objects alike but for the members named in 'skip' (NULL-ended). */
+static bool eq_except(json_t *a, json_t *b, const char *const *skip)
 {
-	*drift = true;
-	if (what && len) {
-		va_list ap;
+	const char *k;
+	json_t *v;
+	size_t na = 0, nb = 0;
 
-		va_start(ap, fmt);
-		vsnprintf(what, len, fmt, ap);
-		va_end(ap);
+	if (!json_is_object(a) || !json_is_object(b))
+		return json_equal(a, b);
+	json_object_foreach(a, k, v)
+	{
+		bool skipped = false;
+
+		for (const char *const *s = skip; *s && !skipped; s++)
+			skipped = strcmp(k, *s) == 0;
+		if (skipped)
+			continue;
+		if (!json_equal(v, json_object_get(b, k)))
+			return false;
+		na++;
 	}
-	return 1;
+	json_object_foreach(b, k, v)
+	{
+		bool skipped = false;
+
+		for (const char *const *s = skip; *s && !skipped; s++)
+			skipped = strcmp(k, *s) == 0;
+		nb += !skipped;
+	}
+	return na == nb;
+}
+
+static const char *const no_handle[] = { "handle", NULL };
+static const char *const no_handle_elem[] = { "handle", "elem", NULL };
+
+/* The body of the object of 'kind' named 'name' ({"chain": BODY}). */
+static json_t *find_obj(json_t *objs, const char *kind, const char *name)
+{
+	json_t *obj, *body;
+	size_t i;
+
+	json_array_foreach(objs, i, obj)
+	{
+		const char *nm;
+
+		body = json_object_get(obj, kind);
+		nm = json_string_value(json_object_get(body, "name"));
+		if (nm && strcmp(nm, name) == 0)
+			return body;
+	}
+	return NULL;
+}
+
+/* The i-th rule of chain 'name' from index *pos on, in listing order. */
+static json_t *next_rule(json_t *objs, const char *name, size_t *pos)
+{
+	for (; *pos < json_array_size(objs); (*pos)++) {
+		json_t *r = json_object_get(json_array_get(objs, *pos), "rule");
+		const char *ch = json_string_value(json_object_get(r, "chain"));
+
+		if (ch && strcmp(ch, name) == 0) {
+			(*pos)++;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+/* The chain's attributes (hook, policy...) and its rules in order. */
+static bool chain_eq(json_t *want, json_t *have, json_t *wb, json_t *hb, const char *name)
+{
+	size_t wi = 0, hi = 0;
+
+	if (!eq_except(wb, hb, no_handle))
+		return false;
+	for (;;) {
+		json_t *w = next_rule(want, name, &wi), *h = next_rule(have, name, &hi);
+
+		if (!w || !h)
+			return !w && !h;
+		if (!eq_except(w, h, no_handle))
+			return false;
+	}
+}
+
+/* An element's key, without the wrapper nft puts around a key that has
+ * options ({"elem": {"val": KEY, ...}}). */
+static json_t *elem_key(json_t *el)
+{
+	json_t *k = json_is_array(el) ? json_array_get(el, 0) : el;
+	json_t *wrapped = json_object_get(json_object_get(k, "elem"), "val");
+
+	return wrapped ? wrapped : k;
+}
+
+/* A key as the message shows it: "virbr0", "10.0.0.1", "10.0.0.0/24",
+ * "10.0.0.1-10.0.0.9"; anything else as compact JSON. */
+static void key_str(json_t *k, char *buf, size_t len)
+{
+	json_t *pfx = json_object_get(k, "prefix"), *range = json_object_get(k, "range");
+	_cleanup_free_ char *dump = NULL;
+
+	if (json_is_string(k))
+		(void)nd_strlcpy(buf, json_string_value(k), len); /* may be truncated */
+	else if (json_is_string(json_object_get(pfx, "addr")) &&
+		 json_is_integer(json_object_get(pfx, "len")))
+		(void)snprintf(buf, len, "%s/%lld", json_string_value(json_object_get(pfx, "addr")),
+			       (long long)json_integer_value(json_object_get(pfx, "len")));
+	else if (json_array_size(range) == 2 && json_is_string(json_array_get(range, 0)) &&
+		 json_is_string(json_array_get(range, 1)))
+		(void)snprintf(buf, len, "%s-%s", json_string_value(json_array_get(range, 0)),
+			       json_string_value(json_array_get(range, 1)));
+	else if ((dump = json_dumps(k, JSON_COMPACT | JSON_ENCODE_ANY)))
+		(void)nd_strlcpy(buf, dump, len);
+	else
+		(void)nd_strlcpy(buf, "?", len);
 }
 
 /* n's elements must be there with their verdicts; others may be too. */
-static int check_map(const struct fw_item *it, struct fw_span want_block, struct fw_span have_block,
-		     bool *drift, char *what, size_t len, struct nerr *e)
+static int check_elems(const char *map, json_t *wb, json_t *hb, struct fw_drift *d, struct nerr *e)
 {
-	__attribute__((cleanup(fw_map_free))) struct fw_map want = { 0 }, have = { 0 };
+	const char *type = json_string_value(json_object_get(wb, "type"));
+	json_t *w, *h, *have = json_object_get(hb, "elem");
+	size_t i, j;
 	int r;
 
-	if ((r = map_split(want_block, &want)) < 0 || (r = map_split(have_block, &have)) < 0)
-		return nerr_set(e, r, "map %s: %s", it->name,
-				r == -ENOMEM ? "out of memory" : "unexpected listing");
-	if (!shape_eq(&want, &have))
-		return report(drift, what, len, "map %s differs", it->name);
-	for (size_t i = 0; i < want.n; i++) {
-		struct fw_span key = span_key(want.elems[i]);
-		bool found = false, same_key = false;
+	json_array_foreach(json_object_get(wb, "elem"), i, w)
+	{
+		json_t *same_key = NULL;
+		char key[sizeof((struct fw_finding *)0)->key];
 
-		for (size_t j = 0; j < have.n && !found; j++) {
-			found = span_eq(have.elems[j], want.elems[i]);
-			same_key = same_key || span_eq(span_key(have.elems[j]), key);
-		}
-		if (found)
+		json_array_foreach(have, j, h) if (json_equal(elem_key(h), elem_key(w))) same_key =
+			h;
+		if (same_key && json_equal(same_key, w))
 			continue;
-		/* Names print quoted; the message shows them bare. */
-		if (key.len >= 2 && key.p[0] == '"') {
-			key.p++;
-			key.len -= 2;
-		}
-		return report(drift, what, len,
-			      same_key ? "map %s differs for %.*s" : "map %s lacks %.*s", it->name,
-			      (int)key.len, key.p);
-	}
-	return 0;
-}
-
-/* The first of n's chains and maps that is not as it should be. */
-static int check_items(const struct fw_plan *p, const char *have, bool *drift, char *what,
-		       size_t len, struct nerr *e)
-{
-	if (!span_eq(table_head(p->want), table_head(have)))
-		return report(drift, what, len, "table " TBL " differs");
-	for (size_t i = 0; i < p->n; i++) {
-		const struct fw_item *it = &p->items[i];
-		const char *word = fw_kind_word[it->kind];
-		struct fw_span w, h;
-		int r;
-
-		if (!table_block(p->want, it->kind, it->name, &w))
-			return nerr_set(e, -EIO, "%s %s: not in the scratch namespace's listing",
-					word, it->name);
-		if (!table_block(have, it->kind, it->name, &h))
-			return report(drift, what, len, "%s %s missing", word, it->name);
-		if (it->kind == FW_KIND_CHAIN && !span_eq(w, h))
-			return report(drift, what, len, "chain %s differs", it->name);
-		if (it->kind == FW_KIND_MAP && (r = check_map(it, w, h, drift, what, len, e)) != 0)
+		key_str(elem_key(w), key, sizeof key);
+		r = finding(d, same_key ? FW_DRIFT_ELEM_DIFFERS : FW_DRIFT_ELEM_MISSING, map, key,
+			    type && strcmp(type, "ifname") == 0, e);
+		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-int fw_check(const struct net *n, bool *drift, char *what, size_t len, struct nerr *e)
+/* Every chain, then every map, of the child's table, in the caller's. */
+static int compare(json_t *want, json_t *have, struct fw_drift *d, struct nerr *e)
 {
-	__attribute__((cleanup(fw_plan_free))) struct fw_plan p = { .net = n->name };
-	_cleanup_free_ char *script = NULL, *have = NULL;
-	int r;
+	static const char *const kinds[] = { "chain", "map" };
+	json_t *obj;
+	size_t i;
+	int r = 0;
 
-	*drift = false;
-	if (what && len)
-		what[0] = '\0';
-	if ((r = fw_render(n, &script, e)) < 0)
-		return r;
-	/* open: no rules, so nothing to drift (and no table to create). */
-	if (!script[0])
-		return 0;
-	if ((r = plan_items(&p, script, e)) < 0)
-		return r;
-	if ((r = plan_expect(&p, script, e)) < 0)
-		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
-	r = fw_list(&have, e);
-	if (r == -ENOENT) {
-		if (e)
-			e->msg[0] = '\0';
-		report(drift, what, len, "table " TBL " missing");
-		return 0;
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		bool is_chain = k == 0;
+
+		json_array_foreach(want, i, obj)
+		{
+			json_t *wb = json_object_get(obj, kinds[k]), *hb;
+			const char *name = json_string_value(json_object_get(wb, "name"));
+
+			if (!wb)
+				continue;
+			if (!name)
+				return nerr_set(e, -EIO, "%s without a name in the scratch listing",
+						kinds[k]);
+			if (!(hb = find_obj(have, kinds[k], name)))
+				r = finding(
+					d, is_chain ? FW_DRIFT_CHAIN_MISSING : FW_DRIFT_MAP_MISSING,
+					name, NULL, false, e);
+			else if (is_chain && !chain_eq(want, have, wb, hb, name))
+				r = finding(d, FW_DRIFT_CHAIN_DIFFERS, name, NULL, false, e);
+			else if (!is_chain && !eq_except(wb, hb, no_handle_elem))
+				r = finding(d, FW_DRIFT_MAP_DIFFERS, name, NULL, false, e);
+			else if (!is_chain)
+				r = check_elems(name, wb, hb, d, e);
+			if (r < 0)
+				return r;
+		}
 	}
-	if (r < 0)
-		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
-	r = check_items(&p, have, drift, what, len, e);
-	if (r < 0)
-		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
 	return 0;
 }
 
-/* n's stop script line that deletes the element of 'map' keyed 'key' (as
- * fw_check prints it: names bare), or NULL. */
-static const char *delete_line(char *stop, const char *map, const char *key)
+int fw_check(const struct net *n, struct fw_drift *d, struct nerr *e)
 {
-	char bare[160], quoted[160];
+	__attribute__((cleanup(fw_plan_free))) struct fw_plan p = { 0 };
+	_cleanup_free_ char *script = NULL;
+	json_auto_t *have = NULL;
+	uint32_t flags = 0;
+	int r;
 
-	snprintf(bare, sizeof bare, "delete element " TBL " %s { %s }", map, key);
-	snprintf(quoted, sizeof quoted, "delete element " TBL " %s { \"%s\" }", map, key);
-	for (char *save = NULL, *l = strtok_r(stop, "\n", &save); l;
-	     l = strtok_r(NULL, "\n", &save))
-		if (strcmp(l, bare) == 0 || strcmp(l, quoted) == 0)
-			return l;
-	return NULL;
+	fw_drift_free(d);
+	if (!fw_net_has_part(n))
+		return 0; /* nothing to drift, and no table to create */
+	if ((r = fw_render(n, &script, e)) < 0)
+		return r;
+	if ((r = plan_expect(&p, script, e)) < 0)
+		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
+	r = fw_table_flags(&flags, e);
+	if (r == -ENOENT) {
+		if (e)
+			e->msg[0] = '\0';
+		return finding(d, FW_DRIFT_TABLE_MISSING, TBL, NULL, false, e);
+	}
+	if (r >= 0 && flags && (r = finding(d, FW_DRIFT_TABLE_DIFFERS, TBL, NULL, false, e)) < 0)
+		return r;
+	if (r >= 0)
+		r = fw_list_json(&have, e);
+	if (r >= 0)
+		r = compare(p.want, have, d, e);
+	if (r < 0) {
+		fw_drift_free(d);
+		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
+	}
+	return 0;
 }
 
-int fw_repair(const struct net *n, const char *what, struct nerr *e)
+/* nft's syntax for the key of a finding: a name quoted, an address (or
+ * prefix, or range) bare. Both pass their grammar first, although they come
+ * from nft's listing of our own script: this is a command line. */
+static int key_nft(const struct fw_finding *f, char *buf, size_t len, struct nerr *e)
 {
-	_cleanup_free_ char *start = NULL, *stop = NULL, *script = NULL;
-	char map[32], key[80];
-	const char *del;
+	if (f->key_is_name && net_ifname_ok(f->key))
+		return nd_snprintf(buf, len, "\"%s\"", f->key);
+	if (!f->key_is_name && f->key[0] &&
+	    strspn(f->key, "0123456789abcdefABCDEF.:/-") == strlen(f->key))
+		return nd_snprintf(buf, len, "%s", f->key);
+	return nerr_set(e, -EINVAL, "firewall: map %s: key '%s' is not a plain name or address",
+			f->object, f->key);
+}
+
+int fw_repair(const struct net *n, const struct fw_drift *d, struct nerr *e)
+{
+	_cleanup_free_ char *start = NULL, *script = NULL;
+	struct sbuf s = { 0 };
 	int r;
 
 	if ((r = fw_render(n, &start, e)) < 0)
 		return r;
-	if (sscanf(what, "map %31s differs for %79s", map, key) != 2)
-		return fw_apply(start, false, e);
-	if ((r = fw_render_stop(n, false, &stop, e)) < 0)
-		return r;
-	if (!(del = delete_line(stop, map, key)))
-		return fw_apply(start, false, e);
-	if (asprintf(&script, "%s\n%s", del, start) < 0) {
-		script = NULL;
-		return nerr_set(e, -ENOMEM, "nftables: out of memory");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct fw_finding *f = &d->f[i];
+		char key[sizeof f->key + 2];
+
+		if (f->kind != FW_DRIFT_ELEM_DIFFERS)
+			continue;
+		r = net_name_ok(f->object)
+			    ? key_nft(f, key, sizeof key, e)
+			    : nerr_set(e, -EINVAL, "firewall: map name '%s' is not plain",
+				       f->object);
+		if (r < 0) {
+			sbuf_free(&s);
+			return r;
+		}
+		/* The element exists (fw_check saw it), so the delete loads. */
+		sbuf_printf(&s, "delete element " TBL " %s { %s }\n", f->object, key);
 	}
-	return fw_apply(script, false, e);
+	sbuf_puts(&s, start);
+	if (!(script = sbuf_finish(&s)))
+		return nerr_set(e, -ENOMEM, "firewall: network %s: repair: out of memory", n->name);
+	if ((r = fw_apply(script, false, e)) < 0)
+		return nerr_wrap(e, r, "firewall: network %s: repair", n->name);
+	return 0;
 }

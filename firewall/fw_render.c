@@ -175,6 +175,25 @@ static int fmt_ips(struct fw_net *f, struct nerr *e)
 	return 0;
 }
 
+bool fw_net_has_part(const struct net *n)
+{
+	/* libvirt's open mode: no firewall rules at all. */
+	return n->fwd_mode != NET_FWD_OPEN;
+}
+
+bool fw_chain_is_net(const struct net *n, const char *chain)
+{
+	size_t len = strlen(n->name);
+
+	if (strncmp(chain, "n_", 2) != 0 || strncmp(chain + 2, n->name, len) != 0 ||
+	    chain[2 + len] != '_')
+		return false;
+	for (int c = 0; c < FW_N_CHAINS; c++)
+		if (strcmp(chain + 3 + len, fw_suffix[c]) == 0)
+			return true;
+	return false;
+}
+
 static int fw_net_init(struct fw_net *f, const struct net *n, struct nerr *e)
 {
 	int r;
@@ -191,8 +210,7 @@ static int fw_net_init(struct fw_net *f, const struct net *n, struct nerr *e)
 		snprintf(f->oif_dev, sizeof f->oif_dev, "oifname \"%s\" ", n->fwd_dev);
 	}
 	f->forwards = n->fwd_mode == NET_FWD_NAT || n->fwd_mode == NET_FWD_ROUTE;
-	/* libvirt's open mode: no firewall rules at all. */
-	if (n->fwd_mode == NET_FWD_OPEN)
+	if (!fw_net_has_part(n))
 		return 0;
 	f->uses[FW_IN] = f->uses[FW_OUT] = f->uses[FW_INPUT] = true;
 	/* libvirt fixes checksums only where dnsmasq serves DHCPv4. */

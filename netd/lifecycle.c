@@ -11,7 +11,7 @@
 #include "hostnet.h"
 #include "ipfwd.h"
 #include "record.h"
-#include "steps_tmp.h"
+#include "fw.h"
 
 /* In dependency order: forwarding and rules for the bridge's traffic,
  * dnsmasq binds to the bridge, session VMs may join once it all works. */

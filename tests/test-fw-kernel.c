@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "fw.h"
+#include "step.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -313,29 +314,36 @@ static void test_error_message(void **state)
 	assert_int_equal(fw_apply("", false, &e), 0);
 }
 
-/* fw_check's finding for n: NULL when there is no drift, else what drifted
- * (static buffer). The check must leave the ruleset as it found it, and no
- * child behind. */
+/* fw_check's findings for n, joined by "; " (static buffer): NULL when
+ * there is no drift. The check must leave the ruleset as it found it, and
+ * no child behind. */
 static const char *drift_of(const struct net *n)
 {
-	static char what[256];
+	static char what[2048];
 	_cleanup_free_ char *before = list(), *after = NULL;
+	_cleanup_fw_drift_ struct fw_drift d = { 0 };
 	struct nerr e = { { 0 } };
-	bool drift = true;
+	size_t used = 0;
 
-	memset(what, 'x', sizeof what);
-	if (fw_check(n, &drift, what, sizeof what, &e) < 0)
+	if (fw_check(n, &d, &e) < 0)
 		fail_msg("fw_check %s: %s", n->name, e.msg);
 	after = list();
 	if (before || after)
 		assert_string_equal(before ? before : "(none)", after ? after : "(none)");
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
-	if (!drift) {
-		assert_string_equal(what, "");
+	assert_int_equal(d.more, 0);
+	if (d.n == 0)
 		return NULL;
+	what[0] = '\0';
+	for (size_t i = 0; i < d.n; i++) {
+		char one[256];
+
+		assert_int_equal(fw_drift_str(&d.f[i], one, sizeof one), 0);
+		assert_null(strchr(one, '\n'));
+		used += (size_t)snprintf(what + used, sizeof what - used, "%s%s", i ? "; " : "",
+					 one);
+		assert_true(used < sizeof what);
 	}
-	assert_non_null(memchr(what, '\0', sizeof what));
-	assert_null(strchr(what, '\n'));
 	return what;
 }
 
@@ -375,13 +383,16 @@ static void reload_fails(const struct net *n)
 	assert_string_equal(after, before);
 }
 
-/* fw_repair for what fw_check reports. */
-static void repair(const struct net *n, const char *what)
+/* fw_repair with what fw_check finds, in one call. */
+static void repair(const struct net *n)
 {
+	_cleanup_fw_drift_ struct fw_drift d = { 0 };
 	struct nerr e = { { 0 } };
 
-	if (fw_repair(n, what, &e) < 0)
-		fail_msg("fw_repair(\"%s\"): %s", what, e.msg);
+	if (fw_check(n, &d, &e) < 0)
+		fail_msg("fw_check %s: %s", n->name, e.msg);
+	if (fw_repair(n, &d, &e) < 0)
+		fail_msg("fw_repair %s (%zu findings): %s", n->name, d.n, e.msg);
 }
 
 /* Every case, loaded alone, is exactly there. */
@@ -430,7 +441,7 @@ static void test_check_damage(void **state)
 		{ "delete element inet netd fwd_in { \"virbr0\" }\n"
 		  "flush chain inet netd n_default_in\n"
 		  "delete chain inet netd n_default_in",
-		  "chain n_default_in missing", NULL },
+		  "chain n_default_in missing; map fwd_in lacks virbr0", NULL },
 		{ "flush chain inet netd forward", "chain forward differs", NULL },
 		{ "flush chain inet netd postrouting_nat", "chain postrouting_nat differs", NULL },
 		{ "add rule inet netd input drop", "chain input differs", NULL },
@@ -469,7 +480,7 @@ static void test_check_damage(void **state)
 			/* ...fw_repair can, in one transaction */
 			apply(damage[i].cmds, false);
 		}
-		repair(&n, damage[i].want);
+		repair(&n);
 		no_drift(&n);
 	}
 }
@@ -504,17 +515,220 @@ static void test_check_two(void **state)
 	/* A network that was never started is missing, whatever else runs. */
 	{
 		_cleanup_net_ struct net c = { 0 };
-		char want[128];
+		char want[512];
 
 		load_case("route", &c);
-		snprintf(want, sizeof want, "chain n_%s_in missing", c.name);
+		snprintf(want, sizeof want,
+			 "chain n_%1$s_in missing; chain n_%1$s_out missing; chain n_%1$s_input "
+			 "missing; chain n_%1$s_post missing; map fwd_in lacks %2$s; map fwd_out "
+			 "lacks %2$s; map in_iif lacks %2$s; map post_oif lacks %2$s",
+			 c.name, c.bridge);
 		drifts(&c, want);
 	}
 
 	/* Stopping one leaves the other exactly there. */
 	apply_case("nat", false);
-	drifts(&a, "chain n_default_in missing");
+	drifts(&a, "chain n_default_in missing; chain n_default_out missing; "
+		   "chain n_default_input missing; chain n_default_post missing; "
+		   "chain n_default_nat missing; map fwd_in lacks virbr0; "
+		   "map fwd_out lacks virbr0; map in_iif lacks virbr0; map post_oif lacks virbr0; "
+		   "map nat4 lacks 192.168.122.0/24");
 	no_drift(&b);
+}
+
+/* Many things changed at once: every one is reported by one check, in
+ * order (chains, then maps), and one fw_repair call fixes them all, two
+ * changed verdicts included (each needs its element deleted first, in the
+ * same transaction). */
+static void test_check_many(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+
+	(void)state;
+	load_case("nat", &n);
+	reset();
+	start(&n);
+	apply("flush chain inet netd n_default_in\n"
+	      "add rule inet netd input drop\n"
+	      "delete element inet netd nat4 { 192.168.122.0/24 }\n"
+	      "delete element inet netd fwd_out { \"virbr0\" }\n"
+	      "add element inet netd fwd_out { \"virbr0\" : accept }\n"
+	      "delete element inet netd in_iif { \"virbr0\" }\n"
+	      "add element inet netd in_iif { \"virbr0\" : drop }\n",
+	      false);
+	drifts(&n, "chain n_default_in differs; chain input differs; map fwd_out differs for "
+		   "virbr0; map in_iif differs for virbr0; map nat4 lacks 192.168.122.0/24");
+	reload_fails(&n);
+	repair(&n);
+	no_drift(&n);
+
+	/* In a dormant table too (read without nft's JSON table object). */
+	apply("add table inet netd { flags dormant; }\n"
+	      "delete element inet netd post_oif { \"virbr0\" }\n"
+	      "add element inet netd post_oif { \"virbr0\" : accept }\n"
+	      "add rule inet netd n_default_out accept\n",
+	      false);
+	drifts(&n, "table inet netd differs; chain n_default_out differs; map post_oif differs "
+		   "for virbr0");
+	repair(&n);
+	no_drift(&n);
+}
+
+/* A finding is bounded, and says in one line what it is. */
+static void test_drift_str(void **state)
+{
+	struct fw_finding f = { .kind = FW_DRIFT_ELEM_DIFFERS,
+				.object = "fwd_in",
+				.key = "virbr0" };
+	char buf[64], tiny[8];
+
+	(void)state;
+	assert_int_equal(fw_drift_str(&f, buf, sizeof buf), 0);
+	assert_string_equal(buf, "map fwd_in differs for virbr0");
+	assert_int_equal(fw_drift_str(&f, tiny, sizeof tiny), -ENAMETOOLONG);
+	f.kind = FW_DRIFT_MAP_MISSING;
+	assert_int_equal(fw_drift_str(&f, buf, sizeof buf), 0);
+	assert_string_equal(buf, "map fwd_in missing");
+}
+
+static void stop(const struct net *n)
+{
+	struct nerr e = { { 0 } };
+
+	if (fw_stop(n, &e) < 0)
+		fail_msg("fw_stop %s: %s", n->name, e.msg);
+}
+
+/* fw_stop keeps the table while another network's part is in it, and
+ * deletes it with the last part, as the kernel's table says; it succeeds
+ * when the table or n's part is already gone. */
+static void test_stop(void **state)
+{
+	_cleanup_net_ struct net a = { 0 }, b = { 0 }, open = { 0 };
+	_cleanup_free_ char *want = NULL, *got = NULL;
+
+	(void)state;
+	load_case("nat", &a);
+	load_case("dual-stack", &b);
+	load_case("open", &open);
+	reset();
+	start(&b);
+	want = normalized();
+	reset();
+	start(&a);
+	start(&b);
+	stop(&a);
+	assert_true(present());
+	got = normalized();
+	assert_string_equal(got, want); /* b's part alone */
+	no_drift(&b);
+	stop(&a); /* a's part already gone */
+	assert_true(present());
+	no_drift(&b);
+	stop(&open); /* no part: touches nothing */
+	assert_true(present());
+	stop(&b);
+	assert_false(present());
+	stop(&b); /* the table already gone */
+	stop(&a);
+	assert_false(present());
+
+	/* An open network beside: it has no part, so the last network with
+	 * rules takes the table with it. */
+	start(&open);
+	start(&a);
+	stop(&a);
+	assert_false(present());
+
+	/* A dormant table is read all the same. */
+	start(&a);
+	start(&b);
+	apply("add table inet netd { flags dormant; }", false);
+	stop(&b);
+	assert_true(present());
+	stop(&a);
+	assert_false(present());
+}
+
+/* Network names that extend one another ("a", "a_b", "a_in"): stopping one
+ * never takes another's part for its own. */
+static void test_stop_prefix(void **state)
+{
+	static const struct {
+		const char *name, *bridge, *addr;
+	} nets[] = {
+		{ "a", "vbra", "10.61.0.1" },
+		{ "a_b", "vbrab", "10.62.0.1" },
+		{ "a_in", "vbrain", "10.63.0.1" },
+	};
+	struct net n[ARRAY_SIZE(nets)];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
+		memset(&n[i], 0, sizeof n[i]);
+		load_case("nat", &n[i]);
+		snprintf(n[i].name, sizeof n[i].name, "%s", nets[i].name);
+		snprintf(n[i].bridge, sizeof n[i].bridge, "%s", nets[i].bridge);
+		assert_int_equal(net_addr_parse(nets[i].addr, &n[i].ips[0].addr), 0);
+	}
+	/* Each stopped first and last, beside the others. */
+	for (size_t first = 0; first < ARRAY_SIZE(nets); first++) {
+		reset();
+		for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
+			start(&n[i]);
+		stop(&n[first]);
+		assert_true(present());
+		for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
+			if (i != first)
+				no_drift(&n[i]);
+		for (size_t i = 0; i < ARRAY_SIZE(nets); i++) {
+			if (i == first)
+				continue;
+			assert_true(present());
+			stop(&n[i]);
+		}
+		assert_false(present());
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(nets); i++)
+		net_free(&n[i]);
+}
+
+/* The step entry: apply, one drift line per finding, repair of them all
+ * with a confirming check, undo. */
+static void test_step(void **state)
+{
+	static const struct step_ops *const ops[] = { &fw_step };
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_step_run_ struct step_run run = { 0 };
+	struct nerr e = { { 0 } };
+	struct drift d;
+
+	(void)state;
+	load_case("nat", &n);
+	reset();
+	assert_int_equal(step_run_init(&run, ops, ARRAY_SIZE(ops), NULL, &n, stdout, &e), 0);
+	if (step_run_apply(&run, &e) < 0)
+		fail_msg("apply: %s", e.msg);
+	no_drift(&n);
+	assert_int_equal(step_run_check(&run, false, &d, &e), 0);
+	assert_int_equal(d.n, 0);
+
+	apply("flush chain inet netd n_default_out\n"
+	      "delete element inet netd fwd_in { \"virbr0\" }\n"
+	      "add element inet netd fwd_in { \"virbr0\" : accept }\n",
+	      false);
+	assert_int_equal(step_run_check(&run, false, &d, &e), 0);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.what[0], "firewall: chain n_default_out differs");
+	assert_string_equal(d.what[1], "firewall: map fwd_in differs for virbr0");
+	if (step_run_check(&run, true, &d, &e) < 0)
+		fail_msg("repair: %s", e.msg);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.repaired, 2);
+	no_drift(&n);
+
+	assert_int_equal(step_run_undo(&run, &e), 0);
+	assert_false(present());
 }
 
 /* Without the right to make a scratch namespace: -EPERM, said plainly. */
@@ -532,13 +746,12 @@ static void test_check_eperm(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct nerr e = { { 0 } };
-		bool drift = false;
-		char what[64];
+		struct fw_drift d = { 0 };
 		int r;
 
 		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
 			_exit(3);
-		r = fw_check(&n, &drift, what, sizeof what, &e);
+		r = fw_check(&n, &d, &e);
 		if (r != -EPERM || !strstr(e.msg, "unshare") || !strstr(e.msg, "network default"))
 			fprintf(stderr, "fw_check as nobody: %d %s\n", r, e.msg);
 		_exit(r == -EPERM && strstr(e.msg, "unshare") && strstr(e.msg, "network default")
@@ -552,7 +765,7 @@ static void test_check_eperm(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 9];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 14];
 	size_t k = 0;
 
 	if (geteuid() != 0) {
@@ -578,6 +791,11 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_cases);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_damage);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_two);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_many);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_drift_str);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_stop);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_stop_prefix);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_step);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_eperm);
 	return _cmocka_run_group_tests("fw-kernel", tests, k, NULL, NULL);
 }
