@@ -257,6 +257,7 @@ static int list_objects(const char *cmd, bool only_rules, json_t *arr, struct ne
 		return r;
 	if (!(root = json_loads(out, 0, &je)))
 		return nerr_set(e, -EIO, "nftables: %s: JSON unreadable: %s", cmd, je.text);
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees out */
 	if (!json_is_array(list = json_object_get(root, "nftables")))
 		return nerr_set(e, -EIO, "nftables: %s: JSON without \"nftables\"", cmd);
 	json_array_foreach(list, i, obj)

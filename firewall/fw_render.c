@@ -456,6 +456,7 @@ int fw_render_replace(const struct net *old, const struct net *n, char **out, st
 
 	*out = NULL;
 	if (old && (r = fw_net_init(&fo, old, e)) < 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 		return r;
 	if (n && (r = fw_net_init(&fn, n, e)) < 0)
 		return r;
@@ -483,6 +484,7 @@ int fw_render_stop(const struct net *n, bool last, char **out, struct nerr *e)
 		return fw_render_replace(n, NULL, out, e);
 	*out = NULL;
 	if ((r = fw_net_init(&f, n, e)) < 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 		return r;
 	/* nft 1.0.6 has no `destroy`: adding first makes the delete succeed
 	 * when the table is already gone. */
