@@ -66,8 +66,9 @@ int fw_list(char **out, struct nerr *e);
 
 /* The table's maps, chains and rules as nft's JSON objects ({"map": {...}},
  * {"chain": {...}}, {"rule": {...}}, in nft's order; no table object), in a
- * new array (caller decrefs); -ENOENT when the table does not exist. */
-int fw_list_json(json_t **objs, struct nerr *e);
+ * new array (caller decrefs), and its flags (flags may be NULL); -ENOENT
+ * when the table does not exist. */
+int fw_list_json(json_t **objs, uint32_t *flags, struct nerr *e);
 
 /* Whether n has a part in the table at all. The one place that knows that
  * a forward mode 'open' network has no rules (libvirt's open mode): every

@@ -316,7 +316,7 @@ static int list_flagged(json_t *arr, struct nerr *e)
 	return 0;
 }
 
-int fw_list_json(json_t **objs, struct nerr *e)
+int fw_list_json(json_t **objs, uint32_t *flagsp, struct nerr *e)
 {
 	json_auto_t *arr = json_array();
 	uint32_t flags;
@@ -327,6 +327,8 @@ int fw_list_json(json_t **objs, struct nerr *e)
 		return nerr_set(e, -ENOMEM, "nftables: out of memory");
 	if ((r = fw_table_flags(&flags, e)) < 0)
 		return r;
+	if (flagsp)
+		*flagsp = flags;
 	r = flags ? list_flagged(arr, e) : list_objects("list table " TBL, false, arr, e);
 	if (r == -ENOENT)
 		return nerr_set(e, -ENOENT, "nftables: table " TBL " does not exist");
@@ -390,7 +392,7 @@ int fw_stop(const struct net *n, struct nerr *e)
 
 	if (!fw_net_has_part(n))
 		return 0;
-	r = fw_list_json(&objs, e);
+	r = fw_list_json(&objs, NULL, e);
 	if (r == -ENOENT) {
 		if (e)
 			e->msg[0] = '\0';

@@ -64,7 +64,7 @@ static int child_answer(int fd, const char *script, struct nerr *e)
 				strerror(errno), errno == EPERM ? " (needs root)" : "");
 	if ((r = fw_apply(script, false, e)) < 0)
 		return nerr_wrap(e, r, "load in a scratch namespace");
-	if ((r = fw_list_json(&objs, e)) < 0)
+	if ((r = fw_list_json(&objs, NULL, e)) < 0)
 		return nerr_wrap(e, r, "in a scratch namespace");
 	if (!(out = json_dumps(objs, JSON_COMPACT)))
 		return nerr_set(e, -ENOMEM, "in a scratch namespace: out of memory");
@@ -184,7 +184,7 @@ static int parse_answer(struct fw_plan *p, int status, struct nerr *e)
 }
 
 /* The table's objects with fw_render(n) alone, from a child. */
-static int plan_expect(struct fw_plan *p, const char *script, struct nerr *e)
+static int fw_plan_expect(struct fw_plan *p, const char *script, struct nerr *e)
 {
 	_cleanup_close_ int rd = -1;
 	pid_t pid, self = getpid();
@@ -457,18 +457,16 @@ int fw_check(const struct net *n, struct fw_drift *d, struct nerr *e)
 		return 0; /* nothing to drift, and no table to create */
 	if ((r = fw_render(n, &script, e)) < 0)
 		return r;
-	if ((r = plan_expect(&p, script, e)) < 0)
+	if ((r = fw_plan_expect(&p, script, e)) < 0)
 		return nerr_wrap(e, r, "firewall: network %s: check drift", n->name);
-	r = fw_table_flags(&flags, e);
+	r = fw_list_json(&have, &flags, e);
 	if (r == -ENOENT) {
 		if (e)
 			e->msg[0] = '\0';
 		return finding(d, FW_DRIFT_TABLE_MISSING, TBL, NULL, false, e);
 	}
-	if (r >= 0 && flags && (r = finding(d, FW_DRIFT_TABLE_DIFFERS, TBL, NULL, false, e)) < 0)
-		return r;
-	if (r >= 0)
-		r = fw_list_json(&have, e);
+	if (r >= 0 && flags)
+		r = finding(d, FW_DRIFT_TABLE_DIFFERS, TBL, NULL, false, e);
 	if (r >= 0)
 		r = compare(p.want, have, d, e);
 	if (r < 0) {

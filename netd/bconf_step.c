@@ -16,7 +16,7 @@ struct bconf_state {
 	bool checked;
 };
 
-static int bconf_allow(const struct step_ctx *c, struct bconf_report *rep, struct nerr *e)
+static int bconf_step_allow(const struct step_ctx *c, struct bconf_report *rep, struct nerr *e)
 {
 	const struct net *n = c->n;
 	struct group gr, *res = NULL;
@@ -36,7 +36,7 @@ static int bconf_step_apply(struct step_ctx *c, void *st, struct nerr *e)
 	struct bconf_report *rep = &((struct bconf_state *)st)->rep;
 	int r;
 
-	if ((r = bconf_allow(c, rep, e)) < 0)
+	if ((r = bconf_step_allow(c, rep, e)) < 0)
 		return r;
 	if (rep->denied)
 		step_note(c,
@@ -89,7 +89,7 @@ static int bconf_step_repair(struct step_ctx *c, void *st, struct nerr *e)
 	    (r = bconf_remove(c->p->bridge_conf, c->n->bridge, e)) < 0)
 		return r;
 	s->checked = false; /* the file changed */
-	return bconf_allow(c, &s->rep, e);
+	return bconf_step_allow(c, &s->rep, e);
 }
 
 static int bconf_step_describe(struct step_ctx *c, void *st, json_t *status, struct nerr *e)
