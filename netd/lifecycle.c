@@ -22,7 +22,11 @@ static const struct step_ops *const lc_steps[] = {
 int lc_run_init(struct step_run *run, const struct store *s, const struct net *n, FILE *out,
 		struct nerr *e)
 {
-	return step_run_init(run, lc_steps, ARRAY_SIZE(lc_steps), &s->p, n, out, e);
+	int r = step_run_init(run, lc_steps, ARRAY_SIZE(lc_steps), &s->p, n, out, e);
+
+	if (r < 0)
+		return r;
+	return hostconf_load(&s->p, &run->conf, e);
 }
 
 static int start_checks(const struct store *s, struct step_ctx *c, struct nerr *e)

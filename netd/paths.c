@@ -15,6 +15,9 @@
 #ifndef NETD_DEFAULT_STATE_DIR
 #define NETD_DEFAULT_STATE_DIR "/var/lib/netd"
 #endif
+#ifndef NETD_DEFAULT_HOST_CONF
+#define NETD_DEFAULT_HOST_CONF "/etc/netd/netd.conf"
+#endif
 #ifndef NETD_DEFAULT_BRIDGE_CONF
 #define NETD_DEFAULT_BRIDGE_CONF "/etc/qemu/bridge.conf"
 #endif
@@ -62,7 +65,9 @@ int paths_init(struct nd_paths *p)
 	    (r = pick(p->state_dir, sizeof p->state_dir, "NETD_STATE_DIR",
 		      NETD_DEFAULT_STATE_DIR)) < 0 ||
 	    (r = pick(p->bridge_conf, sizeof p->bridge_conf, "NETD_BRIDGE_CONF",
-		      NETD_DEFAULT_BRIDGE_CONF)) < 0)
+		      NETD_DEFAULT_BRIDGE_CONF)) < 0 ||
+	    (r = pick(p->host_conf, sizeof p->host_conf, "NETD_HOST_CONF",
+		      NETD_DEFAULT_HOST_CONF)) < 0)
 		return r;
 	if ((r = pick_helper(p->bridge_helper, sizeof p->bridge_helper)) < 0)
 		return r;

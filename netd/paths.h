@@ -15,6 +15,7 @@ struct nd_paths {
 	char run_dir[PATH_MAX];	      /* NETD_RUN_DIR: runtime state */
 	char state_dir[PATH_MAX];     /* NETD_STATE_DIR: dnsmasq files, leases */
 	char bridge_conf[PATH_MAX];   /* NETD_BRIDGE_CONF: qemu's bridge ACL */
+	char host_conf[PATH_MAX];     /* NETD_HOST_CONF: netd.conf, per-host settings */
 	char lock_file[PATH_MAX];     /* run_dir/netd.lock */
 	/* NETD_BRIDGE_HELPER, else the first of the distributions' paths that
 	 * exists, else "" (for status' session-VM check only) */

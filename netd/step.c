@@ -51,6 +51,8 @@ int step_run_init(struct step_run *run, const struct step_ops *const *ops, size_
 	run->c.p = p;
 	run->c.n = net;
 	run->c.out = out;
+	run->conf = (struct hostconf){ .firewalld = true, .iptables = true };
+	run->c.conf = &run->conf;
 	if (n > STEP_MAX)
 		return nerr_set(e, -E2BIG, "network %s: %zu steps, at most %d", net->name, n,
 				STEP_MAX);

@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "hostconf.h"
 #include "model.h"
 #include "paths.h"
 #include "util.h"
@@ -48,6 +49,8 @@ void drift_add(struct drift *d, const char *fmt, ...) __attribute__((format(prin
 struct step_ctx {
 	const struct nd_paths *p;
 	const struct net *n;
+	/* netd.conf's switches (all defaults when a table is run by itself). */
+	const struct hostconf *conf;
 	/* Notes for the user: what start brought up, what stop left alone. */
 	FILE *out;
 	/* One rtnetlink socket for the whole command, opened on first use
@@ -93,6 +96,7 @@ struct step_run {
 	const struct step_ops *const *ops;
 	size_t n;
 	void *state[STEP_MAX];
+	struct hostconf conf;
 };
 
 int step_run_init(struct step_run *run, const struct step_ops *const *ops, size_t n,
