@@ -537,11 +537,13 @@ static void main_help(FILE *o)
 		"  %-26s runtime state [NETD_RUN_DIR]\n"
 		"  %-26s dnsmasq files and leases [NETD_STATE_DIR]\n"
 		"  %-26s qemu-bridge-helper ACL [NETD_BRIDGE_CONF]\n"
+		"  %-26s per-host settings [NETD_HOST_CONF]\n"
 		"  %s or %s\n"
 		"  %-26s the helper that status checks [NETD_BRIDGE_HELPER]\n\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n",
 		NETD_DEFAULT_CONF_DIR, NETD_DEFAULT_RUN_DIR, NETD_DEFAULT_STATE_DIR,
-		NETD_DEFAULT_BRIDGE_CONF, nd_bridge_helpers[0], nd_bridge_helpers[1], "");
+		NETD_DEFAULT_BRIDGE_CONF, NETD_DEFAULT_HOST_CONF, nd_bridge_helpers[0],
+		nd_bridge_helpers[1], "");
 }
 
 static int cli_dispatch(int argc, char **argv)
