@@ -86,6 +86,8 @@ static _Noreturn void child_main(int fd, pid_t parent, const char *script)
 		char rec[sizeof e.msg + 16];
 		int len = snprintf(rec, sizeof rec, "E%d %s", -r, e.msg);
 
+		if (len < 0)
+			_exit(1);
 		if (len >= (int)sizeof rec)
 			len = (int)sizeof rec - 1;
 		(void)nd_write_all(fd, rec, (size_t)len + 1);

@@ -917,8 +917,12 @@ int net_parse_memory(const char *buf, size_t len, const char *file, struct net *
 		xe = xmlGetLastError();
 		if (xe && xe->message) {
 			char msg[512];
-			size_t l = nd_strlcpy(msg, xe->message, sizeof msg);
+			size_t l;
 
+			/* nd_strlcpy returns the source's length, which may
+			 * exceed the buffer's: measure what was copied. */
+			(void)nd_strlcpy(msg, xe->message, sizeof msg); /* may be truncated */
+			l = strlen(msg);
 			while (l > 0 && msg[l - 1] == '\n')
 				msg[--l] = '\0';
 			return nerr_set(e, -EINVAL, "%s:%d: not well-formed XML: %s", file,

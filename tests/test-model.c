@@ -132,6 +132,29 @@ static void round_trip(const char *path, const char *golden)
 		tu_golden(x1, golden);
 }
 
+/* libxml2's message for a mismatched tag quotes both names: with long
+ * names it is longer than the buffer the parser copies it into. The copy's
+ * length, not the message's, must bound the trimming of its newline (this
+ * read and wrote past the buffer, found by a fuzzer). */
+static void test_long_xml_error(void **state)
+{
+	_cleanup_free_ char *xml = NULL;
+	struct net n = { 0 };
+	struct nerr e = { { 0 } };
+	/* the message is 47 + 2 * 234 = 515 bytes: its end lies just past
+	 * the 512-byte buffer, where ASan's redzone catches a stray access */
+	char name[235];
+
+	(void)state;
+	memset(name, 'a', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	assert_true(asprintf(&xml, "<network><%s></b%s></network>", name, name) > 0);
+	assert_int_equal(net_parse_memory(xml, strlen(xml), "long.xml", &n, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "long.xml:1: not well-formed XML: "));
+	assert_null(strchr(e.msg, '\n'));
+	net_free(&n);
+}
+
 static void test_round_trip(void **state)
 {
 	(void)state;
@@ -410,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_libvirt_default),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_long_xml_error),
 		cmocka_unit_test(test_defaults_avoid_used_bridges),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_messages_single_line),
