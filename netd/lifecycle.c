@@ -182,7 +182,8 @@ static int apply_one(struct store *s, const char *name, FILE *out, struct nerr *
 	r = step_run_check(&run, true, &d, e);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(out, "network '%s': %s %s\n", name,
-			i < d.repaired ? "repaired" : "could not repair", d.what[i]);
+			i < d.repaired && !d.norepair[i] ? "repaired" : "could not repair",
+			d.what[i]);
 	if (r == 0 && d.n == 0)
 		fprintf(out, "network '%s': as it should be\n", name);
 	return r;
