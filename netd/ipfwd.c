@@ -142,10 +142,12 @@ static int ra_record_write(const struct step_ctx *c, const struct ipfwd_ifs *s, 
 	size_t used = 0;
 	int r;
 
-	if (ra_path(c, path, sizeof path, true) < 0 || (r = nd_mkdir_p(path, 0755)) < 0 ||
-	    ra_path(c, path, sizeof path, false) < 0)
-		return nerr_set(e, -ENAMETOOLONG, "forwarding: cannot make %s/ipfwd",
-				c->p->run_dir);
+	if (ra_path(c, path, sizeof path, true) < 0)
+		return nerr_set(e, -ENAMETOOLONG, "forwarding: record path too long");
+	if ((r = nd_mkdir_p(path, 0755)) < 0)
+		return nerr_set(e, r, "forwarding: create %s: %s", path, strerror(-r));
+	if (ra_path(c, path, sizeof path, false) < 0)
+		return nerr_set(e, -ENAMETOOLONG, "forwarding: record path too long");
 	if (s->n == 0)
 		return unlink(path) == 0 || errno == ENOENT
 			       ? 0
@@ -167,14 +169,19 @@ static int ra_sysctl_path(const char *ifname, char *path, size_t len)
 static int ra_read(const char *ifname, int *val)
 {
 	_cleanup_free_ char *data = NULL;
-	char path[128];
+	char path[128], *end;
+	long v;
 	int r;
 
 	if (ra_sysctl_path(ifname, path, sizeof path) < 0)
 		return -ENAMETOOLONG;
 	if ((r = nd_read_file(path, &data, NULL)) < 0)
 		return r;
-	*val = atoi(data);
+	errno = 0;
+	v = strtol(data, &end, 10);
+	if (errno || end == data)
+		return -EINVAL;
+	*val = (int)v;
 	return 0;
 }
 
