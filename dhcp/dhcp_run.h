@@ -69,4 +69,14 @@ int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid);
  * and a socket bound to the old one hears nothing: see dhcp_sock.c. */
 int dhcp_bound_ifindex(pid_t pid, int *ifindex, struct nerr *e);
 
+struct net;
+
+/* After dnsmasq of network n could not bind: every socket in this network
+ * namespace in its way, with its owner, as "port 67/udp on 0.0.0.0 is held
+ * by pid 42 (socat), ..." in buf: on the ports dnsmasq binds (53 UDP and
+ * TCP listeners, 67, 547), bound to no device or to the bridge (ifindex, 0
+ * when unknown), and for 53 to the wildcard or one of n's addresses.
+ * Returns how many (0: none, buf ""), or -errno. */
+int dhcp_port_holders(const struct net *n, int ifindex, char *buf, size_t len);
+
 #endif

@@ -80,6 +80,16 @@ static int write_files(const struct net *n, const struct dhcp_files_buf *fb, str
 	return 0;
 }
 
+/* dnsmasq says which port it could not bind, not who has it: add that. */
+static void name_port_holders(const struct step_ctx *c, struct nerr *e)
+{
+	char who[512];
+	int ifindex = c->ifindex ? c->ifindex : (int)if_nametoindex(c->n->bridge);
+
+	if (dhcp_port_holders(c->n, ifindex, who, sizeof who) > 0)
+		nerr_append(e, 0, ": %s", who);
+}
+
 /* Write the files and start dnsmasq; one of ours already serving this
  * config (-EEXIST) is success. */
 static int start(struct step_ctx *c, struct dhcp_step_state *st, struct nerr *e)
@@ -91,6 +101,8 @@ static int start(struct step_ctx *c, struct dhcp_step_state *st, struct nerr *e)
 	r = dhcp_spawn(st->fb.files.conf, st->fb.files.pidfile, &st->pid, e);
 	if (r == -EEXIST)
 		r = 0;
+	if (r == -EADDRINUSE)
+		name_port_holders(c, e);
 	st->pid_known = r == 0;
 	return r;
 }

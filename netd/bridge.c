@@ -21,6 +21,7 @@
 #include <netlink/netlink.h>
 
 #include "bridge.h"
+#include "hostnet.h"
 #include "netlink.h"
 #include "step.h"
 
@@ -600,6 +601,38 @@ static int br_step_undo(struct step_ctx *c, void *st, struct nerr *e)
 	return r;
 }
 
+/* start refused a subnet that overlaps the host's addresses or routes; one
+ * that appears later (a VPN coming up) breaks routing to the guests and
+ * makes the next start (at boot) fail, so status must say so. It is not
+ * netd's to remove: a finding apply cannot repair. The network's own
+ * bridge, and what goes through it, do not count. */
+static int br_step_check_overlap(struct step_ctx *c, struct nl_sock *sk, struct drift *d,
+				 struct nerr *e)
+{
+	_cleanup_hostnet_ struct hostnet *h = NULL;
+	const struct net *n = c->n;
+	char what[160], a[INET6_ADDRSTRLEN];
+	struct net_addr sub;
+	int r;
+
+	if ((r = hostnet_load(sk, &h, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s: overlap check", n->bridge);
+	for (size_t i = 0; i < n->n_ips; i++) {
+		const struct net_ip *ip = &n->ips[i];
+
+		if (!hostnet_overlap(h, &ip->addr, ip->prefix, n->bridge, what, sizeof what))
+			continue;
+		net_addr_mask(&ip->addr, ip->prefix, &sub);
+		if (net_addr_str(&sub, a, sizeof a) < 0)
+			nd_strlcpy(a, "?", sizeof a);
+		drift_add_norepair(d,
+				   "bridge %s: subnet %s/%u overlaps %s (added after start; the "
+				   "next start will fail)",
+				   n->bridge, a, ip->prefix, what);
+	}
+	return 0;
+}
+
 static int br_step_check(struct step_ctx *c, void *st, struct drift *d, struct nerr *e)
 {
 	struct bridge_drift *bd = st;
@@ -613,11 +646,11 @@ static int br_step_check(struct step_ctx *c, void *st, struct drift *d, struct n
 	if ((r = bridge_check(sk, c->n, bd, e)) < 0)
 		return r;
 	c->ifindex = bd->ifindex;
-	if (!bridge_drift_any(bd))
-		return 0;
-	(void)bridge_drift_str(c->n, bd, what, sizeof what); /* may be truncated */
-	drift_add(d, "bridge %s: %s", c->n->bridge, what);
-	return 0;
+	if (bridge_drift_any(bd)) {
+		(void)bridge_drift_str(c->n, bd, what, sizeof what); /* may be truncated */
+		drift_add(d, "bridge %s: %s", c->n->bridge, what);
+	}
+	return br_step_check_overlap(c, sk, d, e);
 }
 
 static int br_step_repair(struct step_ctx *c, void *st, struct nerr *e)

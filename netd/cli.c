@@ -15,6 +15,7 @@
 #include "status.h"
 #include "model.h"
 #include "plan.h"
+#include "record.h"
 #include "session.h"
 #include "store.h"
 
@@ -172,6 +173,7 @@ struct list_row {
 	const char *mode;
 	bool active, autostart, broken, session;
 	char error[256];
+	char last_error[512]; /* why the last start failed; "" when it did not */
 };
 
 static void list_row_fill(const struct store *s, const char *name, struct list_row *row)
@@ -182,6 +184,9 @@ static void list_row_fill(const struct store *s, const char *name, struct list_r
 	memset(row, 0, sizeof *row);
 	nd_strlcpy(row->name, name, sizeof row->name);
 	row->active = store_active(s, name);
+	if (record_error_load(s, name, row->last_error, sizeof row->last_error, &(int64_t){ 0 }) !=
+	    1)
+		row->last_error[0] = '\0';
 	row->autostart = store_autostart(s, name);
 	if (store_load(s, name, &n, &e) < 0) {
 		/* Listed, not hidden: an admin must see a config that broke. */
@@ -203,8 +208,10 @@ static void list_row_fill(const struct store *s, const char *name, struct list_r
 
 static json_t *list_row_json(const struct list_row *r)
 {
-	json_t *o = json_pack("{s:o, s:b, s:b, s:b}", "name", nd_json_string(r->name), "active",
-			      r->active, "autostart", r->autostart, "persistent", true);
+	json_t *o =
+		json_pack("{s:o, s:b, s:b, s:b, s:o}", "name", nd_json_string(r->name), "active",
+			  r->active, "autostart", r->autostart, "persistent", true, "last_error",
+			  r->last_error[0] ? nd_json_string(r->last_error) : json_null());
 
 	if (!o)
 		return NULL;
@@ -253,6 +260,9 @@ static void list_text(const struct list_row *rows, size_t n)
 		       : !r->active ? "-"
 		       : r->session ? "yes"
 				    : "no (see netd status)");
+		/* "  last start failed at step 'dnsmasq': ..." */
+		if (r->last_error[0])
+			printf("  last %s\n", r->last_error);
 	}
 }
 
@@ -273,7 +283,9 @@ static int cmd_list(struct ctx *c)
 	}
 	for (size_t i = 0; i < count; i++) {
 		list_row_fill(&c->s, names[i], &rows[n]);
-		if (c->all || rows[n].active)
+		/* A network whose last start (or boot) failed is listed too:
+		 * that is what an admin looking for it must see. */
+		if (c->all || rows[n].active || rows[n].last_error[0])
 			n++;
 	}
 	store_names_free(names, count);
@@ -437,8 +449,9 @@ static const struct cmd commands[] = {
 	  cmd_apply, 0, 1, "", ARG_NAME, STORE_LOCK },
 	{ "status", "NAME [--json]", "Show a network's state and any drift.",
 	  "State, autostart, forward mode, bridge, addresses, dnsmasq pid, and for a\n"
-	  "running network the drift 'netd apply' would repair, without repairing it.\n\n"
-	  "Options:\n  --json   one JSON object\n",
+	  "running network the drift 'netd apply' would repair, without repairing it;\n"
+	  "why the last start or boot failed, until a start works ('last:').\n\n"
+	  "Options:\n  --json   one JSON object (last_error, last_error_at: null when none)\n",
 	  cmd_status, 1, 1, "j", ARG_NAME, STORE_LOCK },
 	{ "leases", "NAME [--json]", "Show the network's current DHCP leases.",
 	  "From dnsmasq's lease file: expiry, MAC, IP and hostname of each lease.\n\n"
@@ -455,15 +468,18 @@ static const struct cmd commands[] = {
 	  "never changed. It does not start the network: 'netd boot' does.\n",
 	  cmd_install_default, 0, 0, "", ARG_ANY, STORE_LOCK },
 	{ "list", "[--all] [--json]", "List networks.",
-	  "Lists running networks; with --all, every defined network. Columns: name,\n"
+	  "Lists running networks, and those whose last start (or boot) failed; with\n"
+	  "--all, every defined network. Columns: name,\n"
 	  "state, autostart, bridge, forward mode, and for running networks whether\n"
 	  "unprivileged qemu:///session VMs can use the bridge ('netd status NAME'\n"
 	  "says what to change when not). A config that no longer loads is listed\n"
-	  "with a pointer to 'netd validate'.\n\n"
+	  "with a pointer to 'netd validate'. Under a network whose last start\n"
+	  "failed: 'last start failed at step ...: WHY' (cleared when a start works).\n\n"
 	  "Options:\n"
 	  "  --all    include networks that are not running\n"
 	  "  --json   one JSON array of objects: name, active, autostart, persistent,\n"
-	  "           uuid, bridge, forward, session_vms (running ones; or error)\n",
+	  "           last_error (or null), uuid, bridge, forward, session_vms\n"
+	  "           (running ones; or error)\n",
 	  cmd_list, 0, 0, "aj", ARG_ANY, STORE_READ },
 	{ "dumpxml", "NAME", "Print a network's config as XML, defaults filled in.",
 	  "The output is libvirt network XML that 'netd define' and 'virsh\n"

@@ -281,6 +281,57 @@ int hostnet_find_overlap(struct nl_sock *sk, const struct net *n, const char *ig
 	return 0;
 }
 
+/* An IPv6 default route the kernel made from a router advertisement: one
+ * entry per device (one per router, each with its own lifetime). */
+static void on_ra_route(struct nl_object *o, void *arg)
+{
+	struct hostnet *h = arg;
+	struct rtnl_route *rt = (struct rtnl_route *)o;
+	struct nl_addr *dst = rtnl_route_get_dst(rt);
+	struct hn_ent x = { .route = true, .a.family = AF_INET6 };
+	int nnh = rtnl_route_get_nnexthops(rt);
+
+	if (rtnl_route_get_family(rt) != AF_INET6 || rtnl_route_get_protocol(rt) != RTPROT_RA ||
+	    (dst && nl_addr_get_prefixlen(dst) != 0))
+		return;
+	for (int i = 0; i < nnh; i++) {
+		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
+
+		if (nh && (x.ifindex = rtnl_route_nh_get_ifindex(nh)) > 0)
+			add_ent(h, &x);
+	}
+}
+
+int hostnet_ra_default_ifs(struct nl_sock *sk, char (*names)[IF_NAMESIZE], size_t max, size_t *n,
+			   struct nerr *e)
+{
+	_cleanup_hostnet_ struct hostnet *h = calloc(1, sizeof *h);
+	int r;
+
+	*n = 0;
+	if (!h)
+		return nerr_set(e, -ENOMEM, "host: out of memory");
+	if ((r = dump(sk, RTM_GETLINK, "interfaces", h, on_link, e)) < 0 ||
+	    (r = dump(sk, RTM_GETROUTE, "routes", h, on_ra_route, e)) < 0)
+		return r;
+	for (size_t i = 0; i < h->n; i++) {
+		const char *name = if_name(h, h->ents[i].ifindex);
+		bool dup = false;
+
+		for (size_t j = 0; name && j < *n; j++)
+			dup = dup || strcmp(names[j], name) == 0;
+		if (!name || dup)
+			continue;
+		if (*n == max)
+			return nerr_set(e, -E2BIG,
+					"host: more than %zu interfaces with a default "
+					"route from router advertisements",
+					max);
+		nd_strlcpy(names[(*n)++], name, IF_NAMESIZE);
+	}
+	return 0;
+}
+
 int hostnet_subnet_free(struct nl_sock *sk, const struct net_addr *subnet, unsigned prefix,
 			bool *is_free, char *what, size_t len, struct nerr *e)
 {

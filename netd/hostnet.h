@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <net/if.h>
 
 #include "model.h"
 
@@ -42,5 +43,12 @@ int hostnet_find_overlap(struct nl_sock *sk, const struct net *n, const char *ig
  * a snapshot once and call hostnet_overlap() instead. */
 int hostnet_subnet_free(struct nl_sock *sk, const struct net_addr *subnet, unsigned prefix,
 			bool *is_free, char *what, size_t len, struct nerr *e);
+
+/* The interfaces that have an IPv6 default route the kernel learnt from
+ * router advertisements (protocol RTPROT_RA, "proto ra"), each named once,
+ * at most max (-E2BIG beyond). These are what turning IPv6 forwarding on
+ * breaks unless their accept_ra is 2 (see ipfwd.h). */
+int hostnet_ra_default_ifs(struct nl_sock *sk, char (*names)[IF_NAMESIZE], size_t max, size_t *n,
+			   struct nerr *e);
 
 #endif

@@ -68,26 +68,44 @@ static void started_line(struct step_ctx *c)
 	}
 }
 
-int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
+static int start(struct store *s, const struct net *n, FILE *out, struct nerr *e)
 {
-	_cleanup_net_ struct net n = { 0 };
 	_cleanup_step_run_ struct step_run run = { 0 };
 	struct nerr re = { { 0 } };
 	int r;
 
-	if ((r = store_load(s, name, &n, e)) < 0 || (r = lc_run_init(&run, s, &n, out, e)) < 0 ||
-	    (r = start_checks(s, &run.c, e)) < 0)
+	if ((r = lc_run_init(&run, s, n, out, e)) < 0 || (r = start_checks(s, &run.c, e)) < 0)
 		return r;
-	if ((r = record_write(s, &n, e)) < 0)
-		return nerr_wrap(e, r, "network %s: start failed at step 'runtime record'", name);
+	if ((r = record_write(s, n, e)) < 0)
+		return nerr_wrap(e, r, "network %s: start failed at step 'runtime record'",
+				 n->name);
 	started_line(&run.c);
 	if ((r = step_run_apply(&run, e)) < 0) {
-		if (record_remove(s, name, &re) < 0)
+		if (record_remove(s, n->name, &re) < 0)
 			nerr_append(e, r, "; undo runtime record failed: %s", re.msg);
 		return r;
 	}
 	fprintf(out, "%s\n%s", run.c.started, run.c.notes);
 	return 0;
+}
+
+/* The reason of a failed start is kept for status and list (a boot's
+ * failure is otherwise only in the journal); a start that works clears it.
+ * Starting a running network is no failed start. */
+int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
+{
+	_cleanup_net_ struct net n = { 0 };
+	struct nerr ke = { { 0 } };
+	int r;
+
+	if ((r = store_load(s, name, &n, e)) < 0)
+		return r;
+	r = start(s, &n, out, e);
+	if (r == 0)
+		(void)record_error_clear(s, name, &ke);
+	else if (r != -EALREADY && record_error_write(s, name, e->msg, &ke) < 0)
+		nerr_append(e, r, "; could not keep this error for status: %s", ke.msg);
+	return r;
 }
 
 /* The model to stop by: the runtime record, or what can stand in for it. */
@@ -182,7 +200,8 @@ static int apply_one(struct store *s, const char *name, FILE *out, struct nerr *
 	r = step_run_check(&run, true, &d, e);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(out, "network '%s': %s %s\n", name,
-			i < d.repaired ? "repaired" : "could not repair", d.what[i]);
+			i < d.repaired && !d.norepair[i] ? "repaired" : "could not repair",
+			d.what[i]);
 	if (r == 0 && d.n == 0)
 		fprintf(out, "network '%s': as it should be\n", name);
 	return r;

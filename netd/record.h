@@ -20,4 +20,17 @@ int record_remove(const struct store *s, const char *name, struct nerr *e);
  * pass their grammar: only stop goes on with that. */
 int record_load(const struct store *s, const char *name, struct net *n, struct nerr *e);
 
+/* The reason the last start (or boot) of network 'name' failed, kept in
+ * NETD_STATE_DIR/last-error/NAME (written atomically; the state dir, so
+ * that it outlives a reboot) until a start succeeds. The text is "start
+ * failed at step 'S': WHY" or "start failed: WHY", without the "network
+ * NAME: " in front. */
+int record_error_write(const struct store *s, const char *name, const char *msg, struct nerr *e);
+/* 0 when there is none. */
+int record_error_clear(const struct store *s, const char *name, struct nerr *e);
+/* 1 with msg and *when (seconds since the epoch) when there is one, 0
+ * when there is none or it cannot be read. */
+int record_error_load(const struct store *s, const char *name, char *msg, size_t len,
+		      int64_t *when);
+
 #endif

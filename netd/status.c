@@ -69,6 +69,31 @@ static int status_host(struct store *s, const struct net *n, json_t *o, struct n
 	return step_run_describe(&run, o, e);
 }
 
+static void utc_str(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		nd_strlcpy(buf, "?", len);
+}
+
+/* "last_error": why the last start or boot failed (null when the last
+ * start worked, or none failed), and "last_error_at", when (UTC). */
+static int status_last_error(struct store *s, const char *name, json_t *o, struct nerr *e)
+{
+	char msg[1024], when[32];
+	int64_t t = 0;
+	bool have = record_error_load(s, name, msg, sizeof msg, &t) == 1;
+
+	if (have)
+		utc_str(t, when, sizeof when);
+	if (json_object_set_new(o, "last_error", have ? nd_json_string(msg) : json_null()) < 0 ||
+	    json_object_set_new(o, "last_error_at", have ? json_string(when) : json_null()) < 0)
+		return oom(e, name);
+	return 0;
+}
+
 static void text_line(FILE *o, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void text_line(FILE *o, const char *label, const char *fmt, ...)
@@ -109,6 +134,8 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 	text_line(out, "forward:", "%s", str(o, "forward"));
 	text_line(out, "bridge:", "%s", str(o, "bridge"));
 	text_list(out, "addresses:", json_object_get(o, "addresses"), "");
+	if (str(o, "last_error"))
+		text_line(out, "last:", "%s (%s)", str(o, "last_error"), str(o, "last_error_at"));
 	if (!json_is_true(json_object_get(o, "active")))
 		return;
 	if (json_is_integer(pid))
@@ -148,6 +175,8 @@ int status_print(struct store *s, const char *name, bool json, FILE *out, struct
 		return r;
 	if (!(o = status_model(&n, active, store_autostart(s, name))))
 		return oom(e, name);
+	if ((r = status_last_error(s, name, o, e)) < 0)
+		return r;
 	if (active)
 		r = status_host(s, &n, o, e);
 	else if (json_object_set_new(o, "dnsmasq_pid", json_null()) < 0 ||

@@ -7,14 +7,29 @@
 
 #include "netlink.h"
 
+static void drift_vadd(struct drift *d, bool norepair, const char *fmt, va_list ap)
+{
+	if (d->n >= DRIFT_MAX)
+		return;
+	d->norepair[d->n] = norepair;
+	(void)vsnprintf(d->what[d->n++], sizeof d->what[0], fmt, ap); /* may be truncated */
+}
+
 void drift_add(struct drift *d, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (d->n >= DRIFT_MAX)
-		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(d->what[d->n++], sizeof d->what[0], fmt, ap); /* may be truncated */
+	drift_vadd(d, false, fmt, ap);
+	va_end(ap);
+}
+
+void drift_add_norepair(struct drift *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	drift_vadd(d, true, fmt, ap);
 	va_end(ap);
 }
 

@@ -39,11 +39,18 @@ struct nl_sock;
 #define DRIFT_MAX 16
 struct drift {
 	size_t n;
-	size_t repaired; /* what[0..repaired) was repaired; the rest was not */
+	/* what[0..repaired) was repaired, but for those marked norepair; the
+	 * rest was not */
+	size_t repaired;
 	char what[DRIFT_MAX][320];
+	/* A finding netd cannot repair (another's route on the host): repair
+	 * runs, but apply says "could not repair". */
+	bool norepair[DRIFT_MAX];
 };
 
 void drift_add(struct drift *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void drift_add_norepair(struct drift *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* What the steps of one command share. */
 struct step_ctx {

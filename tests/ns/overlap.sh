@@ -16,7 +16,8 @@ snapshot() {
 		ip -o addr show
 		ip route show table all
 		nft list ruleset
-		find /run/netd /var/lib/netd /etc/qemu -type f ! -name netd.lock | sort
+		find /run/netd /var/lib/netd /etc/qemu -type f ! -name netd.lock \
+			! -path '*/last-error/*' | sort
 		dnsmasq_pids
 	} 2>&1
 }
@@ -42,6 +43,8 @@ check_not "no bridge.conf" test -e /etc/qemu/bridge.conf
 check_not "no dnsmasq state" test -e /var/lib/netd/dnsmasq/default.leases
 nd status default
 check "status: inactive" has "$OUT" "inactive"
+check "status: the last start's failure" \
+	has "$OUT" "^last: *start failed: its subnet overlaps address 192.168.122.5/24 on lan0"
 must ip link del lan0
 
 say "-- a route into the subnet"
@@ -58,4 +61,29 @@ say "-- no overlap left (the default route does not count)"
 nd start default
 check "start default: exit 0" eq "$RC" 0
 check "virbr0 has 192.168.122.1/24" has "$(ip -br addr show dev virbr0)" "192.168.122.1/24"
+nd status default --json
+check "the start that worked cleared last_error" eq "$(jq -r .last_error <<<"$OUT")" null
+check "drift: none" eq "$(jq -c .drift <<<"$OUT")" "[]"
+
+say "-- a route into the running network's subnet (a VPN coming up)"
+must ip link add tun0 type veth peer name tun0p
+must ip link set tun0 up
+must ip link set tun0p up
+must ip route add 192.168.122.0/25 dev tun0
+nd status default
+check "status names the overlap as drift" \
+	has "$OUT" "drift: *bridge virbr0: subnet 192.168.122.0/24 overlaps route 192.168.122.0/25 dev tun0 (added after start; the next start will fail)"
+nd status default --json
+check "status --json: one finding" eq "$(jq '.drift | length' <<<"$OUT")" 1
+nd apply default
+check "apply: exit 0" eq "$RC" 0
+check "apply says it could not repair it" \
+	has "$OUT" "could not repair bridge virbr0: subnet 192.168.122.0/24 overlaps route 192.168.122.0/25 dev tun0"
+check_not "apply does not claim it repaired anything" has "$OUT" "repaired"
+check "the route is left alone" has "$(ip route show dev tun0)" "192.168.122.0/25"
+must ip route del 192.168.122.0/25 dev tun0
+nd status default --json
+check "once the route is gone, drift none" eq "$(jq -c .drift <<<"$OUT")" "[]"
+nd apply default
+check "apply: as it should be" has "$OUT" "as it should be"
 nd_ok stop default

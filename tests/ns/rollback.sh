@@ -19,7 +19,8 @@
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
 
-# What exists, apart from the lock and the lease files (kept by design).
+# What exists, apart from the lock, the lease files and the last start's
+# error (kept by design; checked on their own).
 snapshot() {
 	{
 		ip -o link show | awk '{print $2}'
@@ -27,7 +28,7 @@ snapshot() {
 		ip -o addr show | sed 's/ tentative//'
 		nft list ruleset
 		find /run/netd /var/lib/netd /etc/qemu /etc/netd -type f \
-			! -name netd.lock ! -name '*.leases' | sort
+			! -name netd.lock ! -name '*.leases' ! -path '*/last-error/*' | sort
 		cat /etc/qemu/bridge.conf 2>/dev/null
 		dnsmasq_pids
 	} 2>&1
@@ -73,6 +74,21 @@ nd start isolated
 check "start isolated: exit 1" eq "$RC" 1
 check "start isolated: the error names the dnsmasq step" has "$ERR" "dnsmasq"
 check "start isolated: the error gives dnsmasq's reason" has "$ERR" "in use"
+check "start isolated: the error names who holds the port" \
+	has "$ERR" "port 67/udp on 0.0.0.0 is held by pid $blocker (socat)"
+nd status isolated
+check "status keeps the reason" \
+	has "$OUT" "^last: *start failed at step 'dnsmasq': .*held by pid $blocker (socat)"
+nd status isolated --json
+check "status --json: last_error" \
+	has "$(jq -r .last_error <<<"$OUT")" "^start failed at step 'dnsmasq': .*pid $blocker (socat)"
+check "status --json: last_error_at" has "$(jq -r .last_error_at <<<"$OUT")" "^20..-..-..T"
+nd list
+check "list shows the failed network, with why" \
+	has "$OUT" "^  last start failed at step 'dnsmasq': .*held by pid $blocker (socat)"
+nd list --json
+check "list --json: last_error" \
+	has "$(jq -r '.[] | select(.name == "isolated") | .last_error' <<<"$OUT")" "pid $blocker (socat)"
 check_gone isolated virbr22
 check_not "no table inet netd (it was the only network)" table_exists
 check "nothing else changed (links, addresses, ruleset, files, processes)" \
@@ -81,6 +97,10 @@ kill "$blocker"
 wait "$blocker" 2>/dev/null
 nd start isolated
 check "without the other server, start isolated works" eq "$RC" 0
+nd status isolated --json
+check "a start that works clears last_error" eq "$(jq -r .last_error <<<"$OUT")" null
+nd list
+check "list: no failure shown any more" lacks "$OUT" "last start failed"
 check "isolated's dnsmasq runs" dnsmasq_pid isolated
 guest_add g1 virbr22
 check "g1: DHCP lease after the retry" guest_dhcp g1
