@@ -141,6 +141,9 @@ static int cmd_undefine(struct ctx *c)
 {
 	if (store_undefine(&c->s, c->args[0], &c->e) < 0)
 		return fail(&c->e);
+	/* A network defined again under this name starts with a clean slate. */
+	if (record_error_clear(&c->s, c->args[0], &c->e) < 0)
+		fprintf(stderr, "netd: warning: %s\n", c->e.msg);
 	printf("network '%s' undefined\n", c->args[0]);
 	return CLI_OK;
 }

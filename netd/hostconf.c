@@ -62,7 +62,8 @@ int hostconf_parse(const char *text, const char *file, struct hostconf *hc, stru
 	*hc = (struct hostconf){ .firewalld = true, .iptables = true };
 	if (!copy)
 		return nerr_set(e, -ENOMEM, "%s: out of memory", file);
-	/* strsep, not strtok: empty lines still count for line numbers. */
+	/* strsep, not strtok: empty lines still count for line numbers.
+	 * NOLINTNEXTLINE(clang-analyzer-unix.Malloc): line points into copy, freed by cleanup */
 	for (char *p = copy, *line; (line = strsep(&p, "\n"));) {
 		const char *t;
 
