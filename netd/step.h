@@ -18,7 +18,9 @@
  * - check reads the host and adds one line per finding to d; it keeps
  *   whatever repair needs (typed findings) in its own state, never in text;
  * - repair fixes what the last check found, and is called only when that
- *   check added findings. */
+ *   check added findings; a step whose findings only someone else can fix
+ *   (another tool's firewall) has none: its findings stay "could not
+ *   repair" and the pass goes on. */
 #ifndef NETD_STEP_H
 #define NETD_STEP_H
 
@@ -39,7 +41,8 @@ struct nl_sock;
 #define DRIFT_MAX 16
 struct drift {
 	size_t n;
-	size_t repaired; /* what[0..repaired) was repaired; the rest was not */
+	size_t repaired;       /* what[0..repaired) was repaired; the rest was not */
+	bool stuck[DRIFT_MAX]; /* what[i] has no repair (its step's repair is NULL) */
 	char what[DRIFT_MAX][320];
 };
 
@@ -80,6 +83,7 @@ struct step_ops {
 	int (*undo)(struct step_ctx *c, void *st, struct nerr *e);
 	/* May be NULL: nothing to drift. */
 	int (*check)(struct step_ctx *c, void *st, struct drift *d, struct nerr *e);
+	/* May be NULL: netd cannot repair what check finds (d->stuck). */
 	int (*repair)(struct step_ctx *c, void *st, struct nerr *e);
 	/* May be NULL: add this step's fields to `netd status --json`'s
 	 * object (after check ran, for a running network). */
