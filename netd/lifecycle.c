@@ -12,11 +12,12 @@
 #include "ipfwd.h"
 #include "record.h"
 #include "fw.h"
+#include "fw_host.h"
 
 /* In dependency order: forwarding and rules for the bridge's traffic,
  * dnsmasq binds to the bridge, session VMs may join once it all works. */
 static const struct step_ops *const lc_steps[] = {
-	&bridge_step, &ipfwd_step, &fw_step, &dhcp_step, &bconf_step,
+	&bridge_step, &ipfwd_step, &fw_step, &hostfw_step, &dhcp_step, &bconf_step,
 };
 
 int lc_run_init(struct step_run *run, const struct store *s, const struct net *n, FILE *out,
@@ -182,7 +183,7 @@ static int apply_one(struct store *s, const char *name, FILE *out, struct nerr *
 	r = step_run_check(&run, true, &d, e);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(out, "network '%s': %s %s\n", name,
-			i < d.repaired ? "repaired" : "could not repair", d.what[i]);
+			i < d.repaired && !d.stuck[i] ? "repaired" : "could not repair", d.what[i]);
 	if (r == 0 && d.n == 0)
 		fprintf(out, "network '%s': as it should be\n", name);
 	return r;
