@@ -28,7 +28,7 @@ run_pkgs=(dnsmasq-base nftables iproute2)
 # qemu-bridge-helper; its guest kernel and busybox are only downloaded.
 # The lint test (tests/lint.sh): cppcheck and clang-tidy (with jq, above).
 test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86
-           ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format)
+           ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format iptables ufw)
 
 install_pkgs() {
 	local missing=()

@@ -173,8 +173,13 @@ static int hfw_apply(struct step_ctx *c, void *st, struct nerr *e)
 		return 0;
 	}
 	for (size_t i = 0; i < s->rep.n; i++) {
+		const char *fix = s->rep.b[i].fix;
+
 		hfw_blocker_str(&s->rep.b[i], c->n, line, sizeof line);
-		step_note(c, "warning: %s; fix: %s", line, s->rep.b[i].fix);
+		step_note(c, "warning: %s", line);
+		/* One fix line for a run of chains the same fix opens (ufw's). */
+		if (i + 1 == s->rep.n || strcmp(fix, s->rep.b[i + 1].fix) != 0)
+			step_note(c, "  fix: %s", fix);
 	}
 	if (s->rep.more)
 		step_note(c, "warning: %zu more chains drop %s's traffic (netd status %s)",

@@ -66,7 +66,7 @@ struct step_ctx {
 	 * steps append their part (", dnsmasq pid 123"). */
 	char started[512];
 	/* Lines start prints after that one (warnings): step_note(). */
-	char notes[1024];
+	char notes[4096];
 };
 
 /* Add a line to c->notes (cut when full). */
