@@ -802,6 +802,50 @@ static void chain_check(json_t *list, const char *text, json_t *c, const struct 
 	fix_of(b, n);
 }
 
+/* A dormant table sees no packet. nft 1.0.6 prints its JSON "flags" from
+ * freed memory (garbage), so the text listing's "flags dormant" line is
+ * believed too. */
+static bool table_dormant(json_t *list, const char *text, const char *fam, const char *table)
+{
+	char head[160];
+	json_t *obj, *t, *f;
+	size_t i;
+
+	json_array_foreach(list, i, obj)
+	{
+		if (!(t = json_object_get(obj, "table")) || !jstr(t, "family") ||
+		    !jstr(t, "name") || strcmp(jstr(t, "family"), fam) != 0 ||
+		    strcmp(jstr(t, "name"), table) != 0)
+			continue;
+		f = json_object_get(t, "flags");
+		if (json_is_string(f) && strcmp(json_string_value(f), "dormant") == 0)
+			return true;
+		if (json_is_array(f)) {
+			json_t *v;
+			size_t j;
+
+			json_array_foreach(f, j, v) if (json_is_string(v) &&
+							strcmp(json_string_value(v), "dormant") ==
+								0) return true;
+		}
+	}
+	if (!text)
+		return false;
+	(void)snprintf(head, sizeof head, "table %s %s {", fam, table);
+	for (const char *s = text; (s = strstr(s, head)); s++) {
+		const char *nl = strchr(s, '\n');
+		size_t n;
+
+		if (s != text && s[-1] != '\n')
+			continue;
+		if (!nl || strncmp(nl + 1, "\tflags ", 7) != 0)
+			return false;
+		n = strcspn(nl + 1, "\n");
+		return memmem(nl + 1, n, "dormant", 7) != NULL;
+	}
+	return false;
+}
+
 int hfw_analyse(json_t *ruleset, const char *text, const struct net *n, const char *uplink,
 		struct hfw_report *r, struct nerr *e)
 {
@@ -826,6 +870,8 @@ int hfw_analyse(json_t *ruleset, const char *text, const struct net *n, const ch
 			continue; /* netdev and arp chains see no routed IP of ours */
 		if (strcmp(hook, "input") != 0 && strcmp(hook, "forward") != 0 &&
 		    strcmp(hook, "output") != 0)
+			continue;
+		if (table_dormant(list, text, fam, table))
 			continue;
 		chain_check(list, text, c, n, uplink, r);
 	}

@@ -51,16 +51,67 @@ static bool plain_word(const char *s, size_t len)
 	return true;
 }
 
-/* When the whole listing is not JSON (nft 1.0.6 prints a table with flags
- * through freed memory), list table by table; a table that still does not
- * list is named in r->unchecked rather than guessed at. */
-static int hfw_list_by_table(json_t *all, struct hfw_report *r, struct nerr *e)
+/* Whether the listing holds table fam/name. */
+static bool hfw_has_table(json_t *list, const char *fam, const char *name)
+{
+	json_t *obj, *t;
+	size_t i;
+
+	json_array_foreach(list, i, obj)
+	{
+		const char *f, *n;
+
+		if ((t = json_object_get(obj, "table")) &&
+		    (f = json_string_value(json_object_get(t, "family"))) &&
+		    (n = json_string_value(json_object_get(t, "name"))) && strcmp(f, fam) == 0 &&
+		    strcmp(n, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the text listing of a table says it is dormant (inactive: its
+ * chains see no packet). */
+static bool hfw_dormant(const char *cmd)
+{
+	_cleanup_free_ char *out = NULL;
+
+	if (hfw_nft(cmd, false, &out, NULL) < 0)
+		return false;
+	for (char *s = out; (s = strstr(s, "\tflags ")); s++) {
+		size_t n = strcspn(s, "\n");
+
+		if (memmem(s, n, "dormant", 7))
+			return true;
+	}
+	return false;
+}
+
+/* nft 1.0.6 prints a table with flags through freed memory: the whole JSON
+ * listing is then garbage, or cut short after its metainfo with no error.
+ * So the listing is checked against `list tables`, and when a table is
+ * missing the tables are listed one by one: a dormant one is skipped (it
+ * sees no traffic), one that still does not list is named in r->unchecked
+ * rather than guessed at. */
+static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, struct nerr *e)
 {
 	_cleanup_free_ char *tables = NULL;
+	bool complete = true;
 	int ret;
 
 	if ((ret = hfw_nft("list tables", false, &tables, e)) < 0)
 		return ret;
+	for (char *s = tables; whole && *s; s += strcspn(s, "\n"), s += *s == '\n') {
+		char fam[16], name[80];
+
+		if (sscanf(s, "table %15s %79s", fam, name) == 2 &&
+		    !hfw_has_table(whole, fam, name))
+			complete = false;
+	}
+	if (whole && complete) {
+		json_array_extend(all, whole);
+		return 0;
+	}
 	for (char *s = tables; *s;) {
 		size_t n = strcspn(s, "\n");
 		char fam[16], name[80], cmd[128];
@@ -77,7 +128,9 @@ static int hfw_list_by_table(json_t *all, struct hfw_report *r, struct nerr *e)
 			if (hfw_nft(cmd, true, &out, &ign) == 0)
 				doc = json_loads(out, 0, NULL);
 			list = json_object_get(doc, "nftables");
-			if (!json_is_array(list)) {
+			if (!json_is_array(list) || !hfw_has_table(list, fam, name)) {
+				if (hfw_dormant(cmd))
+					goto next;
 				size_t used = strlen(r->unchecked);
 
 				(void)snprintf(r->unchecked + used, sizeof r->unchecked - used,
@@ -86,6 +139,7 @@ static int hfw_list_by_table(json_t *all, struct hfw_report *r, struct nerr *e)
 			} else
 				json_array_foreach(list, i, obj) json_array_append(all, obj);
 		}
+	next:
 		s += n + (s[n] == '\n');
 	}
 	return 0;
@@ -137,12 +191,14 @@ static int hfw_run(struct step_ctx *c, struct hfw_state *s, struct nerr *e)
 	s->have = false;
 	if ((r = hfw_nft("list ruleset", true, &json, e)) < 0)
 		return r;
-	if (!(doc = json_loads(json, 0, NULL))) {
+	{
 		struct hfw_report tmp = { 0 };
 
+		doc = json_loads(json, 0, NULL);
 		if (!(all = json_array()))
 			return nerr_set(e, -ENOMEM, "host firewall: out of memory");
-		if ((r = hfw_list_by_table(all, &tmp, e)) < 0)
+		r = hfw_list_by_table(json_object_get(doc, "nftables"), all, &tmp, e);
+		if (r < 0)
 			return r;
 		nd_strlcpy(unchecked, tmp.unchecked, sizeof unchecked);
 	}
@@ -151,7 +207,7 @@ static int hfw_run(struct step_ctx *c, struct hfw_state *s, struct nerr *e)
 	if (hfw_nft("list ruleset", false, &text, NULL) < 0)
 		text = NULL;
 	hfw_uplink(uplink, sizeof uplink);
-	r = hfw_analyse(all ? all : doc, text, c->n, uplink[0] ? uplink : NULL, &s->rep, e);
+	r = hfw_analyse(all, text, c->n, uplink[0] ? uplink : NULL, &s->rep, e);
 	if (r < 0)
 		return r;
 	nd_strlcpy(s->rep.unchecked, unchecked, sizeof s->rep.unchecked);

@@ -8,7 +8,9 @@
 # 2. an administrator's native inet filter with policy drop: named, with the
 #    exact nft rules that would fix it; the table is byte for byte the same
 #    before start and after stop; with those rules added, nothing is named;
-# 3. ufw enabled with its shipped defaults: named as ufw.
+# 3. ufw enabled with its shipped defaults: named as ufw;
+# 4. a dormant table with a drop policy (nft 1.0.6 lists a table with flags
+#    as garbage JSON): not named, and the drop of another table still is.
 # Usage: hostfw.sh NETD_BINARY
 # Private namespaces only: ns_enter (lib.sh) re-runs this script under
 # unshare --mount --net --pid, and ns_assert_private refuses to go on in the
@@ -96,4 +98,27 @@ check "start: warns about ufw's FORWARD" has "$OUT" "^warning: table ip filter c
 check "start: prints ufw's fix" has "$OUT" "fix: ufw allow in on virbr0"
 nd status default --json
 check "status --json: ufw named" jq -e '[.host_firewall.blockers[] | select(.owner == "ufw")] | length >= 2' <<<"$OUT"
+nd_ok stop default
+must timeout 60 ufw --force disable
+must nft flush ruleset
+
+say "-- a dormant table beside a dropping one"
+must nft -f - <<'NFT'
+table inet dorm {
+	flags dormant
+	chain f {
+		type filter hook forward priority 0; policy drop;
+	}
+}
+table ip other {
+	chain f {
+		type filter hook forward priority 0; policy drop;
+	}
+}
+NFT
+nd start default
+check "start: names ip other" has "$OUT" "^warning: table ip other chain f (an administrator's table, hook forward)"
+check_not "start: not the dormant table" has "$OUT" "table inet dorm"
+nd status default --json
+check "status --json: only ip other" jq -e '[.host_firewall.blockers[].table] == ["other"]' <<<"$OUT"
 nd_ok stop default
