@@ -88,6 +88,14 @@ static bool hfw_dormant(const char *cmd)
 	return false;
 }
 
+static void hfw_unchecked(struct hfw_report *r, const char *fam, const char *name)
+{
+	size_t used = strlen(r->unchecked);
+
+	(void)snprintf(r->unchecked + used, sizeof r->unchecked - used, "%s%s %s", used ? ", " : "",
+		       fam, name); /* may be truncated */
+}
+
 /* nft 1.0.6 prints a table with flags through freed memory: the whole JSON
  * listing is then garbage, or cut short after its metainfo with no error.
  * So the listing is checked against `list tables`, and when a table is
@@ -111,7 +119,8 @@ static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, s
 	}
 	if (whole && complete) {
 		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
-		json_array_extend(all, whole);
+		if (json_array_extend(all, whole) < 0)
+			return nerr_set(e, -ENOMEM, "host firewall: out of memory");
 		return 0;
 	}
 	for (char *s = tables; *s;) {
@@ -126,23 +135,17 @@ static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, s
 		    nd_snprintf(cmd, sizeof cmd, "list table %s %s", fam, name) == 0) {
 			struct nerr ign = { { 0 } };
 
-			if (hfw_nft(cmd, true, &out, &ign) == 0)
-				/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute
-				 * frees it */
+			if (hfw_nft(cmd, true, &out, &ign) == 0) {
+				/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): freed by cleanup */
 				doc = json_loads(out, 0, NULL);
+			}
 			list = json_object_get(doc, "nftables");
-			if (!json_is_array(list) || !hfw_has_table(list, fam, name)) {
-				if (hfw_dormant(cmd))
-					goto next;
-				size_t used = strlen(r->unchecked);
-
-				(void)snprintf(r->unchecked + used, sizeof r->unchecked - used,
-					       "%s%s %s", used ? ", " : "", fam,
-					       name); /* may be truncated */
-			} else if (json_array_extend(all, list) < 0)
-				return nerr_set(e, -ENOMEM, "host firewall: out of memory");
+			if (json_is_array(list) && hfw_has_table(list, fam, name)) {
+				if (json_array_extend(all, list) < 0)
+					return nerr_set(e, -ENOMEM, "host firewall: out of memory");
+			} else if (!hfw_dormant(cmd)) /* a dormant table sees no traffic */
+				hfw_unchecked(r, fam, name);
 		}
-	next:
 		s += n + (s[n] == '\n');
 	}
 	return 0;
