@@ -280,9 +280,13 @@ static enum tri payload_lhs(const char *proto, const char *field, const struct p
 			l->num = 0; /* any protocol: the header may not be there */
 		return T_YES;
 	}
-	/* Another header (icmp, ...): our classes of known protocol lack it. */
-	if (p->l4)
-		return T_NO;
+	/* Another transport header: a packet of ours of known protocol lacks
+	 * it. Anything else (ether, vlan, arp, ...) is not understood. */
+	static const char *const l4[] = { "icmp", "icmpv6", "sctp", "dccp", "udplite",
+					  "ah",	  "esp",    "comp", "igmp" };
+	for (size_t i = 0; i < ARRAY_SIZE(l4); i++)
+		if (strcmp(proto, l4[i]) == 0)
+			return p->l4 ? T_NO : T_MAYBE;
 	return T_MAYBE;
 }
 
@@ -374,6 +378,21 @@ static enum tri xt_match(struct eval *ev, const char *chain, json_t *rule, json_
 	return neg ? T_YES : T_NO;
 }
 
+/* An xt target other than iptables' non-terminal ones (LOG, MARK, ...) may
+ * drop: NFQUEUE, an extension netd does not know. REJECT surely does. */
+static bool xt_target_may_drop(const char *name)
+{
+	static const char *const harmless[] = { "LOG",	  "NFLOG",    "MARK",	  "CONNMARK",
+						"TCPMSS", "CHECKSUM", "CT",	  "TRACE",
+						"DSCP",	  "TOS",      "CLASSIFY", "MASQUERADE",
+						"SNAT",	  "DNAT",     "REDIRECT", "AUDIT" };
+
+	for (size_t i = 0; name && i < ARRAY_SIZE(harmless); i++)
+		if (strcmp(name, harmless[i]) == 0)
+			return false;
+	return true;
+}
+
 /* ---- chains ---- */
 
 static enum verdict chain_eval(struct eval *ev, const char *chain, const struct pkt *p, int depth);
@@ -436,13 +455,14 @@ static enum verdict rule_eval(struct eval *ev, const char *chain, json_t *rule, 
 				return V_ACCEPT;
 			} else if (strcmp(k, "drop") == 0 || strcmp(k, "reject") == 0 ||
 				   strcmp(k, "queue") == 0 || strcmp(k, "vmap") == 0 ||
-				   (strcmp(k, "xt") == 0 && jstr(body, "name") &&
-				    strcmp(jstr(body, "name"), "REJECT") == 0)) {
-				/* A verdict map or a queue may drop: as a drop,
-				 * but never a certain one. */
-				bool sure = t == T_YES &&
-					    (strcmp(k, "drop") == 0 || strcmp(k, "reject") == 0 ||
-					     strcmp(k, "xt") == 0);
+				   (strcmp(k, "xt") == 0 &&
+				    xt_target_may_drop(jstr(body, "name")))) {
+				/* A verdict map, a queue or an unknown target may
+				 * drop: as a drop, but never a certain one. */
+				bool xt_reject = strcmp(k, "xt") == 0 && jstr(body, "name") &&
+						 strcmp(jstr(body, "name"), "REJECT") == 0;
+				bool sure = t == T_YES && (strcmp(k, "drop") == 0 ||
+							   strcmp(k, "reject") == 0 || xt_reject);
 
 				if (!sure) {
 					ev->maybe = true;

@@ -230,6 +230,46 @@ static void test_isolated(void **state)
 			 BIT(HFW_DNS_UDP) | BIT(HFW_DNS_TCP));
 }
 
+/* What netd cannot evaluate never hides a drop: a header it does not know
+ * (ether), an unknown xt target (NFQUEUE): maybe-blockers. */
+static void test_unknown_is_maybe(void **state)
+{
+	static const char doc_text[] =
+		"{\"nftables\": ["
+		"{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"f\", "
+		"\"type\": \"filter\", \"hook\": \"forward\", \"prio\": 0, \"policy\": "
+		"\"accept\"}},"
+		"{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"f\", \"handle\": "
+		"2, "
+		"\"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": "
+		"\"ether\", \"field\": \"saddr\"}}, \"right\": \"52:54:00:00:00:01\"}}, {\"drop\": "
+		"null}]}},"
+		"{\"chain\": {\"family\": \"ip\", \"table\": \"t\", \"name\": \"i\", "
+		"\"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": \"accept\"}},"
+		"{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"i\", \"handle\": "
+		"3, "
+		"\"expr\": [{\"xt\": {\"type\": \"target\", \"name\": \"NFQUEUE\"}}]}},"
+		"{\"rule\": {\"family\": \"ip\", \"table\": \"t\", \"chain\": \"i\", \"handle\": "
+		"4, "
+		"\"expr\": [{\"xt\": {\"type\": \"target\", \"name\": \"LOG\"}}]}}]}";
+	struct hfw_report r;
+	struct net n = { 0 };
+	struct nerr e = { { 0 } };
+	json_t *doc = json_loads(doc_text, 0, NULL);
+
+	(void)state;
+	assert_non_null(doc);
+	tu_load_str(nat_xml, &n);
+	assert_int_equal(hfw_analyse(doc, NULL, &n, "eth0", &r, &e), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.b[0].blocks, FWD_ALL);
+	assert_int_equal(r.b[0].maybe, FWD_ALL);
+	assert_int_equal(r.b[1].blocks, INPUT_ALL);
+	assert_int_equal(r.b[1].maybe, INPUT_ALL);
+	json_decref(doc);
+	net_free(&n);
+}
+
 static void test_not_a_listing(void **state)
 {
 	struct hfw_report r;
@@ -247,11 +287,12 @@ static void test_not_a_listing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_docker),	 cmocka_unit_test(test_docker_user),
-		cmocka_unit_test(test_ufw),	 cmocka_unit_test(test_firewalld),
-		cmocka_unit_test(test_admin),	 cmocka_unit_test(test_admin_accept),
-		cmocka_unit_test(test_jump),	 cmocka_unit_test(test_other_ifs),
-		cmocka_unit_test(test_isolated), cmocka_unit_test(test_not_a_listing),
+		cmocka_unit_test(test_docker),	      cmocka_unit_test(test_docker_user),
+		cmocka_unit_test(test_ufw),	      cmocka_unit_test(test_firewalld),
+		cmocka_unit_test(test_admin),	      cmocka_unit_test(test_admin_accept),
+		cmocka_unit_test(test_jump),	      cmocka_unit_test(test_other_ifs),
+		cmocka_unit_test(test_isolated),      cmocka_unit_test(test_unknown_is_maybe),
+		cmocka_unit_test(test_not_a_listing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
