@@ -350,7 +350,8 @@ static bool rule_text(const char *text, const struct eval *ev, const char *chain
 
 /* An xt match: iptables-nft's conntrack shows in JSON without its
  * arguments; its state list is read from the text listing's translation
- * ("ct state related,established"). Anything else: MAYBE. */
+ * ("ct state related,established"). A comment always matches. Anything
+ * else (multiport, addrtype, ...): MAYBE. */
 static enum tri xt_match(struct eval *ev, const char *chain, json_t *rule, json_t *xt,
 			 const struct pkt *p)
 {
@@ -358,6 +359,9 @@ static enum tri xt_match(struct eval *ev, const char *chain, json_t *rule, json_
 	char line[1024], *s, *end;
 	bool neg;
 
+	/* A comment matches every packet. */
+	if (name && strcmp(name, "comment") == 0)
+		return T_YES;
 	if (!name || (strcmp(name, "conntrack") != 0 && strcmp(name, "state") != 0) ||
 	    !rule_text(ev->text, ev, chain, json_integer_value(json_object_get(rule, "handle")),
 		       line, sizeof line) ||

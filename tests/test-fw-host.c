@@ -270,6 +270,35 @@ static void test_unknown_is_maybe(void **state)
 	net_free(&n);
 }
 
+/* iptables' comment match (an xt match in JSON) matches every packet. */
+static void test_xt_comment(void **state)
+{
+	static const char doc_text[] = "{\"nftables\": [{\"chain\": {\"family\": \"ip\", "
+				       "\"table\": \"filter\", \"name\": \"FORWARD\", \""
+				       "type\": \"filter\", \"hook\": \"forward\", \"prio\": 0, "
+				       "\"policy\": \"drop\"}}, {\"rule\": {\"fa"
+				       "mily\": \"ip\", \"table\": \"filter\", \"chain\": "
+				       "\"FORWARD\", \"handle\": 5, \"expr\": [{\"matc"
+				       "h\": {\"op\": \"==\", \"left\": {\"meta\": {\"key\": "
+				       "\"iifname\"}}, \"right\": \"virbr0\"}}, {\"xt"
+				       "\": {\"type\": \"match\", \"name\": \"comment\"}}, "
+				       "{\"counter\": {\"packets\": 0, \"bytes\": 0}"
+				       "}, {\"accept\": null}]}}]}";
+	struct hfw_report r;
+	struct net n = { 0 };
+	struct nerr e = { { 0 } };
+	json_t *doc = json_loads(doc_text, 0, NULL);
+
+	(void)state;
+	assert_non_null(doc);
+	tu_load_str(nat_xml, &n);
+	assert_int_equal(hfw_analyse(doc, NULL, &n, "eth0", &r, &e), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.b[0].blocks, BIT(HFW_FWD_REPLY));
+	json_decref(doc);
+	net_free(&n);
+}
+
 static void test_not_a_listing(void **state)
 {
 	struct hfw_report r;
@@ -287,12 +316,12 @@ static void test_not_a_listing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_docker),	      cmocka_unit_test(test_docker_user),
-		cmocka_unit_test(test_ufw),	      cmocka_unit_test(test_firewalld),
-		cmocka_unit_test(test_admin),	      cmocka_unit_test(test_admin_accept),
-		cmocka_unit_test(test_jump),	      cmocka_unit_test(test_other_ifs),
-		cmocka_unit_test(test_isolated),      cmocka_unit_test(test_unknown_is_maybe),
-		cmocka_unit_test(test_not_a_listing),
+		cmocka_unit_test(test_docker),	   cmocka_unit_test(test_docker_user),
+		cmocka_unit_test(test_ufw),	   cmocka_unit_test(test_firewalld),
+		cmocka_unit_test(test_admin),	   cmocka_unit_test(test_admin_accept),
+		cmocka_unit_test(test_jump),	   cmocka_unit_test(test_other_ifs),
+		cmocka_unit_test(test_isolated),   cmocka_unit_test(test_unknown_is_maybe),
+		cmocka_unit_test(test_xt_comment), cmocka_unit_test(test_not_a_listing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
