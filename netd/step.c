@@ -159,6 +159,11 @@ int step_run_check(struct step_run *run, bool repair, struct drift *d, struct ne
 			return nerr_wrap(e, r, "network %s: check", run->c.n->name);
 		if (!repair)
 			continue;
+		if (!o->repair) {
+			for (size_t j = before; j < d->n; j++)
+				d->norepair[j] = true;
+			continue;
+		}
 		if (d->n > before && (r = o->repair(&run->c, run->state[i], e)) < 0)
 			return nerr_wrap(e, r, "network %s: repair", run->c.n->name);
 		d->repaired = d->n;

@@ -18,7 +18,9 @@
  * - check reads the host and adds one line per finding to d; it keeps
  *   whatever repair needs (typed findings) in its own state, never in text;
  * - repair fixes what the last check found, and is called only when that
- *   check added findings. */
+ *   check added findings; a step whose findings only someone else can fix
+ *   (another tool's firewall) has none: its findings stay "could not
+ *   repair" and the pass goes on. */
 #ifndef NETD_STEP_H
 #define NETD_STEP_H
 
@@ -70,7 +72,7 @@ struct step_ctx {
 	 * steps append their part (", dnsmasq pid 123"). */
 	char started[512];
 	/* Lines start prints after that one (warnings): step_note(). */
-	char notes[1024];
+	char notes[4096];
 };
 
 /* Add a line to c->notes (cut when full). */
@@ -87,6 +89,7 @@ struct step_ops {
 	int (*undo)(struct step_ctx *c, void *st, struct nerr *e);
 	/* May be NULL: nothing to drift. */
 	int (*check)(struct step_ctx *c, void *st, struct drift *d, struct nerr *e);
+	/* May be NULL: netd cannot repair what check finds (d->norepair). */
 	int (*repair)(struct step_ctx *c, void *st, struct nerr *e);
 	/* May be NULL: add this step's fields to `netd status --json`'s
 	 * object (after check ran, for a running network). */
