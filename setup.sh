@@ -20,7 +20,7 @@ die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 # dnsmasq-base, not dnsmasq: the full package starts a host-wide DNS server
 # on port 53 that collides with netd's per-network instances.
 build_pkgs=(gcc make cmake pkg-config libnl-3-dev libnl-route-3-dev
-            libnftables-dev libxml2-dev libjansson-dev)
+            libnftables-dev libxml2-dev libjansson-dev libsystemd-dev)
 run_pkgs=(dnsmasq-base nftables iproute2)
 # The namespace tests (tests/ns): busybox for udhcpc and ping in the
 # guests, socat for the upstream echo service, dig, jq for --json output.
