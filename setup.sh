@@ -26,9 +26,11 @@ run_pkgs=(dnsmasq-base nftables iproute2)
 # guests, socat for the upstream echo service, dig, jq for --json output.
 # The end-to-end test (tests/e2e): qemu-system-x86 for qemu-system-x86_64 and
 # qemu-bridge-helper; its guest kernel and busybox are only downloaded.
+# The firewalld test (tests/ns/firewalld.sh): firewalld, and dbus-daemon for
+# its private system bus.
 # The lint test (tests/lint.sh): cppcheck and clang-tidy (with jq, above).
 test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86
-           ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format)
+           ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format firewalld dbus-daemon)
 
 install_pkgs() {
 	local missing=()

@@ -385,6 +385,9 @@ static int fwd_describe(struct step_ctx *c, void *st, json_t *status, struct ner
 const struct step_ops firewalld_step = {
 	.name = "firewalld",
 	.state_size = sizeof(struct fwd_state),
+	/* apply records the permanent binding before it tries the runtime
+	 * one: undo removes what the record names. */
+	.undo_after_failure = true,
 	.apply = fwd_apply,
 	.undo = fwd_undo,
 	.check = fwd_check,
