@@ -64,8 +64,8 @@ static int fwd_record_write(const struct step_ctx *c, const struct fwd_added *a,
 static int fwd_record_read(const struct step_ctx *c, struct fwd_added *a, struct nerr *e)
 {
 	_cleanup_free_ char *data = NULL;
-	char path[PATH_MAX];
-	int rt, perm, r;
+	char path[PATH_MAX], rt[2], perm[2];
+	int r;
 
 	memset(a, 0, sizeof *a);
 	if ((r = fwd_record_path(c, path, sizeof path)) < 0)
@@ -75,12 +75,12 @@ static int fwd_record_read(const struct step_ctx *c, struct fwd_added *a, struct
 		return 0;
 	if (r < 0)
 		return nerr_set(e, r, "firewalld: read %s: %s", path, strerror(-r));
-	if (sscanf(data, "zone=%17[A-Za-z0-9_-]\nruntime=%d\npermanent=%d\n", a->zone, &rt,
-		   &perm) != 3 ||
+	if (sscanf(data, "zone=%17[A-Za-z0-9_-]\nruntime=%1[01]\npermanent=%1[01]\n", a->zone, rt,
+		   perm) != 3 ||
 	    !net_zone_ok(a->zone))
 		return nerr_set(e, -EUCLEAN, "firewalld: %s: damaged record", path);
-	a->runtime = rt != 0;
-	a->permanent = perm != 0;
+	a->runtime = rt[0] == '1';
+	a->permanent = perm[0] == '1';
 	return 0;
 }
 
@@ -242,7 +242,7 @@ static int fwd_runtime_set(sd_bus *bus, const char *zone, const char *method, co
 static int fwd_bind(struct step_ctx *c, sd_bus *bus, struct nerr *e)
 {
 	const char *ifname = c->n->bridge, *zone = fwd_zone_of(c->n);
-	char rt[NET_ZONE_MAX + 8], perm[NET_ZONE_MAX + 8];
+	char rt[NET_ZONE_MAX + 8] = "", perm[NET_ZONE_MAX + 8] = "";
 	struct fwd_added a;
 	int r;
 
@@ -295,6 +295,30 @@ static int fwd_apply(struct step_ctx *c, void *st, struct nerr *e)
 	return fwd_bind(c, bus, e);
 }
 
+/* Take the bridge out of the zone netd put it in; when it is now in
+ * another zone, someone else moved it: leave it, and say so. */
+static int fwd_unbind(struct step_ctx *c, sd_bus *bus, const struct fwd_added *a, bool permanent,
+		      struct nerr *e)
+{
+	const char *ifname = c->n->bridge, *where = permanent ? " (permanent)" : "";
+	char now[NET_ZONE_MAX + 8] = "";
+	int r = permanent ? fwd_permanent_zone(bus, ifname, now, sizeof now, e)
+			  : fwd_runtime_zone(bus, ifname, now, sizeof now, e);
+
+	if (r < 0 || !now[0])
+		return r;
+	if (strcmp(now, a->zone) != 0) {
+		if (c->out)
+			fprintf(c->out,
+				"firewalld: %s is now in zone %s%s, not netd's %s; left "
+				"as it is\n",
+				ifname, now, where, a->zone);
+		return 0;
+	}
+	return permanent ? fwd_permanent_set(bus, a->zone, "removeInterface", ifname, e)
+			 : fwd_runtime_set(bus, a->zone, "removeInterface", ifname, e);
+}
+
 static int fwd_undo(struct step_ctx *c, void *st, struct nerr *e)
 {
 	_cleanup_bus_ sd_bus *bus = NULL;
@@ -318,9 +342,9 @@ static int fwd_undo(struct step_ctx *c, void *st, struct nerr *e)
 				ifname, a.zone, a.zone, ifname);
 		return fwd_record_remove(c, e);
 	}
-	if (a.runtime && (r = fwd_runtime_set(bus, a.zone, "removeInterface", ifname, e)) < 0)
+	if (a.runtime && (r = fwd_unbind(c, bus, &a, false, e)) < 0)
 		return r;
-	if (a.permanent && (r = fwd_permanent_set(bus, a.zone, "removeInterface", ifname, e)) < 0)
+	if (a.permanent && (r = fwd_unbind(c, bus, &a, true, e)) < 0)
 		return r;
 	return fwd_record_remove(c, e);
 }

@@ -181,6 +181,17 @@ nd stop $NET
 check "stop: $BR in no zone" eq "$(rt_zone)" "no zone"
 check "stop: permanent netd does not list $BR" perm_lists netd
 
+say "-- moved to another zone by the administrator while running: stop leaves it"
+nd start $NET
+check "start: exit 0" eq "$RC" 0
+check "admin: $BR moved to trusted" fc --zone=trusted --change-interface=$BR
+nd stop $NET
+check "stop: exit 0" eq "$RC" 0
+check "stop says it left trusted alone" has "$OUT" "is now in zone trusted, not netd's netd"
+check "stop: runtime still trusted" eq "$(rt_zone)" trusted
+check "stop: permanent netd does not list $BR" perm_lists netd
+check "admin: $BR out of trusted" fc --zone=trusted --remove-interface=$BR
+
 say "-- a zone the administrator chose is left alone"
 check "admin: $BR into trusted" fc --zone=trusted --add-interface=$BR
 nd start $NET
