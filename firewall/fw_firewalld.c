@@ -393,13 +393,17 @@ static int fwd_repair(struct step_ctx *c, void *st, struct nerr *e)
 	return fwd_bind(c, bus, e);
 }
 
+/* "firewalld": {"enabled", "running", "zone": where the bridge belongs,
+ * "bound": it is there now (runtime), "current": the zone it is in now,
+ * null for none (or firewalld not running)}. */
 static int fwd_describe(struct step_ctx *c, void *st, json_t *status, struct nerr *e)
 {
 	const struct fwd_state *s = st;
 	const char *zone = fwd_zone_of(c->n);
-	json_t *o = json_pack("{s:b, s:b, s:s, s:b}", "enabled", c->conf->firewalld, "running",
+	json_t *o = json_pack("{s:b, s:b, s:s, s:b, s:o}", "enabled", c->conf->firewalld, "running",
 			      s->running, "zone", zone, "bound",
-			      s->running && strcmp(s->zone, zone) == 0);
+			      s->running && strcmp(s->zone, zone) == 0, "current",
+			      s->zone[0] ? nd_json_string(s->zone) : json_null());
 
 	if (!o || json_object_set_new(status, "firewalld", o) < 0)
 		return nerr_set(e, -ENOMEM, "firewalld: out of memory");
