@@ -268,6 +268,8 @@ static int fwd_bind(struct step_ctx *c, sd_bus *bus, struct nerr *e)
 		if ((r = fwd_runtime_set(bus, zone, "addInterface", ifname, e)) < 0)
 			goto record;
 		a.runtime = true;
+	} else if (strcmp(rt, zone) == 0 && a.permanent) {
+		a.runtime = true; /* firewalld applied netd's permanent binding */
 	} else if (strcmp(rt, zone) != 0) {
 		step_note(c, "firewalld: %s is in zone %s (not netd's doing); left as it is",
 			  ifname, rt);
@@ -334,13 +336,19 @@ static int fwd_undo(struct step_ctx *c, void *st, struct nerr *e)
 	if ((r = fwd_open(&bus, e)) < 0)
 		return r;
 	if (!bus) {
-		if (a.permanent && c->out)
+		if (!a.permanent)
+			return fwd_record_remove(c, e);
+		/* The record stays, so that the network's next stop with
+		 * firewalld running removes the binding. */
+		if (c->out)
 			fprintf(c->out,
 				"firewalld is not running: %s stays in zone %s in its permanent "
-				"configuration ('firewall-cmd --permanent --zone=%s "
+				"configuration until the network's next stop with firewalld "
+				"running ('firewall-cmd --permanent --zone=%s "
 				"--remove-interface=%s' removes it)\n",
 				ifname, a.zone, a.zone, ifname);
-		return fwd_record_remove(c, e);
+		a.runtime = false;
+		return fwd_record_write(c, &a, e);
 	}
 	if (a.runtime && (r = fwd_unbind(c, bus, &a, false, e)) < 0)
 		return r;
