@@ -237,11 +237,24 @@ static int fwd_runtime_set(sd_bus *bus, const char *zone, const char *method, co
 
 /* ---- the step ---- */
 
+/* The zone, runtime or permanent, that someone else put the bridge in;
+ * NULL when there is none. */
+static const char *fwd_foreign(const char *zone, const struct fwd_added *a, const char *rt,
+			       const char *perm)
+{
+	if (rt[0] && strcmp(rt, zone) != 0 && !a->runtime)
+		return rt;
+	if (perm[0] && strcmp(perm, zone) != 0 && !a->permanent)
+		return perm;
+	return NULL;
+}
+
 /* Bind the bridge where it is in no zone yet, runtime and permanent, and
- * record what was added. A zone an administrator chose is left alone. */
+ * record what was added. When an administrator put it in another zone
+ * (runtime or permanent), netd changes nothing: that choice wins. */
 static int fwd_bind(struct step_ctx *c, sd_bus *bus, struct nerr *e)
 {
-	const char *ifname = c->n->bridge, *zone = fwd_zone_of(c->n);
+	const char *ifname = c->n->bridge, *zone = fwd_zone_of(c->n), *other;
 	char rt[NET_ZONE_MAX + 8] = "", perm[NET_ZONE_MAX + 8] = "";
 	struct fwd_added a;
 	int r;
@@ -254,25 +267,22 @@ static int fwd_bind(struct step_ctx *c, sd_bus *bus, struct nerr *e)
 	if ((r = fwd_permanent_zone(bus, ifname, perm, sizeof perm, e)) < 0 ||
 	    (r = fwd_runtime_zone(bus, ifname, rt, sizeof rt, e)) < 0)
 		return r;
+	if ((other = fwd_foreign(zone, &a, rt, perm))) {
+		step_note(c, "firewalld: %s is in zone %s%s (not netd's doing); left as it is",
+			  ifname, other, other == perm ? " in the permanent configuration" : "");
+		return 0;
+	}
 	if (!perm[0]) {
 		if ((r = fwd_permanent_set(bus, zone, "addInterface", ifname, e)) < 0)
 			return r;
 		a.permanent = true;
-	} else if (strcmp(perm, zone) != 0) {
-		step_note(c,
-			  "firewalld: %s is in zone %s in firewalld's permanent configuration "
-			  "(not netd's doing); left as it is",
-			  ifname, perm);
 	}
 	if (!rt[0]) {
 		if ((r = fwd_runtime_set(bus, zone, "addInterface", ifname, e)) < 0)
 			goto record;
 		a.runtime = true;
-	} else if (strcmp(rt, zone) == 0 && a.permanent) {
+	} else if (a.permanent) {
 		a.runtime = true; /* firewalld applied netd's permanent binding */
-	} else if (strcmp(rt, zone) != 0) {
-		step_note(c, "firewalld: %s is in zone %s (not netd's doing); left as it is",
-			  ifname, rt);
 	}
 record:
 	if (a.runtime || a.permanent) {

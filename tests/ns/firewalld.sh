@@ -214,6 +214,7 @@ nd start $NET
 check "start: exit 0" eq "$RC" 0
 check "start says it left trusted alone" has "$OUT" "is in zone trusted (not netd's doing)"
 check "runtime: still trusted" eq "$(rt_zone)" trusted
+check "permanent: not put in netd either" eq "$(perm_zone)" "no zone"
 fwd_json
 check "status --json: not bound, currently trusted" \
 	eq "$(jq -c .firewalld <<<"$OUT")" '{"enabled":true,"running":true,"zone":"netd","bound":false,"current":"trusted"}'
