@@ -20,16 +20,19 @@ die() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 # dnsmasq-base, not dnsmasq: the full package starts a host-wide DNS server
 # on port 53 that collides with netd's per-network instances.
 build_pkgs=(gcc make cmake pkg-config libnl-3-dev libnl-route-3-dev
-            libnftables-dev libxml2-dev libjansson-dev)
+            libnftables-dev libxml2-dev libjansson-dev libsystemd-dev)
 run_pkgs=(dnsmasq-base nftables iproute2)
 # The namespace tests (tests/ns): busybox for udhcpc and ping in the
 # guests, socat for the upstream echo service, dig, jq for --json output.
 # The end-to-end test (tests/e2e): qemu-system-x86 for qemu-system-x86_64 and
 # qemu-bridge-helper; its guest kernel and busybox are only downloaded.
+# The firewalld test (tests/ns/firewalld.sh): firewalld, and dbus-daemon for
+# its private system bus.
 # The lint test (tests/lint.sh): cppcheck and clang-tidy (with jq, above).
 # The host firewall test (tests/ns/hostfw.sh): iptables (iptables-nft) and ufw.
 test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86
-           ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format iptables ufw)
+           ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format iptables ufw
+           firewalld dbus-daemon)
 
 install_pkgs() {
 	local missing=()

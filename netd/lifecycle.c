@@ -12,12 +12,13 @@
 #include "ipfwd.h"
 #include "record.h"
 #include "fw.h"
+#include "fw_firewalld.h"
 #include "fw_host.h"
 
 /* In dependency order: forwarding and rules for the bridge's traffic,
  * dnsmasq binds to the bridge, session VMs may join once it all works. */
 static const struct step_ops *const lc_steps[] = {
-	&bridge_step, &ipfwd_step, &fw_step, &hostfw_step, &dhcp_step, &bconf_step,
+	&bridge_step, &firewalld_step, &ipfwd_step, &fw_step, &hostfw_step, &dhcp_step, &bconf_step,
 };
 
 int lc_run_init(struct step_run *run, const struct store *s, const struct net *n, FILE *out,

@@ -23,6 +23,7 @@
 #define NET_SRV_LABEL_MAX 63   /* service / protocol labels */
 #define NET_MAX_ITEMS	  4096 /* bound on every list in a network */
 #define NET_GROUP_MAX	  32   /* Linux group names */
+#define NET_ZONE_MAX	  17   /* firewalld zone names */
 
 /* netd's own extensions live in this XML namespace, so that libvirt-only
  * tools see foreign elements rather than misread libvirt ones. */
@@ -157,6 +158,9 @@ struct net {
 	enum net_tristate stp;
 	unsigned delay;
 	bool has_delay;
+	/* <bridge zone='Z'>: the firewalld zone the bridge goes in; "" =
+	 * netd's own zone (firewall/fw_firewalld.h) */
+	char zone[NET_ZONE_MAX + 1];
 	int bridge_line;
 
 	uint8_t mac[6];
@@ -236,5 +240,6 @@ bool net_name_ok(const char *s);   /* network names */
 bool net_ifname_ok(const char *s); /* bridge and device names */
 bool net_dnsname_ok(const char *s);
 bool net_label_ok(const char *s, size_t len);
+bool net_zone_ok(const char *s); /* firewalld zone names */
 
 #endif

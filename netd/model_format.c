@@ -135,7 +135,7 @@ static void format_bridge(const struct net *n, FILE *o)
 {
 	char mac[18];
 
-	if (n->bridge[0] || n->stp != NET_UNSET || n->has_delay) {
+	if (n->bridge[0] || n->stp != NET_UNSET || n->has_delay || n->zone[0]) {
 		fputs("  <bridge", o);
 		if (n->bridge[0])
 			fprintf(o, " name='%s'", n->bridge);
@@ -143,6 +143,8 @@ static void format_bridge(const struct net *n, FILE *o)
 			fprintf(o, " stp='%s'", n->stp == NET_YES ? "on" : "off");
 		if (n->has_delay)
 			fprintf(o, " delay='%u'", n->delay);
+		if (n->zone[0])
+			fprintf(o, " zone='%s'", n->zone);
 		fputs("/>\n", o);
 	}
 	if (n->mtu)

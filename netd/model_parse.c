@@ -356,7 +356,7 @@ static int parse_bridge(const struct pctx *c, const xmlNode *node, struct net *n
 	int r;
 
 	n->bridge_line = line_of(node);
-	if ((r = check_attrs(c, node, ATTRS("name", "stp", "delay"))) < 0 ||
+	if ((r = check_attrs(c, node, ATTRS("name", "stp", "delay", "zone"))) < 0 ||
 	    (r = no_children(c, node)) < 0)
 		return r;
 	r = attr_str(c, node, "name", n->bridge, sizeof n->bridge);
@@ -383,7 +383,8 @@ static int parse_bridge(const struct pctx *c, const xmlNode *node, struct net *n
 		n->delay = (unsigned)delay;
 		n->has_delay = true;
 	}
-	return 0;
+	r = attr_str(c, node, "zone", n->zone, sizeof n->zone);
+	return r < 0 ? r : 0;
 }
 
 static unsigned hex_value(char ch)

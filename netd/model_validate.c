@@ -125,6 +125,22 @@ static bool group_ok(const char *s)
 	return true;
 }
 
+/* firewalld takes letters, digits, '_', '-' and '/' in a zone's name and at
+ * most 17 bytes (its chain names are built from it); netd also refuses '/'
+ * (the name is a file name in firewalld's zone directories) and a leading
+ * '-'. */
+bool net_zone_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > NET_ZONE_MAX || s[0] == '-')
+		return false;
+	for (; *s; s++)
+		if (!nd_is_alnum(*s) && !strchr("-_", *s))
+			return false;
+	return true;
+}
+
 static int validate_names(const struct net *n, struct nerr *e)
 {
 	if (!net_name_ok(n->name))
@@ -137,6 +153,11 @@ static int validate_names(const struct net *n, struct nerr *e)
 			    "bridge name '%s' is not a valid interface name (letters, digits, "
 			    "'-', '_', '.', at most %d bytes)",
 			    n->bridge, NET_IFNAME_MAX);
+	if (n->zone[0] && !net_zone_ok(n->zone))
+		return verr(n, e, n->bridge_line,
+			    "bridge zone '%s' is not a firewalld zone name (letters, digits, "
+			    "'-', '_', not starting with '-', at most %d bytes)",
+			    n->zone, NET_ZONE_MAX);
 	if (n->fwd_dev[0] && !net_ifname_ok(n->fwd_dev))
 		return verr(n, e, n->fwd_line, "forward dev '%s' is not a valid interface name",
 			    n->fwd_dev);

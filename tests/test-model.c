@@ -166,6 +166,37 @@ static void test_round_trip(void **state)
 	round_trip(NETD_TEST_DATA "/../../templates/dual-stack.xml", NULL);
 }
 
+/* libvirt's <bridge zone='NAME'/>: kept, written back, and its grammar. */
+static void test_bridge_zone(void **state)
+{
+	static const char *const good[] = { "netd", "libvirt", "my-zone_2", "a23456789abcdefgh" };
+	static const char *const bad[] = { "",	    "-x", "a/b", "a b", "a.b", "a23456789abcdefghi",
+					   "zone'", "z\n" };
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_free_ char *xml = NULL;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	assert_int_equal(
+		tu_try_str("<network><name>t</name><bridge name='br1' zone='trusted'/></network>",
+			   &n, &e),
+		0);
+	assert_string_equal(n.zone, "trusted");
+	assert_non_null(xml = net_format_string(&n));
+	assert_non_null(strstr(xml, "<bridge name='br1' zone='trusted'/>"));
+	net_free(&n);
+	memset(&n, 0, sizeof n);
+	assert_int_equal(
+		tu_try_str("<network><name>t</name><bridge name='br1'/></network>", &n, &e), 0);
+	assert_string_equal(n.zone, "");
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		if (!net_zone_ok(good[i]))
+			fail_msg("zone '%s' refused", good[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (net_zone_ok(bad[i]))
+			fail_msg("zone '%s' taken", bad[i]);
+}
+
 static void test_defaults_avoid_used_bridges(void **state)
 {
 	_cleanup_net_ struct net n = { 0 };
@@ -245,6 +276,10 @@ static const struct bad bads[] = {
 	  "<dnsmasq:options>: raw dnsmasq options are not supported" },
 	{ "unknown element", NET("<bandwidth><inbound average='1'/></bandwidth>"),
 	  "<bandwidth> in <network>: unsupported element" },
+	{ "bridge zone not a zone name", NET("<bridge name='br1' zone='a/b'/>"),
+	  "test.xml:1: bridge zone 'a/b' is not a firewalld zone name" },
+	{ "bridge zone too long", NET("<bridge name='br1' zone='a23456789abcdefghi'/>"),
+	  "test.xml:1: <bridge zone='a23456789abcdefghi...'>: value is longer than 17 bytes" },
 	{ "unknown attribute", NET("<bridge name='br1' macTableManager='libvirt'/>"),
 	  "<bridge>: unsupported attribute 'macTableManager'" },
 	{ "tftp", NET("<ip address='192.168.5.1' prefix='24'><tftp root='/srv'/></ip>"),
@@ -434,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_long_xml_error),
+		cmocka_unit_test(test_bridge_zone),
 		cmocka_unit_test(test_defaults_avoid_used_bridges),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_messages_single_line),

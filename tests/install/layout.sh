@@ -23,6 +23,11 @@ for f in sbin/netd share/netd/templates/default.xml share/netd/templates/nat.xml
 	share/bash-completion/completions/netd share/man/man8/netd.8; do
 	check "installed $prefix/$f" test -f "$root/$f"
 done
+# firewalld reads only its own directories: absolute, whatever the prefix.
+for f in $(sed -n 's/^NETD_FIREWALLD_ZONE_DIR:PATH=//p' "$build/CMakeCache.txt")/netd.xml \
+	$(sed -n 's/^NETD_FIREWALLD_POLICY_DIR:PATH=//p' "$build/CMakeCache.txt")/netd-to-host.xml; do
+	check "installed $f (firewalld)" test -f "$dest$f"
+done
 check "netd is executable" test -x "$root/sbin/netd"
 unit=$(cat "$root/lib/systemd/system/netd.service")
 check "netd.service: Type=oneshot" grep -qx 'Type=oneshot' <<<"$unit"
