@@ -256,7 +256,14 @@ check "runtime: $BR in no zone" eq "$(rt_zone)" "no zone"
 fwd_json
 check "status --json: integration off" \
 	eq "$(jq -c .firewalld <<<"$OUT")" '{"enabled":false,"running":true,"zone":"netd","bound":false,"current":null}'
-check "status --json: no drift while off" eq "$(jq -c .drift <<<"$OUT")" '[]'
+# Off is the administrator's choice, not drift of netd's binding; but
+# firewalld's reject still blocks the guests, and status says so.
+check "status --json: no firewalld binding drift while off" \
+	eq "$(jq -c '[.drift[] | select(startswith("firewalld:"))]' <<<"$OUT")" '[]'
+check "status --json: firewalld's table named as what blocks the network" \
+	jq -e '.host_firewall.blockers | any(.table == "firewalld" and .owner == "firewalld")' <<<"$OUT"
+check "status --json: drift is not none while firewalld blocks" \
+	jq -e '.drift | any(startswith("host firewall: table inet firewalld"))' <<<"$OUT"
 reattach
 check_not "integration off: g1 gets no lease" guest_dhcp g1
 check "integration off: g1 gets no lease, udhcpc did try" grep -q "broadcasting discover" "$T/g1.udhcpc"
