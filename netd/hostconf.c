@@ -55,19 +55,22 @@ static int hostconf_line(char *line, const char *file, unsigned no, struct hostc
 
 int hostconf_parse(const char *text, const char *file, struct hostconf *hc, struct nerr *e)
 {
-	_cleanup_free_ char *copy = strdup(text);
 	unsigned no = 0;
 	int r;
 
 	*hc = (struct hostconf){ .firewalld = true, .iptables = true };
-	if (!copy)
-		return nerr_set(e, -ENOMEM, "%s: out of memory", file);
-	/* strsep, not strtok: empty lines still count for line numbers.
-	 * NOLINTNEXTLINE(clang-analyzer-unix.Malloc): line points into copy, freed by cleanup */
-	for (char *p = copy, *line; (line = strsep(&p, "\n"));) {
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, "\n");
+		char line[256];
 		const char *t;
 
 		no++;
+		if (len >= sizeof line)
+			return nerr_set(e, -EINVAL, "%s:%u: line longer than %zu bytes", file, no,
+					sizeof line - 1);
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (p[len] == '\n');
 		t = trim(line);
 		if (!*t || *t == '#')
 			continue;

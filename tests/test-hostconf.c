@@ -60,12 +60,33 @@ static void errors(void **state)
 	}
 }
 
+/* A line is read into a fixed buffer: one that does not fit is refused,
+ * one that just fits is read. */
+static void long_line(void **state)
+{
+	char text[300];
+	struct hostconf hc;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	memset(text, ' ', sizeof text);
+	memcpy(text, "iptables = no", 13);
+	text[255] = '\0'; /* 255 bytes: fits */
+	assert_int_equal(hostconf_parse(text, "f", &hc, &e), 0);
+	assert_false(hc.iptables);
+	text[255] = ' ';
+	text[256] = '\0'; /* 256 bytes: does not */
+	assert_int_equal(hostconf_parse(text, "f", &hc, &e), -EINVAL);
+	assert_string_equal(e.msg, "f:1: line longer than 255 bytes");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(both_keys),
 		cmocka_unit_test(errors),
+		cmocka_unit_test(long_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
