@@ -27,7 +27,7 @@ run_pkgs=(dnsmasq-base nftables iproute2)
 # The end-to-end test (tests/e2e): qemu-system-x86 for qemu-system-x86_64 and
 # qemu-bridge-helper; its guest kernel and busybox are only downloaded.
 # The lint test (tests/lint.sh): cppcheck and clang-tidy (with jq, above).
-test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86
+test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86 iptables ufw
            ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format)
 
 install_pkgs() {
