@@ -325,19 +325,20 @@ int fw_glue_check(const struct net *n, bool on, struct fw_glue_drift *d, struct 
 	for (size_t f = 0; f < GL_N_FAMS; f++)
 		for (int ch = 0; ch < GL_N_CHAINS; ch++) {
 			const struct gl_chain *c = &h->c[f][ch];
-			const char *how;
+			const char *verb = "has", *why = "";
 
 			if (gl_same(c) || d->n == FW_GLUE_MAX)
 				continue;
 			if (c->mine.n == 0)
-				how = "lacks netd's accepts";
+				verb = "lacks";
 			else if (c->want.n == 0)
-				how = "has netd's accepts where none belong";
+				why = " where none belong";
 			else
-				how = "has netd's accepts changed or below another rule";
+				why = " changed or below another rule";
 			(void)snprintf(d->what[d->n++], sizeof d->what[0],
-				       "iptables chain %s filter %s %s for %s", gl_fam[f].family,
-				       gl_chain_name[ch], how, n->bridge); /* may be truncated */
+				       "iptables chain %s filter %s %s netd's accepts for %s%s",
+				       gl_fam[f].family, gl_chain_name[ch], verb, n->bridge,
+				       why); /* may be truncated */
 		}
 	return 0;
 }

@@ -129,6 +129,10 @@ say "-- Docker first, then netd"
 nft flush ruleset
 must docker_up
 ipt0=$(ipt_save) nft0=$(foreign_nft)
+nd plan nat
+check "docker first: plan lists the DOCKER-USER accepts" has "$OUT" \
+	"^insert rule ip filter DOCKER-USER iifname \"$BR\" ip saddr $NET counter accept comment \"netd:nat\"$"
+check "docker first: plan changed nothing" eq "$(ipt_save)" "$ipt0"
 nd start nat
 check "docker first: start exit 0" eq "$RC" 0
 guests
@@ -233,6 +237,7 @@ nd_ok start nat
 guests
 faithful "ufw first"
 ufw reload >"$T/ufw.log" 2>&1 || cat "$T/ufw.log"
+no_drift "ufw reload (before apply)"
 nd apply
 check "ufw reload: apply exit 0" eq "$RC" 0
 works "ufw reload + apply"
@@ -245,9 +250,11 @@ say "-- netd first, then ufw"
 ufw_off
 nft flush ruleset
 iptables -P INPUT ACCEPT
-ip6tables -P INPUT ACCEPT
+iptables -P FORWARD ACCEPT
 nd_ok start nat
 must ufw_up
+# ufw appends its jumps: netd's accepts stay above them.
+no_drift "netd first, then ufw enable"
 nd apply
 check "netd first, then ufw: apply exit 0" eq "$RC" 0
 guests
