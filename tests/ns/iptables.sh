@@ -264,3 +264,23 @@ faithful "netd first, then ufw"
 nd_ok stop nat
 check "netd first, then ufw: stop leaves no netd rule" lacks "$(ipt_save)" "netd"
 
+# ---- IPv6: ip6 filter, with ufw still enabled ---------------------------------
+say "-- a dual-stack network next to ufw"
+nd_ok define "$NS_TEMPLATES/dual-stack.xml"
+ipt0=$(ipt_save)
+nd start dualstack
+check "dual-stack: start exit 0" eq "$RC" 0
+rules6=$(ip6tables-save | grep -F -- '--comment "netd:dualstack"')
+check "dual-stack: ip6tables-save prints the DHCPv6 accept" has "$rules6" \
+	'-A INPUT -i virbr13 -p udp -m udp --dport 547 -m comment --comment "netd:dualstack" -j ACCEPT'
+check "dual-stack: ... forward out of fd00:133::/64" has "$rules6" \
+	'-A FORWARD -s fd00:133::/64 -i virbr13 -m comment --comment "netd:dualstack" -j ACCEPT'
+check "dual-stack: ... back to it" has "$rules6" \
+	'-A FORWARD -d fd00:133::/64 -o virbr13 -m comment --comment "netd:dualstack" -j ACCEPT'
+nd status dualstack --json
+check "dual-stack: no drift" jq -e '.drift == []' <<<"$OUT"
+ip6tables-save | ip6tables-restore
+nd status dualstack --json
+check "dual-stack: no drift after an ip6tables round trip" jq -e '.drift == []' <<<"$OUT"
+nd_ok stop dualstack
+check "dual-stack: stop leaves iptables-save as it was" eq "$(ipt_save)" "$ipt0"
