@@ -321,6 +321,7 @@ int fw_glue_check(const struct net *n, bool on, struct fw_glue_drift *d, struct 
 	if (!h)
 		return nerr_set(e, -ENOMEM, "iptables: out of memory");
 	if ((r = gl_read(n, on, h, e)) < 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees h */
 		return r;
 	for (size_t f = 0; f < GL_N_FAMS; f++)
 		for (int ch = 0; ch < GL_N_CHAINS; ch++) {
