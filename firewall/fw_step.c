@@ -25,15 +25,19 @@ static int fws_apply(struct step_ctx *c, void *st, struct nerr *e)
 }
 
 /* The iptables rules go first: they are found by their comment whatever
- * netd.conf now says. */
+ * netd.conf now says. netd's table goes even when they could not. */
 static int fws_undo(struct step_ctx *c, void *st, struct nerr *e)
 {
-	int r;
+	struct nerr te = { { 0 } };
+	int r = fw_net_has_part(c->n) ? fw_glue_stop(c->n, e) : 0;
+	int rt = fw_stop(c->n, &te);
 
 	(void)st;
-	if (fw_net_has_part(c->n) && (r = fw_glue_stop(c->n, e)) < 0)
-		return r;
-	return fw_stop(c->n, e);
+	if (r < 0)
+		return rt < 0 ? nerr_append(e, r, "; %s", te.msg) : r;
+	if (rt < 0)
+		return nerr_set(e, rt, "%s", te.msg);
+	return 0;
 }
 
 static int fws_check(struct step_ctx *c, void *st, struct drift *d, struct nerr *e)
