@@ -81,8 +81,15 @@ bool fw_net_has_part(const struct net *n);
  * "a_in" make n_a_in and n_a_in_in): no suffix holds a '_'. */
 bool fw_chain_is_net(const struct net *n, const char *chain);
 
-/* Bring n's rules in: fw_render(n), loaded in one transaction. */
-int fw_start(const struct net *n, struct nerr *e);
+/* Bring n's rules in: fw_render(n), followed by 'extra' (fw_glue_render's
+ * commands, or NULL), loaded in one transaction. */
+int fw_start(const struct net *n, const char *extra, struct nerr *e);
+
+/* A chain of any table as `nft -a list chain FAMILY TABLE CHAIN` prints it
+ * (rules end in "# handle N"; caller frees); -ENOENT when the table or the
+ * chain does not exist. */
+int fw_list_chain(const char *family, const char *table, const char *chain, char **out,
+		  struct nerr *e);
 
 /* Remove n's part: its chains and map elements, or the whole table when,
  * without n's part, nothing of another network's is left in it (no other
@@ -154,6 +161,50 @@ int fw_check(const struct net *n, struct fw_drift *d, struct nerr *e);
  * element: -EEXIST), then load fw_render(n). Either all of it applies or
  * nothing changes. */
 int fw_repair(const struct net *n, const struct fw_drift *d, struct nerr *e);
+
+/* ---- iptables glue (fw_glue.c) ----
+ *
+ * netd's accepts in the iptables-nft chains of the host, so that a drop
+ * there (Docker's FORWARD policy, ufw's INPUT and FORWARD) does not stop
+ * the traffic netd's own table lets through: nftables ANDs base chains
+ * across tables. For each family the network has (ip, ip6) and only when
+ * table FAMILY filter and the chain already exist (netd never creates
+ * them): in INPUT, DHCP (udp 67; udp 547 with IPv6) and DNS (udp and tcp
+ * 53) from the bridge; in DOCKER-USER when FORWARD jumps to it, else in
+ * FORWARD, bridge to bridge and, for nat and route networks, from the
+ * bridge with a source in the subnet and to the bridge with a destination
+ * in it. Every rule is one match per expression with a counter and the
+ * comment "netd:NAME", a shape iptables-save prints faithfully (a native
+ * anonymous set or ct state is not: iptables-nft 1.8.9 prints the first as
+ * a bare -j ACCEPT and refuses the second). The comment is how stop and
+ * check find exactly these rules (by handle) and never touch another. The
+ * return path has no ct state match for that reason: netd's own table
+ * still rejects new connections into a NAT subnet. */
+
+/* The commands that delete n's rules from every such chain (by handle) and
+ * insert them anew at the top, in order; "" when there is nothing to
+ * insert or delete. on=false (netd.conf iptables = no) only deletes. */
+int fw_glue_render(const struct net *n, bool on, char **out, struct nerr *e);
+
+/* Delete n's rules (by handle), touching no other rule. */
+int fw_glue_stop(const struct net *n, struct nerr *e);
+
+/* What fw_glue_check found: one line each ("iptables chain ip filter
+ * FORWARD lacks netd's accepts for virbr0"), at most FW_GLUE_MAX. */
+#define FW_GLUE_MAX 8
+struct fw_glue_drift {
+	size_t n;
+	char what[FW_GLUE_MAX][128];
+};
+
+/* Compare n's rules in the chains with what fw_glue_render(n, on) loads:
+ * a chain that lacks them, has them changed, out of order or below another
+ * rule, or has them where they do not belong (a DOCKER-USER that appeared,
+ * the switch turned off). */
+int fw_glue_check(const struct net *n, bool on, struct fw_glue_drift *d, struct nerr *e);
+
+/* fw_glue_render(n, on), loaded in one transaction. */
+int fw_glue_apply(const struct net *n, bool on, struct nerr *e);
 
 /* The firewall's entry in the step table (step.h): apply fw_start, undo
  * fw_stop, check fw_check (one drift line "firewall: FINDING" each),

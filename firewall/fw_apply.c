@@ -88,11 +88,12 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
 	return nerr_set(e, fw_errno(msg), "nftables: %s: %s%s%s", what, loc, msg, cmd);
 }
 
-/* Run commands; *out gets a copy of their output when out is not NULL.
+/* Run commands; *out gets a copy of their output when out is not NULL,
+ * printed with nft's output flags 'oflags' (NFT_CTX_OUTPUT_JSON...).
  * They are read from a memfd rather than from a buffer because only for
  * files does nft 1.0.6 say which line failed (for a buffer it quotes the
  * first line, whatever failed). */
-static int fw_run(const char *cmds, bool dry_run, bool json, const char *what, char **out,
+static int fw_run(const char *cmds, bool dry_run, unsigned oflags, const char *what, char **out,
 		  struct nerr *e)
 {
 	_cleanup_nft_ctx_ struct nft_ctx *c = NULL;
@@ -109,8 +110,7 @@ static int fw_run(const char *cmds, bool dry_run, bool json, const char *what, c
 	if ((r = fw_ctx_new(&c, e)) < 0)
 		return r;
 	nft_ctx_set_dry_run(c, dry_run);
-	if (json)
-		nft_ctx_output_set_flags(c, nft_ctx_output_get_flags(c) | NFT_CTX_OUTPUT_JSON);
+	nft_ctx_output_set_flags(c, nft_ctx_output_get_flags(c) | oflags);
 	if (nft_run_cmd_from_filename(c, path) != 0)
 		return fw_error(c, path, what, e);
 	if (out) {
@@ -128,7 +128,7 @@ int fw_apply(const char *script, bool dry_run, struct nerr *e)
 	/* An empty batch would still take the netlink round trips. */
 	if (!script[0])
 		return 0;
-	return fw_run(script, dry_run, false,
+	return fw_run(script, dry_run, 0,
 		      dry_run ? "check rules for table " TBL : "load table " TBL, NULL, e);
 }
 
@@ -217,11 +217,21 @@ int fw_table_present(bool *present, struct nerr *e)
 
 int fw_list(char **out, struct nerr *e)
 {
-	int r = fw_run("list table " TBL, false, false, "list table " TBL, out, e);
+	int r = fw_run("list table " TBL, false, 0, "list table " TBL, out, e);
 
 	if (r == -ENOENT)
 		return nerr_set(e, -ENOENT, "nftables: table " TBL " does not exist");
 	return r;
+}
+
+int fw_list_chain(const char *family, const char *table, const char *chain, char **out,
+		  struct nerr *e)
+{
+	char cmd[128];
+
+	if (nd_snprintf(cmd, sizeof cmd, "list chain %s %s %s", family, table, chain) < 0)
+		return nerr_set(e, -ENAMETOOLONG, "nftables: chain name too long");
+	return fw_run(cmd, false, NFT_CTX_OUTPUT_HANDLE, cmd, out, e);
 }
 
 /* Whether a listed object ({"chain": {...}}...) is of table inet netd. */
@@ -253,7 +263,7 @@ static int list_objects(const char *cmd, bool only_rules, json_t *arr, struct ne
 	size_t i;
 	int r;
 
-	if ((r = fw_run(cmd, false, true, cmd, &out, e)) < 0)
+	if ((r = fw_run(cmd, false, NFT_CTX_OUTPUT_JSON, cmd, &out, e)) < 0)
 		return r;
 	if (!(root = json_loads(out, 0, &je)))
 		return nerr_set(e, -EIO, "nftables: %s: JSON unreadable: %s", cmd, je.text);
@@ -338,14 +348,18 @@ int fw_list_json(json_t **objs, uint32_t *flagsp, struct nerr *e)
 	return 0;
 }
 
-int fw_start(const struct net *n, struct nerr *e)
+int fw_start(const struct net *n, const char *extra, struct nerr *e)
 {
-	_cleanup_free_ char *script = NULL;
+	_cleanup_free_ char *script = NULL, *both = NULL;
 	int r;
 
 	if ((r = fw_render(n, &script, e)) < 0)
 		return r;
-	return fw_apply(script, false, e);
+	if (!extra || !extra[0])
+		return fw_apply(script, false, e);
+	if (asprintf(&both, "%s%s", script, extra) < 0)
+		return nerr_set(e, -ENOMEM, "firewall: network %s: out of memory", n->name);
+	return fw_apply(both, false, e);
 }
 
 /* Whether a map element's verdict jumps (or goes) to one of n's chains. */

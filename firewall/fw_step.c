@@ -1,25 +1,43 @@
 /* The firewall's entry in the step table: fw_start, fw_stop, and drift
  * through typed findings kept in the step's state between check and
- * repair (see step.h). */
+ * repair (see step.h). netd's accepts in the host's iptables chains
+ * (fw_glue.c) belong to this step rather than to one of their own: they
+ * must come in in the same transaction as netd's table. */
 #include <errno.h>
 
 #include "fw.h"
 #include "step.h"
 
 struct fw_step_state {
-	struct fw_drift d; /* what the last check found */
+	struct fw_drift d;	/* what the last check found */
+	struct fw_glue_drift g; /* in the iptables chains */
 };
 
 static int fws_apply(struct step_ctx *c, void *st, struct nerr *e)
 {
+	_cleanup_free_ char *glue = NULL;
+	int r;
+
 	(void)st;
-	return fw_start(c->n, e);
+	if (fw_net_has_part(c->n) && (r = fw_glue_render(c->n, c->conf->iptables, &glue, e)) < 0)
+		return r;
+	return fw_start(c->n, glue, e);
 }
 
+/* The iptables rules go first: they are found by their comment whatever
+ * netd.conf now says. netd's table goes even when they could not. */
 static int fws_undo(struct step_ctx *c, void *st, struct nerr *e)
 {
+	struct nerr te = { { 0 } };
+	int r = fw_net_has_part(c->n) ? fw_glue_stop(c->n, e) : 0;
+	int rt = fw_stop(c->n, &te);
+
 	(void)st;
-	return fw_stop(c->n, e);
+	if (r < 0)
+		return rt < 0 ? nerr_append(e, r, "; %s", te.msg) : r;
+	if (rt < 0)
+		return nerr_set(e, rt, "%s", te.msg);
+	return 0;
 }
 
 static int fws_check(struct step_ctx *c, void *st, struct drift *d, struct nerr *e)
@@ -37,6 +55,11 @@ static int fws_check(struct step_ctx *c, void *st, struct drift *d, struct nerr 
 	}
 	if (s->d.more)
 		drift_add(d, "firewall: and %zu more differences", s->d.more);
+	s->g.n = 0;
+	if (fw_net_has_part(c->n) && (r = fw_glue_check(c->n, c->conf->iptables, &s->g, e)) < 0)
+		return r;
+	for (size_t i = 0; i < s->g.n; i++)
+		drift_add(d, "firewall: %s", s->g.what[i]);
 	return 0;
 }
 
@@ -46,12 +69,22 @@ static int fws_repair(struct step_ctx *c, void *st, struct nerr *e)
 	char first[256];
 	int r;
 
-	if ((r = fw_repair(c->n, &s->d, e)) < 0 || (r = fw_check(c->n, &s->d, e)) < 0)
-		return r;
-	if (s->d.n == 0)
+	if (s->d.n || s->d.more) {
+		if ((r = fw_repair(c->n, &s->d, e)) < 0 || (r = fw_check(c->n, &s->d, e)) < 0)
+			return r;
+		if (s->d.n) {
+			(void)fw_drift_str(&s->d.f[0], first, sizeof first); /* may be truncated */
+			return nerr_set(e, -EIO, "firewall: still differs after repair: %s", first);
+		}
+	}
+	if (s->g.n == 0)
 		return 0;
-	(void)fw_drift_str(&s->d.f[0], first, sizeof first); /* may be truncated */
-	return nerr_set(e, -EIO, "firewall: still differs after repair: %s", first);
+	if ((r = fw_glue_apply(c->n, c->conf->iptables, e)) < 0 ||
+	    (r = fw_glue_check(c->n, c->conf->iptables, &s->g, e)) < 0)
+		return r;
+	if (s->g.n)
+		return nerr_set(e, -EIO, "firewall: still differs after repair: %s", s->g.what[0]);
+	return 0;
 }
 
 static void fws_state_free(void *st)

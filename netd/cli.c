@@ -495,8 +495,11 @@ static const struct cmd commands[] = {
 	  "bridge.conf. The argument is a FILE when it contains '/' or ends in .xml,\n"
 	  "otherwise the NAME of a defined network.\n\n"
 	  "Besides netd's store it reads only the host's interface names (to pick a\n"
-	  "free virbrN when the network names no bridge) and the user and group\n"
-	  "databases (the group dnsmasq runs as).\n",
+	  "free virbrN when the network names no bridge), the user and group\n"
+	  "databases (the group dnsmasq runs as), netd.conf, and, unless netd.conf\n"
+	  "says iptables = no, the host's ip/ip6 filter INPUT, FORWARD and\n"
+	  "DOCKER-USER chains, to list the accepts start would insert there (as\n"
+	  "root; otherwise it says it could not read them).\n",
 	  cmd_plan, 1, 1, "", ARG_ANY, STORE_READ },
 };
 

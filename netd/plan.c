@@ -1,3 +1,6 @@
+/* netd plan: what start would do, from the pure renderers, plus the one
+ * thing start decides from the host's state: which of the host's iptables
+ * chains get netd's accepts (read from the ruleset, never changed). */
 #include "plan.h"
 
 #include <errno.h>
@@ -7,6 +10,7 @@
 #include "dhcp.h"
 #include "dhcp_step.h"
 #include "fw.h"
+#include "hostconf.h"
 
 static void plan_bridge(const struct net *n, FILE *o)
 {
@@ -62,6 +66,30 @@ static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, str
 	return 0;
 }
 
+/* The commands fw_start would append for the host's iptables chains, or a
+ * comment saying why there are none that plan can know of. */
+static void plan_glue(const struct store *s, const struct net *n, FILE *o)
+{
+	_cleanup_free_ char *glue = NULL;
+	struct hostconf hc;
+	struct nerr ge = { { 0 } };
+
+	if (!fw_net_has_part(n))
+		return;
+	if (hostconf_load(&s->p, &hc, &ge) < 0) {
+		fprintf(o, "# iptables chains: not read: %s\n", ge.msg);
+		return;
+	}
+	if (!hc.iptables)
+		return;
+	if (fw_glue_render(n, true, &glue, &ge) < 0) {
+		fprintf(o, "# iptables chains: not read: %s\n", ge.msg);
+		return;
+	}
+	if (glue[0])
+		fprintf(o, "# the host's iptables chains (netd.conf iptables = yes):\n%s", glue);
+}
+
 int plan_print(const struct store *s, struct net *n, FILE *o, struct nerr *e)
 {
 	_cleanup_free_ char *nft = NULL;
@@ -73,6 +101,7 @@ int plan_print(const struct store *s, struct net *n, FILE *o, struct nerr *e)
 		net_fwd_mode_str(n->fwd_mode));
 	plan_bridge(n, o);
 	fprintf(o, "\n## nftables: one transaction\n%s", nft[0] ? nft : "none (open network)\n");
+	plan_glue(s, n, o);
 	if ((r = plan_dnsmasq(s, n, o, e)) < 0)
 		return r;
 	fprintf(o, "\n## qemu bridge ACL: %s\nallow %s\n", s->p.bridge_conf, n->bridge);

@@ -10,6 +10,9 @@ tmp=$(mktemp -d /tmp/netd-cli.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 export NETD_CONF_DIR=$tmp/etc/netd/networks NETD_RUN_DIR=$tmp/run/netd \
        NETD_STATE_DIR=$tmp/var/lib/netd NETD_BRIDGE_CONF=$tmp/etc/qemu/bridge.conf
+# The CLI test reads no host ruleset: netd plan would list the iptables chains.
+export NETD_HOST_CONF=$tmp/netd.conf
+echo "iptables = no" >"$NETD_HOST_CONF"
 templates=$(cd "$dir/../../templates" && pwd)
 cp -r "$dir/cases" "$tmp/cases"
 cd "$tmp"

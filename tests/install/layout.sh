@@ -39,8 +39,10 @@ check "netd.service: after the host's firewall" grep -q '^After=.*nftables.servi
 check "netd.service: before libvirtd" grep -q '^Before=.*libvirtd.service' <<<"$unit"
 fw=$(cat "$root/lib/systemd/system/netd-firewall.service")
 check "netd-firewall.service: runs netd apply" grep -qx "ExecStart=$prefix/sbin/netd apply" <<<"$fw"
-check "netd-firewall.service: follows nftables/firewalld restarts" \
-	grep -qx 'PartOf=nftables.service firewalld.service' <<<"$fw"
+check "netd-firewall.service: follows nftables/firewalld/docker/ufw restarts" \
+	grep -qx 'PartOf=nftables.service firewalld.service docker.service ufw.service' <<<"$fw"
+check "netd-firewall.service: and their reloads" grep -qx \
+	'ReloadPropagatedFrom=nftables.service firewalld.service docker.service ufw.service' <<<"$fw"
 check "tmpfiles.d: creates /run/netd" grep -q '^d /run/netd ' "$root/lib/tmpfiles.d/netd.conf"
 if command -v systemd-analyze >/dev/null; then
 	out=$(systemd-analyze verify --man=no --root="$dest" "$root/lib/systemd/system/netd.service" 2>&1 |

@@ -1,0 +1,286 @@
+#!/bin/bash
+# netd next to the real iptables-nft: Docker 28's rule layout (FORWARD policy
+# drop, DOCKER-USER) and ufw enabled with its shipped defaults (INPUT and
+# FORWARD drop). In both orders (the tool first, netd first) and after the
+# tool reloads followed by `netd apply`, a guest gets a lease, resolves a
+# name through the bridge's DNS, reaches upstream masqueraded and reaches a
+# second guest on the bridge. netd's accepts are in a shape iptables-save
+# prints faithfully and iptables-restore reproduces; status names them when
+# they are gone; stop leaves the tool's rules exactly as they were. With
+# `iptables = no` in netd.conf nothing is inserted and Docker's drop wins.
+# Usage: iptables.sh NETD_BINARY
+. "$(dirname "$0")/lib.sh"
+ns_enter "$@"
+for c in iptables iptables-save iptables-restore ufw; do
+	command -v "$c" >/dev/null || die "missing '$c' (setup.sh test installs iptables, ufw)"
+done
+has "$(iptables --version)" nf_tables || skip "iptables is not iptables-nft: $(iptables --version)"
+
+BR=virbr20 GW=192.168.150.1 NET=192.168.150.0/24
+topo_upstream
+nd_ok define "$NS_SRC/nat.xml"
+
+# iptables-save without its date lines, counters zeroed.
+ipt_save() {
+	{ iptables-save; ip6tables-save; } | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]/[0:0]/'
+}
+# The ruleset but table inet netd, counters zeroed.
+foreign_nft() {
+	nft list ruleset | awk '/^table inet netd \{/ { skip = 1 } !skip { print } /^\}/ { skip = 0 }' |
+		sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
+}
+# netd's rules in iptables-save's form.
+netd_rules() { ipt_save | grep -F -- "--comment \"netd:nat\"";  }
+
+# Guests g1 and g2 on the running network's bridge (anew for each case).
+guests() {
+	local g
+	for g in g1 g2; do
+		ip netns del $g 2>/dev/null
+		ip link del $g-br 2>/dev/null
+	done
+	guest_add g1 $BR 52:54:00:15:00:01
+	guest_add g2 $BR 52:54:00:15:00:02
+}
+
+# What a guest must get: a lease, DNS, NAT upstream, the other guest.
+works() {
+	local what=$1 seen
+	check "$what: g1 gets a lease" guest_dhcp g1
+	local g1=$L_IP
+	check "$what: g2 gets a lease" guest_dhcp g2
+	local g2=$L_IP
+	check "$what: g1 resolves printer through $GW" \
+		eq "$(guest_dig g1 $GW printer)" 192.168.150.53
+	seen=$(guest_tcp g1)
+	check "$what: g1 reaches upstream masqueraded (saw '$seen')" eq "$seen" "$HOST_UP_IP"
+	check "$what: g1 pings g2" ip netns exec g1 busybox ping -c 1 -W 2 "$g2"
+	timeout 10 ip netns exec g1 socat -T 5 TCP4-LISTEN:7000,reuseaddr SYSTEM:'echo hi' &
+	wait_for 50 "g1 listening" eval '[ -n "$(ip netns exec g1 ss -Htln "sport = :7000")" ]'
+	seen=$(timeout 10 ip netns exec g2 socat -T 5 -u "TCP4:$g1:7000,connect-timeout=3" STDOUT 2>&1)
+	check "$what: g2 reaches g1 over tcp (got '$seen')" eq "$seen" hi
+	wait $! 2>/dev/null
+}
+
+no_drift() {
+	nd status nat --json
+	check "$1: status says no drift" jq -e '.drift == []' <<<"$OUT"
+}
+
+# Every rule of netd's is printed with all its matches, and a save/restore
+# round trip gives the same rules back (and netd still knows them: no
+# drift). faithful WHAT [noinput]: noinput when ip filter has no INPUT chain
+# (Docker alone never creates it), so netd inserts nothing there.
+faithful() {
+	local what=$1 rules before after n=6
+	rules=$(netd_rules)
+	if [ "${2:-}" = noinput ]; then
+		n=3
+		check "$what: no INPUT chain, none created" \
+			lacks "$(nft list table ip filter)" "chain INPUT"
+	else
+	check "$what: iptables-save prints the DHCP accept" \
+		has "$rules" "-i $BR -p udp -m udp --dport 67 -m comment --comment \"netd:nat\" -j ACCEPT"
+	check "$what: ... the DNS accepts" \
+		has "$rules" "-i $BR -p udp -m udp --dport 53 -m comment --comment \"netd:nat\" -j ACCEPT"
+	check "$what: ... (tcp)" \
+		has "$rules" "-i $BR -p tcp -m tcp --dport 53 -m comment --comment \"netd:nat\" -j ACCEPT"
+	fi
+	check "$what: ... bridge to bridge" \
+		has "$rules" "-i $BR -o $BR -m comment --comment \"netd:nat\" -j ACCEPT"
+	check "$what: ... forward out of the subnet" \
+		has "$rules" "-s $NET -i $BR -m comment --comment \"netd:nat\" -j ACCEPT"
+	check "$what: ... back to the subnet" \
+		has "$rules" "-d $NET -o $BR -m comment --comment \"netd:nat\" -j ACCEPT"
+	check "$what: $n rules of netd's, no bare -j ACCEPT" eq "$(wc -l <<<"$rules")" $n
+	check "$what: no rule without a match" lacks "$(ipt_save)" "^-A [A-Z-]* -j ACCEPT$"
+
+	check "$what: iptables-save knows every rule (no incompatible table)" \
+		lacks "$(iptables-save 2>&1)" "incompatible"
+	before=$(ipt_save)
+	iptables-save | iptables-restore
+	after=$(ipt_save)
+	check "$what: iptables-save | iptables-restore reproduces the rules" eq "$after" "$before"
+	if [ "${2:-}" = noinput ]; then
+		# iptables-restore created every built-in chain, INPUT too.
+		nd status nat --json
+		check "$what: after the round trip, drift is INPUT's alone" jq -e \
+			'.drift == ["firewall: iptables chain ip filter INPUT lacks netd'"'"'s accepts for virbr20"]' \
+			<<<"$OUT"
+		nd_ok apply
+	fi
+	no_drift "$what: after the round trip"
+}
+
+# ---- Docker 28 ----------------------------------------------------------------
+docker_up() { iptables-restore -n <"$NS_SRC/docker28.rules"; }
+# A dockerd restart: its jumps go and come back, its chains are flushed and
+# filled again (DOCKER-USER, with netd's rules in it, included).
+docker_reload() {
+	iptables -D FORWARD -j DOCKER-USER
+	iptables -D FORWARD -j DOCKER-FORWARD
+	iptables -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+	iptables -t nat -D OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j DOCKER
+	iptables -t nat -D POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE
+	docker_up
+}
+
+say "-- Docker first, then netd"
+nft flush ruleset
+must docker_up
+ipt0=$(ipt_save) nft0=$(foreign_nft)
+nd plan nat
+check "docker first: plan lists the DOCKER-USER accepts" has "$OUT" \
+	"^insert rule ip filter DOCKER-USER iifname \"$BR\" ip saddr $NET counter accept comment \"netd:nat\"$"
+check "docker first: plan changed nothing" eq "$(ipt_save)" "$ipt0"
+nd start nat
+check "docker first: start exit 0" eq "$RC" 0
+guests
+works "docker first"
+no_drift "docker first"
+check "docker first: forward accepts are in DOCKER-USER" \
+	has "$(iptables -S DOCKER-USER)" "-A DOCKER-USER -s $NET -i $BR"
+check "docker first: FORWARD has no netd rule" lacks "$(iptables -S FORWARD)" "netd"
+nd stop nat
+check "docker first: stop exit 0" eq "$RC" 0
+check "docker first: stop leaves iptables-save as it was" eq "$(ipt_save)" "$ipt0"
+check "docker first: stop leaves the foreign nft tables as they were" eq "$(foreign_nft)" "$nft0"
+nd_ok start nat
+guests
+faithful "docker first" noinput
+
+say "-- Docker reloads; netd apply"
+docker_reload
+nd status nat --json
+check "docker reload: drift names DOCKER-USER" jq -e \
+	'.drift | any(test("iptables chain ip filter DOCKER-USER lacks netd.s accepts for virbr20"))' \
+	<<<"$OUT"
+seen=$(guest_tcp g1)
+check_not "docker reload: g1 no longer reaches upstream (saw '$seen')" eq "$seen" "$HOST_UP_IP"
+nd apply
+check "docker reload: apply exit 0" eq "$RC" 0
+works "docker reload + apply"
+no_drift "docker reload + apply"
+ipt1=$(ipt_save | grep -v netd:nat)
+nd_ok stop nat
+check "docker reload: stop takes netd's rules only" eq "$(ipt_save)" "$ipt1"
+
+say "-- netd first, then Docker"
+nft flush ruleset
+# ip filter INPUT and FORWARD exist, as on a host with any iptables rule.
+iptables -P INPUT ACCEPT
+iptables -P FORWARD ACCEPT
+nd_ok start nat
+check "netd first: DHCP accept at the top of INPUT" \
+	has "$(iptables -S INPUT | sed -n 2p)" "--dport 67 .*netd:nat"
+check "netd first: forward accepts in FORWARD" has "$(iptables -S FORWARD)" "-s $NET -i $BR"
+must docker_up
+nd status nat --json
+# Docker's jumps now come first in FORWARD; netd's accepts there still
+# work (DOCKER-FORWARD returns), but their place is DOCKER-USER.
+check "netd first: drift says FORWARD's accepts belong elsewhere" jq -e \
+	'.drift | any(test("iptables chain ip filter FORWARD has netd.s accepts"))' <<<"$OUT"
+check "netd first: drift says DOCKER-USER lacks them" jq -e \
+	'.drift | any(test("iptables chain ip filter DOCKER-USER lacks netd.s accepts"))' <<<"$OUT"
+nd apply
+check "netd first: apply exit 0" eq "$RC" 0
+guests
+works "netd first, then docker"
+no_drift "netd first, then docker"
+faithful "netd first, then docker"
+check "netd first: FORWARD has no netd rule after apply" lacks "$(iptables -S FORWARD)" "netd"
+nd_ok stop nat
+check "netd first: stop leaves no netd rule" lacks "$(ipt_save)" "netd"
+
+# ---- the switch off -------------------------------------------------------------
+say "-- iptables = no, Docker"
+nft flush ruleset
+must docker_up
+echo "iptables = no" >/etc/netd/netd.conf
+ipt0=$(ipt_save)
+nd_ok start nat
+check "switch off: nothing inserted" eq "$(ipt_save)" "$ipt0"
+guests
+check "switch off: g1 still gets a lease (Docker leaves INPUT open)" guest_dhcp g1
+seen=$(guest_tcp g1)
+check_not "switch off: g1 gets no NAT through Docker's FORWARD drop (saw '$seen')" \
+	eq "$seen" "$HOST_UP_IP"
+nd_ok stop nat
+rm /etc/netd/netd.conf
+
+# ---- ufw ---------------------------------------------------------------------
+ufw_setup() {
+	must mkdir -p "$T/ufw"
+	must cp -a /etc/ufw/. "$T/ufw/"
+	must mount -t tmpfs -o mode=0755 netd-test-ufw /etc/ufw
+	must cp -a "$T/ufw/." /etc/ufw/
+}
+ufw_up() { ufw --force enable >"$T/ufw.log" 2>&1 || { cat "$T/ufw.log"; return 1; }; }
+ufw_off() { ufw --force disable >"$T/ufw.log" 2>&1 || cat "$T/ufw.log"; }
+ufw_setup
+
+say "-- ufw first, then netd"
+nft flush ruleset
+must ufw_up
+ipt0=$(ipt_save) nft0=$(foreign_nft)
+nd start nat
+check "ufw first: start exit 0" eq "$RC" 0
+guests
+works "ufw first"
+no_drift "ufw first"
+nd_ok stop nat
+check "ufw first: stop leaves iptables-save as it was" eq "$(ipt_save)" "$ipt0"
+check "ufw first: stop leaves the foreign nft tables as they were" eq "$(foreign_nft)" "$nft0"
+
+say "-- ufw reloads; netd apply"
+nd_ok start nat
+guests
+faithful "ufw first"
+ufw reload >"$T/ufw.log" 2>&1 || cat "$T/ufw.log"
+no_drift "ufw reload (before apply)"
+nd apply
+check "ufw reload: apply exit 0" eq "$RC" 0
+works "ufw reload + apply"
+no_drift "ufw reload + apply"
+ipt1=$(ipt_save | grep -v netd:nat)
+nd_ok stop nat
+check "ufw reload: stop takes netd's rules only" eq "$(ipt_save)" "$ipt1"
+
+say "-- netd first, then ufw"
+ufw_off
+nft flush ruleset
+iptables -P INPUT ACCEPT
+iptables -P FORWARD ACCEPT
+nd_ok start nat
+must ufw_up
+# ufw appends its jumps: netd's accepts stay above them.
+no_drift "netd first, then ufw enable"
+nd apply
+check "netd first, then ufw: apply exit 0" eq "$RC" 0
+guests
+works "netd first, then ufw"
+no_drift "netd first, then ufw"
+faithful "netd first, then ufw"
+nd_ok stop nat
+check "netd first, then ufw: stop leaves no netd rule" lacks "$(ipt_save)" "netd"
+
+# ---- IPv6: ip6 filter, with ufw still enabled ---------------------------------
+say "-- a dual-stack network next to ufw"
+nd_ok define "$NS_TEMPLATES/dual-stack.xml"
+ipt0=$(ipt_save)
+nd start dualstack
+check "dual-stack: start exit 0" eq "$RC" 0
+rules6=$(ip6tables-save | grep -F -- '--comment "netd:dualstack"')
+check "dual-stack: ip6tables-save prints the DHCPv6 accept" has "$rules6" \
+	'-A INPUT -i virbr13 -p udp -m udp --dport 547 -m comment --comment "netd:dualstack" -j ACCEPT'
+check "dual-stack: ... forward out of fd00:133::/64" has "$rules6" \
+	'-A FORWARD -s fd00:133::/64 -i virbr13 -m comment --comment "netd:dualstack" -j ACCEPT'
+check "dual-stack: ... back to it" has "$rules6" \
+	'-A FORWARD -d fd00:133::/64 -o virbr13 -m comment --comment "netd:dualstack" -j ACCEPT'
+nd status dualstack --json
+check "dual-stack: no drift" jq -e '.drift == []' <<<"$OUT"
+ip6tables-save | ip6tables-restore
+nd status dualstack --json
+check "dual-stack: no drift after an ip6tables round trip" jq -e '.drift == []' <<<"$OUT"
+nd_ok stop dualstack
+check "dual-stack: stop leaves iptables-save as it was" eq "$(ipt_save)" "$ipt0"
