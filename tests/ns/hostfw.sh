@@ -10,7 +10,11 @@
 #    before start and after stop; with those rules added, nothing is named;
 # 3. ufw enabled with its shipped defaults: named as ufw;
 # 4. a dormant table with a drop policy (nft 1.0.6 lists a table with flags
-#    as garbage JSON): not named, and the drop of another table still is.
+#    as garbage JSON): not named, and the drop of another table still is;
+# 5. with netd.conf's iptables integration on (the default), Docker's and
+#    ufw's chains get netd's accepts, and detection names nothing.
+# Cases 1 to 4 run with 'iptables = no': what an administrator who turned
+# the integration off sees (tests/ns/iptables.sh tests the integration).
 # Usage: hostfw.sh NETD_BINARY
 # Private namespaces only: ns_enter (lib.sh) re-runs this script under
 # unshare --mount --net --pid, and ns_assert_private refuses to go on in the
@@ -26,6 +30,7 @@ done
 
 topo_upstream
 nd_ok define "$NS_TEMPLATES/default.xml"
+printf 'iptables = no\n' >/etc/netd/netd.conf
 
 say "-- Docker's iptables-nft layout"
 must iptables-nft-restore <"$DATA/docker.rules"
@@ -122,3 +127,23 @@ check_not "start: not the dormant table" has "$OUT" "table inet dorm"
 nd status default --json
 check "status --json: only ip other" jq -e '[.host_firewall.blockers[].table] == ["other"]' <<<"$OUT"
 nd_ok stop default
+
+say "-- the iptables integration on: Docker's and ufw's chains no longer block"
+rm -f /etc/netd/netd.conf
+must nft flush ruleset
+must iptables-nft-restore <"$DATA/docker.rules"
+nd_ok start default
+check_not "start: no warning with Docker's layout" has "$OUT" "^warning: table ip filter"
+nd status default --json
+check "status --json: no blocker with Docker's layout" \
+	jq -e '.host_firewall.blockers | length == 0' <<<"$OUT"
+check "status --json: no drift with Docker's layout" jq -e '.drift == []' <<<"$OUT"
+nd_ok stop default
+must nft flush ruleset
+must timeout 60 ufw --force enable
+nd_ok start default
+nd status default --json
+check "status --json: no blocker with ufw" jq -e '.host_firewall.blockers | length == 0' <<<"$OUT"
+nd_ok stop default
+must timeout 60 ufw --force disable
+must nft flush ruleset
