@@ -32,6 +32,9 @@ static void plan_bridge(const struct net *n, FILE *o)
 		if (net_has_family(n, AF_INET6))
 			fprintf(o, ", net.ipv6.conf.all.forwarding=1");
 		fprintf(o, "\n");
+		if (net_has_family(n, AF_INET6))
+			fprintf(o, "first: accept_ra=2 on every interface whose IPv6 default route "
+				   "came from a router advertisement\n");
 	}
 }
 
@@ -68,19 +71,12 @@ static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, str
 
 /* The commands fw_start would append for the host's iptables chains, or a
  * comment saying why there are none that plan can know of. */
-static void plan_glue(const struct store *s, const struct net *n, FILE *o)
+static void plan_glue(const struct hostconf *hc, const struct net *n, FILE *o)
 {
 	_cleanup_free_ char *glue = NULL;
-	struct hostconf hc;
 	struct nerr ge = { { 0 } };
 
-	if (!fw_net_has_part(n))
-		return;
-	if (hostconf_load(&s->p, &hc, &ge) < 0) {
-		fprintf(o, "# iptables chains: not read: %s\n", ge.msg);
-		return;
-	}
-	if (!hc.iptables)
+	if (!fw_net_has_part(n) || !hc->iptables)
 		return;
 	if (fw_glue_render(n, true, &glue, &ge) < 0) {
 		fprintf(o, "# iptables chains: not read: %s\n", ge.msg);
@@ -90,18 +86,35 @@ static void plan_glue(const struct store *s, const struct net *n, FILE *o)
 		fprintf(o, "# the host's iptables chains (netd.conf iptables = yes):\n%s", glue);
 }
 
+/* What the firewalld step would do; plan does not ask D-Bus whether
+ * firewalld runs. */
+static void plan_firewalld(const struct hostconf *hc, const struct net *n, FILE *o)
+{
+	fprintf(o, "\n## firewalld\n");
+	if (!hc->firewalld)
+		fprintf(o, "none (netd.conf firewalld = no)\n");
+	else
+		fprintf(o,
+			"when firewalld runs: interface %s into zone %s, at run time and "
+			"permanently (unless the administrator put it in a zone)\n",
+			n->bridge, n->zone[0] ? n->zone : "netd");
+}
+
 int plan_print(const struct store *s, struct net *n, FILE *o, struct nerr *e)
 {
 	_cleanup_free_ char *nft = NULL;
+	struct hostconf hc;
 	int r;
 
-	if ((r = store_fill_defaults(s, n, e)) < 0 || (r = fw_render(n, &nft, e)) < 0)
+	if ((r = hostconf_load(&s->p, &hc, e)) < 0 || (r = store_fill_defaults(s, n, e)) < 0 ||
+	    (r = fw_render(n, &nft, e)) < 0)
 		return r;
 	fprintf(o, "# plan for network '%s' (%s): nothing has been changed\n\n", n->name,
 		net_fwd_mode_str(n->fwd_mode));
 	plan_bridge(n, o);
 	fprintf(o, "\n## nftables: one transaction\n%s", nft[0] ? nft : "none (open network)\n");
-	plan_glue(s, n, o);
+	plan_glue(&hc, n, o);
+	plan_firewalld(&hc, n, o);
 	if ((r = plan_dnsmasq(s, n, o, e)) < 0)
 		return r;
 	fprintf(o, "\n## qemu bridge ACL: %s\nallow %s\n", s->p.bridge_conf, n->bridge);
