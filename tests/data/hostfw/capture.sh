@@ -1,8 +1,21 @@
 #!/bin/sh
 # Regenerate the fixtures: each ruleset loaded by the real tool in a private
 # namespace, listed as JSON (NAME.json) and as text with handles (NAME.txt).
-# Run as root from this directory: unshare --mount --net --fork sh capture.sh
+# Run as root from this directory: sh capture.sh (it re-runs itself in
+# private network and mount namespaces).
 set -e
+# It flushes the ruleset and mounts over /etc/ufw and /run: never in the
+# namespaces it was started from. The parent's network namespace is handed
+# down and compared, as tests/ns/lib.sh does (pid 1's may be unreadable).
+if [ -z "${NETD_CAPTURE_PARENT_NET:-}" ]; then
+	NETD_CAPTURE_PARENT_NET=$(readlink /proc/self/ns/net) || exit 1
+	export NETD_CAPTURE_PARENT_NET
+	exec unshare --mount --net --fork --propagation private sh "$0" "$@"
+fi
+if [ "$(readlink /proc/self/ns/net)" = "$NETD_CAPTURE_PARENT_NET" ]; then
+	echo "capture.sh: not in a private network namespace; refusing" >&2
+	exit 1
+fi
 cap() {
 	nft -j list ruleset >"$1.json"
 	nft -a list ruleset >"$1.txt"
