@@ -68,7 +68,9 @@ static int sock_inodes(pid_t pid, unsigned long *ino, size_t max, size_t *n)
 	return 0;
 }
 
-static int diag_request(int fd)
+/* A dump of one family's sockets of one protocol: UDP sockets in any
+ * state, TCP ones only listening. */
+static int diag_request(int fd, int family, bool tcp)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -77,10 +79,9 @@ static int diag_request(int fd)
 		.nh = { .nlmsg_len = sizeof msg,
 			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = AF_INET,
-			 .sdiag_protocol = IPPROTO_UDP,
-			 .idiag_states = ~0u,
-			 .id = { .idiag_sport = htons(67) } },
+		.req = { .sdiag_family = (uint8_t)family,
+			 .sdiag_protocol = tcp ? IPPROTO_TCP : IPPROTO_UDP,
+			 .idiag_states = tcp ? 1u << TCP_LISTEN : ~0u },
 	};
 
 	return send(fd, &msg, sizeof msg, 0) == (ssize_t)sizeof msg ? 0 : -errno;
@@ -167,7 +168,7 @@ int dhcp_bound_ifindex(pid_t pid, int *ifindex, struct nerr *e)
 				strerror(errno));
 	/* Bounded: the kernel answers a dump at once, but never hang status. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	if ((r = diag_request(fd)) < 0 || (r = diag_read(fd, ino, n, ifindex)) < 0)
+	if ((r = diag_request(fd, AF_INET, false)) < 0 || (r = diag_read(fd, ino, n, ifindex)) < 0)
 		return nerr_set(e, r, "dnsmasq pid %ld: read its DHCP socket (sock_diag): %s",
 				(long)pid, strerror(-r));
 	return r == 1 ? 0 : -ENOENT;
@@ -202,24 +203,6 @@ struct holders {
 static bool holder_port(uint16_t port)
 {
 	return port == 53 || port == 67 || port == 547;
-}
-
-static int holder_request(int fd, int family, bool tcp)
-{
-	struct {
-		struct nlmsghdr nh;
-		struct inet_diag_req_v2 req;
-	} msg = {
-		.nh = { .nlmsg_len = sizeof msg,
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
-		.req = { .sdiag_family = (uint8_t)family,
-			 .sdiag_protocol = tcp ? IPPROTO_TCP : IPPROTO_UDP,
-			 /* TCP: listeners only; UDP: every socket */
-			 .idiag_states = tcp ? 1u << TCP_LISTEN : ~0u },
-	};
-
-	return send(fd, &msg, sizeof msg, 0) == (ssize_t)sizeof msg ? 0 : -errno;
 }
 
 /* Whether the socket is in the way of this network's dnsmasq: bound to no
@@ -346,7 +329,7 @@ int dhcp_port_holders(const struct net *n, int ifindex, char *buf, size_t len)
 				return -errno;
 			(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 			/* A family the kernel lacks (no IPv6) is nothing held. */
-			if (holder_request(fd, fams[f], tcp) == 0)
+			if (diag_request(fd, fams[f], tcp) == 0)
 				(void)holder_read(fd, fams[f], tcp, &hs);
 		}
 	if (hs.n_h == 0)
