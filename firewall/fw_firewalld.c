@@ -2,7 +2,9 @@
 #include "fw_firewalld.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <systemd/sd-bus.h>
@@ -98,8 +100,36 @@ static int fwd_record_remove(const struct step_ctx *c, struct nerr *e)
 
 /* ---- D-Bus ---- */
 
+/* Whether the firewalld on the bus manages this network namespace: its
+ * zones apply to the namespace it runs in. netd tried out inside 'unshare
+ * --net' still reaches the host's system bus, and must not bind a bridge
+ * name into the host firewalld's (permanent) configuration. Unknown (its
+ * pid not visible from here, another pid namespace) counts as not ours. */
+static bool fwd_same_netns(sd_bus *b)
+{
+	_cleanup_bus_err_ sd_bus_error err = SD_BUS_ERROR_NULL;
+	_cleanup_bus_msg_ sd_bus_message *reply = NULL;
+	char path[64], theirs[64], ours[64];
+	uint32_t pid = 0;
+	ssize_t n, m;
+
+	if (sd_bus_call_method(b, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+			       "org.freedesktop.DBus", "GetConnectionUnixProcessID", &err, &reply,
+			       "s", FWD_NAME) < 0 ||
+	    sd_bus_message_read(reply, "u", &pid) < 0 || pid == 0)
+		return false;
+	(void)snprintf(path, sizeof path, "/proc/%" PRIu32 "/ns/net", pid);
+	n = readlink(path, theirs, sizeof theirs - 1);
+	m = readlink("/proc/self/ns/net", ours, sizeof ours - 1);
+	if (n <= 0 || m <= 0)
+		return false;
+	theirs[n] = ours[m] = '\0';
+	return strcmp(theirs, ours) == 0;
+}
+
 /* The system bus with firewalld on it, or *bus NULL (and 0) when there is
- * no system bus or firewalld has no owner there: nothing to do. */
+ * no system bus, firewalld has no owner there, or it manages another
+ * network namespace: nothing to do. */
 static int fwd_open(sd_bus **bus, struct nerr *e)
 {
 	_cleanup_bus_ sd_bus *b = NULL;
@@ -118,7 +148,7 @@ static int fwd_open(sd_bus **bus, struct nerr *e)
 		return 0;
 	if ((r = sd_bus_message_read(reply, "b", &has)) < 0)
 		return nerr_set(e, r, "firewalld: D-Bus NameHasOwner: bad reply: %s", strerror(-r));
-	if (has) {
+	if (has && fwd_same_netns(b)) {
 		*bus = b;
 		b = NULL;
 	}

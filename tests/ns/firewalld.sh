@@ -273,3 +273,21 @@ check "firewalld's rules name no $BR at the end" eq "$(fw_dispatch)" "$fw_dispat
 check "reload" fc --reload
 check "at the end, after reload: table inet firewalld is as firewalld made it" \
 	eq "$(nft list table inet firewalld)" "$fw_table0"
+
+say "-- netd in another network namespace than firewalld's: hands off"
+# As when netd is tried inside 'unshare --net' on a host running firewalld:
+# the system bus is the same, but firewalld's zones apply to its own
+# namespace, and its permanent configuration must not learn the name.
+other=$(unshare --net sh -c '
+	ip link set lo up
+	"$1" start "$2" >/dev/null 2>&1 || { echo "start failed"; exit 0; }
+	"$1" status "$2" --json | jq -c .firewalld
+	echo "while running, permanent: $(firewall-cmd --permanent --get-zone-of-interface="$3" 2>&1)"
+	"$1" stop "$2" >/dev/null 2>&1 || echo "stop failed"
+' sh "$NETD" "$NET" "$BR" 2>&1)
+check "another namespace: firewalld counted as not running there" \
+	has "$other" '"running":false'
+check "another namespace: no permanent binding while it ran" \
+	has "$other" "while running, permanent: no zone"
+check "another namespace: no runtime binding" eq "$(rt_zone)" "no zone"
+check "another namespace: no permanent binding" eq "$(perm_zone)" "no zone"
