@@ -29,8 +29,9 @@ run_pkgs=(dnsmasq-base nftables iproute2)
 # The firewalld test (tests/ns/firewalld.sh): firewalld, and dbus-daemon for
 # its private system bus.
 # The lint test (tests/lint.sh): cppcheck and clang-tidy (with jq, above).
+# The fuzzers (tests/fuzz): clang and its libFuzzer runtime.
 # The host firewall test (tests/ns/hostfw.sh): iptables (iptables-nft) and ufw.
-test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86
+test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86 clang libclang-rt-14-dev
            ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format iptables ufw
            firewalld dbus-daemon)
 
