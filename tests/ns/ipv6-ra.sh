@@ -40,6 +40,13 @@ topo_upstream
 # by default): every second, so that "expired" shows within the waits.
 must sysctl -qw net.ipv6.route.gc_interval=1
 must ip -n up addr add "$UP6/64" dev eth0 nodad
+# The upstream is a router, so it forwards: with forwarding off its neighbour
+# advertisements carry no router flag, and the first NUD probe of its
+# link-local address (any IPv6 packet the host sends out through the default
+# route) makes the host's kernel drop the default route through it as
+# "router turned host" (rt6_clean_tohost), whatever accept_ra says. Seen as
+# this test failing 4 s after a start, with RAs still arriving.
+must ip netns exec up sysctl -qw net.ipv6.conf.all.forwarding=1
 # ra-param=IFACE,INTERVAL,LIFETIME (dnsmasq 2.89): each RA says "use me as
 # default router for 18 s".
 ip netns exec up dnsmasq -k --conf-file=/dev/null --port=0 --interface=eth0 \
