@@ -13,3 +13,4 @@
 #     suite skips the fuzz targets silently, clang or not.
 netd_fuzzer(fuzz-leases dhcp/fuzz-leases.c)
 netd_fuzzer(fuzz-sockdiag dhcp/fuzz-sockdiag.c)
+netd_fuzzer(fuzz-netlink netd/fuzz-netlink.c)
