@@ -12,3 +12,5 @@
 #     tests/fuzz/replay.c over every seed, with ASan+UBSan, so no run of the
 #     suite skips the fuzz targets silently, clang or not.
 netd_fuzzer(fuzz-leases dhcp/fuzz-leases.c)
+netd_fuzzer(fuzz-sockdiag dhcp/fuzz-sockdiag.c)
+netd_fuzzer(fuzz-netlink netd/fuzz-netlink.c)

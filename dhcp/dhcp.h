@@ -64,6 +64,14 @@ struct dhcp_files_buf {
 int dhcp_files_init(struct dhcp_files_buf *b, const char *state_dir, const char *run_dir,
 		    const char *name, struct nerr *e);
 
+/* Before dnsmasq (root) opens it: the lease file in dir (dhcp_files_buf.dir,
+ * which must be root's alone) is a regular file of netd's with one name,
+ * created empty where missing. Anything else there is removed and
+ * replaced; *replaced then says what it was ("a symbolic link"). A
+ * directory is refused. */
+int dhcp_leasefile_prepare(const char *dir, const char *path, const char **replaced,
+			   struct nerr *e);
+
 /* The name of the primary group of 'user' (reads the passwd and group
  * databases; not pure). Lets the caller set dhcp_files.group so that dnsmasq
  * does not run with the "dip" group. -ENOENT when there is no such user. */

@@ -16,16 +16,22 @@ static const char *show(const char *v, char buf[96])
 {
 	size_t o = 0;
 
+	/* at most 80 + 4 + 3 bytes: the escapes below are never cut, so
+	 * their lengths may advance o */
 	for (; *v && o < 80; v++) {
 		unsigned char ch = (unsigned char)*v;
 
-		if (ch < 0x20 || ch >= 0x7f)
-			o += (size_t)snprintf(buf + o, 96 - o, "\\x%02x", ch);
-		else
+		if (ch < 0x20 || ch >= 0x7f) {
+			(void)snprintf(buf + o, 96 - o, "\\x%02x", ch);
+			o += 4;
+		} else {
 			buf[o++] = (char)ch;
+		}
 	}
-	if (*v)
-		o += (size_t)snprintf(buf + o, 96 - o, "...");
+	if (*v) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
 	buf[o] = '\0';
 	return buf;
 }
@@ -45,11 +51,11 @@ static const char *char_name(unsigned char ch, char buf[40])
 		return "a comma";
 	}
 	if (ch < 0x20 || ch == 0x7f)
-		snprintf(buf, 40, "control character 0x%02x", ch);
+		(void)snprintf(buf, 40, "control character 0x%02x", ch); /* may be truncated */
 	else if (ch >= 0x80)
-		snprintf(buf, 40, "non-ASCII byte 0x%02x", ch);
+		(void)snprintf(buf, 40, "non-ASCII byte 0x%02x", ch); /* may be truncated */
 	else
-		snprintf(buf, 40, "'%c'", ch);
+		(void)snprintf(buf, 40, "'%c'", ch); /* may be truncated */
 	return buf;
 }
 
@@ -74,7 +80,8 @@ static int fail_char(const struct net *n, const char *what, const char *v, unsig
 {
 	char cb[40], reason[64];
 
-	snprintf(reason, sizeof reason, "contains %s", char_name(ch, cb));
+	(void)snprintf(reason, sizeof reason, "contains %s",
+		       char_name(ch, cb)); /* may be truncated */
 	return fail(n, what, v, e, reason);
 }
 
@@ -85,18 +92,19 @@ static bool alphabet_ok(const char *v, size_t max, const char *extra, char reaso
 	char cb[40];
 
 	if (!*v) {
-		snprintf(reason, DHCP_WHY_MAX, "is empty");
+		(void)snprintf(reason, DHCP_WHY_MAX, "is empty"); /* may be truncated */
 		return false;
 	}
 	for (const char *p = v; *p; p++) {
 		if (!nd_is_alnum((unsigned char)*p) && !strchr(extra, *p)) {
-			snprintf(reason, DHCP_WHY_MAX, "contains %s",
-				 char_name((unsigned char)*p, cb));
+			(void)snprintf(reason, DHCP_WHY_MAX, "contains %s",
+				       char_name((unsigned char)*p, cb)); /* may be truncated */
 			return false;
 		}
 	}
 	if (strlen(v) > max) {
-		snprintf(reason, DHCP_WHY_MAX, "is longer than %zu bytes", max);
+		(void)snprintf(reason, DHCP_WHY_MAX, "is longer than %zu bytes",
+			       max); /* may be truncated */
 		return false;
 	}
 	return true;
@@ -344,7 +352,7 @@ int dhcp_lease(const struct net *n, const char *what, const struct net_lease *l,
 	if (!l->set)
 		return 0;
 	if (l->infinite) {
-		snprintf(buf, DHCP_LEASE_STR_MAX, "infinite");
+		(void)snprintf(buf, DHCP_LEASE_STR_MAX, "infinite"); /* may be truncated */
 		return 0;
 	}
 	/* dnsmasq reads lease times into an int of seconds */
@@ -357,8 +365,10 @@ int dhcp_lease(const struct net *n, const char *what, const struct net_lease *l,
 	}
 	unit = lease_unit(l);
 	if (unit)
-		snprintf(buf, DHCP_LEASE_STR_MAX, "%llu%c", (unsigned long long)l->expiry, unit);
+		(void)snprintf(buf, DHCP_LEASE_STR_MAX, "%llu%c", (unsigned long long)l->expiry,
+			       unit); /* may be truncated */
 	else
-		snprintf(buf, DHCP_LEASE_STR_MAX, "%llus", (unsigned long long)l->seconds);
+		(void)snprintf(buf, DHCP_LEASE_STR_MAX, "%llus",
+			       (unsigned long long)l->seconds); /* may be truncated */
 	return 0;
 }

@@ -1,8 +1,11 @@
 /* Where one network's dnsmasq files live, and the group dnsmasq drops to. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dhcp_int.h"
 
@@ -78,4 +81,72 @@ int dhcp_user_group(const char *user, char *buf, size_t len, struct nerr *e)
 		return nerr_set(e, -ENAMETOOLONG, "dnsmasq user %s: group name %s is too long",
 				user, gr.gr_name);
 	return 0;
+}
+
+/* Why what lstat found at dnsmasq's directory or lease file is not what
+ * netd made there; NULL when it is. */
+static const char *not_ours(const struct stat *st, bool dir)
+{
+	if (S_ISLNK(st->st_mode))
+		return "a symbolic link";
+	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		return dir ? "not a directory" : "not a regular file";
+	if (st->st_uid != geteuid())
+		return "owned by another user";
+	if (st->st_mode & 0022)
+		return "writable by others than its owner";
+	if (!dir && st->st_nlink != 1)
+		return "a hard link to another name";
+	return NULL;
+}
+
+/* dnsmasq opens its lease file as root, following links, and rewrites it in
+ * place: whatever the name points to would be overwritten with leases. The
+ * directory must be netd's (root's, writable by no one else), so that
+ * nothing can change under it between this check and dnsmasq's open; in
+ * it, anything but a regular file netd made (a link, a FIFO, a hard link,
+ * another user's file) is removed, not followed, and an empty file made in
+ * its place: leases netd did not write are not worth keeping. fstat on an
+ * O_PATH|O_NOFOLLOW descriptor looks at the name itself and opens nothing
+ * (a FIFO or a device would react to an open). */
+int dhcp_leasefile_prepare(const char *dir, const char *path, const char **replaced, struct nerr *e)
+{
+	struct stat st;
+	const char *why;
+
+	*replaced = NULL;
+	if (lstat(dir, &st) < 0)
+		return nerr_set(e, -errno, "dnsmasq directory %s: %s", dir, strerror(errno));
+	if ((why = not_ours(&st, true)))
+		return nerr_set(e, -EPERM,
+				"dnsmasq directory %s: %s; it must be a directory of root's, "
+				"writable by root alone",
+				dir, why);
+	for (int tries = 0; tries < 3; tries++) {
+		_cleanup_close_ int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+		if (fd < 0 && errno == ENOENT) {
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (fd >= 0)
+				return 0;
+			if (errno == EEXIST)
+				continue;
+			return nerr_set(e, -errno, "create leases file %s: %s", path,
+					strerror(errno));
+		}
+		if (fd < 0)
+			return nerr_set(e, -errno, "leases file %s: %s", path, strerror(errno));
+		if (fstat(fd, &st) < 0)
+			return nerr_set(e, -errno, "leases file %s: %s", path, strerror(errno));
+		if (!(why = not_ours(&st, false)))
+			return 0;
+		if (S_ISDIR(st.st_mode))
+			return nerr_set(e, -EISDIR, "leases file %s: a directory (remove it)",
+					path);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return nerr_set(e, -errno, "leases file %s is %s: remove: %s", path, why,
+					strerror(errno));
+		*replaced = why;
+	}
+	return nerr_set(e, -EAGAIN, "leases file %s: keeps changing under netd", path);
 }

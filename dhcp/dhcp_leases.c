@@ -187,13 +187,13 @@ int dhcp_leases_read(const char *leasefile, struct dhcp_lease **out, size_t *n, 
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return nerr_set(e, r, "read leases %s: %s", leasefile, strerror(-r));
+		return nerr_set(e, r, "read leases %s: %s", leasefile, nd_strerror(r));
 	r = dhcp_leases_parse(text, len, out, n);
 	if (r == -E2BIG)
 		return nerr_set(e, r, "read leases %s: more than %d leases", leasefile,
 				DHCP_LEASES_MAX);
 	if (r < 0)
-		return nerr_set(e, r, "read leases %s: %s", leasefile, strerror(-r));
+		return nerr_set(e, r, "read leases %s: %s", leasefile, nd_strerror(r));
 	return 0;
 }
 

@@ -165,12 +165,18 @@ static int ptr_domain(const struct conf *c, const struct net_ip *ip, char *buf, 
 				c->n->name, v6 ? "IPv6" : "IPv4", ip->prefix, step, max);
 	for (unsigned i = ip->prefix / step; i > 0; i--) {
 		unsigned b = ip->addr.u.b[v6 ? (i - 1) / 2 : i - 1];
+		int w;
 
 		if (v6)
 			b = (i - 1) % 2 ? b & 0xf : b >> 4;
-		o += (size_t)snprintf(buf + o, len - o, v6 ? "%x." : "%u.", b);
+		w = snprintf(buf + o, len - o, v6 ? "%x." : "%u.", b);
+		if (w < 0 || (size_t)w >= len - o)
+			break;
+		o += (size_t)w;
 	}
-	snprintf(buf + o, len - o, "%s", v6 ? "ip6.arpa" : "in-addr.arpa");
+	if (nd_snprintf(buf + o, len - o, "%s", v6 ? "ip6.arpa" : "in-addr.arpa") < 0)
+		return nerr_set(c->e, -ENAMETOOLONG, "network %s: localPtr: reverse zone too long",
+				c->n->name);
 	return 0;
 }
 

@@ -16,12 +16,18 @@
 
 static int read_small(const char *path, char *buf, size_t size, size_t *len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted as a pid file must not stall netd */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
 	size_t n = 0;
 
 	buf[0] = '\0'; /* a string whatever happens */
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ND_ENOTREG;
 	while (n < size - 1) {
 		ssize_t r = read(fd, buf + n, size - 1 - n);
 

@@ -69,6 +69,24 @@ int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid);
  * and a socket bound to the old one hears nothing: see dhcp_sock.c. */
 int dhcp_bound_ifindex(pid_t pid, int *ifindex, struct nerr *e);
 
+/* The pure half of reading a sock_diag dump (kernel data, fuzzed by
+ * dhcp/fuzz-sockdiag.c): walk one datagram of 'len' bytes at buf (aligned
+ * to NLMSG_ALIGNTO, as recv's buffer is), never reading past its end, and
+ * call fn with every SOCK_DIAG_BY_FAMILY message long enough to hold an
+ * inet_diag_msg. 1 at NLMSG_DONE, 0 when the datagram ended without it
+ * (more follow), an NLMSG_ERROR's -errno (-EIO when it has none). */
+struct inet_diag_msg;
+typedef void dhcp_diag_fn(const struct inet_diag_msg *m, void *arg);
+int dhcp_diag_parse(const void *buf, size_t len, dhcp_diag_fn *fn, void *arg);
+/* dhcp_bound_ifindex()'s fn: the first port-67 socket among ino[]. */
+struct dhcp_diag_bound {
+	const unsigned long *ino;
+	size_t n;
+	bool found;
+	int ifindex;
+};
+void dhcp_diag_bound_fn(const struct inet_diag_msg *m, void *arg);
+
 struct net;
 
 /* After dnsmasq of network n could not bind: every socket in this network

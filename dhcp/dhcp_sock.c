@@ -106,17 +106,32 @@ static const struct nlmsghdr *diag_msg_next(const struct nlmsghdr *h, size_t *le
 	return (const struct nlmsghdr *)((const char *)h + step);
 }
 
-/* Read the dump; *ifindex from the first port-67 socket whose inode is in
- * ino[]. 1 when found, 0 when not, -errno on failure. */
-static int diag_read(int fd, const unsigned long *ino, size_t n, int *ifindex)
+int dhcp_diag_parse(const void *buf, size_t len, dhcp_diag_fn *fn, void *arg)
 {
-	/* A dump's messages come in datagrams of at most 32 KiB. */
-	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
-	int found = 0;
+	for (const struct nlmsghdr *h = buf; diag_msg_ok(h, len); h = diag_msg_next(h, &len)) {
+		if (h->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (h->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *ne = NLMSG_DATA(h);
 
+			/* an errno as the kernel has them, else no answer */
+			return h->nlmsg_len >= NLMSG_LENGTH(sizeof *ne) && ne->error < 0 &&
+					       ne->error >= -4095
+				       ? ne->error
+				       : -EIO;
+		}
+		if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
+		    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+			fn(NLMSG_DATA(h), arg);
+	}
+	return 0;
+}
+
+/* One receive of a dump into buf; the datagram's length, or -errno. */
+static ssize_t diag_recv(int fd, void *buf, size_t size)
+{
 	for (;;) {
-		ssize_t got = recv(fd, buf, sizeof buf, 0);
-		size_t len;
+		ssize_t got = recv(fd, buf, size, 0);
 
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -124,31 +139,40 @@ static int diag_read(int fd, const unsigned long *ino, size_t n, int *ifindex)
 			return -errno;
 		if (got == 0)
 			return -EIO; /* no NLMSG_DONE: the dump was cut short */
-		len = (size_t)got;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; diag_msg_ok(h, len);
-		     h = diag_msg_next(h, &len)) {
-			const struct inet_diag_msg *m = NLMSG_DATA(h);
-
-			if (h->nlmsg_type == NLMSG_DONE)
-				return found;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *ne = NLMSG_DATA(h);
-
-				return h->nlmsg_len >= NLMSG_LENGTH(sizeof *ne) && ne->error < 0
-					       ? ne->error
-					       : -EIO;
-			}
-			if (found || h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof *m) ||
-			    ntohs(m->id.idiag_sport) != 67)
-				continue;
-			for (size_t i = 0; i < n; i++)
-				if (ino[i] == m->idiag_inode) {
-					*ifindex = (int)m->id.idiag_if;
-					found = 1;
-				}
-		}
+		return got;
 	}
+}
+
+/* Read a whole dump: each datagram through dhcp_diag_parse(). 0 at its
+ * end, -errno on failure. */
+static int diag_dump(int fd, dhcp_diag_fn *fn, void *arg)
+{
+	/* A dump's messages come in datagrams of at most 32 KiB. */
+	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+	for (;;) {
+		ssize_t got = diag_recv(fd, buf, sizeof buf);
+		int r;
+
+		if (got < 0)
+			return (int)got;
+		r = dhcp_diag_parse(buf, (size_t)got, fn, arg);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+}
+
+void dhcp_diag_bound_fn(const struct inet_diag_msg *m, void *arg)
+{
+	struct dhcp_diag_bound *b = arg;
+
+	if (b->found || ntohs(m->id.idiag_sport) != 67)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->ino[i] == m->idiag_inode) {
+			b->ifindex = (int)m->id.idiag_if;
+			b->found = true;
+		}
 }
 
 int dhcp_bound_ifindex(pid_t pid, int *ifindex, struct nerr *e)
@@ -157,21 +181,27 @@ int dhcp_bound_ifindex(pid_t pid, int *ifindex, struct nerr *e)
 	struct timeval tv = { .tv_sec = 2 };
 	_cleanup_close_ int fd = -1;
 	size_t n = 0;
+	struct dhcp_diag_bound b = { .ino = ino };
 	int r;
 
 	if ((r = sock_inodes(pid, ino, DHCP_SOCK_MAX, &n)) < 0)
 		return nerr_set(e, r, "dnsmasq pid %ld: list its sockets: %s", (long)pid,
 				strerror(-r));
+	b.n = n;
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return nerr_set(e, -errno, "dnsmasq pid %ld: sock_diag socket: %s", (long)pid,
 				strerror(errno));
 	/* Bounded: the kernel answers a dump at once, but never hang status. */
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	if ((r = diag_request(fd, AF_INET, false)) < 0 || (r = diag_read(fd, ino, n, ifindex)) < 0)
+	if ((r = diag_request(fd, AF_INET, false)) < 0 ||
+	    (r = diag_dump(fd, dhcp_diag_bound_fn, &b)) < 0)
 		return nerr_set(e, r, "dnsmasq pid %ld: read its DHCP socket (sock_diag): %s",
 				(long)pid, strerror(-r));
-	return r == 1 ? 0 : -ENOENT;
+	if (!b.found)
+		return -ENOENT;
+	*ifindex = b.ifindex;
+	return 0;
 }
 
 /* ---- who holds a port dnsmasq needs ------------------------------------------
@@ -240,30 +270,17 @@ static void holder_add(struct holders *hs, int family, bool tcp, const struct in
 	x->ino = m->idiag_inode;
 }
 
-static int holder_read(int fd, int family, bool tcp, struct holders *hs)
+struct holder_read {
+	struct holders *hs;
+	int family;
+	bool tcp;
+};
+
+static void holder_fn(const struct inet_diag_msg *m, void *arg)
 {
-	char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+	struct holder_read *hr = arg;
 
-	for (;;) {
-		ssize_t got = recv(fd, buf, sizeof buf, 0);
-		size_t len;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return got < 0 ? -errno : -EIO;
-		len = (size_t)got;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; diag_msg_ok(h, len);
-		     h = diag_msg_next(h, &len)) {
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR)
-				return -EIO;
-			if (h->nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-			    h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
-				holder_add(hs, family, tcp, NLMSG_DATA(h));
-		}
-	}
+	holder_add(hr->hs, hr->family, hr->tcp, m);
 }
 
 /* The pid of every holder, from one pass over /proc/PID/fd. */
@@ -329,8 +346,10 @@ int dhcp_port_holders(const struct net *n, int ifindex, char *buf, size_t len)
 				return -errno;
 			(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 			/* A family the kernel lacks (no IPv6) is nothing held. */
+			struct holder_read hr = { &hs, fams[f], tcp };
+
 			if (diag_request(fd, fams[f], tcp) == 0)
-				(void)holder_read(fd, fams[f], tcp, &hs);
+				(void)diag_dump(fd, holder_fn, &hr);
 		}
 	if (hs.n_h == 0)
 		return 0;

@@ -60,9 +60,11 @@ static int write_file(const char *path, const char *data, struct nerr *e)
 /* Render first, write only when all three rendered. The hosts files must
  * stay readable by dnsmasq's user: it reads them again on SIGHUP after
  * dropping root. */
-static int write_files(const struct net *n, const struct dhcp_files_buf *fb, struct nerr *e)
+static int write_files(struct step_ctx *c, const struct dhcp_files_buf *fb, struct nerr *e)
 {
 	_cleanup_free_ char *conf = NULL, *hosts = NULL, *addn = NULL;
+	const struct net *n = c->n;
+	const char *was;
 	int r;
 
 	if ((r = dhcp_render_conf(n, &fb->files, &conf, e)) < 0 ||
@@ -77,6 +79,11 @@ static int write_files(const struct net *n, const struct dhcp_files_buf *fb, str
 	    (r = write_file(fb->files.addnhosts, addn, e)) < 0 ||
 	    (r = write_file(fb->files.conf, conf, e)) < 0)
 		return r;
+	if ((r = dhcp_leasefile_prepare(fb->dir, fb->files.leasefile, &was, e)) < 0)
+		return nerr_wrap(e, r, "network %s", n->name);
+	if (was)
+		step_note(c, "dnsmasq: leases file %s was %s: replaced by an empty one",
+			  fb->files.leasefile, was);
 	return 0;
 }
 
@@ -96,7 +103,7 @@ static int start(struct step_ctx *c, struct dhcp_step_state *st, struct nerr *e)
 {
 	int r;
 
-	if ((r = write_files(c->n, &st->fb, e)) < 0)
+	if ((r = write_files(c, &st->fb, e)) < 0)
 		return r;
 	r = dhcp_spawn(st->fb.files.conf, st->fb.files.pidfile, &st->pid, e);
 	if (r == -EEXIST)

@@ -71,7 +71,7 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
 	if (strncmp(p, path, plen) == 0 && p[plen] == ':') {
 		p += plen + 1;
 		n = strcspn(p, " \n");
-		snprintf(loc, sizeof loc, "line %.*s ", (int)n, p);
+		(void)snprintf(loc, sizeof loc, "line %.*s ", (int)n, p); /* may be truncated */
 		p += n + (p[n] == ' ');
 	}
 	if (strncmp(p, "Error: ", 7) == 0)
@@ -79,11 +79,12 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
 	n = strcspn(p, "\n");
 	if (n == 0)
 		return nerr_set(e, -EIO, "nftables: %s: failed without a message", what);
-	snprintf(msg, sizeof msg, "%.*s", (int)n, p);
+	(void)snprintf(msg, sizeof msg, "%.*s", (int)n, p); /* may be truncated */
 	p += n;
 	if (loc[0] && *p == '\n') {
 		p++;
-		snprintf(cmd, sizeof cmd, ", in `%.*s`", (int)strcspn(p, "\n"), p);
+		(void)snprintf(cmd, sizeof cmd, ", in `%.*s`", (int)strcspn(p, "\n"),
+			       p); /* may be truncated */
 	}
 	return nerr_set(e, fw_errno(msg), "nftables: %s: %s%s%s", what, loc, msg, cmd);
 }

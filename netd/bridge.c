@@ -177,7 +177,7 @@ static void ip_str(const struct net_ip *ip, char *buf, size_t len)
 
 	if (net_addr_str(&ip->addr, a, sizeof a) < 0)
 		nd_strlcpy(a, "?", sizeof a);
-	snprintf(buf, len, "%s/%u", a, ip->prefix);
+	(void)snprintf(buf, len, "%s/%u", a, ip->prefix); /* may be truncated */
 }
 
 /* ---- the link ------------------------------------------------------- */
@@ -300,7 +300,7 @@ static int fix(struct nl_sock *sk, const struct net *n, const struct br_link *bl
 				&b,
 				msg_change(l->ifindex, n->mtu > 68 ? n->mtu - 1 : 69, NULL, false),
 				"pin mtu");
-		snprintf(what, sizeof what, "set mtu %u", n->mtu);
+		(void)snprintf(what, sizeof what, "set mtu %u", n->mtu); /* may be truncated */
 		netlink_batch_add(&b, msg_change(l->ifindex, n->mtu, NULL, false), what);
 	}
 	for (size_t i = 0; i < d->n_missing_ips; i++) {
@@ -308,7 +308,7 @@ static int fix(struct nl_sock *sk, const struct net *n, const struct br_link *bl
 		char a[IP_STR_MAX];
 
 		ip_str(ip, a, sizeof a);
-		snprintf(what, sizeof what, "add address %s", a);
+		(void)snprintf(what, sizeof what, "add address %s", a); /* may be truncated */
 		netlink_batch_add(&b, msg_addr(l->ifindex, ip, addr_flags), what);
 	}
 	if (d->down)

@@ -549,7 +549,8 @@ static void main_help(FILE *o)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		char syn[64];
 
-		snprintf(syn, sizeof syn, "%s %s", commands[i].name, commands[i].args);
+		(void)snprintf(syn, sizeof syn, "%s %s", commands[i].name,
+			       commands[i].args); /* may be truncated */
 		fprintf(o, "  %-28s %s\n", syn, commands[i].summary);
 	}
 	fprintf(o,

@@ -39,7 +39,8 @@ static int defnet_netd_user(const struct store *s, const struct net_ip *ip, char
 			continue;
 		for (size_t k = 0; k < o.n_ips && !found; k++)
 			if (net_ips_overlap(ip, &o.ips[k])) {
-				snprintf(what, len, "netd network %s", o.name);
+				(void)snprintf(what, len, "netd network %s",
+					       o.name); /* may be truncated */
 				found = 1;
 			}
 	}
@@ -70,7 +71,8 @@ static int defnet_pick(const struct store *s, struct net_ip *ip, char *why, size
 		if (r == 0)
 			return 0;
 		if (!why[0])
-			snprintf(why, len, "192.168.122.0/24 is used by %s", what);
+			(void)snprintf(why, len, "192.168.122.0/24 is used by %s",
+				       what); /* may be truncated */
 	}
 	return nerr_set(e, -EADDRNOTAVAIL,
 			"network default: every 192.168.X.0/24 (X = 122, 124-254) is in use "

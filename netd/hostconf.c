@@ -88,6 +88,6 @@ int hostconf_load(const struct nd_paths *p, struct hostconf *hc, struct nerr *e)
 	if (r == -ENOENT)
 		return hostconf_parse("", p->host_conf, hc, e);
 	if (r < 0)
-		return nerr_set(e, r, "read %s: %s", p->host_conf, strerror(-r));
+		return nerr_set(e, r, "read %s: %s", p->host_conf, nd_strerror(r));
 	return hostconf_parse(text, p->host_conf, hc, e);
 }

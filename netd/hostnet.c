@@ -233,15 +233,17 @@ static void describe(const struct hostnet *h, const struct hn_ent *x, char *what
 	if (net_addr_str(&x->a, a, sizeof a) < 0)
 		nd_strlcpy(a, "?", sizeof a);
 	if (!dev && x->ifindex) {
-		snprintf(idx, sizeof idx, "#%d", x->ifindex);
+		(void)snprintf(idx, sizeof idx, "#%d", x->ifindex); /* may be truncated */
 		dev = idx;
 	}
 	if (!x->route)
-		snprintf(what, len, "address %s/%u on %s", a, x->prefix, dev ? dev : "?");
+		(void)snprintf(what, len, "address %s/%u on %s", a, x->prefix,
+			       dev ? dev : "?"); /* may be truncated */
 	else if (dev)
-		snprintf(what, len, "route %s/%u dev %s", a, x->prefix, dev);
+		(void)snprintf(what, len, "route %s/%u dev %s", a, x->prefix,
+			       dev); /* may be truncated */
 	else
-		snprintf(what, len, "route %s/%u", a, x->prefix);
+		(void)snprintf(what, len, "route %s/%u", a, x->prefix); /* may be truncated */
 }
 
 int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet, unsigned prefix,

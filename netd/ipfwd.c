@@ -153,8 +153,14 @@ static int ra_record_write(const struct step_ctx *c, const struct ipfwd_ifs *s, 
 			       ? 0
 			       : nerr_set(e, -errno, "forwarding: remove %s: %s", path,
 					  strerror(errno));
-	for (size_t i = 0; i < s->n; i++)
-		used += (size_t)snprintf(buf + used, sizeof buf - used, "%s\n", s->name[i]);
+	for (size_t i = 0; i < s->n; i++) {
+		int w = snprintf(buf + used, sizeof buf - used, "%s\n", s->name[i]);
+
+		/* never let a cut line advance past the buffer */
+		if (w < 0 || (size_t)w >= sizeof buf - used)
+			return nerr_set(e, -ENAMETOOLONG, "forwarding: record too long");
+		used += (size_t)w;
+	}
 	if ((r = nd_write_atomic(path, buf, used, 0644)) < 0)
 		return nerr_set(e, r, "forwarding: write %s: %s", path, strerror(-r));
 	return 0;

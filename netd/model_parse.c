@@ -951,9 +951,11 @@ int net_parse_file(const char *path, struct net *n, struct nerr *e)
 	int r;
 
 	memset(n, 0, sizeof *n);
-	r = nd_read_file(path, &buf, &len);
+	r = nd_read_file_max(path, NET_XML_MAX, &buf, &len);
+	if (r == -EFBIG)
+		return nerr_set(e, r, "%s: larger than %u bytes", path, NET_XML_MAX);
 	if (r < 0)
-		return nerr_set(e, r, "%s: %s", path, strerror(-r));
+		return nerr_set(e, r, "%s: %s", path, nd_strerror(r));
 	return net_parse_memory(buf, len, path, n, e);
 }
 

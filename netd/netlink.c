@@ -3,6 +3,7 @@
 #include "netlink.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -81,36 +82,46 @@ int netlink_open(struct nl_sock **skp, struct nerr *e)
 
 /* ---- requests and their acks ----------------------------------------- */
 
-static void ext_ack_msg(const struct nlmsgerr *ne, char *why, size_t len)
+void netlink_ext_ack_parse(const void *buf, size_t len, char *why, size_t wlen)
 {
-	/* libnl hands us the payload; the header sits right before it. */
-	const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)ne - NLMSG_HDRLEN);
+	const struct nlmsghdr *h = buf;
+	const struct nlmsgerr *ne;
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
-	size_t off = sizeof *ne, have = h->nlmsg_len - NLMSG_HDRLEN;
+	size_t off = sizeof *ne, have;
 
-	why[0] = '\0';
+	if (wlen)
+		why[0] = '\0';
+	if (!wlen || len < NLMSG_HDRLEN + sizeof *ne || h->nlmsg_len < NLMSG_HDRLEN + sizeof *ne)
+		return;
+	ne = (const struct nlmsgerr *)((const char *)buf + NLMSG_HDRLEN);
+	/* what the header claims, but never past what was received */
+	have = (h->nlmsg_len < len ? h->nlmsg_len : len) - NLMSG_HDRLEN;
 	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS) || ne->msg.nlmsg_len < NLMSG_HDRLEN)
 		return;
+	/* without NETLINK_CAP_ACK the request's copy comes first */
 	if (!(h->nlmsg_flags & NLM_F_CAPPED))
 		off += ne->msg.nlmsg_len - NLMSG_HDRLEN;
 	off = NLMSG_ALIGN(off);
-	if (off >= have)
+	if (off >= have || have - off > INT_MAX)
 		return;
 	if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)ne + off), (int)(have - off),
 		      NULL) < 0)
 		return;
 	if (tb[NLMSGERR_ATTR_MSG] && nla_len(tb[NLMSGERR_ATTR_MSG]) > 0)
-		nla_strlcpy(why, tb[NLMSGERR_ATTR_MSG], len);
+		nla_strlcpy(why, tb[NLMSGERR_ATTR_MSG], wlen);
 }
 
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *ne, void *arg)
 {
+	/* libnl hands us the payload of a message it checked to lie inside
+	 * what it received; the header sits right before it. */
+	const struct nlmsghdr *h = (const struct nlmsghdr *)((const char *)ne - NLMSG_HDRLEN);
 	struct netlink_reply *rp = arg;
 
 	(void)nla;
 	rp->done = true;
 	rp->err = ne->error;
-	ext_ack_msg(ne, rp->why, sizeof rp->why);
+	netlink_ext_ack_parse(h, h->nlmsg_len, rp->why, sizeof rp->why);
 	return NL_STOP;
 }
 

@@ -122,6 +122,11 @@ struct netlink_link {
  * 'data' points into the message and lives only during the call. */
 typedef void netlink_link_data_fn(const struct netlink_link *l, struct nlattr *data, void *arg);
 
+/* The kernel's extended ack message (NLMSGERR_ATTR_MSG) of the NLMSG_ERROR
+ * at buf, 'len' bytes received from its start, in why ("" when it has
+ * none). Pure: reads kernel data, fuzzed by netd/fuzz-netlink.c. */
+void netlink_ext_ack_parse(const void *buf, size_t len, char *why, size_t wlen);
+
 /* Parse an RTM_NEWLINK; 'fn' (may be NULL) is called when the link has
  * IFLA_INFO_DATA. -EBADMSG when msg is not a link. */
 int netlink_link_parse(struct nl_msg *msg, struct netlink_link *l, netlink_link_data_fn *fn,

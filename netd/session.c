@@ -23,7 +23,7 @@ static void sess_add(struct sess_report *r, const char *fmt, ...)
 	if (r->n >= SESS_REASONS_MAX)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(r->why[r->n++], sizeof r->why[0], fmt, ap);
+	(void)vsnprintf(r->why[r->n++], sizeof r->why[0], fmt, ap); /* may be truncated */
 	va_end(ap);
 }
 
@@ -63,12 +63,13 @@ static void check_helper(const struct nd_paths *p, struct sess_report *r)
 	/* dpkg restores a packaged file's mode on upgrade unless told by a
 	 * statoverride: give the lasting fix where dpkg manages the helper. */
 	if (strncmp(h, "/usr/lib", 8) == 0 && access("/usr/bin/dpkg-statoverride", X_OK) == 0)
-		snprintf(fix, sizeof fix,
-			 "'dpkg-statoverride --update --add root root 4755 %s' (a plain "
-			 "'chmod u+s' is undone by upgrades)",
-			 h);
+		(void)snprintf(fix, sizeof fix,
+			       "'dpkg-statoverride --update --add root root 4755 %s' (a plain "
+			       "'chmod u+s' is undone by upgrades)",
+			       h); /* may be truncated */
 	else
-		snprintf(fix, sizeof fix, "'chmod u+s %s' (or 'setcap cap_net_admin+ep %s')", h, h);
+		(void)snprintf(fix, sizeof fix, "'chmod u+s %s' (or 'setcap cap_net_admin+ep %s')",
+			       h, h); /* may be truncated */
 	sess_add(r,
 		 "%s is neither setuid root nor has cap_net_admin, so it cannot add a tap "
 		 "to the bridge: run %s",

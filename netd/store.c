@@ -8,6 +8,29 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+/* The lock file is created where it is missing, never through a link:
+ * O_CREAT would follow a symbolic link and create its target. What is
+ * there must be a regular file (a FIFO would take O_RDWR, and flock works
+ * on most things); anything else is refused with the fix. */
+static int lock_open(const char *path, struct nerr *e)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+	if (fd < 0 && errno == ELOOP)
+		return nerr_set(e, -ELOOP,
+				"open lock %s: a symbolic link, not netd's lock (remove it)", path);
+	if (fd < 0)
+		return nerr_set(e, -errno, "open lock %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		return nerr_set(e, -errno, "open lock %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return nerr_set(e, -ND_ENOTREG, "open lock %s: not a regular file (remove it)",
+				path);
+	return TAKE_FD(fd);
+}
+
 int store_open(struct store *s, bool lock, struct nerr *e)
 {
 	int r;
@@ -22,9 +45,9 @@ int store_open(struct store *s, bool lock, struct nerr *e)
 	r = nd_mkdir_p(s->p.run_dir, 0755);
 	if (r < 0)
 		return nerr_set(e, r, "create %s: %s", s->p.run_dir, strerror(-r));
-	s->lock_fd = open(s->p.lock_file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (s->lock_fd < 0)
-		return nerr_set(e, -errno, "open lock %s: %s", s->p.lock_file, strerror(errno));
+	if ((r = lock_open(s->p.lock_file, e)) < 0)
+		return r;
+	s->lock_fd = r;
 	while (flock(s->lock_fd, LOCK_EX) < 0) {
 		if (errno == EINTR)
 			continue;

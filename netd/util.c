@@ -199,24 +199,59 @@ int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t
 	return fsync_dir_of(path);
 }
 
-int nd_read_file(const char *path, char **data, size_t *len)
+const char *nd_strerror(int r)
+{
+	return r == -ND_ENOTREG ? "not a regular file" : strerror(r < 0 ? -r : r);
+}
+
+/* The open file must be a regular one, and no larger than max as far as
+ * fstat knows (files in /proc say 0: the read stops them). The FIFO that
+ * O_NONBLOCK let through open() is refused here; for a regular file the
+ * flag is cleared, so reads block as usual. */
+static int read_fd_check(int fd, size_t max)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -ND_ENOTREG;
+	if (st.st_size > 0 && (uintmax_t)st.st_size > max)
+		return -EFBIG;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+int nd_read_file_max(const char *path, size_t max, char **data, size_t *len)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	size_t cap = 0, n = 0;
+	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (max >= SIZE_MAX - 1)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
+	if ((r = read_fd_check(fd, max)) < 0)
+		return r;
+	/* Read at most max + 1 bytes: one past the limit tells a file of
+	 * exactly max bytes from a larger one. */
+	while (n <= max) {
 		ssize_t rd;
 
-		if (cap - n < 4096) {
+		if (n == cap) {
 			char *nb;
 
-			if (cap > (size_t)64 << 20)
-				return -EFBIG;
 			cap = cap ? cap * 2 : 8192;
+			if (cap > max + 1)
+				cap = max + 1;
 			nb = realloc(buf, cap + 1);
 			if (!nb)
 				return -ENOMEM;
@@ -232,6 +267,8 @@ int nd_read_file(const char *path, char **data, size_t *len)
 			break;
 		n += (size_t)rd;
 	}
+	if (n > max)
+		return -EFBIG;
 	if (!buf) {
 		buf = malloc(1);
 		if (!buf)
@@ -242,6 +279,11 @@ int nd_read_file(const char *path, char **data, size_t *len)
 	if (len)
 		*len = n;
 	return 0;
+}
+
+int nd_read_file(const char *path, char **data, size_t *len)
+{
+	return nd_read_file_max(path, ND_READ_MAX, data, len);
 }
 
 int nd_mkdir_p(const char *path, mode_t mode)

@@ -71,8 +71,21 @@ int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t
 			  gid_t gid);
 /* write() all of it, retrying on EINTR and short writes. */
 int nd_write_all(int fd, const void *data, size_t len);
-/* Read a whole file (NUL terminated). */
+/* Read a whole regular file (NUL terminated), at most 'max' bytes: a
+ * larger one is -EFBIG, read no further than max + 1 bytes. The file is
+ * opened O_NONBLOCK (a FIFO cannot stall netd, holding its lock) and
+ * anything but a regular file is refused: -EISDIR for a directory,
+ * -ND_ENOTREG for a FIFO, socket or device (nd_strerror() names it). */
+int nd_read_file_max(const char *path, size_t max, char **data, size_t *len);
+/* nd_read_file_max() with ND_READ_MAX, for the files netd reads that have
+ * no tighter limit of their own (runtime records, leases, /proc). */
+#define ND_READ_MAX ((size_t)16 << 20)
 int nd_read_file(const char *path, char **data, size_t *len);
+/* An errno no open() or read() of a file returns, so that it can stand for
+ * "not a regular file" alone. */
+#define ND_ENOTREG EMEDIUMTYPE
+/* strerror(-r), but ND_ENOTREG reads "not a regular file". */
+const char *nd_strerror(int r);
 /* mkdir -p with mode for the components it creates. */
 int nd_mkdir_p(const char *path, mode_t mode);
 
@@ -111,6 +124,13 @@ static inline void nd_fclosep(FILE **f)
 		__typeof__(p) _p = (p);                                                            \
 		(p) = NULL;                                                                        \
 		_p;                                                                                \
+	})
+/* The same for a file descriptor (-1 is "none"). */
+#define TAKE_FD(fd)                                                                                \
+	({                                                                                         \
+		int _fd = (fd);                                                                    \
+		(fd) = -1;                                                                         \
+		_fd;                                                                               \
 	})
 
 /* CLOCK_MONOTONIC in milliseconds, for bounded waits. */

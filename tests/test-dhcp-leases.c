@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #define LEASE38 "5 52:54:00:12:34:56 192.168.122.10 * *"
 
+#include "dhcp.h"
 #include "dhcp_leases.h"
 #include "paths.h"
 #include "testutil.h"
@@ -393,14 +396,88 @@ static void test_leases_load(void **state)
 	free(dir);
 }
 
+/* ---- the file dnsmasq opens as root ---------------------------------------- */
+
+static void leasefile_is_plain(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_nlink, 1);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_mode & 0022, 0);
+}
+
+/* Before dnsmasq starts: whatever stands at the lease file's name that
+ * netd did not make is replaced, never followed or written through; a
+ * directory is refused, and so is a dnsmasq directory others may write. */
+static void test_leasefile_prepare(void **state)
+{
+	char *dir = tu_tmpdir(), path[4096], other[4096];
+	const char *was = "?";
+	struct nerr e = { { 0 } };
+	_cleanup_free_ char *keep = NULL;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/n.leases", dir);
+	snprintf(other, sizeof other, "%s/other", dir);
+	assert_int_equal(nd_write_atomic(other, "keep\n", 5, 0644), 0);
+	/* missing: made, empty */
+	assert_int_equal(dhcp_leasefile_prepare(dir, path, &was, &e), 0);
+	assert_null(was);
+	leasefile_is_plain(path);
+	/* ours: kept as it is */
+	assert_int_equal(nd_write_atomic(path, "lease\n", 6, 0644), 0);
+	assert_int_equal(dhcp_leasefile_prepare(dir, path, &was, &e), 0);
+	assert_null(was);
+	keep = tu_read(path);
+	assert_string_equal(keep, "lease\n");
+	/* a symbolic link, a hard link, a FIFO, a file others may write */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink(other, path), 0);
+	assert_int_equal(dhcp_leasefile_prepare(dir, path, &was, &e), 0);
+	assert_string_equal(was, "a symbolic link");
+	leasefile_is_plain(path);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(link(other, path), 0);
+	assert_int_equal(dhcp_leasefile_prepare(dir, path, &was, &e), 0);
+	assert_string_equal(was, "a hard link to another name");
+	leasefile_is_plain(path);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	assert_int_equal(dhcp_leasefile_prepare(dir, path, &was, &e), 0);
+	assert_string_equal(was, "not a regular file");
+	leasefile_is_plain(path);
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(dhcp_leasefile_prepare(dir, path, &was, &e), 0);
+	assert_string_equal(was, "writable by others than its owner");
+	leasefile_is_plain(path);
+	free(keep);
+	keep = tu_read(other);
+	assert_string_equal(keep, "keep\n");
+	/* refused: a directory at the name, a directory others may write */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(dhcp_leasefile_prepare(dir, path, &was, &e), -EISDIR);
+	assert_non_null(strstr(e.msg, "a directory (remove it)"));
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(dhcp_leasefile_prepare(dir, path, &was, &e), -EPERM);
+	assert_non_null(strstr(e.msg, "writable by others than its owner"));
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_leases_parse),	 cmocka_unit_test(test_leases_junk),
-		cmocka_unit_test(test_leases_read),	 cmocka_unit_test(test_leases_crlf),
-		cmocka_unit_test(test_leases_hostnames), cmocka_unit_test(test_leases_overlong),
-		cmocka_unit_test(test_leases_empty),	 cmocka_unit_test(test_leases_max),
-		cmocka_unit_test(test_leases_current),	 cmocka_unit_test(test_leases_load),
+		cmocka_unit_test(test_leases_parse),	  cmocka_unit_test(test_leases_junk),
+		cmocka_unit_test(test_leases_read),	  cmocka_unit_test(test_leases_crlf),
+		cmocka_unit_test(test_leases_hostnames),  cmocka_unit_test(test_leases_overlong),
+		cmocka_unit_test(test_leases_empty),	  cmocka_unit_test(test_leases_max),
+		cmocka_unit_test(test_leases_current),	  cmocka_unit_test(test_leases_load),
+		cmocka_unit_test(test_leasefile_prepare),
 	};
 
 	return cmocka_run_group_tests_name("leases", tests, NULL, NULL);

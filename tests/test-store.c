@@ -283,6 +283,135 @@ static void test_atomic_write_failure(void **state)
 	assert_string_equal(data, "new");
 }
 
+/* Bytes this process has read so far (read(2) and the like), from
+ * /proc/self/io's rchar. */
+static unsigned long long rchar(void)
+{
+	_cleanup_free_ char *io = NULL;
+	const char *p;
+
+	assert_int_equal(nd_read_file("/proc/self/io", &io, NULL), 0);
+	p = strstr(io, "rchar: ");
+	assert_non_null(p);
+	return strtoull(p + 7, NULL, 10);
+}
+
+/* A network file far over the 1 MiB limit is refused as such, after
+ * reading no more than the limit (the old reader took 64 MiB of it first,
+ * and said only "File too large"). The file is sparse: no disk is used. */
+static void test_read_limit_xml(void **state)
+{
+	struct fx *f = *state;
+	struct net n = { 0 };
+	struct nerr e = { { 0 } };
+	char path[4200];
+	unsigned long long before, after;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/huge.xml", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fputs("<network>", fp) >= 0, 1);
+	assert_int_equal(ftruncate(fileno(fp), 100 << 20), 0);
+	assert_int_equal(fclose(fp), 0);
+	before = rchar();
+	assert_int_equal(net_parse_file(path, &n, &e), -EFBIG);
+	after = rchar();
+	assert_non_null(strstr(e.msg, "huge.xml: larger than 1048576 bytes"));
+	/* the two reads of /proc/self/io are a few hundred bytes */
+	assert_true(after - before < (1u << 20) + 4096);
+	net_free(&n);
+}
+
+/* Where fstat knows no size (/proc), the read itself stops one byte past
+ * the limit. */
+static void test_read_limit_proc(void **state)
+{
+	_cleanup_free_ char *data = NULL;
+	unsigned long long before, after;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(nd_read_file_max("/proc/self/maps", ND_READ_MAX, &data, &len), 0);
+	assert_true(len > 100);
+	free(data);
+	data = NULL;
+	before = rchar();
+	assert_int_equal(nd_read_file_max("/proc/self/maps", 100, &data, NULL), -EFBIG);
+	after = rchar();
+	assert_null(data);
+	assert_true(after - before < 101 + 4096);
+	/* (the maps may grow a little between the reads) */
+	assert_int_equal(nd_read_file_max("/proc/self/maps", 2 * len, &data, NULL), 0);
+}
+
+/* Exactly the limit is fine, one byte more is not. */
+static void test_read_limit_exact(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_free_ char *data = NULL;
+	char path[4200];
+	size_t len = 0;
+
+	snprintf(path, sizeof path, "%s/ten", f->dir);
+	assert_int_equal(nd_write_atomic(path, "0123456789", 10, 0644), 0);
+	assert_int_equal(nd_read_file_max(path, 10, &data, &len), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(data, "0123456789");
+	free(data);
+	data = NULL;
+	assert_int_equal(nd_read_file_max(path, 9, &data, &len), -EFBIG);
+	assert_null(data);
+}
+
+/* A FIFO where a network file should be: refused at once, never waited
+ * on (the old reader blocked in open() for a writer, holding netd's lock;
+ * the alarm bounds that here). A directory is refused too. */
+static void test_read_fifo(void **state)
+{
+	struct fx *f = *state;
+	_cleanup_free_ char *data = NULL;
+	struct net n = { 0 };
+	struct nerr e = { { 0 } };
+	char path[4200];
+
+	snprintf(path, sizeof path, "%s/fifo.xml", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_int_equal(nd_read_file(path, &data, NULL), -ND_ENOTREG);
+	assert_int_equal(net_parse_file(path, &n, &e), -ND_ENOTREG);
+	alarm(0);
+	assert_non_null(strstr(e.msg, "fifo.xml: not a regular file"));
+	assert_int_equal(nd_read_file(f->dir, &data, NULL), -EISDIR);
+	net_free(&n);
+}
+
+/* The lock is never created through a symbolic link (O_CREAT would make
+ * its target), nor taken on anything but a regular file. */
+static void test_lock_symlink(void **state)
+{
+	struct fx *f = *state;
+	struct store s2 = { .lock_fd = -1 };
+	struct nerr e = { { 0 } };
+	char lock[4200], target[4200];
+	struct stat st;
+
+	store_close(&f->s);
+	snprintf(lock, sizeof lock, "%s/run/netd.lock", f->dir);
+	snprintf(target, sizeof target, "%s/made-by-netd", f->dir);
+	assert_int_equal(unlink(lock), 0);
+	assert_int_equal(symlink(target, lock), 0);
+	assert_int_equal(store_open(&s2, true, &e), -ELOOP);
+	assert_non_null(strstr(e.msg, "a symbolic link, not netd's lock"));
+	assert_int_equal(lstat(target, &st), -1);
+	assert_int_equal(unlink(lock), 0);
+	assert_int_equal(mkfifo(lock, 0600), 0);
+	assert_int_equal(store_open(&s2, true, &e), -ND_ENOTREG);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+	assert_int_equal(unlink(lock), 0);
+	assert_int_equal(store_open(&f->s, true, &e), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +424,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_undefine_running_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stored_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic_write_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_limit_xml, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_limit_proc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_limit_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_fifo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_symlink, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
