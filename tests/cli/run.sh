@@ -89,6 +89,8 @@ t undefine isolated
 t undefine isolated
 t list --all --json
 ls -l etc/netd/networks/autostart | sed -n 's/.* \(default.xml -> .*\)/\1/p'
+t validate cases/wide-ipv6.xml
+t plan cases/wide-ipv6.xml
 } > actual.txt
 
 if [ "${NETD_UPDATE_GOLDEN:-}" = 1 ]; then
