@@ -10,23 +10,12 @@
 
 #include "dhcp_int.h"
 
-/* A value as it may appear in a one-line message: control and non-ASCII
- * bytes shown as \xNN, long values cut. */
+/* A value as it may appear in a one-line message: through the escaper,
+ * long values cut. */
 static const char *show(const char *v, char buf[96])
 {
-	size_t o = 0;
-
-	for (; *v && o < 80; v++) {
-		unsigned char ch = (unsigned char)*v;
-
-		if (ch < 0x20 || ch >= 0x7f)
-			o += (size_t)snprintf(buf + o, 96 - o, "\\x%02x", ch);
-		else
-			buf[o++] = (char)ch;
-	}
-	if (*v)
-		o += (size_t)snprintf(buf + o, 96 - o, "...");
-	buf[o] = '\0';
+	if (nd_escape(buf, 93, v) >= 93)
+		memcpy(buf + strlen(buf), "...", 4);
 	return buf;
 }
 
