@@ -78,7 +78,7 @@ static size_t esc_piece(const unsigned char **p, char out[16])
 	cp = utf8_cp(s, len);
 	if (cp == '\n' || cp == '\t' || cp == '\r') {
 		out[0] = '\\';
-		out[1] = cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r';
+		out[1] = (char)(cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r');
 		return 2;
 	}
 	if (cp < 0x20 || cp == 0x7f)
