@@ -115,6 +115,7 @@ printf 'start failed: at \e[31mstep\xc2\x9b\xe2\x80\xae x\n' >var/lib/netd/last-
 touch -d '2026-01-01 00:00:00 UTC' var/lib/netd/last-error/lab
 t status lab
 t list
+t status lab --json
 } > actual.txt
 
 # Whatever the case, nothing netd printed holds a control byte but the
