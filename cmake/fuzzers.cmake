@@ -14,3 +14,4 @@
 netd_fuzzer(fuzz-leases dhcp/fuzz-leases.c)
 netd_fuzzer(fuzz-sockdiag dhcp/fuzz-sockdiag.c)
 netd_fuzzer(fuzz-netlink netd/fuzz-netlink.c)
+netd_fuzzer(fuzz-model netd/fuzz-model.c templates tests/data/dhcp tests/data/fw tests/data/model tests/cli/cases)

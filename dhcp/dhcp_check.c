@@ -10,29 +10,12 @@
 
 #include "dhcp_int.h"
 
-/* A value as it may appear in a one-line message: control and non-ASCII
- * bytes shown as \xNN, long values cut. */
+/* A value as it may appear in a one-line message: through the escaper,
+ * long values cut. */
 static const char *show(const char *v, char buf[96])
 {
-	size_t o = 0;
-
-	/* at most 80 + 4 + 3 bytes: the escapes below are never cut, so
-	 * their lengths may advance o */
-	for (; *v && o < 80; v++) {
-		unsigned char ch = (unsigned char)*v;
-
-		if (ch < 0x20 || ch >= 0x7f) {
-			(void)snprintf(buf + o, 96 - o, "\\x%02x", ch);
-			o += 4;
-		} else {
-			buf[o++] = (char)ch;
-		}
-	}
-	if (*v) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
+	if (nd_escape(buf, 93, v) >= 93)
+		memcpy(buf + strlen(buf), "...", 4);
 	return buf;
 }
 
@@ -51,11 +34,11 @@ static const char *char_name(unsigned char ch, char buf[40])
 		return "a comma";
 	}
 	if (ch < 0x20 || ch == 0x7f)
-		(void)snprintf(buf, 40, "control character 0x%02x", ch); /* may be truncated */
+		snprintf(buf, 40, "control character 0x%02x", ch);
 	else if (ch >= 0x80)
-		(void)snprintf(buf, 40, "non-ASCII byte 0x%02x", ch); /* may be truncated */
+		snprintf(buf, 40, "non-ASCII byte 0x%02x", ch);
 	else
-		(void)snprintf(buf, 40, "'%c'", ch); /* may be truncated */
+		snprintf(buf, 40, "'%c'", ch);
 	return buf;
 }
 
@@ -80,8 +63,7 @@ static int fail_char(const struct net *n, const char *what, const char *v, unsig
 {
 	char cb[40], reason[64];
 
-	(void)snprintf(reason, sizeof reason, "contains %s",
-		       char_name(ch, cb)); /* may be truncated */
+	snprintf(reason, sizeof reason, "contains %s", char_name(ch, cb));
 	return fail(n, what, v, e, reason);
 }
 
@@ -92,19 +74,18 @@ static bool alphabet_ok(const char *v, size_t max, const char *extra, char reaso
 	char cb[40];
 
 	if (!*v) {
-		(void)snprintf(reason, DHCP_WHY_MAX, "is empty"); /* may be truncated */
+		snprintf(reason, DHCP_WHY_MAX, "is empty");
 		return false;
 	}
 	for (const char *p = v; *p; p++) {
 		if (!nd_is_alnum((unsigned char)*p) && !strchr(extra, *p)) {
-			(void)snprintf(reason, DHCP_WHY_MAX, "contains %s",
-				       char_name((unsigned char)*p, cb)); /* may be truncated */
+			snprintf(reason, DHCP_WHY_MAX, "contains %s",
+				 char_name((unsigned char)*p, cb));
 			return false;
 		}
 	}
 	if (strlen(v) > max) {
-		(void)snprintf(reason, DHCP_WHY_MAX, "is longer than %zu bytes",
-			       max); /* may be truncated */
+		snprintf(reason, DHCP_WHY_MAX, "is longer than %zu bytes", max);
 		return false;
 	}
 	return true;
@@ -352,7 +333,7 @@ int dhcp_lease(const struct net *n, const char *what, const struct net_lease *l,
 	if (!l->set)
 		return 0;
 	if (l->infinite) {
-		(void)snprintf(buf, DHCP_LEASE_STR_MAX, "infinite"); /* may be truncated */
+		snprintf(buf, DHCP_LEASE_STR_MAX, "infinite");
 		return 0;
 	}
 	/* dnsmasq reads lease times into an int of seconds */
@@ -365,10 +346,8 @@ int dhcp_lease(const struct net *n, const char *what, const struct net_lease *l,
 	}
 	unit = lease_unit(l);
 	if (unit)
-		(void)snprintf(buf, DHCP_LEASE_STR_MAX, "%llu%c", (unsigned long long)l->expiry,
-			       unit); /* may be truncated */
+		snprintf(buf, DHCP_LEASE_STR_MAX, "%llu%c", (unsigned long long)l->expiry, unit);
 	else
-		(void)snprintf(buf, DHCP_LEASE_STR_MAX, "%llus",
-			       (unsigned long long)l->seconds); /* may be truncated */
+		snprintf(buf, DHCP_LEASE_STR_MAX, "%llus", (unsigned long long)l->seconds);
 	return 0;
 }

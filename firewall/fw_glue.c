@@ -204,7 +204,10 @@ static int gl_cands(const struct net *n, size_t f, struct gl_host *h, const char
 		if (ip->addr.family != gl_fam[f].af)
 			continue;
 		net_addr_mask(&ip->addr, ip->prefix, &base);
-		if (net_addr_str(&base, a, sizeof a) < 0)
+		/* The accepts match the subnet: no wider than validate allows. */
+		if (ip->prefix < net_prefix_min(ip->addr.family) ||
+		    ip->prefix > net_addr_len(ip->addr.family) * 8 ||
+		    net_addr_str(&base, a, sizeof a) < 0)
 			return nerr_set(e, -EINVAL, "iptables: network %s: bad address", n->name);
 		if ((r = gl_add(fwd, e, "iifname \"%s\" %s saddr %s/%u counter accept %s", br, kw,
 				a, ip->prefix, tag)) < 0 ||

@@ -96,6 +96,14 @@ static int check_ips(const struct net *n, struct nerr *e)
 					"firewall: network %s: ip element %zu has no valid "
 					"address/prefix",
 					n->name, i + 1);
+		/* Every rule matches the subnet: never forward or masquerade
+		 * more than validate allows a network to own. */
+		if (ip->prefix < net_prefix_min(ip->addr.family))
+			return nerr_set(e, -EINVAL,
+					"firewall: network %s: ip element %zu: /%u is wider than "
+					"/%u",
+					n->name, i + 1, ip->prefix,
+					net_prefix_min(ip->addr.family));
 		/* Overlapping subnets would be overlapping nat map intervals. */
 		for (size_t j = 0; j < i; j++)
 			if (net_ips_overlap(ip, &n->ips[j]))

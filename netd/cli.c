@@ -60,16 +60,27 @@ static int fail(const struct nerr *e)
 static int usage_error(const struct cmd *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The message quotes arguments as given: through the escaper, so that it
+ * stays one line and sends a terminal no control. */
 static int usage_error(const struct cmd *c, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "netd %s: ", c->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vsnprintf(msg, sizeof msg, fmt, ap); /* may be truncated */
 	va_end(ap);
+	fprintf(stderr, "netd %s: ", c->name);
+	(void)nd_fputs_esc(msg, stderr);
 	fprintf(stderr, "\nusage: netd %s %s (see 'netd %s --help')\n", c->name, c->args, c->name);
 	return CLI_USAGE;
+}
+
+/* A FILE argument as output quotes it. */
+static const char *esc_arg(const char *arg, char buf[512])
+{
+	(void)nd_escape(buf, 512, arg); /* may be truncated */
+	return buf;
 }
 
 static void print_help(const struct cmd *c)
@@ -119,20 +130,23 @@ static int cmd_validate(struct ctx *c)
 
 	if (net_load_file(c->args[0], &n, &c->e) < 0)
 		return fail(&c->e);
-	printf("%s: network '%s' is valid\n", c->args[0], n.name);
+	char path[512];
+
+	printf("%s: network '%s' is valid\n", esc_arg(c->args[0], path), n.name);
 	return CLI_OK;
 }
 
 static int cmd_define(struct ctx *c)
 {
 	_cleanup_net_ struct net n = { 0 };
+	char path[512];
 	bool replaced;
 
 	if (net_load_file(c->args[0], &n, &c->e) < 0 ||
 	    store_define(&c->s, &n, &replaced, &c->e) < 0)
 		return fail(&c->e);
 	printf("network '%s' %s from %s%s\n", n.name, replaced ? "redefined" : "defined",
-	       c->args[0],
+	       esc_arg(c->args[0], path),
 	       replaced && store_active(&c->s, n.name) ? " (takes effect at the next start)" : "");
 	return CLI_OK;
 }
@@ -264,8 +278,11 @@ static void list_text(const struct list_row *rows, size_t n)
 		       : r->session ? "yes"
 				    : "no (see netd status)");
 		/* "  last start failed at step 'dnsmasq': ..." */
-		if (r->last_error[0])
-			printf("  last %s\n", r->last_error);
+		if (r->last_error[0]) {
+			fputs("  last ", stdout);
+			(void)nd_fputs_esc(r->last_error, stdout);
+			fputc('\n', stdout);
+		}
 	}
 }
 
@@ -592,7 +609,10 @@ static int cli_dispatch(int argc, char **argv)
 	}
 	c = cmd_find(argv[1]);
 	if (!c) {
-		fprintf(stderr, "netd: unknown command '%s' (see 'netd --help')\n", argv[1]);
+		char name[512];
+
+		fprintf(stderr, "netd: unknown command '%s' (see 'netd --help')\n",
+			esc_arg(argv[1], name));
 		return CLI_USAGE;
 	}
 	return cmd_run(c, argc - 1, argv + 1);

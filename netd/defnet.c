@@ -109,7 +109,11 @@ int defnet_install(struct store *s, FILE *out, struct nerr *e)
 	    (r = store_set_autostart(s, n.name, true, e)) < 0)
 		return r;
 	net_addr_str(&n.ips[0].addr, a, sizeof a);
-	fprintf(out, "network 'default' defined: bridge %s, %s/%u%s%s%s, starts at boot\n",
-		n.bridge, a, n.ips[0].prefix, why[0] ? " (" : "", why, why[0] ? ")" : "");
+	/* why names host interfaces, whose names the kernel does not limit to
+	 * printable characters */
+	fprintf(out, "network 'default' defined: bridge %s, %s/%u%s", n.bridge, a, n.ips[0].prefix,
+		why[0] ? " (" : "");
+	(void)nd_fputs_esc(why, out);
+	fprintf(out, "%s, starts at boot\n", why[0] ? ")" : "");
 	return 0;
 }

@@ -200,10 +200,13 @@ static int apply_one(struct store *s, const char *name, FILE *out, struct nerr *
 	if ((r = record_load(s, name, &n, e)) < 0 || (r = lc_run_init(&run, s, &n, out, e)) < 0)
 		return r;
 	r = step_run_check(&run, true, &d, e);
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(out, "network '%s': %s %s\n", name,
-			i < d.repaired && !d.norepair[i] ? "repaired" : "could not repair",
-			d.what[i]);
+	/* drift lines may quote files (bridge.conf): escaped, as in status */
+	for (size_t i = 0; i < d.n; i++) {
+		fprintf(out, "network '%s': %s ", name,
+			i < d.repaired && !d.norepair[i] ? "repaired" : "could not repair");
+		(void)nd_fputs_esc(d.what[i], out);
+		fputc('\n', out);
+	}
 	if (r == 0 && d.n == 0)
 		fprintf(out, "network '%s': as it should be\n", name);
 	return r;

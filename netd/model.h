@@ -25,6 +25,16 @@
 #define NET_GROUP_MAX	  32   /* Linux group names */
 #define NET_ZONE_MAX	  17   /* firewalld zone names */
 
+/* The widest subnet an <ip> may have. The bridge's address makes the kernel
+ * route the whole subnet to the bridge, and the firewall forwards and
+ * masquerades exactly that subnet: an IPv6 /3 would take 2000::/3, every
+ * global unicast address, from the host's uplink. IPv4 /8 is the widest
+ * that libvirt's classful default gives (10.0.0.1 without a prefix); IPv6
+ * /48 is one site (RFC 6177) and the whole of a ULA global ID (RFC 4193).
+ * DHCPv6 ranges need exactly /64 (model_validate.c). */
+#define NET_PREFIX4_MIN 8
+#define NET_PREFIX6_MIN 48
+
 /* netd's own extensions live in this XML namespace, so that libvirt-only
  * tools see foreign elements rather than misread libvirt ones. */
 #define NETD_XML_NS "urn:netd:network:1"
@@ -220,6 +230,8 @@ int net_addr_str(const struct net_addr *a, char *buf, size_t len);
 int net_addr_parse(const char *s, struct net_addr *a);
 int net_parse_mac(const char *s, uint8_t mac[6]);
 bool net_addr_in_subnet(const struct net_addr *a, const struct net_addr *net, unsigned prefix);
+/* NET_PREFIX6_MIN for AF_INET6, else NET_PREFIX4_MIN. */
+unsigned net_prefix_min(int family);
 /* Bytes of an address of that family: 16 for AF_INET6, else 4. */
 size_t net_addr_len(int family);
 /* The network address of addr/prefix (host bits cleared). */

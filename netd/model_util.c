@@ -45,6 +45,11 @@ int net_addr_str(const struct net_addr *a, char *buf, size_t len)
 	return 0;
 }
 
+unsigned net_prefix_min(int family)
+{
+	return family == AF_INET6 ? NET_PREFIX6_MIN : NET_PREFIX4_MIN;
+}
+
 size_t net_addr_len(int family)
 {
 	return family == AF_INET6 ? 16 : 4;

@@ -372,8 +372,11 @@ static int validate_ip(const struct net *n, struct nerr *e, size_t idx)
 			n, e, ip->line,
 			"address %s/%u is the %s of its subnet; the bridge needs a host address", a,
 			ip->prefix, net_or_bcast_name(ip));
-	if (ip->addr.family == AF_INET && ip->prefix == 0)
-		return verr(n, e, ip->line, "address %s/0 covers every address", a);
+	if (ip->prefix < net_prefix_min(ip->addr.family))
+		return verr(n, e, ip->line,
+			    "address %s/%u is too wide: netd takes %s subnets of /%u or longer "
+			    "(the whole subnet is routed to the bridge, forwarded and masqueraded)",
+			    a, ip->prefix, fam(ip->addr.family), net_prefix_min(ip->addr.family));
 	for (size_t j = 0; j < idx; j++) {
 		const struct net_ip *o = &n->ips[j];
 

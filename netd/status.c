@@ -96,14 +96,24 @@ static int status_last_error(struct store *s, const char *name, json_t *o, struc
 
 static void text_line(FILE *o, const char *label, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Values come from files (the last error, bridge.conf lines in drift and
+ * session problems): each line goes through the escaper. */
 static void text_line(FILE *o, const char *label, const char *fmt, ...)
 {
+	_cleanup_free_ char *line = NULL;
 	va_list ap;
+	int r;
 
 	fprintf(o, "%-10s ", label);
 	va_start(ap, fmt);
-	vfprintf(o, fmt, ap);
+	r = vasprintf(&line, fmt, ap);
 	va_end(ap);
+	if (r < 0) {
+		line = NULL; /* unspecified after a failure */
+		fputs("(out of memory)", o);
+	} else {
+		(void)nd_fputs_esc(line, o);
+	}
 	fputc('\n', o);
 }
 

@@ -8,44 +8,134 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* Copy src with every control byte written as an escape ("\n", "\x1b"),
- * so that an error stays one line whatever value it quotes (a newline in
- * an XML attribute, a line of a tool's output). A backslash stays as it is:
- * values that reach this far are often shown escaped already (dhcp_check's
- * "\x0a"), and escaping it again would double them. Cut at a whole escape. */
-static void oneline(char *dst, size_t size, const char *src)
+/* Length of the well-formed UTF-8 sequence at p (1-4; RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p)
 {
-	size_t k = 0;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
 
-	for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
-		char esc[5];
-		size_t len;
-
-		if (*p >= 0x20 && *p != 0x7f) {
-			esc[0] = (char)*p;
-			esc[1] = '\0';
-		} else if (*p == '\n' || *p == '\t' || *p == '\r') {
-			esc[0] = '\\';
-			esc[1] = (char)(*p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
-			esc[2] = '\0';
-		} else {
-			snprintf(esc, sizeof esc, "\\x%02x", *p);
-		}
-		len = strlen(esc);
-		if (k + len >= size)
-			break;
-		memcpy(dst + k, esc, len);
-		k += len;
-	}
-	dst[k] = '\0';
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
 }
 
-/* Append src to the string in dst, cut to size. */
+/* Whether a well-formed character must not reach a terminal raw: the C1
+ * controls (U+0080-U+009F; U+009B is CSI), the bidirectional formatting
+ * characters that reorder what a line shows (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069) and the line and paragraph separators
+ * (U+2028, U+2029), which break a line where some renderers read them. */
+static bool esc_cp(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x61c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static uint32_t utf8_cp(const unsigned char *p, size_t len)
+{
+	static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	uint32_t cp = p[0] & lead_mask[len];
+
+	for (size_t i = 1; i < len; i++)
+		cp = cp << 6 | (p[i] & 0x3f);
+	return cp;
+}
+
+/* The next piece of nd_escape()'s output for the input at *p (not at its
+ * NUL), written to out; advances *p past what it stands for. */
+static size_t esc_piece(const unsigned char **p, char out[16])
+{
+	const unsigned char *s = *p;
+	size_t len = utf8_seq(s);
+	uint32_t cp;
+
+	if (len == 0) {
+		*p = s + 1;
+		return (size_t)snprintf(out, 16, "\\x%02x", s[0]);
+	}
+	*p = s + len;
+	cp = utf8_cp(s, len);
+	if (cp == '\n' || cp == '\t' || cp == '\r') {
+		out[0] = '\\';
+		out[1] = (char)(cp == '\n' ? 'n' : cp == '\t' ? 't' : 'r');
+		return 2;
+	}
+	if (cp < 0x20 || cp == 0x7f)
+		return (size_t)snprintf(out, 16, "\\x%02x", (unsigned)cp);
+	if (esc_cp(cp))
+		return (size_t)snprintf(out, 16, "\\u{%x}", (unsigned)cp);
+	memcpy(out, s, len);
+	return len;
+}
+
+size_t nd_escape(char *dst, size_t size, const char *src)
+{
+	size_t k = 0, need = 0;
+	bool cut = false;
+
+	for (const unsigned char *p = (const unsigned char *)src; *p;) {
+		char piece[16];
+		size_t len = esc_piece(&p, piece);
+
+		need += len;
+		if (cut || k + len >= size) {
+			cut = true;
+			continue;
+		}
+		memcpy(dst + k, piece, len);
+		k += len;
+	}
+	if (size)
+		dst[k] = '\0';
+	return need;
+}
+
+int nd_fputs_esc(const char *s, FILE *f)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		char piece[16];
+		size_t len = esc_piece(&p, piece);
+
+		if (fwrite(piece, 1, len, f) != len)
+			return EOF;
+	}
+	return 0;
+}
+
+/* Append src to the string in dst, cut to size at a whole character: the
+ * messages hold nd_escape()'s output, valid UTF-8 that must stay so. */
 static void cat(char *dst, size_t size, const char *src)
 {
-	size_t used = strlen(dst);
+	size_t used = strlen(dst), room = size - used - 1, n = strlen(src);
 
-	(void)nd_strlcpy(dst + used, src, size - used); /* may be truncated */
+	if (n > room) {
+		n = room;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst + used, src, n);
+	dst[used + n] = '\0';
 }
 
 enum nerr_how { NERR_SET, NERR_WRAP, NERR_APPEND };
@@ -59,7 +149,7 @@ static void nerr_vset(struct nerr *e, enum nerr_how how, const char *fmt, va_lis
 	if (!e)
 		return;
 	(void)vsnprintf(raw, sizeof raw, fmt, ap); /* may be truncated */
-	oneline(add, sizeof add, raw);
+	(void)nd_escape(add, sizeof add, raw);	   /* may be truncated */
 	if (how == NERR_SET || !e->msg[0]) {
 		memcpy(e->msg, add, sizeof e->msg);
 		return;
@@ -394,39 +484,6 @@ void sbuf_free(struct sbuf *s)
 	s->oom = false;
 }
 
-/* Length of the well-formed UTF-8 sequence at p (1-4; RFC 3629: no
- * overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *p)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 json_t *nd_json_string(const char *s)
 {
 	struct sbuf b = { 0 };
@@ -453,7 +510,9 @@ json_t *nd_json_string(const char *s)
 
 void nd_json_print(FILE *f, const json_t *doc)
 {
-	(void)json_dumpf(doc, f, JSON_INDENT(2));
+	/* \uXXXX for all but ASCII: no C1 control or bidi character reaches
+	 * a terminal that shows the document raw. */
+	(void)json_dumpf(doc, f, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 	(void)fputc('\n', f);
 }
 

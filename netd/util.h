@@ -49,6 +49,27 @@ void nerr_set_(struct nerr *e, const char *fmt, ...) __attribute__((format(print
 void nerr_wrap_(struct nerr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void nerr_append_(struct nerr *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The one escaper for untrusted bytes on their way to a message (every
+ * nerr_* message, libxml2's messages through them, the CLI's echo of its
+ * arguments, status text quoting files). Well-formed, printable UTF-8
+ * passes unchanged, and so does a backslash; the rest is escaped:
+ *   \n \t \r                 newline, tab, carriage return
+ *   \xHH                    any other C0 control, DEL, and each byte that
+ *                           is not part of well-formed UTF-8 (RFC 3629:
+ *                           overlong forms, surrogates, > U+10FFFF,
+ *                           truncated sequences, stray continuations)
+ *   \u{H...}                C1 controls U+0080-U+009F, bidi formatting
+ *                           U+061C U+200E U+200F U+202A-U+202E
+ *                           U+2066-U+2069, separators U+2028 U+2029
+ * (lower-case hex). The output is valid UTF-8 without a control character
+ * or a character that reorders a line. A backslash is not doubled, so
+ * escaping twice changes nothing: escaped values may be quoted in other
+ * messages freely. The cut, when dst is too small, is at a whole escape or
+ * character. Returns the length the whole output needs (>= size: cut). */
+size_t nd_escape(char *dst, size_t size, const char *src);
+/* nd_escape() of s written to f, uncut; EOF on a write error. */
+int nd_fputs_esc(const char *s, FILE *f);
+
 /* strlcpy semantics: returns strlen(src); truncation when >= size. */
 size_t nd_strlcpy(char *dst, const char *src, size_t size);
 /* snprintf into a fixed buffer; -ENAMETOOLONG on truncation. */

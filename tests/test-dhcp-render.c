@@ -133,7 +133,7 @@ POKE(user_newline, f->user = "dnsmasq\nuser=root")
 POKE(group_space, f->group = "no group")
 
 static const struct hostile hostile_dns[] = {
-	{ "txt value newline", CONF, txt_newline, "txt value 'a\\x0ab' contains a newline" },
+	{ "txt value newline", CONF, txt_newline, "txt value 'a\\nb' contains a newline" },
 	{ "txt value comma", CONF, txt_comma, "contains a comma" },
 	{ "txt value hash", CONF, txt_hash, "contains '#'" },
 	{ "txt value quote", CONF, txt_quote, "contains '\"'" },
@@ -144,13 +144,13 @@ static const struct hostile hostile_dns[] = {
 	{ "srv port", CONF, srv_port_big, "above 65535" },
 	{ "forwarder domain slash", CONF, fwd_domain_slash, "forwarder domain 'corp/example'" },
 	{ "forwarder port", CONF, fwd_port_big, "dns forwarder port 65536 is above 65535" },
-	{ "domain newline", CONF, domain_newline, "domain 'lab.example\\x0aport=53' contains" },
+	{ "domain newline", CONF, domain_newline, "domain 'lab.example\\nport=53' contains" },
 	{ "domain empty label", CONF, domain_empty_label, "has an empty label" },
 	{ "bridge space", CONF, bridge_space, "bridge 'vir br0' contains a space" },
-	{ "name newline", CONF, name_newline, "network name 'x\\x0aport=0' contains a newline" },
+	{ "name newline", CONF, name_newline, "network name 'x\\nport=0' contains a newline" },
 	{ "name newline hosts", HOSTS, name_newline, "network name" },
 	{ "name newline addn", ADDN, name_newline, "network name" },
-	{ "dns host tab", ADDN, dns_host_tab, "dns hostname 'gate\\x09way' contains a tab" },
+	{ "dns host tab", ADDN, dns_host_tab, "dns hostname 'gate\\tway' contains a tab" },
 	{ "dns host hash", ADDN, dns_host_hash, "contains '#'" },
 };
 
@@ -169,7 +169,7 @@ static const struct hostile hostile_dual[] = {
 	{ "path space", CONF, path_space, "dhcp-hostsfile path '/var/lib/netd/dnsmasq/my net" },
 	{ "path relative", CONF, path_relative, "is not an absolute path" },
 	{ "path comma", CONF, path_comma, "lease file path '/var/lib/netd/x,y' contains a comma" },
-	{ "user newline", CONF, user_newline, "dnsmasq user 'dnsmasq\\x0auser=root'" },
+	{ "user newline", CONF, user_newline, "dnsmasq user 'dnsmasq\\nuser=root'" },
 	{ "group space", CONF, group_space, "dnsmasq group 'no group' contains a space" },
 };
 

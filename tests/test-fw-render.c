@@ -196,6 +196,22 @@ static void spoil_prefix(struct net *n)
 	n->ips[0].prefix = 33;
 }
 
+static void spoil_prefix_wide(struct net *n)
+{
+	n->ips[0].prefix = 7;
+}
+
+/* 2000::/3, masqueraded: every global IPv6 address. */
+static void spoil_prefix_wide6(struct net *n)
+{
+	struct net_ip *ip = nd_array_push(&n->ips, &n->n_ips, sizeof *n->ips, NET_MAX_ITEMS);
+
+	assert_non_null(ip);
+	net_addr_parse("2001:db8::1", &ip->addr);
+	ip->prefix = 3;
+	n->nat_ipv6 = NET_YES;
+}
+
 static void spoil_ports(struct net *n)
 {
 	n->nat_port_start = 2000;
@@ -240,6 +256,8 @@ static const struct hostile hostiles[] = {
 	{ "forward dev with a space", spoil_dev },
 	{ "ip without family", spoil_family },
 	{ "IPv4 prefix 33", spoil_prefix },
+	{ "IPv4 prefix 7", spoil_prefix_wide },
+	{ "IPv6 prefix 3", spoil_prefix_wide6 },
 	{ "port beyond 65535", spoil_ports },
 	{ "IPv6 nat addresses", spoil_nat_v6 },
 	{ "reversed nat addresses", spoil_nat_reversed },

@@ -371,7 +371,42 @@ static const struct bad bads[] = {
 	  "<dns enable='no'> cannot also define DNS records" },
 	{ "delay out of range", NET("<bridge name='br1' delay='99'/>"),
 	  "bridge delay 99 is out of range" },
+	{ "IPv6 /3 masqueraded: all of 2000::/3",
+	  NET("<forward mode='nat'><nat ipv6='yes'/></forward>"
+	      "<ip address='192.168.5.1' prefix='24'/>"
+	      "<ip family='ipv6' address='2001:db8::1' prefix='3'/>"),
+	  "test.xml:1: address 2001:db8::1/3 is too wide: netd takes IPv6 subnets of /48 or "
+	  "longer" },
+	{ "IPv6 /0",
+	  NET("<forward mode='route'/><ip family='ipv6' address='2001:db8::1' prefix='0'/>"),
+	  "address 2001:db8::1/0 is too wide" },
+	{ "IPv6 /47", NET("<ip family='ipv6' address='fd00:5::1' prefix='47'/>"),
+	  "address fd00:5::1/47 is too wide: netd takes IPv6 subnets of /48 or longer" },
+	{ "IPv4 /0", NET("<forward mode='nat'/><ip address='192.168.5.1' prefix='0'/>"),
+	  "address 192.168.5.1/0 is too wide: netd takes IPv4 subnets of /8 or longer" },
+	{ "IPv4 /7", NET("<ip address='10.0.0.1' netmask='254.0.0.0'/>"),
+	  "address 10.0.0.1/7 is too wide" },
 };
+
+/* The widest subnets netd takes: an IPv6 site (/48) and what libvirt's
+ * classful default gives a 10.x address (/8). */
+static void test_prefix_bounds(void **state)
+{
+	static const char *const ok[] = {
+		NET("<forward mode='route'/><ip family='ipv6' address='fd00:5::1' prefix='48'/>"),
+		NET("<forward mode='nat'/><ip address='10.0.0.1'/>"),
+		NET("<ip address='10.0.0.1' prefix='8'/>"),
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		_cleanup_net_ struct net n = { 0 };
+		struct nerr e = { { 0 } };
+
+		if (tu_try_str(ok[i], &n, &e) != 0)
+			fail_msg("refused: %s: %s", ok[i], e.msg);
+	}
+}
 
 static void test_rejections(void **state)
 {
@@ -472,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_bridge_zone),
 		cmocka_unit_test(test_defaults_avoid_used_bridges),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_prefix_bounds),
 		cmocka_unit_test(test_messages_single_line),
 		cmocka_unit_test(test_addr_helpers),
 		cmocka_unit_test(test_parse_mac),

@@ -22,6 +22,17 @@ cp "$templates"/*.xml .
 # they are random) and its exit status.
 t() {
 	echo "\$ netd $*"
+	run "$@"
+}
+# The same for arguments with control bytes: the command is shown quoted
+# (bash's $'...'), so that only netd's own output could hold a raw byte.
+tq() {
+	printf '$ netd'
+	printf ' %q' "$@"
+	echo
+	run "$@"
+}
+run() {
 	"$netd" "$@" 2>&1 | sed -E \
 		-e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/UUID/g' \
 		-e "s/52:54:00(:[0-9a-f]{2}){3}'/52:54:00:XX:XX:XX'/g" \
@@ -89,8 +100,32 @@ t undefine isolated
 t undefine isolated
 t list --all --json
 ls -l etc/netd/networks/autostart | sed -n 's/.* \(default.xml -> .*\)/\1/p'
+t validate cases/wide-ipv6.xml
+t plan cases/wide-ipv6.xml
+# Terminal control in what netd quotes: escaped (\xHH, \u{...}), one line.
+tq start $'lab\n\e[31m'
+tq $'frob\e]0;x\a'
+tq validate cases/bidi-name.xml
+tq validate cases/bidi-tag.xml
+tq validate cases/c1-bridge.xml
+cp nat.xml $'n\e[1m\xc2\x9b.xml'
+tq validate $'n\e[1m\xc2\x9b.xml'
+mkdir -p var/lib/netd/last-error
+printf 'start failed: at \e[31mstep\xc2\x9b\xe2\x80\xae x\n' >var/lib/netd/last-error/lab
+touch -d '2026-01-01 00:00:00 UTC' var/lib/netd/last-error/lab
+t status lab
+t list
+t status lab --json
 } > actual.txt
 
+# Whatever the case, nothing netd printed holds a control byte but the
+# newline, a C1 control, a bidi control or invalid UTF-8.
+bad=$(LC_ALL=C grep -naP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]|\xd8\x9c' actual.txt)
+if [ -n "$bad" ] || ! iconv -f UTF-8 -t UTF-8 actual.txt >/dev/null 2>&1; then
+	printf '%s\n' "$bad" | cat -v
+	echo "FAIL: netd printed a control byte or invalid UTF-8 (lines above)"
+	exit 1
+fi
 if [ "${NETD_UPDATE_GOLDEN:-}" = 1 ]; then
 	cp actual.txt "$dir/expected.txt"
 	echo "rewrote $dir/expected.txt"

@@ -19,7 +19,11 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:symbolize=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # -timeout: one input taking 10 s is a finding (the include loops of
 # bridge.conf were exactly that); -rss_limit_mb bounds a memory blow-up.
-"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+# A dictionary beside this script (NAME.dict) gives libFuzzer the tokens of
+# the input's grammar (XML element and attribute names, say).
+dict=()
+[ -f "$(dirname "$0")/$name.dict" ] && dict=(-dict="$(dirname "$0")/$name.dict")
+"$bin" "${dict[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1
 rc=$?
 findings=$(find "$work" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' \

@@ -118,6 +118,16 @@ nd_ok stop default
 must ip link del virbr0
 must ip link del virbr1
 
+say "-- an interface name with ESC in the way: named escaped, never raw"
+fresh
+must ip link add $'lan\e[7m' type veth peer name lanep
+must ip addr add 192.168.122.7/24 dev $'lan\e[7m'
+nd install-default
+check "ESC interface: exit 0" eq "$RC" 0
+check "ESC interface: named as lan\\x1b[7m" has "$OUT" 'used by .*lan\\x1b\[7m'
+check "ESC interface: no raw ESC in the output" lacks "$OUT" $'\e'
+must ip link del $'lan\e[7m'
+
 say "-- boot brings up what install-default chose"
 fresh
 must ip addr add 192.168.122.5/24 dev lan0
