@@ -23,11 +23,23 @@ struct bline {
 	char why[160];
 };
 
-/* What is being looked for while scanning a file and its includes. */
+/* A file read during a scan, by device and inode: each is read once. */
+struct bseen {
+	dev_t dev;
+	ino_t ino;
+	bool open; /* being read: an include of it is a loop */
+	char name[256];
+};
+
+/* What is being looked for while scanning a file and its includes, and the
+ * work done so far. */
 struct bscan {
 	const char *bridge;
 	struct bconf_report *rep;
 	int depth;
+	size_t n_seen, lines, bytes;
+	bool over; /* a bound was reached (reported once) */
+	struct bseen seen[BCONF_FILES_MAX];
 };
 
 /* isspace() in the C locale, which is what the helper runs in. */
@@ -150,6 +162,62 @@ static void report_bad(struct bconf_report *rep, const char *file, unsigned line
 static void scan_text(struct bscan *s, const char *file, const char *data, size_t len,
 		      bool main_file);
 
+static void report_loop(struct bconf_report *rep, const char *file, unsigned line, const char *why)
+{
+	size_t i = rep->n_bad;
+
+	rep->loop = true;
+	report_bad(rep, file, line, false, why);
+	if (i < BCONF_BAD_MAX)
+		rep->bad[i].loop = true;
+}
+
+static void scan_over(struct bscan *s, const char *file, unsigned line)
+{
+	char why[160];
+
+	if (s->over)
+		return;
+	s->over = true;
+	snprintf(why, sizeof why,
+		 "includes go beyond %d files, %d lines or %u bytes in all: netd reads no "
+		 "more of them",
+		 BCONF_FILES_MAX, BCONF_LINES_MAX, BCONF_BYTES_MAX);
+	report_loop(s->rep, file, line, why);
+}
+
+/* The scan's bounds: false (and reported once) when reading 'size' more
+ * bytes of one more file would pass them. */
+static bool scan_budget(struct bscan *s, off_t size, const char *from, unsigned line)
+{
+	if (s->n_seen < BCONF_FILES_MAX && size >= 0 && (size_t)size <= BCONF_BYTES_MAX - s->bytes)
+		return true;
+	scan_over(s, from, line);
+	return false;
+}
+
+static struct bseen *seen_find(struct bscan *s, const struct stat *st)
+{
+	for (size_t i = 0; i < s->n_seen; i++)
+		if (s->seen[i].dev == st->st_dev && s->seen[i].ino == st->st_ino)
+			return &s->seen[i];
+	return NULL;
+}
+
+static struct bseen *seen_add(struct bscan *s, const struct stat *st, const char *name)
+{
+	struct bseen *b;
+
+	if (s->n_seen >= BCONF_FILES_MAX)
+		return NULL;
+	b = &s->seen[s->n_seen++];
+	b->dev = st->st_dev;
+	b->ino = st->st_ino;
+	b->open = true;
+	(void)snprintf(b->name, sizeof b->name, "%s", name); /* may be truncated */
+	return b;
+}
+
 /* The helper reads includes with errors ignored; so do we. Only absolute
  * paths of regular files are followed: a relative one depends on the
  * caller's working directory, and a FIFO would block. */
@@ -157,6 +225,7 @@ static void scan_text(struct bscan *s, const char *file, const char *data, size_
 static void scan_include(struct bscan *s, const char *path, const char *from, unsigned line)
 {
 	_cleanup_free_ char *data = NULL;
+	struct bseen *b;
 	char why[160];
 	struct stat st;
 	size_t len;
@@ -175,11 +244,28 @@ static void scan_include(struct bscan *s, const char *path, const char *from, un
 		report_bad(s->rep, from, line, false, why);
 		return;
 	}
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || nd_read_file(path, &data, &len) < 0)
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return;
+	if ((b = seen_find(s, &st))) {
+		/* Read already: its rules count once. Still open: a loop, which
+		 * the helper follows until it runs out of file descriptors, with
+		 * work that grows exponentially with the includes per file. */
+		if (b->open) {
+			snprintf(why, sizeof why,
+				 "include loop: this includes %.100s, which includes this line",
+				 b->name);
+			report_loop(s->rep, from, line, why);
+		}
+		return;
+	}
+	if (!scan_budget(s, st.st_size, from, line) || !(b = seen_add(s, &st, path)) ||
+	    nd_read_file(path, &data, &len) < 0)
+		return;
+	s->bytes += len < BCONF_BYTES_MAX - s->bytes ? len : BCONF_BYTES_MAX - s->bytes;
 	s->depth++;
 	scan_text(s, path, data, len, false);
 	s->depth--;
+	b->open = false;
 }
 
 static void apply_rule(struct bscan *s, const struct bline *b, const char *file, unsigned line,
@@ -219,6 +305,12 @@ static void scan_text(struct bscan *s, const char *file, const char *data, size_
 	for (size_t pos = 0, n; pos < len; pos += n) {
 		n = chunk_len(data, len, pos);
 		bool nl = data[pos + n - 1] == '\n';
+
+		/* bridge.conf itself is read whole: it is the file netd edits. */
+		if (!main_file && ++s->lines > BCONF_LINES_MAX) {
+			scan_over(s, file, line);
+			return;
+		}
 
 		parse_line(data + pos, nl ? n - 1 : n, &b);
 		if (b.kind == BK_BAD) {
@@ -355,6 +447,8 @@ static void analyse(const struct bfile *f, const char *bridge, struct bconf_repo
 		return;
 	rep->mode = f->st.st_mode & 07777;
 	rep->unreadable = !others_can_read(f);
+	s.bytes = f->len < BCONF_BYTES_MAX ? f->len : BCONF_BYTES_MAX;
+	seen_add(&s, &f->st, f->path);
 	scan_text(&s, f->path, f->data, f->len, true);
 	rep->ours = pair_text(bridge, pair, sizeof pair) == 0 &&
 		    find_pair(f->data, f->len, 0, pair) != NULL;

@@ -50,12 +50,18 @@
 #define BCONF_INCLUDE_DEPTH 8
 /* Problem lines kept in a report (n_bad counts them all). */
 #define BCONF_BAD_MAX 8
+/* The work one scan may do, bridge.conf and its includes together: each
+ * file is read once (by device and inode) and these bound the rest. */
+#define BCONF_FILES_MAX 64
+#define BCONF_LINES_MAX 100000
+#define BCONF_BYTES_MAX (4u << 20)
 
 /* A line the helper rejects, or that does not work as its author meant. */
 struct bconf_bad {
 	char file[256]; /* the file (truncated for display) */
 	unsigned line;	/* 1-based */
 	bool fatal;	/* in the main file: the helper rejects the whole file */
+	bool loop;	/* an include loop, or more includes than netd reads */
 	char why[160];
 };
 
@@ -69,6 +75,8 @@ struct bconf_report {
 	bool denied;	   /* a 'deny BRIDGE' or 'deny all' overrides every allow */
 	char deny_at[300]; /* "FILE:LINE" of the first such deny */
 	bool rejected;	   /* the helper rejects the main file (see bad[]) */
+	bool loop;	   /* an include loop or too many includes (see bad[]): the
+			    * helper, which has no limit, may never finish */
 	bool unreadable;   /* other users cannot read the file or search its directory */
 	mode_t mode;	   /* of the file, when it exists */
 	size_t n_bad;	   /* all problem lines; the first BCONF_BAD_MAX are in bad[] */

@@ -121,6 +121,12 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const struct
 			 rep->deny_at, bridge);
 	else if (!rep->allowed)
 		sess_add(r, "%s has no 'allow %s' (netd apply adds it)", p->bridge_conf, bridge);
+	for (size_t i = 0; i < rep->n_bad && i < BCONF_BAD_MAX; i++)
+		if (rep->bad[i].loop)
+			sess_add(r,
+				 "%s line %u: %s; qemu-bridge-helper follows includes without a "
+				 "limit and may never finish: remove that include",
+				 rep->bad[i].file, rep->bad[i].line, rep->bad[i].why);
 	if (!rep->missing && rep->unreadable)
 		sess_add(r,
 			 "%s (mode %04o) is not readable by ordinary users, and the helper "

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -388,6 +389,102 @@ static void test_group_only(void **state)
 	assert_int_equal(stat(acl, &st), -1);
 }
 
+static void append(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(buf);
+
+	assert_true(nd_strlcpy(buf + n, s, size - n) < size - n);
+}
+
+/* Each file is read once, by device and inode: seven includes of
+ * bridge.conf in bridge.conf took netd 32 s (7^8 reads), an included file
+ * that includes itself 13 times never finished. A loop is a problem named
+ * by file and line; a file included twice (not a loop) is not. */
+static void test_include_loop(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+	char inc[4096], text[16384], line[4200];
+	struct timespec t0, t1;
+
+	snprintf(inc, sizeof inc, "%s/self.conf", f->dir);
+	snprintf(line, sizeof line, "include %s\n", inc);
+	text[0] = '\0';
+	for (int i = 0; i < 13; i++)
+		append(text, sizeof text, line);
+	append(text, sizeof text, "deny virbr9\n");
+	assert_int_equal(nd_write_atomic(inc, text, strlen(text), 0644), 0);
+	snprintf(line, sizeof line, "include %s\n", f->path);
+	nd_strlcpy(text, "allow virbr0\n", sizeof text);
+	for (int i = 0; i < 7; i++)
+		append(text, sizeof text, line);
+	snprintf(line, sizeof line, "include %s\n", inc);
+	append(text, sizeof text, line);
+	put(f, text, 0644);
+
+	alarm(20); /* the old code: minutes, or forever */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	check_ok(f, "virbr0", &rep);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	alarm(0);
+	assert_true(t1.tv_sec - t0.tv_sec < 2);
+	assert_true(rep.loop);
+	assert_true(rep.present && rep.allowed && !rep.rejected);
+	/* one report per include line that closes a loop */
+	assert_int_equal(rep.n_bad, 7 + 13);
+	assert_string_equal(rep.bad[0].file, f->path);
+	assert_int_equal(rep.bad[0].line, 2);
+	assert_true(rep.bad[0].loop && !rep.bad[0].fatal);
+	assert_non_null(strstr(rep.bad[0].why, "include loop"));
+	check_ok(f, "virbr9", &rep);
+	assert_true(rep.denied);
+	snprintf(line, sizeof line, "%s:14", inc);
+	assert_string_equal(rep.deny_at, line);
+
+	/* The same file included twice, no loop: read once, no problem. */
+	snprintf(text, sizeof text, "allow virbr0\ninclude %s/d.conf\ninclude %s/d.conf\n", f->dir,
+		 f->dir);
+	put(f, text, 0644);
+	snprintf(inc, sizeof inc, "%s/d.conf", f->dir);
+	assert_int_equal(nd_write_atomic(inc, "deny virbr9\n", 12, 0644), 0);
+	check_ok(f, "virbr9", &rep);
+	assert_false(rep.loop);
+	assert_int_equal(rep.n_bad, 0);
+	assert_true(rep.denied);
+}
+
+/* Many distinct includes: the work is bounded, and that is reported. */
+static void test_include_bound(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+	char inc[4096], next[4096], text[4200];
+
+	/* 200 files: 50 chains of 4 */
+	put(f, "allow virbr0\n", 0644);
+	for (int i = 0; i < 50; i++) {
+		snprintf(inc, sizeof inc, "%s/fan%d-0.conf", f->dir, i);
+		{
+			char *old = tu_read(f->path);
+
+			snprintf(text, sizeof text, "%sinclude %s\n", old, inc);
+			free(old);
+		}
+		put(f, text, 0644);
+		for (int j = 0; j < 4; j++) {
+			snprintf(inc, sizeof inc, "%s/fan%d-%d.conf", f->dir, i, j);
+			snprintf(next, sizeof next, "%s/fan%d-%d.conf", f->dir, i, j + 1);
+			snprintf(text, sizeof text, "include %s\n", next);
+			assert_int_equal(nd_write_atomic(inc, text, strlen(text), 0644), 0);
+		}
+	}
+	check_ok(f, "virbr0", &rep);
+	assert_true(rep.loop);
+	assert_true(rep.present);
+	assert_int_equal(rep.n_bad, 1);
+	assert_non_null(strstr(rep.bad[0].why, "netd reads no more"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +499,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_and_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_include_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_include_bound, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
