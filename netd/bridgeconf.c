@@ -96,12 +96,12 @@ static void bad_line(struct bline *b, const char *fmt, ...)
 
 /* One line as parse_acl_file() reads it: 'line' is what one fgets() call
  * returned, without its newline. A NUL byte ends the line for the helper's
- * string functions, and so it does here. */
+ * string functions, and so it does here. The reason never quotes the line:
+ * an include may name any file (/etc/shadow, say), and status shows it. */
 static void parse_line(const char *line, size_t len, struct bline *b)
 {
 	char buf[BCONF_LINE_MAX];
 	char *cmd, *arg, *end;
-	char s[48];
 
 	b->kind = BK_SKIP;
 	b->all = false;
@@ -116,7 +116,7 @@ static void parse_line(const char *line, size_t len, struct bline *b)
 	if (!arg)
 		arg = strchr(cmd, '\t');
 	if (!arg) {
-		bad_line(b, "'%s' has no argument", shown(cmd, s));
+		bad_line(b, "a keyword with no argument");
 		return;
 	}
 	*arg++ = '\0';
@@ -127,8 +127,8 @@ static void parse_line(const char *line, size_t len, struct bline *b)
 		end--;
 	*end = '\0';
 	if (strcmp(cmd, "include") != 0 && strlen(arg) >= HELPER_IFNAMSIZ) {
-		bad_line(b, "name '%s' is %zu bytes long, the helper takes at most %d",
-			 shown(arg, s), strlen(arg), HELPER_IFNAMSIZ - 1);
+		bad_line(b, "a bridge name of %zu bytes: the helper takes at most %d", strlen(arg),
+			 HELPER_IFNAMSIZ - 1);
 		return;
 	}
 	if (strcmp(cmd, "allow") == 0)
@@ -138,7 +138,7 @@ static void parse_line(const char *line, size_t len, struct bline *b)
 	else if (strcmp(cmd, "include") == 0)
 		b->kind = BK_INCLUDE;
 	else {
-		bad_line(b, "unknown keyword '%s' (allow, deny, include)", shown(cmd, s));
+		bad_line(b, "an unknown keyword (the helper knows allow, deny, include)");
 		return;
 	}
 	b->all = b->kind != BK_INCLUDE && strcmp(arg, "all") == 0;
@@ -231,16 +231,14 @@ static void scan_include(struct bscan *s, const char *path, const char *from, un
 	size_t len;
 
 	if (path[0] != '/') {
-		snprintf(why, sizeof why,
-			 "include path '%.60s' is not absolute: the helper "
-			 "resolves it from qemu's working directory",
-			 path);
-		report_bad(s->rep, from, line, false, why);
+		report_bad(s->rep, from, line, false,
+			   "an include path that is not absolute: the helper "
+			   "resolves it from qemu's working directory");
 		return;
 	}
 	if (s->depth >= BCONF_INCLUDE_DEPTH) {
-		snprintf(why, sizeof why, "include of '%.60s' nested deeper than %d, not read",
-			 path, BCONF_INCLUDE_DEPTH);
+		snprintf(why, sizeof why, "an include nested deeper than %d, not read",
+			 BCONF_INCLUDE_DEPTH);
 		report_bad(s->rep, from, line, false, why);
 		return;
 	}

@@ -62,7 +62,7 @@ struct bconf_bad {
 	unsigned line;	/* 1-based */
 	bool fatal;	/* in the main file: the helper rejects the whole file */
 	bool loop;	/* an include loop, or more includes than netd reads */
-	char why[160];
+	char why[160];	/* what is wrong, never the line's content */
 };
 
 struct bconf_report {

@@ -102,11 +102,17 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const struct
 	struct bconf_report read = { 0 };
 	const struct bconf_report *rep = acl ? acl : &read;
 	struct nerr e = { { 0 } };
+	const struct bconf_bad *bad = NULL;
 
 	if (!acl && bconf_check(p->bridge_conf, bridge, &read, &e) < 0) {
 		sess_add(r, "cannot read %s: %s", p->bridge_conf, e.msg);
 		return;
 	}
+	/* The line that makes the helper reject the file, not an earlier
+	 * problem in an include. */
+	for (size_t i = 0; !bad && i < rep->n_bad && i < BCONF_BAD_MAX; i++)
+		if (rep->bad[i].fatal)
+			bad = &rep->bad[i];
 	if (rep->missing)
 		sess_add(r, "%s does not exist: qemu-bridge-helper allows no bridge",
 			 p->bridge_conf);
@@ -114,8 +120,8 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const struct
 		sess_add(r,
 			 "qemu-bridge-helper rejects %s as a whole (%s line %u: %s): fix or "
 			 "remove that line",
-			 p->bridge_conf, rep->n_bad ? rep->bad[0].file : "?",
-			 rep->n_bad ? rep->bad[0].line : 0, rep->n_bad ? rep->bad[0].why : "");
+			 p->bridge_conf, bad ? bad->file : "?", bad ? bad->line : 0,
+			 bad ? bad->why : "");
 	else if (rep->denied)
 		sess_add(r, "%s denies %s, which overrides every allow: remove that line",
 			 rep->deny_at, bridge);

@@ -284,7 +284,8 @@ static void test_bad_lines(void **state)
 	assert_non_null(strstr(rep.bad[0].why, "16 bytes"));
 	assert_int_equal(rep.bad[1].line, 4);
 	assert_int_equal(rep.bad[2].line, 5);
-	assert_non_null(strstr(rep.bad[2].why, "frobnicate"));
+	assert_non_null(strstr(rep.bad[2].why, "unknown keyword"));
+	assert_null(strstr(rep.bad[2].why, "frobnicate")); /* no content quoted */
 	assert_int_equal(rep.bad[3].line, 6);
 	assert_int_equal(rep.bad[4].line, 7);
 	assert_string_equal(rep.bad[4].file, f->path);
@@ -387,6 +388,40 @@ static void test_group_only(void **state)
 	remove_ok(f, "virbr7");
 	assert_file(f->path, orig);
 	assert_int_equal(stat(acl, &st), -1);
+}
+
+/* An include may name any file: its lines are never quoted (status showed
+ * the first 40 bytes of /etc/shadow's line). */
+static void test_no_content_quoted(void **state)
+{
+	static const char *const lines[] = {
+		"root:$6$SECRETxyz:19000:0:99999:7:::\n",
+		"SECRETxyz\tSECRETxyz\n",
+		"allow SECRETxyzSECRETxyz\n",
+		"include SECRETxyz\n",
+	};
+	struct fx *f = *state;
+	struct bconf_report rep;
+	char inc[4096], text[8400];
+
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+		snprintf(inc, sizeof inc, "%s/secret", f->dir);
+		assert_int_equal(nd_write_atomic(inc, lines[i], strlen(lines[i]), 0600), 0);
+		snprintf(text, sizeof text, "include %s\n%sallow virbr0\n", inc, lines[i]);
+		put(f, text, 0644);
+		check_ok(f, "virbr0", &rep);
+		assert_int_equal(rep.rejected, i != 3); /* a relative include is skipped */
+		assert_int_equal(rep.n_bad, 2);
+		for (size_t j = 0; j < rep.n_bad; j++) {
+			assert_null(strstr(rep.bad[j].why, "SECRET"));
+			assert_null(strstr(rep.bad[j].why, "root"));
+		}
+		assert_string_equal(rep.bad[0].file, inc);
+		assert_false(rep.bad[0].fatal);
+		assert_string_equal(rep.bad[1].file, f->path);
+		assert_int_equal(rep.bad[1].line, 2);
+		assert_int_equal(rep.bad[1].fatal, i != 3);
+	}
 }
 
 static void append(char *buf, size_t size, const char *s)
@@ -500,6 +535,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_and_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_content_quoted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_bound, setup, teardown),
 	};
 
