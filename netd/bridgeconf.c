@@ -332,9 +332,27 @@ static int pair_text(const char *bridge, char *buf, size_t len)
 	return nd_snprintf(buf, len, "%s\nallow %s\n", BCONF_MARK, bridge);
 }
 
-/* The per-network ACL file of a bridge restricted to one group: beside
- * bridge.conf, so an admin finds it where qemu's ACLs live. */
-int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len)
+/* Where bridge.conf really is: every symlink resolved, also when the file
+ * itself is missing (then its directory's). The one place that resolves:
+ * the include line netd writes and the one it looks for are built from
+ * the same path, whatever symlinks lead to the file. */
+static int bconf_resolve(const char *path, char buf[PATH_MAX])
+{
+	char dir[PATH_MAX], base[PATH_MAX], real[PATH_MAX];
+
+	if (realpath(path, buf))
+		return 0;
+	if (nd_strlcpy(dir, path, sizeof dir) >= sizeof dir ||
+	    nd_strlcpy(base, path, sizeof base) >= sizeof base)
+		return -ENAMETOOLONG;
+	if (errno == ENOENT && realpath(dirname(dir), real))
+		return nd_snprintf(buf, PATH_MAX, "%s/%s", strcmp(real, "/") ? real : "",
+				   basename(base));
+	return nd_strlcpy(buf, path, PATH_MAX) >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* The ACL file beside the bridge.conf at 'path', as spelled. */
+static int acl_path_at(const char *path, const char *bridge, char *buf, size_t len)
 {
 	char dir[PATH_MAX];
 
@@ -343,11 +361,25 @@ int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len)
 	return nd_snprintf(buf, len, "%s/netd-%s.conf", dirname(dir), bridge);
 }
 
-/* netd's two lines that include a bridge's ACL file. */
-static int include_pair_text(const char *path, const char *bridge, char *buf, size_t len)
+/* The per-network ACL file of a bridge restricted to one group: beside
+ * bridge.conf (where it really is), so an admin finds it where qemu's ACLs
+ * live. */
+int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+	int r = bconf_resolve(path, real);
+
+	return r < 0 ? r : acl_path_at(real, bridge, buf, len);
+}
+
+/* netd's two lines that include a bridge's ACL file; 'resolve' false for
+ * the line older netd wrote, from the path as given. */
+static int include_pair_text(const char *path, const char *bridge, bool resolve, char *buf,
+			     size_t len)
 {
 	char acl[PATH_MAX];
-	int r = bconf_acl_path(path, bridge, acl, sizeof acl);
+	int r = resolve ? bconf_acl_path(path, bridge, acl, sizeof acl)
+			: acl_path_at(path, bridge, acl, sizeof acl);
 
 	if (r < 0)
 		return r;
@@ -401,18 +433,15 @@ static int bfile_load(const char *path, struct bfile *f, struct nerr *e)
 		if (errno != ENOENT)
 			return nerr_set(e, -errno, "qemu bridge ACL %s: %s", path, strerror(errno));
 		f->missing = true;
-		nd_strlcpy(f->path, path, sizeof f->path);
+		if ((r = bconf_resolve(path, f->path)) < 0)
+			return nerr_set(e, r, "qemu bridge ACL %s: path too long", path);
 		f->data = strdup("");
 		return f->data ? 0
 			       : nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
 	}
-	if (S_ISLNK(f->st.st_mode)) {
-		if (!realpath(path, f->path) || stat(f->path, &f->st) < 0)
-			return nerr_set(e, -errno, "qemu bridge ACL %s: follow symlink: %s", path,
-					strerror(errno));
-	} else {
-		nd_strlcpy(f->path, path, sizeof f->path);
-	}
+	if (!realpath(path, f->path) || stat(f->path, &f->st) < 0)
+		return nerr_set(e, -errno, "qemu bridge ACL %s: follow symlink: %s", path,
+				strerror(errno));
 	if (!S_ISREG(f->st.st_mode))
 		return nerr_set(e, -EINVAL, "qemu bridge ACL %s: not a regular file", f->path);
 	r = nd_read_file(f->path, &f->data, &f->len);
@@ -450,7 +479,7 @@ static void analyse(const struct bfile *f, const char *bridge, struct bconf_repo
 	scan_text(&s, f->path, f->data, f->len, true);
 	rep->ours = pair_text(bridge, pair, sizeof pair) == 0 &&
 		    find_pair(f->data, f->len, 0, pair) != NULL;
-	if (include_pair_text(f->path, bridge, ipair, sizeof ipair) == 0 &&
+	if (include_pair_text(f->path, bridge, true, ipair, sizeof ipair) == 0 &&
 	    find_pair(f->data, f->len, 0, ipair) != NULL)
 		rep->ours = rep->present = rep->group_only = true;
 }
@@ -622,22 +651,31 @@ static int remove_pair(const char *path, const char *pair, struct nerr *e)
 int bconf_remove(const char *path, const char *bridge, struct nerr *e)
 {
 	char pair[128], ipair[PATH_MAX + 128], acl[PATH_MAX];
+	char old_ipair[PATH_MAX + 128], old_acl[PATH_MAX];
 	int r;
 
 	r = check_name(path, bridge, e);
 	if (r < 0)
 		return r;
 	if (pair_text(bridge, pair, sizeof pair) < 0 ||
-	    include_pair_text(path, bridge, ipair, sizeof ipair) < 0 ||
-	    bconf_acl_path(path, bridge, acl, sizeof acl) < 0)
+	    include_pair_text(path, bridge, true, ipair, sizeof ipair) < 0 ||
+	    include_pair_text(path, bridge, false, old_ipair, sizeof old_ipair) < 0 ||
+	    bconf_acl_path(path, bridge, acl, sizeof acl) < 0 ||
+	    acl_path_at(path, bridge, old_acl, sizeof old_acl) < 0)
 		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: line for '%s' too long",
 				path, bridge);
-	if ((r = remove_pair(path, pair, e)) < 0 || (r = remove_pair(path, ipair, e)) < 0)
+	/* Also the include that netd wrote from a symlink's path before it
+	 * resolved it (old_*: the same as the others without symlinks). */
+	if ((r = remove_pair(path, pair, e)) < 0 || (r = remove_pair(path, ipair, e)) < 0 ||
+	    (strcmp(old_ipair, ipair) != 0 && (r = remove_pair(path, old_ipair, e)) < 0))
 		return r;
 	/* The include goes first: a helper never meets an include of a file
 	 * that is gone (it would skip it anyway). */
 	if (unlink(acl) < 0 && errno != ENOENT)
 		return nerr_set(e, -errno, "qemu bridge ACL %s: remove: %s", acl, strerror(errno));
+	if (strcmp(old_acl, acl) != 0 && unlink(old_acl) < 0 && errno != ENOENT)
+		return nerr_set(e, -errno, "qemu bridge ACL %s: remove: %s", old_acl,
+				strerror(errno));
 	return 0;
 }
 
@@ -669,6 +707,7 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 	_cleanup_free_ char *out = NULL;
 	char pair[128], ipair[PATH_MAX + 128], acl[PATH_MAX];
 	struct bconf_report local;
+	bool added = false;
 	size_t len;
 	int r;
 
@@ -677,7 +716,7 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 	if ((r = check_name(path, bridge, e)) < 0)
 		return r;
 	if (pair_text(bridge, pair, sizeof pair) < 0 ||
-	    include_pair_text(path, bridge, ipair, sizeof ipair) < 0 ||
+	    include_pair_text(path, bridge, true, ipair, sizeof ipair) < 0 ||
 	    bconf_acl_path(path, bridge, acl, sizeof acl) < 0)
 		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: path too long", path);
 	/* A network that was open to all users before keeps no allow line. */
@@ -690,11 +729,13 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 			return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
 		if ((r = save(&f, out, len, e)) < 0)
 			return r;
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees out */
-		rep->added = true;
+		added = true;
 	}
-	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): bfile_free cleanup frees f */
-	return bconf_check(path, bridge, rep, e) < 0 ? -EIO : 0;
+	/* bconf_check() clears the report: 'added' is this call's. */
+	r = bconf_check(path, bridge, rep, e) < 0 ? -EIO : 0;
+	rep->added = added;
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the cleanups free f and out */
+	return r;
 }
 
 int bconf_check(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)

@@ -107,6 +107,8 @@ int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, st
  * get the allow. Idempotent. */
 int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bconf_report *rep,
 		    struct nerr *e);
+/* The ACL file's path: beside bridge.conf where it really is (symlinks
+ * resolved), the same path for the line netd writes and the one it checks. */
 int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len);
 
 /* Remove netd's marked 'allow BRIDGE' or 'include ACLFILE' (every copy of

@@ -390,6 +390,48 @@ static void test_group_only(void **state)
 	assert_int_equal(stat(acl, &st), -1);
 }
 
+/* bridge.conf a symlink into another directory, with a group-only bridge:
+ * the include netd writes is the one it looks for (status said "no 'allow
+ * BRIDGE'" for ever, apply "repaired" and changed nothing). */
+static void test_group_only_symlink(void **state)
+{
+	struct fx *f = *state;
+	const char *orig = "allow br-admin\n";
+	struct bconf_report rep;
+	struct nerr e = { { 0 } };
+	char real_dir[4200], real[4300], acl[4300], want[8400];
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip(); /* giving the ACL file to a group needs root */
+	snprintf(real_dir, sizeof real_dir, "%s/elsewhere", f->dir);
+	assert_int_equal(mkdir(real_dir, 0755), 0);
+	snprintf(real, sizeof real, "%s/bridge.conf", real_dir);
+	assert_int_equal(nd_write_atomic(real, orig, strlen(orig), 0644), 0);
+	put(f, "", 0644);
+	assert_int_equal(unlink(f->path), 0);
+	assert_int_equal(symlink(real, f->path), 0);
+
+	assert_int_equal(bconf_add_group(f->path, "virbr7", 4242, &rep, &e), 0);
+	assert_true(rep.group_only && rep.present && rep.added);
+	check_ok(f, "virbr7", &rep);
+	assert_true(rep.present && rep.group_only && rep.ours);
+	assert_int_equal(bconf_acl_path(f->path, "virbr7", acl, sizeof acl), 0);
+	assert_int_equal(strncmp(acl, real_dir, strlen(real_dir)), 0); /* beside the file */
+	assert_int_equal(stat(acl, &st), 0);
+	snprintf(want, sizeof want, "%s%s\ninclude %s\n", orig, BCONF_MARK, acl);
+	assert_file(real, want);
+	/* again: nothing to do */
+	assert_int_equal(bconf_add_group(f->path, "virbr7", 4242, &rep, &e), 0);
+	assert_false(rep.added);
+	assert_file(real, want);
+	remove_ok(f, "virbr7");
+	assert_file(real, orig);
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(stat(acl, &st), -1);
+}
+
 /* An include may name any file: its lines are never quoted (status showed
  * the first 40 bytes of /etc/shadow's line). */
 static void test_no_content_quoted(void **state)
@@ -535,6 +577,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_and_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_only_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_content_quoted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_bound, setup, teardown),
 	};
