@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <limits.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "model.h"
 
@@ -161,6 +163,7 @@ static void report_bad(struct bconf_report *rep, const char *file, unsigned line
 
 static void scan_text(struct bscan *s, const char *file, const char *data, size_t len,
 		      bool main_file);
+static void chain_check(struct bconf_report *rep, const char *path, bool main_file);
 
 static void report_loop(struct bconf_report *rep, const char *file, unsigned line, const char *why)
 {
@@ -236,6 +239,8 @@ static void scan_include(struct bscan *s, const char *path, const char *from, un
 			   "resolves it from qemu's working directory");
 		return;
 	}
+	/* Missing or not, read or not: what others could put there counts. */
+	chain_check(s->rep, path, false);
 	if (s->depth >= BCONF_INCLUDE_DEPTH) {
 		snprintf(why, sizeof why, "an include nested deeper than %d, not read",
 			 BCONF_INCLUDE_DEPTH);
@@ -386,6 +391,168 @@ static int include_pair_text(const char *path, const char *bridge, bool resolve,
 	return nd_snprintf(buf, len, "%s\ninclude %s\n", BCONF_MARK, acl);
 }
 
+/* ---- trust: who besides root can change what the helper reads ---------- */
+
+static bool uid_trusted(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+static bool gid_trusted(gid_t gid)
+{
+	return gid == 0 || (geteuid() != 0 && gid == getegid());
+}
+
+static void add_to(char *buf, size_t size, const char *sep, const char *what)
+{
+	size_t n = strlen(buf);
+
+	(void)snprintf(buf + n, size - n, "%s%s", n ? sep : "", what); /* may be truncated */
+}
+
+/* Record 'path' as unsafe unless it is there already. */
+static void unsafe_add(struct bconf_report *rep, const char *path, const struct stat *st,
+		       const char *who, const char *fix)
+{
+	struct bconf_unsafe *u;
+
+	for (size_t i = 0; i < rep->n_unsafe && i < BCONF_UNSAFE_MAX; i++)
+		if (rep->unsafe[i].dev == st->st_dev && rep->unsafe[i].ino == st->st_ino)
+			return;
+	if (rep->n_unsafe++ >= BCONF_UNSAFE_MAX)
+		return;
+	u = &rep->unsafe[rep->n_unsafe - 1];
+	(void)snprintf(u->path, sizeof u->path, "%s", path); /* may be truncated */
+	(void)snprintf(u->who, sizeof u->who, "%s", who);    /* may be truncated */
+	(void)snprintf(u->fix, sizeof u->fix, "%s", fix);    /* may be truncated */
+	u->dev = st->st_dev;
+	u->ino = st->st_ino;
+}
+
+/* Whether anyone but a trusted user can change the entry at 'path' (stat
+ * st): its owner, its group, everyone, an ACL. 'exempt': a sticky
+ * directory whose next entry on the path is root's and exists, so that
+ * write permission there lets others add names but not change that one. */
+static void entry_check(struct bconf_report *rep, const char *path, const struct stat *st,
+			bool exempt)
+{
+	bool grp = (st->st_mode & S_IWGRP) && !gid_trusted(st->st_gid);
+	bool oth = st->st_mode & S_IWOTH;
+	bool acl =
+		(st->st_mode & S_IWGRP) && getxattr(path, "system.posix_acl_access", NULL, 0) > 0;
+	char who[128] = "", fix[600] = "", part[PATH_MAX + 64];
+	struct group gr, *res = NULL;
+	char gbuf[1024];
+
+	if (exempt && uid_trusted(st->st_uid) && (st->st_mode & S_ISVTX))
+		grp = oth = acl = false;
+	if (!uid_trusted(st->st_uid)) {
+		snprintf(part, sizeof part, "its owner (uid %u)", (unsigned)st->st_uid);
+		add_to(who, sizeof who, ", ", part);
+		snprintf(part, sizeof part, "chown root %s", path);
+		add_to(fix, sizeof fix, " and ", part);
+	}
+	if (grp) {
+		if (getgrgid_r(st->st_gid, &gr, gbuf, sizeof gbuf, &res) == 0 && res)
+			snprintf(part, sizeof part, "group %.64s", gr.gr_name);
+		else
+			snprintf(part, sizeof part, "group %u", (unsigned)st->st_gid);
+		add_to(who, sizeof who, ", ", part);
+	}
+	if (oth)
+		add_to(who, sizeof who, ", ", "every user");
+	if (grp || oth) {
+		snprintf(part, sizeof part, "chmod %s-w %s",
+			 !oth			   ? "g"
+			 : (st->st_mode & S_IWGRP) ? "go"
+						   : "o",
+			 path);
+		add_to(fix, sizeof fix, " and ", part);
+	}
+	if (acl && !grp) {
+		add_to(who, sizeof who, ", ", "the users and groups of its POSIX ACL");
+		snprintf(part, sizeof part, "setfacl -b %s", path);
+		add_to(fix, sizeof fix, " and ", part);
+	}
+	if (who[0]) {
+		snprintf(part, sizeof part, "%s (mode %04o)", who, (unsigned)(st->st_mode & 07777));
+		unsafe_add(rep, path, st, part, fix);
+	}
+}
+
+/* Every directory that leads to 'path' as spelled, and the file itself
+ * when it exists (stat follows symlinks: a symlinked directory is checked
+ * where it leads; the caller walks the resolved path too). 'own_dir': the
+ * file's directory is where netd creates files, so no sticky exemption. */
+static void chain_walk(struct bconf_report *rep, const char *path, bool own_dir)
+{
+	char buf[PATH_MAX], dir[PATH_MAX] = "/";
+	struct stat dst, nst;
+	char *p, *q;
+
+	if (path[0] != '/' || nd_strlcpy(buf, path, sizeof buf) >= sizeof buf ||
+	    stat("/", &dst) < 0)
+		return;
+	for (p = buf + 1;; p = q + 1) {
+		bool last, have;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return;
+		q = strchrnul(p, '/');
+		last = !q[strspn(q, "/")];
+		*q = '\0';
+		have = lstat(buf, &nst) == 0;
+		entry_check(rep, dir, &dst, have && uid_trusted(nst.st_uid) && !(last && own_dir));
+		if (!have)
+			return;
+		if (stat(buf, &dst) < 0)
+			return;
+		if (last) {
+			entry_check(rep, buf, &dst, false);
+			return;
+		}
+		if (!S_ISDIR(dst.st_mode))
+			return;
+		nd_strlcpy(dir, buf, sizeof dir);
+		*q = '/';
+	}
+}
+
+/* The chain of 'path' as spelled and, when symlinks lead elsewhere, as
+ * resolved. */
+static void chain_check(struct bconf_report *rep, const char *path, bool main_file)
+{
+	char real[PATH_MAX];
+
+	chain_walk(rep, path, main_file);
+	if ((main_file ? bconf_resolve(path, real) == 0 : realpath(path, real) != NULL) &&
+	    strcmp(real, path) != 0)
+		chain_walk(rep, real, main_file);
+}
+
+/* -EPERM with what to run when the chain is unsafe; 0 when it is not. */
+static int refuse_unsafe(const char *path, const char *bridge, const struct bconf_report *rep,
+			 struct nerr *e)
+{
+	size_t n = rep->n_unsafe < BCONF_UNSAFE_MAX ? rep->n_unsafe : BCONF_UNSAFE_MAX;
+
+	if (!n)
+		return 0;
+	nerr_set(e, -EPERM,
+		 "qemu bridge ACL %s: refusing to add %s: the setuid-root qemu-bridge-helper "
+		 "trusts this file, its includes and their directories, and %s is writable by "
+		 "%s: run '%s'",
+		 path, bridge, rep->unsafe[0].path, rep->unsafe[0].who, rep->unsafe[0].fix);
+	for (size_t i = 1; i < n; i++)
+		nerr_append(e, 0, "; %s is writable by %s: run '%s'", rep->unsafe[i].path,
+			    rep->unsafe[i].who, rep->unsafe[i].fix);
+	if (rep->n_unsafe > n)
+		nerr_append(e, 0, "; and %zu more (netd status)", rep->n_unsafe - n);
+	return -EPERM;
+}
+
 /* The next copy of 'pair' that starts a line, at or after 'from'. */
 static const char *find_pair(const char *data, size_t len, size_t from, const char *pair)
 {
@@ -463,13 +630,17 @@ static bool others_can_read(const struct bfile *f)
 	return stat(dirname(dir), &st) == 0 && (st.st_mode & S_IXOTH);
 }
 
-static void analyse(const struct bfile *f, const char *bridge, struct bconf_report *rep)
+/* 'path': bridge.conf as the caller named it (f->path is where it is). */
+static void analyse(const struct bfile *f, const char *path, const char *bridge,
+		    struct bconf_report *rep)
 {
 	struct bscan s = { .bridge = bridge, .rep = rep };
 	char pair[128], ipair[PATH_MAX + 128];
 
 	memset(rep, 0, sizeof *rep);
 	rep->missing = f->missing;
+	/* Missing too: netd would create it, and others might first. */
+	chain_check(rep, path, true);
 	if (f->missing)
 		return;
 	rep->mode = f->st.st_mode & 07777;
@@ -563,7 +734,7 @@ static int bfile_check(const char *path, const char *bridge, struct bfile *f,
 	memset(rep, 0, sizeof *rep);
 	if ((r = check_name(path, bridge, e)) < 0 || (r = bfile_load(path, f, e)) < 0)
 		return r;
-	analyse(f, bridge, rep);
+	analyse(f, path, bridge, rep);
 	return 0;
 }
 
@@ -580,8 +751,8 @@ int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, st
 		rep = &local;
 	if ((r = bfile_check(path, bridge, &f, rep, e)) < 0)
 		return r;
-	if (rep->present)
-		return 0;
+	if ((r = refuse_unsafe(path, bridge, rep, e)) < 0 || rep->present)
+		return r;
 	r = pair_text(bridge, pair, sizeof pair);
 	if (r < 0)
 		return nerr_set(e, r, "qemu bridge ACL %s: line for '%s' too long", path, bridge);
@@ -592,13 +763,13 @@ int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, st
 	if (r < 0)
 		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees out */
 		return r;
-	if (f.missing)
+	if (stat(f.path, &f.st) < 0 && f.missing)
 		f.st.st_mode = S_IFREG | 0644;
 	f.missing = false;
 	free(f.data);
 	f.data = TAKE_PTR(out);
 	f.len = len;
-	analyse(&f, bridge, rep);
+	analyse(&f, path, bridge, rep);
 	rep->added = true;
 	return 0;
 }
@@ -719,6 +890,9 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 	    include_pair_text(path, bridge, true, ipair, sizeof ipair) < 0 ||
 	    bconf_acl_path(path, bridge, acl, sizeof acl) < 0)
 		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: path too long", path);
+	if ((r = bconf_check(path, bridge, rep, e)) < 0 ||
+	    (r = refuse_unsafe(path, bridge, rep, e)) < 0)
+		return r;
 	/* A network that was open to all users before keeps no allow line. */
 	if ((r = remove_pair(path, pair, e)) < 0 || (r = make_dir(path, e)) < 0 ||
 	    (r = write_acl(acl, bridge, gid, e)) < 0 || (r = bfile_load(path, &f, e)) < 0)

@@ -133,6 +133,15 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const struct
 				 "%s line %u: %s; qemu-bridge-helper follows includes without a "
 				 "limit and may never finish: remove that include",
 				 rep->bad[i].file, rep->bad[i].line, rep->bad[i].why);
+	for (size_t i = 0; i < rep->n_unsafe && i < BCONF_UNSAFE_MAX; i++)
+		sess_add(r,
+			 "%s is writable by %s, and qemu-bridge-helper (setuid root) trusts it: "
+			 "run '%s'",
+			 rep->unsafe[i].path, rep->unsafe[i].who, rep->unsafe[i].fix);
+	if (rep->n_unsafe > BCONF_UNSAFE_MAX)
+		sess_add(r,
+			 "%zu more files of the bridge.conf chain are writable by others than root",
+			 rep->n_unsafe - BCONF_UNSAFE_MAX);
 	if (!rep->missing && rep->unreadable)
 		sess_add(r,
 			 "%s (mode %04o) is not readable by ordinary users, and the helper "

@@ -340,10 +340,10 @@ static void test_owner_and_symlink(void **state)
 	if (geteuid() != 0)
 		skip();
 	put(f, "allow br0\n", 0604);
-	assert_int_equal(chown(f->path, 1234, 5678), 0);
+	assert_int_equal(chown(f->path, 0, 5678), 0);
 	add_ok(f, "virbr0", &rep);
 	assert_int_equal(stat(f->path, &st), 0);
-	assert_int_equal(st.st_uid, 1234);
+	assert_int_equal(st.st_uid, 0);
 	assert_int_equal(st.st_gid, 5678);
 	assert_int_equal(st.st_mode & 07777, 0604);
 
@@ -354,6 +354,104 @@ static void test_owner_and_symlink(void **state)
 	assert_int_equal(lstat(f->path, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	assert_file(real, "allow br0\n");
+}
+
+/* The setuid helper trusts bridge.conf, its includes and the directories
+ * that lead to them: netd refuses to add to a chain that others than root
+ * can write, says what to run, and check names every such file. */
+static void test_unsafe_chain(void **state)
+{
+	struct fx *f = *state;
+	struct bconf_report rep;
+	struct nerr e = { { 0 } };
+	char dir[4200], want[8400], inc[4300], text[8400];
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip(); /* chown */
+	snprintf(dir, sizeof dir, "%s/qemu", f->dir);
+	put(f, "allow br0\n", 0666);
+	assert_int_equal(chmod(f->path, 0666), 0);
+	assert_int_equal(bconf_add(f->path, "virbr0", &rep, &e), -EPERM);
+	snprintf(want, sizeof want, "run 'chmod go-w %s'", f->path);
+	if (!strstr(e.msg, want))
+		fail_msg("no \"%s\" in: %s", want, e.msg);
+	assert_file(f->path, "allow br0\n");
+	assert_int_equal(rep.n_unsafe, 1);
+	assert_string_equal(rep.unsafe[0].path, f->path);
+	assert_false(bconf_usable(&rep));
+	assert_int_equal(bconf_add_group(f->path, "virbr7", 4242, &rep, &e), -EPERM);
+	assert_non_null(strstr(e.msg, want));
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(bconf_acl_path(f->path, "virbr7", inc, sizeof inc), 0);
+	assert_int_equal(stat(inc, &st), -1); /* refused before writing anything */
+
+	/* 0664: group root may write (it is root's), another group may not */
+	assert_int_equal(chmod(f->path, 0664), 0);
+	check_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 0);
+	assert_int_equal(chown(f->path, 0, 4242), 0);
+	check_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 1);
+	snprintf(want, sizeof want, "chmod g-w %s", f->path);
+	assert_string_equal(rep.unsafe[0].fix, want);
+	assert_non_null(strstr(rep.unsafe[0].who, "group 4242"));
+
+	/* another user's file */
+	assert_int_equal(chown(f->path, 1234, 0), 0);
+	assert_int_equal(chmod(f->path, 0644), 0);
+	assert_int_equal(bconf_add(f->path, "virbr0", &rep, &e), -EPERM);
+	snprintf(want, sizeof want, "run 'chown root %s'", f->path);
+	assert_non_null(strstr(e.msg, want));
+	assert_int_equal(chown(f->path, 0, 0), 0);
+
+	/* its directory: world-writable, sticky or not (netd creates files
+	 * there); and every unsafe file is named, not only the first */
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_int_equal(chmod(f->path, 0666), 0);
+	check_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 2);
+	assert_string_equal(rep.unsafe[0].path, dir);
+	snprintf(want, sizeof want, "chmod go-w %s", dir);
+	assert_string_equal(rep.unsafe[0].fix, want);
+	assert_string_equal(rep.unsafe[1].path, f->path);
+	assert_int_equal(bconf_add(f->path, "virbr0", &rep, &e), -EPERM);
+	assert_non_null(strstr(e.msg, want));
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(f->path, 0644), 0);
+
+	/* an include: the file, and a missing one in a sticky 1777 directory
+	 * (anyone may create it), but not an existing root file there */
+	snprintf(dir, sizeof dir, "%s/sticky", f->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(chmod(dir, 01777), 0);
+	snprintf(inc, sizeof inc, "%s/acl.conf", dir);
+	snprintf(text, sizeof text, "allow br0\ninclude %s\n", inc);
+	put(f, text, 0644);
+	check_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 1);
+	assert_string_equal(rep.unsafe[0].path, dir);
+	assert_int_equal(nd_write_atomic(inc, "allow br1\n", 10, 0644), 0);
+	check_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 0);
+	assert_int_equal(chmod(inc, 0646), 0);
+	check_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 1);
+	assert_string_equal(rep.unsafe[0].path, inc);
+	assert_int_equal(chmod(inc, 0644), 0);
+	assert_int_equal(chown(inc, 1234, 0), 0); /* its owner may replace it */
+	check_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 2);
+
+	/* all safe again: add works, and the file netd creates is root's 0644 */
+	assert_int_equal(unlink(inc), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(unlink(f->path), 0);
+	add_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 0);
+	assert_int_equal(stat(f->path, &st), 0);
+	assert_int_equal(st.st_uid, 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
 }
 
 /* A group-only bridge: the allow lives in an ACL file only the group reads,
@@ -577,6 +675,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_and_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unsafe_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_only_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_content_quoted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_include_bound, setup, teardown),
