@@ -12,3 +12,4 @@
 #     tests/fuzz/replay.c over every seed, with ASan+UBSan, so no run of the
 #     suite skips the fuzz targets silently, clang or not.
 netd_fuzzer(fuzz-leases dhcp/fuzz-leases.c)
+netd_fuzzer(fuzz-bridgeconf netd/fuzz-bridgeconf.c)
