@@ -51,8 +51,8 @@ static int bconf_step_apply(struct step_ctx *c, void *st, struct nerr *e)
 	for (size_t i = 0; i < rep->n_bad && i < BCONF_BAD_MAX; i++)
 		if (rep->bad[i].loop) {
 			step_note(c,
-				  "warning: %s line %u: %s; qemu-bridge-helper may never finish "
-				  "reading bridge.conf (netd status %s)",
+				  "warning: %s line %u: %s (qemu-bridge-helper follows includes "
+				  "without a limit; netd status %s)",
 				  rep->bad[i].file, rep->bad[i].line, rep->bad[i].why, c->n->name);
 			break;
 		}

@@ -39,7 +39,7 @@ struct bscan {
 	const char *bridge;
 	struct bconf_report *rep;
 	int depth;
-	size_t n_seen, lines, bytes;
+	size_t n_seen, n_absent, lines, bytes;
 	bool over; /* a bound was reached (reported once) */
 	struct bseen seen[BCONF_FILES_MAX];
 };
@@ -147,6 +147,17 @@ static void parse_line(const char *line, size_t len, struct bline *b)
 	nd_strlcpy(b->arg, arg, sizeof b->arg);
 }
 
+/* A file name as messages show it: bytes other than printable ASCII become
+ * '?' (a name is a path that exists, but it may hold a terminal escape). */
+static void display_copy(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < size; i++)
+		dst[i] = src[i] >= ' ' && src[i] < 0x7f ? src[i] : '?';
+	dst[i] = '\0';
+}
+
 static void report_bad(struct bconf_report *rep, const char *file, unsigned line, bool fatal,
 		       const char *why)
 {
@@ -155,7 +166,7 @@ static void report_bad(struct bconf_report *rep, const char *file, unsigned line
 	if (rep->n_bad++ >= BCONF_BAD_MAX)
 		return;
 	b = &rep->bad[rep->n_bad - 1];
-	nd_strlcpy(b->file, file, sizeof b->file);
+	display_copy(b->file, sizeof b->file, file);
 	b->line = line;
 	b->fatal = fatal;
 	nd_strlcpy(b->why, why, sizeof b->why);
@@ -217,7 +228,7 @@ static struct bseen *seen_add(struct bscan *s, const struct stat *st, const char
 	b->dev = st->st_dev;
 	b->ino = st->st_ino;
 	b->open = true;
-	(void)snprintf(b->name, sizeof b->name, "%s", name); /* may be truncated */
+	display_copy(b->name, sizeof b->name, name);
 	return b;
 }
 
@@ -239,31 +250,44 @@ static void scan_include(struct bscan *s, const char *path, const char *from, un
 			   "resolves it from qemu's working directory");
 		return;
 	}
-	/* Missing or not, read or not: what others could put there counts. */
-	chain_check(s->rep, path, false);
-	if (s->depth >= BCONF_INCLUDE_DEPTH) {
-		snprintf(why, sizeof why, "an include nested deeper than %d, not read",
-			 BCONF_INCLUDE_DEPTH);
-		report_bad(s->rep, from, line, false, why);
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		/* Missing (or no file): others must not be able to create it.
+		 * Checked a bounded number of times, like the files read. */
+		if (s->n_absent++ < BCONF_FILES_MAX)
+			chain_check(s->rep, path, false);
+		else
+			scan_over(s, from, line);
 		return;
 	}
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-		return;
 	if ((b = seen_find(s, &st))) {
 		/* Read already: its rules count once. Still open: a loop, which
 		 * the helper follows until it runs out of file descriptors, with
 		 * work that grows exponentially with the includes per file. */
 		if (b->open) {
 			snprintf(why, sizeof why,
-				 "include loop: this includes %.100s, which includes this line",
+				 "include loop back to %.80s: the helper would follow it "
+				 "without end",
 				 b->name);
 			report_loop(s->rep, from, line, why);
 		}
 		return;
 	}
-	if (!scan_budget(s, st.st_size, from, line) || !(b = seen_add(s, &st, path)) ||
-	    nd_read_file(path, &data, &len) < 0)
+	/* The helper has no depth limit: what netd cannot check is a problem. */
+	if (s->depth >= BCONF_INCLUDE_DEPTH) {
+		snprintf(why, sizeof why, "an include nested deeper than %d: netd reads no more",
+			 BCONF_INCLUDE_DEPTH);
+		report_loop(s->rep, from, line, why);
 		return;
+	}
+	if (!scan_budget(s, st.st_size, from, line) || !(b = seen_add(s, &st, path)))
+		return;
+	/* Whoever can change it decides what the helper allows. */
+	chain_check(s->rep, path, false);
+	/* Empty: nothing to read; and a /proc file that says 0 may block. */
+	if (st.st_size == 0 || nd_read_file(path, &data, &len) < 0) {
+		b->open = false;
+		return;
+	}
 	s->bytes += len < BCONF_BYTES_MAX - s->bytes ? len : BCONF_BYTES_MAX - s->bytes;
 	s->depth++;
 	scan_text(s, path, data, len, false);
@@ -284,7 +308,10 @@ static void apply_rule(struct bscan *s, const struct bline *b, const char *file,
 			s->rep->present = true;
 	} else if (b->kind == BK_DENY && !s->rep->denied) {
 		s->rep->denied = true;
-		snprintf(s->rep->deny_at, sizeof s->rep->deny_at, "%.250s:%u", file, line);
+		char shown_file[251];
+
+		display_copy(shown_file, sizeof shown_file, file);
+		snprintf(s->rep->deny_at, sizeof s->rep->deny_at, "%s:%u", shown_file, line);
 	}
 }
 

@@ -72,7 +72,7 @@ struct bconf_bad {
 	char file[256]; /* the file (truncated for display) */
 	unsigned line;	/* 1-based */
 	bool fatal;	/* in the main file: the helper rejects the whole file */
-	bool loop;	/* an include loop, or more includes than netd reads */
+	bool loop;	/* an include loop, or more or deeper includes than netd reads */
 	char why[160];	/* what is wrong, never the line's content */
 };
 
@@ -100,7 +100,7 @@ struct bconf_report {
 	bool denied;	   /* a 'deny BRIDGE' or 'deny all' overrides every allow */
 	char deny_at[300]; /* "FILE:LINE" of the first such deny */
 	bool rejected;	   /* the helper rejects the main file (see bad[]) */
-	bool loop;	   /* an include loop or too many includes (see bad[]): the
+	bool loop;	   /* an include loop, too deep or too many includes (bad[]): the
 			    * helper, which has no limit, may never finish */
 	bool unreadable;   /* other users cannot read the file or search its directory */
 	mode_t mode;	   /* of the file, when it exists */

@@ -130,8 +130,8 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const struct
 	for (size_t i = 0; i < rep->n_bad && i < BCONF_BAD_MAX; i++)
 		if (rep->bad[i].loop)
 			sess_add(r,
-				 "%s line %u: %s; qemu-bridge-helper follows includes without a "
-				 "limit and may never finish: remove that include",
+				 "%s line %u: %s (qemu-bridge-helper follows includes without a "
+				 "limit): remove that include",
 				 rep->bad[i].file, rep->bad[i].line, rep->bad[i].why);
 	for (size_t i = 0; i < rep->n_unsafe && i < BCONF_UNSAFE_MAX; i++)
 		sess_add(r,

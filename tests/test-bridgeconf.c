@@ -658,6 +658,21 @@ static void test_include_bound(void **state)
 	assert_true(rep.present);
 	assert_int_equal(rep.n_bad, 1);
 	assert_non_null(strstr(rep.bad[0].why, "netd reads no more"));
+
+	/* Deeper than netd reads: the helper reads on, so it is a problem. */
+	snprintf(text, sizeof text, "allow virbr0\ninclude %s/deep0.conf\n", f->dir);
+	put(f, text, 0644);
+	for (int j = 0; j < 12; j++) {
+		snprintf(inc, sizeof inc, "%s/deep%d.conf", f->dir, j);
+		snprintf(text, sizeof text, "include %s/deep%d.conf\n", f->dir, j + 1);
+		assert_int_equal(nd_write_atomic(inc, text, strlen(text), 0644), 0);
+	}
+	check_ok(f, "virbr0", &rep);
+	assert_true(rep.loop);
+	assert_int_equal(rep.n_bad, 1);
+	assert_non_null(strstr(rep.bad[0].why, "nested deeper than 8"));
+	snprintf(inc, sizeof inc, "%s/deep7.conf", f->dir);
+	assert_string_equal(rep.bad[0].file, inc);
 }
 
 int main(void)
