@@ -154,7 +154,7 @@ static void display_copy(char *dst, size_t size, const char *src)
 	size_t i;
 
 	for (i = 0; src[i] && i + 1 < size; i++)
-		dst[i] = src[i] >= ' ' && src[i] < 0x7f ? src[i] : '?';
+		dst[i] = (char)(src[i] >= ' ' && src[i] < 0x7f ? src[i] : '?');
 	dst[i] = '\0';
 }
 
@@ -838,6 +838,7 @@ static int remove_pair(const char *path, const char *pair, struct nerr *e)
 		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): bfile_free cleanup frees f */
 		return r;
 	if (!find_pair(f.data, f.len, 0, pair))
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): bfile_free cleanup frees f */
 		return 0;
 	out = without_pair(&f, pair, &len);
 	if (!out)
@@ -926,14 +927,15 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 		return r;
 	if (!find_pair(f.data, f.len, 0, ipair)) {
 		out = with_pair(&f, ipair, &len);
-		if (!out)
-			return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
-		if ((r = save(&f, out, len, e)) < 0)
-			return r;
-		added = true;
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the cleanups free f and out */
+		r = out ? save(&f, out, len, e)
+			: nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
+		added = r == 0;
 	}
 	/* bconf_check() clears the report: 'added' is this call's. */
-	r = bconf_check(path, bridge, rep, e) < 0 ? -EIO : 0;
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the cleanups free f and out */
+	if (r == 0)
+		r = bconf_check(path, bridge, rep, e) < 0 ? -EIO : 0;
 	rep->added = added;
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the cleanups free f and out */
 	return r;

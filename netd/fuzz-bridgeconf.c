@@ -33,7 +33,7 @@
 #include "util.h"
 
 #define TREE_VAR  "$T"
-#define INPUT_MAX (64 * 1024)
+#define INPUT_MAX ((size_t)64 * 1024)
 
 static char tree[PATH_MAX];   /* the private directory, without a slash */
 static struct nd_paths paths; /* bridge_conf inside it */
@@ -203,12 +203,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (nd_write_atomic(paths.bridge_conf, text, len, 0644) < 0)
 		abort();
-	add_remove(text, len, "virbr0", false);
-	if (!file_is(paths.bridge_conf, text, len) &&
-	    nd_write_atomic(paths.bridge_conf, text, len, 0644) < 0)
-		abort();
-	/* The ACL file is root's: the group variant needs root. */
-	if (geteuid() == 0)
-		add_remove(text, len, "virbr9", true);
+	/* One variant per input, so that each run costs half the writes: the
+	 * group-only one (its ACL file is root's: only as root) for inputs
+	 * whose size is odd. */
+	add_remove(text, len, size % 2 && geteuid() == 0 ? "virbr9" : "virbr0",
+		   size % 2 && geteuid() == 0);
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees text */
 	return 0;
 }
