@@ -96,6 +96,38 @@ static void check_tun(struct sess_report *r)
 			 tun, (unsigned)(st.st_mode & 07777), tun);
 }
 
+/* Whether an earlier loop problem is in the same file. */
+static bool loop_file_seen(const struct bconf_report *rep, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (rep->bad[j].loop && strcmp(rep->bad[j].file, rep->bad[i].file) == 0)
+			return true;
+	return false;
+}
+
+/* Include loops and includes beyond netd's bounds: the first in each file,
+ * of three files at most. */
+static void check_loops(const struct bconf_report *rep, struct sess_report *r)
+{
+	size_t shown = 0, more = 0;
+
+	for (size_t i = 0; i < rep->n_bad && i < BCONF_BAD_MAX; i++) {
+		if (!rep->bad[i].loop)
+			continue;
+		if (shown >= 3 || loop_file_seen(rep, i)) {
+			more++;
+			continue;
+		}
+		shown++;
+		sess_add(r,
+			 "%s line %u: %s (qemu-bridge-helper follows includes without a limit): "
+			 "remove that include",
+			 rep->bad[i].file, rep->bad[i].line, rep->bad[i].why);
+	}
+	if (more)
+		sess_add(r, "and %zu more include problems like these", more);
+}
+
 static void check_acl(const struct nd_paths *p, const char *bridge, const struct bconf_report *acl,
 		      struct sess_report *r)
 {
@@ -127,12 +159,7 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const struct
 			 rep->deny_at, bridge);
 	else if (!rep->allowed)
 		sess_add(r, "%s has no 'allow %s' (netd apply adds it)", p->bridge_conf, bridge);
-	for (size_t i = 0; i < rep->n_bad && i < BCONF_BAD_MAX; i++)
-		if (rep->bad[i].loop)
-			sess_add(r,
-				 "%s line %u: %s (qemu-bridge-helper follows includes without a "
-				 "limit): remove that include",
-				 rep->bad[i].file, rep->bad[i].line, rep->bad[i].why);
+	/* Every unsafe file first: each is a way to root's trust. */
 	for (size_t i = 0; i < rep->n_unsafe && i < BCONF_UNSAFE_MAX; i++)
 		sess_add(r,
 			 "%s is writable by %s, and qemu-bridge-helper (setuid root) trusts it: "
@@ -142,6 +169,7 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const struct
 		sess_add(r,
 			 "%zu more files of the bridge.conf chain are writable by others than root",
 			 rep->n_unsafe - BCONF_UNSAFE_MAX);
+	check_loops(rep, r);
 	if (!rep->missing && rep->unreadable)
 		sess_add(r,
 			 "%s (mode %04o) is not readable by ordinary users, and the helper "
