@@ -511,7 +511,28 @@ static void entry_check(struct bconf_report *rep, const char *path, const struct
  * when it exists (stat follows symlinks: a symlinked directory is checked
  * where it leads; the caller walks the resolved path too). 'own_dir': the
  * file's directory is where netd creates files, so no sticky exemption. */
-static void chain_walk(struct bconf_report *rep, const char *path, bool own_dir)
+/* NOLINTNEXTLINE(misc-no-recursion): through dangling_walk, at most 8 links deep */
+static void chain_walk(struct bconf_report *rep, const char *path, bool own_dir, int links);
+
+/* A symlink whose target is missing: whoever may create the target decides
+ * what the helper reads once it exists. */
+/* NOLINTNEXTLINE(misc-no-recursion): at most 8 links deep */
+static void dangling_walk(struct bconf_report *rep, const char *link, const char *dir, int links)
+{
+	char target[PATH_MAX], path[2 * PATH_MAX];
+	ssize_t n = readlink(link, target, sizeof target - 1);
+
+	if (n <= 0 || links >= 8)
+		return;
+	target[n] = '\0';
+	if (target[0] == '/')
+		chain_walk(rep, target, false, links + 1);
+	else if (nd_snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "", target) == 0)
+		chain_walk(rep, path, false, links + 1);
+}
+
+/* NOLINTNEXTLINE(misc-no-recursion): through dangling_walk, at most 8 links deep */
+static void chain_walk(struct bconf_report *rep, const char *path, bool own_dir, int links)
 {
 	char buf[PATH_MAX], dir[PATH_MAX] = "/";
 	struct stat dst, nst;
@@ -534,8 +555,11 @@ static void chain_walk(struct bconf_report *rep, const char *path, bool own_dir)
 		entry_check(rep, dir, &dst, have && uid_trusted(nst.st_uid) && !(last && own_dir));
 		if (!have)
 			return;
-		if (stat(buf, &dst) < 0)
+		if (stat(buf, &dst) < 0) {
+			if (errno == ENOENT && S_ISLNK(nst.st_mode))
+				dangling_walk(rep, buf, dir, links);
 			return;
+		}
 		if (last) {
 			entry_check(rep, buf, &dst, false);
 			return;
@@ -553,10 +577,10 @@ static void chain_check(struct bconf_report *rep, const char *path, bool main_fi
 {
 	char real[PATH_MAX];
 
-	chain_walk(rep, path, main_file);
+	chain_walk(rep, path, main_file, 0);
 	if ((main_file ? bconf_resolve(path, real) == 0 : realpath(path, real) != NULL) &&
 	    strcmp(real, path) != 0)
-		chain_walk(rep, real, main_file);
+		chain_walk(rep, real, main_file, 0);
 }
 
 /* -EPERM with what to run when the chain is unsafe; 0 when it is not. */

@@ -364,7 +364,7 @@ static void test_unsafe_chain(void **state)
 	struct fx *f = *state;
 	struct bconf_report rep;
 	struct nerr e = { { 0 } };
-	char dir[4200], want[8400], inc[4300], text[8400];
+	char dir[4200], want[8400], inc[4300], lnk[4300], text[8400];
 	struct stat st;
 
 	if (geteuid() != 0)
@@ -443,8 +443,20 @@ static void test_unsafe_chain(void **state)
 	check_ok(f, "virbr0", &rep);
 	assert_int_equal(rep.n_unsafe, 2);
 
-	/* all safe again: add works, and the file netd creates is root's 0644 */
+	/* an include through a dangling symlink to a name in a sticky 1777
+	 * directory: whoever creates the target writes the ACL */
+	assert_int_equal(chown(inc, 0, 0), 0);
 	assert_int_equal(unlink(inc), 0);
+	snprintf(lnk, sizeof lnk, "%s/link.conf", f->dir);
+	assert_int_equal(symlink(inc, lnk), 0);
+	snprintf(text, sizeof text, "allow br0\ninclude %s\n", lnk);
+	put(f, text, 0644);
+	check_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 1);
+	assert_string_equal(rep.unsafe[0].path, dir);
+	assert_int_equal(unlink(lnk), 0);
+
+	/* all safe again: add works, and the file netd creates is root's 0644 */
 	assert_int_equal(chmod(dir, 0755), 0);
 	assert_int_equal(unlink(f->path), 0);
 	add_ok(f, "virbr0", &rep);
