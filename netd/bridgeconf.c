@@ -449,9 +449,10 @@ static void unsafe_add(struct bconf_report *rep, const char *path, const struct 
 	if (rep->n_unsafe++ >= BCONF_UNSAFE_MAX)
 		return;
 	u = &rep->unsafe[rep->n_unsafe - 1];
-	(void)snprintf(u->path, sizeof u->path, "%s", path); /* may be truncated */
-	(void)snprintf(u->who, sizeof u->who, "%s", who);    /* may be truncated */
-	(void)snprintf(u->fix, sizeof u->fix, "%s", fix);    /* may be truncated */
+	/* Names go to the terminal: display_copy() (they may be truncated). */
+	display_copy(u->path, sizeof u->path, path);
+	display_copy(u->who, sizeof u->who, who);
+	display_copy(u->fix, sizeof u->fix, fix);
 	u->dev = st->st_dev;
 	u->ino = st->st_ino;
 }

@@ -456,6 +456,18 @@ static void test_unsafe_chain(void **state)
 	assert_string_equal(rep.unsafe[0].path, dir);
 	assert_int_equal(unlink(lnk), 0);
 
+	/* a name with a terminal escape is shown with '?' in its place */
+	snprintf(lnk, sizeof lnk, "%s/esc\033[31m", f->dir);
+	assert_int_equal(mkdir(lnk, 0777), 0);
+	assert_int_equal(chmod(lnk, 0777), 0);
+	snprintf(text, sizeof text, "allow br0\ninclude %s/x.conf\n", lnk);
+	put(f, text, 0644);
+	check_ok(f, "virbr0", &rep);
+	assert_int_equal(rep.n_unsafe, 1);
+	assert_non_null(strstr(rep.unsafe[0].path, "/esc?[31m"));
+	assert_null(strchr(rep.unsafe[0].fix, '\033'));
+	assert_int_equal(rmdir(lnk), 0);
+
 	/* all safe again: add works, and the file netd creates is root's 0644 */
 	assert_int_equal(chmod(dir, 0755), 0);
 	assert_int_equal(unlink(f->path), 0);
