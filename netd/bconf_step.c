@@ -48,6 +48,14 @@ static int bconf_step_apply(struct step_ctx *c, void *st, struct nerr *e)
 			  "warning: qemu-bridge-helper rejects bridge.conf (netd status %s shows "
 			  "why); session VMs cannot use any bridge",
 			  c->n->name);
+	for (size_t i = 0; i < rep->n_bad && i < BCONF_BAD_MAX; i++)
+		if (rep->bad[i].loop) {
+			step_note(c,
+				  "warning: %s line %u: %s (qemu-bridge-helper follows includes "
+				  "without a limit; netd status %s)",
+				  rep->bad[i].file, rep->bad[i].line, rep->bad[i].why, c->n->name);
+			break;
+		}
 	return 0;
 }
 

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <limits.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "model.h"
 
@@ -23,11 +25,23 @@ struct bline {
 	char why[160];
 };
 
-/* What is being looked for while scanning a file and its includes. */
+/* A file read during a scan, by device and inode: each is read once. */
+struct bseen {
+	dev_t dev;
+	ino_t ino;
+	bool open; /* being read: an include of it is a loop */
+	char name[256];
+};
+
+/* What is being looked for while scanning a file and its includes, and the
+ * work done so far. */
 struct bscan {
 	const char *bridge;
 	struct bconf_report *rep;
 	int depth;
+	size_t n_seen, n_absent, lines, bytes;
+	bool over; /* a bound was reached (reported once) */
+	struct bseen seen[BCONF_FILES_MAX];
 };
 
 /* isspace() in the C locale, which is what the helper runs in. */
@@ -84,12 +98,12 @@ static void bad_line(struct bline *b, const char *fmt, ...)
 
 /* One line as parse_acl_file() reads it: 'line' is what one fgets() call
  * returned, without its newline. A NUL byte ends the line for the helper's
- * string functions, and so it does here. */
+ * string functions, and so it does here. The reason never quotes the line:
+ * an include may name any file (/etc/shadow, say), and status shows it. */
 static void parse_line(const char *line, size_t len, struct bline *b)
 {
 	char buf[BCONF_LINE_MAX];
 	char *cmd, *arg, *end;
-	char s[48];
 
 	b->kind = BK_SKIP;
 	b->all = false;
@@ -104,7 +118,7 @@ static void parse_line(const char *line, size_t len, struct bline *b)
 	if (!arg)
 		arg = strchr(cmd, '\t');
 	if (!arg) {
-		bad_line(b, "'%s' has no argument", shown(cmd, s));
+		bad_line(b, "a keyword with no argument");
 		return;
 	}
 	*arg++ = '\0';
@@ -115,8 +129,8 @@ static void parse_line(const char *line, size_t len, struct bline *b)
 		end--;
 	*end = '\0';
 	if (strcmp(cmd, "include") != 0 && strlen(arg) >= HELPER_IFNAMSIZ) {
-		bad_line(b, "name '%s' is %zu bytes long, the helper takes at most %d",
-			 shown(arg, s), strlen(arg), HELPER_IFNAMSIZ - 1);
+		bad_line(b, "a bridge name of %zu bytes: the helper takes at most %d", strlen(arg),
+			 HELPER_IFNAMSIZ - 1);
 		return;
 	}
 	if (strcmp(cmd, "allow") == 0)
@@ -126,11 +140,22 @@ static void parse_line(const char *line, size_t len, struct bline *b)
 	else if (strcmp(cmd, "include") == 0)
 		b->kind = BK_INCLUDE;
 	else {
-		bad_line(b, "unknown keyword '%s' (allow, deny, include)", shown(cmd, s));
+		bad_line(b, "an unknown keyword (the helper knows allow, deny, include)");
 		return;
 	}
 	b->all = b->kind != BK_INCLUDE && strcmp(arg, "all") == 0;
 	nd_strlcpy(b->arg, arg, sizeof b->arg);
+}
+
+/* A file name as messages show it: bytes other than printable ASCII become
+ * '?' (a name is a path that exists, but it may hold a terminal escape). */
+static void display_copy(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < size; i++)
+		dst[i] = (char)(src[i] >= ' ' && src[i] < 0x7f ? src[i] : '?');
+	dst[i] = '\0';
 }
 
 static void report_bad(struct bconf_report *rep, const char *file, unsigned line, bool fatal,
@@ -141,7 +166,7 @@ static void report_bad(struct bconf_report *rep, const char *file, unsigned line
 	if (rep->n_bad++ >= BCONF_BAD_MAX)
 		return;
 	b = &rep->bad[rep->n_bad - 1];
-	nd_strlcpy(b->file, file, sizeof b->file);
+	display_copy(b->file, sizeof b->file, file);
 	b->line = line;
 	b->fatal = fatal;
 	nd_strlcpy(b->why, why, sizeof b->why);
@@ -149,6 +174,63 @@ static void report_bad(struct bconf_report *rep, const char *file, unsigned line
 
 static void scan_text(struct bscan *s, const char *file, const char *data, size_t len,
 		      bool main_file);
+static void chain_check(struct bconf_report *rep, const char *path, bool main_file);
+
+static void report_loop(struct bconf_report *rep, const char *file, unsigned line, const char *why)
+{
+	size_t i = rep->n_bad;
+
+	rep->loop = true;
+	report_bad(rep, file, line, false, why);
+	if (i < BCONF_BAD_MAX)
+		rep->bad[i].loop = true;
+}
+
+static void scan_over(struct bscan *s, const char *file, unsigned line)
+{
+	char why[160];
+
+	if (s->over)
+		return;
+	s->over = true;
+	snprintf(why, sizeof why,
+		 "includes go beyond %d files, %d lines or %u bytes in all: netd reads no "
+		 "more of them",
+		 BCONF_FILES_MAX, BCONF_LINES_MAX, BCONF_BYTES_MAX);
+	report_loop(s->rep, file, line, why);
+}
+
+/* The scan's bounds: false (and reported once) when reading 'size' more
+ * bytes of one more file would pass them. */
+static bool scan_budget(struct bscan *s, off_t size, const char *from, unsigned line)
+{
+	if (s->n_seen < BCONF_FILES_MAX && size >= 0 && (size_t)size <= BCONF_BYTES_MAX - s->bytes)
+		return true;
+	scan_over(s, from, line);
+	return false;
+}
+
+static struct bseen *seen_find(struct bscan *s, const struct stat *st)
+{
+	for (size_t i = 0; i < s->n_seen; i++)
+		if (s->seen[i].dev == st->st_dev && s->seen[i].ino == st->st_ino)
+			return &s->seen[i];
+	return NULL;
+}
+
+static struct bseen *seen_add(struct bscan *s, const struct stat *st, const char *name)
+{
+	struct bseen *b;
+
+	if (s->n_seen >= BCONF_FILES_MAX)
+		return NULL;
+	b = &s->seen[s->n_seen++];
+	b->dev = st->st_dev;
+	b->ino = st->st_ino;
+	b->open = true;
+	display_copy(b->name, sizeof b->name, name);
+	return b;
+}
 
 /* The helper reads includes with errors ignored; so do we. Only absolute
  * paths of regular files are followed: a relative one depends on the
@@ -157,29 +239,60 @@ static void scan_text(struct bscan *s, const char *file, const char *data, size_
 static void scan_include(struct bscan *s, const char *path, const char *from, unsigned line)
 {
 	_cleanup_free_ char *data = NULL;
+	struct bseen *b;
 	char why[160];
 	struct stat st;
 	size_t len;
 
 	if (path[0] != '/') {
-		snprintf(why, sizeof why,
-			 "include path '%.60s' is not absolute: the helper "
-			 "resolves it from qemu's working directory",
-			 path);
-		report_bad(s->rep, from, line, false, why);
+		report_bad(s->rep, from, line, false,
+			   "an include path that is not absolute: the helper "
+			   "resolves it from qemu's working directory");
 		return;
 	}
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		/* Missing (or no file): others must not be able to create it.
+		 * Checked a bounded number of times, like the files read. */
+		if (s->n_absent++ < BCONF_FILES_MAX)
+			chain_check(s->rep, path, false);
+		else
+			scan_over(s, from, line);
+		return;
+	}
+	if ((b = seen_find(s, &st))) {
+		/* Read already: its rules count once. Still open: a loop, which
+		 * the helper follows until it runs out of file descriptors, with
+		 * work that grows exponentially with the includes per file. */
+		if (b->open) {
+			snprintf(why, sizeof why,
+				 "include loop back to %.80s: the helper would follow it "
+				 "without end",
+				 b->name);
+			report_loop(s->rep, from, line, why);
+		}
+		return;
+	}
+	/* The helper has no depth limit: what netd cannot check is a problem. */
 	if (s->depth >= BCONF_INCLUDE_DEPTH) {
-		snprintf(why, sizeof why, "include of '%.60s' nested deeper than %d, not read",
-			 path, BCONF_INCLUDE_DEPTH);
-		report_bad(s->rep, from, line, false, why);
+		snprintf(why, sizeof why, "an include nested deeper than %d: netd reads no more",
+			 BCONF_INCLUDE_DEPTH);
+		report_loop(s->rep, from, line, why);
 		return;
 	}
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || nd_read_file(path, &data, &len) < 0)
+	if (!scan_budget(s, st.st_size, from, line) || !(b = seen_add(s, &st, path)))
 		return;
+	/* Whoever can change it decides what the helper allows. */
+	chain_check(s->rep, path, false);
+	/* Empty: nothing to read; and a /proc file that says 0 may block. */
+	if (st.st_size == 0 || nd_read_file(path, &data, &len) < 0) {
+		b->open = false;
+		return;
+	}
+	s->bytes += len < BCONF_BYTES_MAX - s->bytes ? len : BCONF_BYTES_MAX - s->bytes;
 	s->depth++;
 	scan_text(s, path, data, len, false);
 	s->depth--;
+	b->open = false;
 }
 
 static void apply_rule(struct bscan *s, const struct bline *b, const char *file, unsigned line,
@@ -195,7 +308,10 @@ static void apply_rule(struct bscan *s, const struct bline *b, const char *file,
 			s->rep->present = true;
 	} else if (b->kind == BK_DENY && !s->rep->denied) {
 		s->rep->denied = true;
-		snprintf(s->rep->deny_at, sizeof s->rep->deny_at, "%.250s:%u", file, line);
+		char shown_file[251];
+
+		display_copy(shown_file, sizeof shown_file, file);
+		snprintf(s->rep->deny_at, sizeof s->rep->deny_at, "%s:%u", shown_file, line);
 	}
 }
 
@@ -220,6 +336,12 @@ static void scan_text(struct bscan *s, const char *file, const char *data, size_
 		n = chunk_len(data, len, pos);
 		bool nl = data[pos + n - 1] == '\n';
 
+		/* bridge.conf itself is read whole: it is the file netd edits. */
+		if (!main_file && ++s->lines > BCONF_LINES_MAX) {
+			scan_over(s, file, line);
+			return;
+		}
+
 		parse_line(data + pos, nl ? n - 1 : n, &b);
 		if (b.kind == BK_BAD) {
 			report_bad(s->rep, file, line, main_file, b.why);
@@ -242,9 +364,27 @@ static int pair_text(const char *bridge, char *buf, size_t len)
 	return nd_snprintf(buf, len, "%s\nallow %s\n", BCONF_MARK, bridge);
 }
 
-/* The per-network ACL file of a bridge restricted to one group: beside
- * bridge.conf, so an admin finds it where qemu's ACLs live. */
-int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len)
+/* Where bridge.conf really is: every symlink resolved, also when the file
+ * itself is missing (then its directory's). The one place that resolves:
+ * the include line netd writes and the one it looks for are built from
+ * the same path, whatever symlinks lead to the file. */
+static int bconf_resolve(const char *path, char buf[PATH_MAX])
+{
+	char dir[PATH_MAX], base[PATH_MAX], real[PATH_MAX];
+
+	if (realpath(path, buf))
+		return 0;
+	if (nd_strlcpy(dir, path, sizeof dir) >= sizeof dir ||
+	    nd_strlcpy(base, path, sizeof base) >= sizeof base)
+		return -ENAMETOOLONG;
+	if (errno == ENOENT && realpath(dirname(dir), real))
+		return nd_snprintf(buf, PATH_MAX, "%s/%s", strcmp(real, "/") ? real : "",
+				   basename(base));
+	return nd_strlcpy(buf, path, PATH_MAX) >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+/* The ACL file beside the bridge.conf at 'path', as spelled. */
+static int acl_path_at(const char *path, const char *bridge, char *buf, size_t len)
 {
 	char dir[PATH_MAX];
 
@@ -253,15 +393,216 @@ int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len)
 	return nd_snprintf(buf, len, "%s/netd-%s.conf", dirname(dir), bridge);
 }
 
-/* netd's two lines that include a bridge's ACL file. */
-static int include_pair_text(const char *path, const char *bridge, char *buf, size_t len)
+/* The per-network ACL file of a bridge restricted to one group: beside
+ * bridge.conf (where it really is), so an admin finds it where qemu's ACLs
+ * live. */
+int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len)
+{
+	char real[PATH_MAX];
+	int r = bconf_resolve(path, real);
+
+	return r < 0 ? r : acl_path_at(real, bridge, buf, len);
+}
+
+/* netd's two lines that include a bridge's ACL file; 'resolve' false for
+ * the line older netd wrote, from the path as given. */
+static int include_pair_text(const char *path, const char *bridge, bool resolve, char *buf,
+			     size_t len)
 {
 	char acl[PATH_MAX];
-	int r = bconf_acl_path(path, bridge, acl, sizeof acl);
+	int r = resolve ? bconf_acl_path(path, bridge, acl, sizeof acl)
+			: acl_path_at(path, bridge, acl, sizeof acl);
 
 	if (r < 0)
 		return r;
 	return nd_snprintf(buf, len, "%s\ninclude %s\n", BCONF_MARK, acl);
+}
+
+/* ---- trust: who besides root can change what the helper reads ---------- */
+
+static bool uid_trusted(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+static bool gid_trusted(gid_t gid)
+{
+	return gid == 0 || (geteuid() != 0 && gid == getegid());
+}
+
+static void add_to(char *buf, size_t size, const char *sep, const char *what)
+{
+	size_t n = strlen(buf);
+
+	(void)snprintf(buf + n, size - n, "%s%s", n ? sep : "", what); /* may be truncated */
+}
+
+/* Record 'path' as unsafe unless it is there already. */
+static void unsafe_add(struct bconf_report *rep, const char *path, const struct stat *st,
+		       const char *who, const char *fix)
+{
+	struct bconf_unsafe *u;
+
+	for (size_t i = 0; i < rep->n_unsafe && i < BCONF_UNSAFE_MAX; i++)
+		if (rep->unsafe[i].dev == st->st_dev && rep->unsafe[i].ino == st->st_ino)
+			return;
+	if (rep->n_unsafe++ >= BCONF_UNSAFE_MAX)
+		return;
+	u = &rep->unsafe[rep->n_unsafe - 1];
+	/* Names go to the terminal: display_copy() (they may be truncated). */
+	display_copy(u->path, sizeof u->path, path);
+	display_copy(u->who, sizeof u->who, who);
+	display_copy(u->fix, sizeof u->fix, fix);
+	u->dev = st->st_dev;
+	u->ino = st->st_ino;
+}
+
+/* Whether anyone but a trusted user can change the entry at 'path' (stat
+ * st): its owner, its group, everyone, an ACL. 'exempt': a sticky
+ * directory whose next entry on the path is root's and exists, so that
+ * write permission there lets others add names but not change that one. */
+static void entry_check(struct bconf_report *rep, const char *path, const struct stat *st,
+			bool exempt)
+{
+	bool grp = (st->st_mode & S_IWGRP) && !gid_trusted(st->st_gid);
+	bool oth = st->st_mode & S_IWOTH;
+	bool acl =
+		(st->st_mode & S_IWGRP) && getxattr(path, "system.posix_acl_access", NULL, 0) > 0;
+	char who[128] = "", fix[600] = "", part[PATH_MAX + 64];
+	struct group gr, *res = NULL;
+	char gbuf[1024];
+
+	if (exempt && uid_trusted(st->st_uid) && (st->st_mode & S_ISVTX))
+		grp = oth = acl = false;
+	if (!uid_trusted(st->st_uid)) {
+		snprintf(part, sizeof part, "its owner (uid %u)", (unsigned)st->st_uid);
+		add_to(who, sizeof who, ", ", part);
+		snprintf(part, sizeof part, "chown root %s", path);
+		add_to(fix, sizeof fix, " and ", part);
+	}
+	if (grp) {
+		if (getgrgid_r(st->st_gid, &gr, gbuf, sizeof gbuf, &res) == 0 && res)
+			snprintf(part, sizeof part, "group %.64s", gr.gr_name);
+		else
+			snprintf(part, sizeof part, "group %u", (unsigned)st->st_gid);
+		add_to(who, sizeof who, ", ", part);
+	}
+	if (oth)
+		add_to(who, sizeof who, ", ", "every user");
+	if (grp || oth) {
+		snprintf(part, sizeof part, "chmod %s-w %s",
+			 !oth			   ? "g"
+			 : (st->st_mode & S_IWGRP) ? "go"
+						   : "o",
+			 path);
+		add_to(fix, sizeof fix, " and ", part);
+	}
+	if (acl && !grp) {
+		add_to(who, sizeof who, ", ", "the users and groups of its POSIX ACL");
+		snprintf(part, sizeof part, "setfacl -b %s", path);
+		add_to(fix, sizeof fix, " and ", part);
+	}
+	if (who[0]) {
+		snprintf(part, sizeof part, "%s (mode %04o)", who, (unsigned)(st->st_mode & 07777));
+		unsafe_add(rep, path, st, part, fix);
+	}
+}
+
+/* Every directory that leads to 'path' as spelled, and the file itself
+ * when it exists (stat follows symlinks: a symlinked directory is checked
+ * where it leads; the caller walks the resolved path too). 'own_dir': the
+ * file's directory is where netd creates files, so no sticky exemption. */
+/* NOLINTNEXTLINE(misc-no-recursion): through dangling_walk, at most 8 links deep */
+static void chain_walk(struct bconf_report *rep, const char *path, bool own_dir, int links);
+
+/* A symlink whose target is missing: whoever may create the target decides
+ * what the helper reads once it exists. */
+/* NOLINTNEXTLINE(misc-no-recursion): at most 8 links deep */
+static void dangling_walk(struct bconf_report *rep, const char *link, const char *dir, int links)
+{
+	char target[PATH_MAX], path[2 * PATH_MAX];
+	ssize_t n = readlink(link, target, sizeof target - 1);
+
+	if (n <= 0 || links >= 8)
+		return;
+	target[n] = '\0';
+	if (target[0] == '/')
+		chain_walk(rep, target, false, links + 1);
+	else if (nd_snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "", target) == 0)
+		chain_walk(rep, path, false, links + 1);
+}
+
+/* NOLINTNEXTLINE(misc-no-recursion): through dangling_walk, at most 8 links deep */
+static void chain_walk(struct bconf_report *rep, const char *path, bool own_dir, int links)
+{
+	char buf[PATH_MAX], dir[PATH_MAX] = "/";
+	struct stat dst, nst;
+	char *p, *q;
+
+	if (path[0] != '/' || nd_strlcpy(buf, path, sizeof buf) >= sizeof buf ||
+	    stat("/", &dst) < 0)
+		return;
+	for (p = buf + 1;; p = q + 1) {
+		bool last, have;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return;
+		q = strchrnul(p, '/');
+		last = !q[strspn(q, "/")];
+		*q = '\0';
+		have = lstat(buf, &nst) == 0;
+		entry_check(rep, dir, &dst, have && uid_trusted(nst.st_uid) && !(last && own_dir));
+		if (!have)
+			return;
+		if (stat(buf, &dst) < 0) {
+			if (errno == ENOENT && S_ISLNK(nst.st_mode))
+				dangling_walk(rep, buf, dir, links);
+			return;
+		}
+		if (last) {
+			entry_check(rep, buf, &dst, false);
+			return;
+		}
+		if (!S_ISDIR(dst.st_mode))
+			return;
+		nd_strlcpy(dir, buf, sizeof dir);
+		*q = '/';
+	}
+}
+
+/* The chain of 'path' as spelled and, when symlinks lead elsewhere, as
+ * resolved. */
+static void chain_check(struct bconf_report *rep, const char *path, bool main_file)
+{
+	char real[PATH_MAX];
+
+	chain_walk(rep, path, main_file, 0);
+	if ((main_file ? bconf_resolve(path, real) == 0 : realpath(path, real) != NULL) &&
+	    strcmp(real, path) != 0)
+		chain_walk(rep, real, main_file, 0);
+}
+
+/* -EPERM with what to run when the chain is unsafe; 0 when it is not. */
+static int refuse_unsafe(const char *path, const char *bridge, const struct bconf_report *rep,
+			 struct nerr *e)
+{
+	size_t n = rep->n_unsafe < BCONF_UNSAFE_MAX ? rep->n_unsafe : BCONF_UNSAFE_MAX;
+
+	if (!n)
+		return 0;
+	nerr_set(e, -EPERM,
+		 "qemu bridge ACL %s: refusing to add %s: the setuid-root qemu-bridge-helper "
+		 "trusts this file, its includes and their directories, and %s is writable by "
+		 "%s: run '%s'",
+		 path, bridge, rep->unsafe[0].path, rep->unsafe[0].who, rep->unsafe[0].fix);
+	for (size_t i = 1; i < n; i++)
+		nerr_append(e, 0, "; %s is writable by %s: run '%s'", rep->unsafe[i].path,
+			    rep->unsafe[i].who, rep->unsafe[i].fix);
+	if (rep->n_unsafe > n)
+		nerr_append(e, 0, "; and %zu more (netd status)", rep->n_unsafe - n);
+	return -EPERM;
 }
 
 /* The next copy of 'pair' that starts a line, at or after 'from'. */
@@ -311,18 +652,15 @@ static int bfile_load(const char *path, struct bfile *f, struct nerr *e)
 		if (errno != ENOENT)
 			return nerr_set(e, -errno, "qemu bridge ACL %s: %s", path, strerror(errno));
 		f->missing = true;
-		nd_strlcpy(f->path, path, sizeof f->path);
+		if ((r = bconf_resolve(path, f->path)) < 0)
+			return nerr_set(e, r, "qemu bridge ACL %s: path too long", path);
 		f->data = strdup("");
 		return f->data ? 0
 			       : nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
 	}
-	if (S_ISLNK(f->st.st_mode)) {
-		if (!realpath(path, f->path) || stat(f->path, &f->st) < 0)
-			return nerr_set(e, -errno, "qemu bridge ACL %s: follow symlink: %s", path,
-					strerror(errno));
-	} else {
-		nd_strlcpy(f->path, path, sizeof f->path);
-	}
+	if (!realpath(path, f->path) || stat(f->path, &f->st) < 0)
+		return nerr_set(e, -errno, "qemu bridge ACL %s: follow symlink: %s", path,
+				strerror(errno));
 	if (!S_ISREG(f->st.st_mode))
 		return nerr_set(e, -EINVAL, "qemu bridge ACL %s: not a regular file", f->path);
 	r = nd_read_file(f->path, &f->data, &f->len);
@@ -344,21 +682,27 @@ static bool others_can_read(const struct bfile *f)
 	return stat(dirname(dir), &st) == 0 && (st.st_mode & S_IXOTH);
 }
 
-static void analyse(const struct bfile *f, const char *bridge, struct bconf_report *rep)
+/* 'path': bridge.conf as the caller named it (f->path is where it is). */
+static void analyse(const struct bfile *f, const char *path, const char *bridge,
+		    struct bconf_report *rep)
 {
 	struct bscan s = { .bridge = bridge, .rep = rep };
 	char pair[128], ipair[PATH_MAX + 128];
 
 	memset(rep, 0, sizeof *rep);
 	rep->missing = f->missing;
+	/* Missing too: netd would create it, and others might first. */
+	chain_check(rep, path, true);
 	if (f->missing)
 		return;
 	rep->mode = f->st.st_mode & 07777;
 	rep->unreadable = !others_can_read(f);
+	s.bytes = f->len < BCONF_BYTES_MAX ? f->len : BCONF_BYTES_MAX;
+	seen_add(&s, &f->st, f->path);
 	scan_text(&s, f->path, f->data, f->len, true);
 	rep->ours = pair_text(bridge, pair, sizeof pair) == 0 &&
 		    find_pair(f->data, f->len, 0, pair) != NULL;
-	if (include_pair_text(f->path, bridge, ipair, sizeof ipair) == 0 &&
+	if (include_pair_text(f->path, bridge, true, ipair, sizeof ipair) == 0 &&
 	    find_pair(f->data, f->len, 0, ipair) != NULL)
 		rep->ours = rep->present = rep->group_only = true;
 }
@@ -442,7 +786,7 @@ static int bfile_check(const char *path, const char *bridge, struct bfile *f,
 	memset(rep, 0, sizeof *rep);
 	if ((r = check_name(path, bridge, e)) < 0 || (r = bfile_load(path, f, e)) < 0)
 		return r;
-	analyse(f, bridge, rep);
+	analyse(f, path, bridge, rep);
 	return 0;
 }
 
@@ -459,8 +803,8 @@ int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, st
 		rep = &local;
 	if ((r = bfile_check(path, bridge, &f, rep, e)) < 0)
 		return r;
-	if (rep->present)
-		return 0;
+	if ((r = refuse_unsafe(path, bridge, rep, e)) < 0 || rep->present)
+		return r;
 	r = pair_text(bridge, pair, sizeof pair);
 	if (r < 0)
 		return nerr_set(e, r, "qemu bridge ACL %s: line for '%s' too long", path, bridge);
@@ -471,13 +815,13 @@ int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, st
 	if (r < 0)
 		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees out */
 		return r;
-	if (f.missing)
+	if (stat(f.path, &f.st) < 0 && f.missing)
 		f.st.st_mode = S_IFREG | 0644;
 	f.missing = false;
 	free(f.data);
 	f.data = TAKE_PTR(out);
 	f.len = len;
-	analyse(&f, bridge, rep);
+	analyse(&f, path, bridge, rep);
 	rep->added = true;
 	return 0;
 }
@@ -519,6 +863,7 @@ static int remove_pair(const char *path, const char *pair, struct nerr *e)
 		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): bfile_free cleanup frees f */
 		return r;
 	if (!find_pair(f.data, f.len, 0, pair))
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): bfile_free cleanup frees f */
 		return 0;
 	out = without_pair(&f, pair, &len);
 	if (!out)
@@ -530,22 +875,31 @@ static int remove_pair(const char *path, const char *pair, struct nerr *e)
 int bconf_remove(const char *path, const char *bridge, struct nerr *e)
 {
 	char pair[128], ipair[PATH_MAX + 128], acl[PATH_MAX];
+	char old_ipair[PATH_MAX + 128], old_acl[PATH_MAX];
 	int r;
 
 	r = check_name(path, bridge, e);
 	if (r < 0)
 		return r;
 	if (pair_text(bridge, pair, sizeof pair) < 0 ||
-	    include_pair_text(path, bridge, ipair, sizeof ipair) < 0 ||
-	    bconf_acl_path(path, bridge, acl, sizeof acl) < 0)
+	    include_pair_text(path, bridge, true, ipair, sizeof ipair) < 0 ||
+	    include_pair_text(path, bridge, false, old_ipair, sizeof old_ipair) < 0 ||
+	    bconf_acl_path(path, bridge, acl, sizeof acl) < 0 ||
+	    acl_path_at(path, bridge, old_acl, sizeof old_acl) < 0)
 		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: line for '%s' too long",
 				path, bridge);
-	if ((r = remove_pair(path, pair, e)) < 0 || (r = remove_pair(path, ipair, e)) < 0)
+	/* Also the include that netd wrote from a symlink's path before it
+	 * resolved it (old_*: the same as the others without symlinks). */
+	if ((r = remove_pair(path, pair, e)) < 0 || (r = remove_pair(path, ipair, e)) < 0 ||
+	    (strcmp(old_ipair, ipair) != 0 && (r = remove_pair(path, old_ipair, e)) < 0))
 		return r;
 	/* The include goes first: a helper never meets an include of a file
 	 * that is gone (it would skip it anyway). */
 	if (unlink(acl) < 0 && errno != ENOENT)
 		return nerr_set(e, -errno, "qemu bridge ACL %s: remove: %s", acl, strerror(errno));
+	if (strcmp(old_acl, acl) != 0 && unlink(old_acl) < 0 && errno != ENOENT)
+		return nerr_set(e, -errno, "qemu bridge ACL %s: remove: %s", old_acl,
+				strerror(errno));
 	return 0;
 }
 
@@ -577,6 +931,7 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 	_cleanup_free_ char *out = NULL;
 	char pair[128], ipair[PATH_MAX + 128], acl[PATH_MAX];
 	struct bconf_report local;
+	bool added = false;
 	size_t len;
 	int r;
 
@@ -585,24 +940,30 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 	if ((r = check_name(path, bridge, e)) < 0)
 		return r;
 	if (pair_text(bridge, pair, sizeof pair) < 0 ||
-	    include_pair_text(path, bridge, ipair, sizeof ipair) < 0 ||
+	    include_pair_text(path, bridge, true, ipair, sizeof ipair) < 0 ||
 	    bconf_acl_path(path, bridge, acl, sizeof acl) < 0)
 		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: path too long", path);
+	if ((r = bconf_check(path, bridge, rep, e)) < 0 ||
+	    (r = refuse_unsafe(path, bridge, rep, e)) < 0)
+		return r;
 	/* A network that was open to all users before keeps no allow line. */
 	if ((r = remove_pair(path, pair, e)) < 0 || (r = make_dir(path, e)) < 0 ||
 	    (r = write_acl(acl, bridge, gid, e)) < 0 || (r = bfile_load(path, &f, e)) < 0)
 		return r;
 	if (!find_pair(f.data, f.len, 0, ipair)) {
 		out = with_pair(&f, ipair, &len);
-		if (!out)
-			return nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
-		if ((r = save(&f, out, len, e)) < 0)
-			return r;
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees out */
-		rep->added = true;
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the cleanups free f and out */
+		r = out ? save(&f, out, len, e)
+			: nerr_set(e, -ENOMEM, "qemu bridge ACL %s: out of memory", path);
+		added = r == 0;
 	}
-	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): bfile_free cleanup frees f */
-	return bconf_check(path, bridge, rep, e) < 0 ? -EIO : 0;
+	/* bconf_check() clears the report: 'added' is this call's. */
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the cleanups free f and out */
+	if (r == 0)
+		r = bconf_check(path, bridge, rep, e) < 0 ? -EIO : 0;
+	rep->added = added;
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the cleanups free f and out */
+	return r;
 }
 
 int bconf_check(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)

@@ -97,17 +97,55 @@ static void check_tun(struct sess_report *r)
 			 tun, (unsigned)(st.st_mode & 07777), tun);
 }
 
+/* Whether an earlier loop problem is in the same file. */
+static bool loop_file_seen(const struct bconf_report *rep, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (rep->bad[j].loop && strcmp(rep->bad[j].file, rep->bad[i].file) == 0)
+			return true;
+	return false;
+}
+
+/* Include loops and includes beyond netd's bounds: the first in each file,
+ * of three files at most. */
+static void check_loops(const struct bconf_report *rep, struct sess_report *r)
+{
+	size_t shown = 0, more = 0;
+
+	for (size_t i = 0; i < rep->n_bad && i < BCONF_BAD_MAX; i++) {
+		if (!rep->bad[i].loop)
+			continue;
+		if (shown >= 3 || loop_file_seen(rep, i)) {
+			more++;
+			continue;
+		}
+		shown++;
+		sess_add(r,
+			 "%s line %u: %s (qemu-bridge-helper follows includes without a limit): "
+			 "remove that include",
+			 rep->bad[i].file, rep->bad[i].line, rep->bad[i].why);
+	}
+	if (more)
+		sess_add(r, "and %zu more include problems like these", more);
+}
+
 static void check_acl(const struct nd_paths *p, const char *bridge, const struct bconf_report *acl,
 		      struct sess_report *r)
 {
 	struct bconf_report read = { 0 };
 	const struct bconf_report *rep = acl ? acl : &read;
 	struct nerr e = { { 0 } };
+	const struct bconf_bad *bad = NULL;
 
 	if (!acl && bconf_check(p->bridge_conf, bridge, &read, &e) < 0) {
 		sess_add(r, "cannot read %s: %s", p->bridge_conf, e.msg);
 		return;
 	}
+	/* The line that makes the helper reject the file, not an earlier
+	 * problem in an include. */
+	for (size_t i = 0; !bad && i < rep->n_bad && i < BCONF_BAD_MAX; i++)
+		if (rep->bad[i].fatal)
+			bad = &rep->bad[i];
 	if (rep->missing)
 		sess_add(r, "%s does not exist: qemu-bridge-helper allows no bridge",
 			 p->bridge_conf);
@@ -115,13 +153,24 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const struct
 		sess_add(r,
 			 "qemu-bridge-helper rejects %s as a whole (%s line %u: %s): fix or "
 			 "remove that line",
-			 p->bridge_conf, rep->n_bad ? rep->bad[0].file : "?",
-			 rep->n_bad ? rep->bad[0].line : 0, rep->n_bad ? rep->bad[0].why : "");
+			 p->bridge_conf, bad ? bad->file : "?", bad ? bad->line : 0,
+			 bad ? bad->why : "");
 	else if (rep->denied)
 		sess_add(r, "%s denies %s, which overrides every allow: remove that line",
 			 rep->deny_at, bridge);
 	else if (!rep->allowed)
 		sess_add(r, "%s has no 'allow %s' (netd apply adds it)", p->bridge_conf, bridge);
+	/* Every unsafe file first: each is a way to root's trust. */
+	for (size_t i = 0; i < rep->n_unsafe && i < BCONF_UNSAFE_MAX; i++)
+		sess_add(r,
+			 "%s is writable by %s, and qemu-bridge-helper (setuid root) trusts it: "
+			 "run '%s'",
+			 rep->unsafe[i].path, rep->unsafe[i].who, rep->unsafe[i].fix);
+	if (rep->n_unsafe > BCONF_UNSAFE_MAX)
+		sess_add(r,
+			 "%zu more files of the bridge.conf chain are writable by others than root",
+			 rep->n_unsafe - BCONF_UNSAFE_MAX);
+	check_loops(rep, r);
 	if (!rep->missing && rep->unreadable)
 		sess_add(r,
 			 "%s (mode %04o) is not readable by ordinary users, and the helper "

@@ -9,7 +9,7 @@
 
 #include "paths.h"
 
-#define SESS_REASONS_MAX 6
+#define SESS_REASONS_MAX 16
 
 struct sess_report {
 	bool usable;

@@ -193,10 +193,36 @@ static void test_conf_states(void **state)
 	}
 }
 
+/* What status says of bridge.conf quotes no line of an included file (it
+ * may be /etc/shadow), and names the line that makes the helper reject the
+ * file, not an include's. */
+static void test_acl_no_content(void **state)
+{
+	struct fx *f = *state;
+	struct sess_report r;
+	char inc[4200], text[8400];
+	const char *why;
+
+	snprintf(inc, sizeof inc, "%s/shadow", f->dir);
+	put(inc, "root:$6$SECRETxyz:19000:0:99999:7:::\n", 0600);
+	snprintf(text, sizeof text, "include %s\nallow virbr0\nroot:$6$SECRETxyz\n", inc);
+	put(f->p.bridge_conf, text, 0644);
+	check(f, &r);
+	for (size_t i = 0; i < r.n; i++)
+		if (strstr(r.why[i], "SECRET"))
+			fail_msg("quotes the file: %s", r.why[i]);
+	why = reason(&r, "rejects");
+	assert_non_null(why);
+	snprintf(text, sizeof text, "%s line 3:", f->p.bridge_conf);
+	if (!strstr(why, text))
+		fail_msg("does not name %s: %s", text, why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_helper_plain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acl_no_content, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helper_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helper_setuid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helper_caps_ep, setup, teardown),
