@@ -434,7 +434,14 @@ static void add_to(char *buf, size_t size, const char *sep, const char *what)
 {
 	size_t n = strlen(buf);
 
-	(void)snprintf(buf + n, size - n, "%s%s", n ? sep : "", what); /* may be truncated */
+	/* nd_strlcpy, not snprintf: gcc sees through the inlining to the
+	 * callers' buffers and calls a deliberate cut an error */
+	if (n && n + 1 < size) {
+		(void)nd_strlcpy(buf + n, sep, size - n); /* may be truncated */
+		n = strlen(buf);
+	}
+	if (n + 1 < size)
+		(void)nd_strlcpy(buf + n, what, size - n); /* may be truncated */
 }
 
 /* Record 'path' as unsafe unless it is there already. */
