@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "netlink.h"
 
@@ -114,15 +116,42 @@ static int undo_range(struct step_run *run, size_t upto, char *notes, size_t len
 	return failed;
 }
 
+/* NETD_STEP_TIMES=1 prints how long each step's apply took, on stderr:
+ * the profile bench/run reports where start time goes. */
+static void step_time(const struct step_ops *o, int64_t t0)
+{
+	const char *v = getenv("NETD_STEP_TIMES");
+	struct timespec ts;
+
+	if (!v || strcmp(v, "1") != 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(stderr, "netd: step %s: %.2f ms\n", o->name,
+		(double)((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - t0) / 1e6);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int step_run_apply(struct step_run *run, struct nerr *e)
 {
 	char notes[sizeof e->msg] = "";
 	size_t i;
 	int r = 0;
 
-	for (i = 0; i < run->n; i++)
-		if ((r = run->ops[i]->apply(&run->c, run->state[i], e)) < 0)
+	for (i = 0; i < run->n; i++) {
+		int64_t t0 = now_ns();
+
+		r = run->ops[i]->apply(&run->c, run->state[i], e);
+		step_time(run->ops[i], t0);
+		if (r < 0)
 			break;
+	}
 	if (r >= 0)
 		return 0;
 	undo_range(run, i + run->ops[i]->undo_after_failure, notes, sizeof notes);
