@@ -315,6 +315,9 @@ const struct step_ops dhcp_step = {
 	.state_size = sizeof(struct dhcp_step_state),
 	/* A failed spawn leaves the files it wrote: undo removes them. */
 	.undo_after_failure = true,
+	/* Its files, pid file and process are the network's own; the slow
+	 * part of a start (dnsmasq's own start-up) overlaps others' steps. */
+	.concurrent = true,
 	.apply = dhcp_apply,
 	.undo = dhcp_undo,
 	.check = dhcp_check,
