@@ -35,6 +35,8 @@ struct dhcp_files {
 	const char *conf;      /* the config file itself (--conf-file=) */
 	const char *hostsfile; /* dhcp-hostsfile: static DHCP hosts */
 	const char *addnhosts; /* addn-hosts: <dns><host> names */
+	/* servers-file: the host's resolvers, when the network uses them */
+	const char *serversfile;
 	const char *leasefile; /* dhcp-leasefile, read by `netd leases` */
 	const char *pidfile;   /* pid-file */
 	const char *user;      /* dnsmasq drops to this user after start-up */
@@ -44,7 +46,8 @@ struct dhcp_files {
 };
 
 /* The standard paths, with storage:
- *   STATE/dnsmasq/NAME.conf, NAME.hostsfile, NAME.addnhosts, NAME.leases
+ *   STATE/dnsmasq/NAME.conf, NAME.hostsfile, NAME.addnhosts, NAME.servers,
+ *   NAME.leases
  *   RUN/dnsmasq/NAME.pid
  * The pid file sits in a directory of its own under RUN so that it cannot
  * collide with netd's own runtime records there. user is NETD_DNSMASQ_USER,
@@ -56,6 +59,7 @@ struct dhcp_files_buf {
 	char conf[PATH_MAX];
 	char hostsfile[PATH_MAX];
 	char addnhosts[PATH_MAX];
+	char serversfile[PATH_MAX];
 	char leasefile[PATH_MAX];
 	char pidfile[PATH_MAX];
 	struct dhcp_files files; /* points into the buffers above */
@@ -96,5 +100,16 @@ int dhcp_render_conf(const struct net *n, const struct dhcp_files *f, char **out
 int dhcp_render_hostsfile(const struct net *n, char **out, struct nerr *e);
 /* The addn-hosts file: "IP<TAB>name<TAB>...<TAB>" per address of <dns><host>. */
 int dhcp_render_addnhosts(const struct net *n, char **out, struct nerr *e);
+
+/* Whether the network's DNS forwards to the host's resolvers (libvirt lets
+ * dnsmasq read /etc/resolv.conf then). netd hands them to dnsmasq in the
+ * servers-file instead, with no-resolv: a dnsmasq that reads resolv.conf
+ * takes an inotify instance to watch it, and fs.inotify.max_user_instances
+ * (128 per user by default) then caps the host at 128 networks. */
+bool dhcp_uses_host_resolvers(const struct net *n);
+/* The servers-file for the host's resolv.conf text: "server=ADDR" per
+ * nameserver line whose address parses (others are skipped: dnsmasq skips
+ * them too). */
+int dhcp_render_servers(const char *resolv_conf, char **out, struct nerr *e);
 
 #endif

@@ -29,6 +29,7 @@ static void point(struct dhcp_files_buf *b)
 		.conf = b->conf,
 		.hostsfile = b->hostsfile,
 		.addnhosts = b->addnhosts,
+		.serversfile = b->serversfile,
 		.leasefile = b->leasefile,
 		.pidfile = b->pidfile,
 		.user = NETD_DNSMASQ_USER,
@@ -55,6 +56,7 @@ int dhcp_files_init(struct dhcp_files_buf *b, const char *state_dir, const char 
 	    (r = path_of(b->conf, b->dir, name, ".conf", e)) < 0 ||
 	    (r = path_of(b->hostsfile, b->dir, name, ".hostsfile", e)) < 0 ||
 	    (r = path_of(b->addnhosts, b->dir, name, ".addnhosts", e)) < 0 ||
+	    (r = path_of(b->serversfile, b->dir, name, ".servers", e)) < 0 ||
 	    (r = path_of(b->leasefile, b->dir, name, ".leases", e)) < 0 ||
 	    (r = path_of(b->pidfile, b->piddir, name, ".pid", e)) < 0)
 		return r;

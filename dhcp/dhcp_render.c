@@ -6,6 +6,7 @@
  * that libvirt's test corpus can check it (tests/test-compat.c). netd's own directives follow in
  * one block at the end. A pure function: it reads the model and writes text. */
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 
 #include "dhcp_int.h"
@@ -20,6 +21,21 @@ struct conf {
 	const struct net_ip *v6; /* the IPv6 one */
 	uint64_t leases;	 /* addresses in all ranges, for lease-max */
 };
+
+/* Some forwarder takes every query that has no more specific one. */
+static bool has_default_forwarder(const struct net *n)
+{
+	for (size_t i = 0; i < n->dns.n_fwds; i++)
+		if (n->dns.fwds[i].addr.family && !n->dns.fwds[i].domain[0])
+			return true;
+	return false;
+}
+
+bool dhcp_uses_host_resolvers(const struct net *n)
+{
+	return n->dns.enable != NET_NO && n->fwd_mode != NET_FWD_ISOLATED &&
+	       !has_default_forwarder(n);
+}
 
 /* libvirt serves DHCP from an <ip> that has ranges or hosts, one per
  * family; an empty <dhcp> counts as none. */
@@ -65,6 +81,8 @@ static int check_files(const struct conf *c)
 	    (r = dhcp_check_path(c->n, "addn-hosts path", f->addnhosts, c->e)) < 0 ||
 	    (r = dhcp_check_path(c->n, "lease file path", f->leasefile, c->e)) < 0 ||
 	    (r = dhcp_check_path(c->n, "pid file path", f->pidfile, c->e)) < 0 ||
+	    (dhcp_uses_host_resolvers(c->n) &&
+	     (r = dhcp_check_path(c->n, "servers-file path", f->serversfile, c->e)) < 0) ||
 	    (r = dhcp_check_user(c->n, "dnsmasq user", f->user, c->e)) < 0)
 		return r;
 	if (f->group && (r = dhcp_check_user(c->n, "dnsmasq group", f->group, c->e)) < 0)
@@ -120,17 +138,14 @@ static int forwarder_line(struct conf *c, const struct net_dns_fwd *fw)
 static int conf_forwarders(struct conf *c)
 {
 	const struct net_dns *d = &c->n->dns;
-	bool no_resolv = false;
 
 	for (size_t i = 0; c->dns && i < d->n_fwds; i++) {
 		int r = forwarder_line(c, &d->fwds[i]);
 
 		if (r < 0)
 			return r;
-		if (d->fwds[i].addr.family && !d->fwds[i].domain[0])
-			no_resolv = true;
 	}
-	if (no_resolv)
+	if (c->dns && has_default_forwarder(c->n))
 		sbuf_puts(&c->s, "no-resolv\n");
 	return 0;
 }
@@ -410,6 +425,11 @@ static void conf_netd(struct conf *c)
 		sbuf_printf(&c->s, "group=%s\n", f->group);
 	/* the host's /etc/hosts is the host's business, not the guests' */
 	sbuf_puts(&c->s, "no-hosts\n");
+	/* The host's resolvers as libvirt's dnsmasq would read them from
+	 * resolv.conf, but from a file that needs no inotify instance (see
+	 * dhcp_uses_host_resolvers()); netd apply brings it up to date. */
+	if (dhcp_uses_host_resolvers(c->n))
+		sbuf_printf(&c->s, "no-resolv\nservers-file=%s\n", f->serversfile);
 	/* dnsmasq pings an address before it offers it and waits 3 s for an
 	 * answer: the larger part of libvirt's ~7 s to a new guest's first
 	 * lease. Its leases are all its own (authoritative, a persistent lease
@@ -457,5 +477,61 @@ int dhcp_render_conf(const struct net *n, const struct dhcp_files *f, char **out
 	*out = sbuf_finish(&c.s);
 	if (!*out)
 		return nerr_set(e, -ENOMEM, "network %s: dnsmasq config: out of memory", n->name);
+	return 0;
+}
+
+/* "nameserver ADDR" lines (resolv.conf(5)): the address alone, or an IPv6
+ * one with %SCOPE; anything else on the line is ignored, as the resolver
+ * does. */
+static bool nameserver_of(const char *line, size_t len, char *addr, size_t size)
+{
+	char buf[128], *p, *a, *scope;
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (len >= sizeof buf)
+		return false;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	if (strncmp(buf, "nameserver", 10) != 0 || (buf[10] != ' ' && buf[10] != '\t'))
+		return false;
+	for (a = buf + 10; *a == ' ' || *a == '\t'; a++)
+		;
+	for (p = a; *p && *p != ' ' && *p != '\t' && *p != '\r'; p++)
+		;
+	*p = '\0';
+	if (inet_pton(AF_INET, a, bin) == 1)
+		return nd_strlcpy(addr, a, size) < size;
+	if ((scope = strchr(a, '%')))
+		*scope++ = '\0';
+	if (inet_pton(AF_INET6, a, bin) != 1)
+		return false;
+	if (scope) {
+		struct net who = { .name = "" };
+		struct nerr ignore;
+
+		if (dhcp_check_ifname(&who, "scope", scope, &ignore) < 0)
+			return false;
+		return nd_snprintf(addr, size, "%s%%%s", a, scope) >= 0;
+	}
+	return nd_strlcpy(addr, a, size) < size;
+}
+
+int dhcp_render_servers(const char *resolv_conf, char **out, struct nerr *e)
+{
+	struct sbuf s = { 0 };
+	char addr[DHCP_ADDR_MAX + IF_NAMESIZE + 1];
+
+	*out = NULL;
+	sbuf_puts(&s, "## the host's resolvers (resolv.conf), written by netd\n");
+	for (const char *l = resolv_conf; l && *l;) {
+		size_t len = strcspn(l, "\n");
+
+		if (nameserver_of(l, len, addr, sizeof addr))
+			sbuf_printf(&s, "server=%s\n", addr);
+		l += len;
+		l += *l == '\n';
+	}
+	if (!(*out = sbuf_finish(&s)))
+		return nerr_set(e, -ENOMEM, "dnsmasq servers-file: out of memory");
 	return 0;
 }

@@ -372,9 +372,43 @@ static int exit_errno(int code)
 	}
 }
 
+/* Which limit of the host a failure hit, and how to raise it: the error
+ * alone ("Too many open files") names neither. */
+static void limit_hint(const char *msg, int err, struct nerr *e)
+{
+	char v[32];
+
+	if (msg && strstr(msg, "inotify") && strstr(msg, "Too many open files")) {
+		if (read_small("/proc/sys/fs/inotify/max_user_instances", v, sizeof v, NULL) < 0)
+			nd_strlcpy(v, "?", sizeof v);
+		v[strcspn(v, "\n")] = '\0';
+		nerr_append(
+			e, 0,
+			" (the host's limit fs.inotify.max_user_instances, now %s per user, "
+			"is reached: raise it with sysctl -w fs.inotify.max_user_instances=1024 "
+			"and keep it in /etc/sysctl.d/)",
+			v);
+	} else if ((msg && strstr(msg, "Too many open files")) || err == EMFILE) {
+		nerr_append(e, 0,
+			    " (the open-file limit is reached: raise RLIMIT_NOFILE, ulimit -n or "
+			    "LimitNOFILE= of the unit)");
+	} else if (err == ENFILE) {
+		nerr_append(e, 0,
+			    " (the host's limit fs.file-max is reached: raise it with sysctl -w "
+			    "fs.file-max=N)");
+	} else if (err == EAGAIN) {
+		nerr_append(
+			e, 0,
+			" (a process limit is reached: kernel.pid_max or kernel.threads-max "
+			"(sysctl -w kernel.pid_max=N), RLIMIT_NPROC (ulimit -u) or TasksMax= of "
+			"the unit)");
+	}
+}
+
 static int first_failed(const char *conf_path, int status, struct spawn_out *o, struct nerr *e)
 {
 	const char *msg = tidy(o);
+	int r;
 
 	if (WIFSIGNALED(status))
 		return nerr_set(e, -EIO, "start dnsmasq for %s: killed by signal %d%s%s", conf_path,
@@ -384,9 +418,11 @@ static int first_failed(const char *conf_path, int status, struct spawn_out *o, 
 				NETD_DNSMASQ);
 	if (!*msg)
 		msg = "no message on stderr";
-	return nerr_set(e, exit_errno(WEXITSTATUS(status)),
-			"start dnsmasq for %s: %s (exit status %d)", conf_path, msg,
-			WEXITSTATUS(status));
+	r = nerr_set(e, exit_errno(WEXITSTATUS(status)),
+		     "start dnsmasq for %s: %s (exit status %d)", conf_path, msg,
+		     WEXITSTATUS(status));
+	limit_hint(msg, 0, e);
+	return r;
 }
 
 /* The daemon writes the pid file before it lets the first process exit 0;
@@ -429,17 +465,24 @@ static int start_child(const char *conf_path, pid_t *child, int *errfd, struct n
 	int fds[2];
 
 	snprintf(arg, sizeof arg, "--conf-file=%s", conf_path);
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return nerr_set(e, -errno, "start dnsmasq for %s: pipe: %s", conf_path,
-				strerror(errno));
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		int err = errno;
+
+		nerr_set(e, -err, "start dnsmasq for %s: pipe: %s", conf_path, strerror(err));
+		limit_hint(NULL, err, e);
+		return -err;
+	}
 	*child = fork();
 	if (*child == 0)
 		child_exec(fds[1], argv, envp);
 	close(fds[1]);
 	if (*child < 0) {
+		int err = errno;
+
 		close(fds[0]);
-		return nerr_set(e, -errno, "start dnsmasq for %s: fork: %s", conf_path,
-				strerror(errno));
+		nerr_set(e, -err, "start dnsmasq for %s: fork: %s", conf_path, strerror(err));
+		limit_hint(NULL, err, e);
+		return -err;
 	}
 	fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	*errfd = fds[0];

@@ -3,13 +3,18 @@
 
 #include <errno.h>
 #include <net/if.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dhcp_run.h"
 
 /* What check found, for repair (typed, not the text of the finding). */
-enum dhcp_finding { DHCP_OK, DHCP_NOT_RUNNING, DHCP_STALE_CONF, DHCP_DEAF };
+enum dhcp_finding { DHCP_OK, DHCP_NOT_RUNNING, DHCP_STALE_CONF, DHCP_DEAF, DHCP_STALE_SERVERS };
+
+#ifndef NETD_RESOLV_CONF
+#define NETD_RESOLV_CONF "/etc/resolv.conf"
+#endif
 
 struct dhcp_step_state {
 	/* The paths and dnsmasq's group, found once per command: finding the
@@ -57,19 +62,32 @@ static int write_file(const char *path, const char *data, struct nerr *e)
 	return 0;
 }
 
-/* Render first, write only when all three rendered. The hosts files must
+/* The servers-file that the host's resolv.conf gives now (none or an
+ * unreadable one: no upstream servers, as dnsmasq itself would have). */
+static int render_servers(char **out, struct nerr *e)
+{
+	_cleanup_free_ char *resolv = NULL;
+
+	if (nd_read_file(NETD_RESOLV_CONF, &resolv, NULL) < 0)
+		resolv = NULL;
+	return dhcp_render_servers(resolv, out, e);
+}
+
+/* Render first, write only when all of them rendered. The hosts files must
  * stay readable by dnsmasq's user: it reads them again on SIGHUP after
  * dropping root. */
 static int write_files(struct step_ctx *c, const struct dhcp_files_buf *fb, struct nerr *e)
 {
-	_cleanup_free_ char *conf = NULL, *hosts = NULL, *addn = NULL;
+	_cleanup_free_ char *conf = NULL, *hosts = NULL, *addn = NULL, *servers = NULL;
 	const struct net *n = c->n;
+	bool resolvers = dhcp_uses_host_resolvers(n);
 	const char *was;
 	int r;
 
 	if ((r = dhcp_render_conf(n, &fb->files, &conf, e)) < 0 ||
 	    (r = dhcp_render_hostsfile(n, &hosts, e)) < 0 ||
-	    (r = dhcp_render_addnhosts(n, &addn, e)) < 0)
+	    (r = dhcp_render_addnhosts(n, &addn, e)) < 0 ||
+	    (resolvers && (r = render_servers(&servers, e)) < 0))
 		return r;
 	if ((r = nd_mkdir_p(fb->dir, 0755)) < 0)
 		return nerr_set(e, r, "create %s: %s", fb->dir, strerror(-r));
@@ -77,6 +95,7 @@ static int write_files(struct step_ctx *c, const struct dhcp_files_buf *fb, stru
 		return nerr_set(e, r, "create %s: %s", fb->piddir, strerror(-r));
 	if ((r = write_file(fb->files.hostsfile, hosts, e)) < 0 ||
 	    (r = write_file(fb->files.addnhosts, addn, e)) < 0 ||
+	    (resolvers && (r = write_file(fb->files.serversfile, servers, e)) < 0) ||
 	    (r = write_file(fb->files.conf, conf, e)) < 0)
 		return r;
 	if ((r = dhcp_leasefile_prepare(fb->dir, fb->files.leasefile, &was, e)) < 0)
@@ -155,6 +174,7 @@ static int dhcp_undo(struct step_ctx *c, void *state, struct nerr *e)
 	 * of the network. Each file is attempted even when one fails. */
 	r = unlink_file(c->n, st->fb.files.conf, 0, e);
 	r = unlink_file(c->n, st->fb.files.hostsfile, r, e);
+	r = unlink_file(c->n, st->fb.files.serversfile, r, e);
 	return unlink_file(c->n, st->fb.files.addnhosts, r, e);
 }
 
@@ -172,8 +192,21 @@ static bool deaf(const struct step_ctx *c, pid_t pid)
 	return have != 0 && have != want;
 }
 
+/* 1 when the servers-file is not what resolv.conf gives now. */
+static int servers_stale(const struct step_ctx *c, const struct dhcp_step_state *st, struct nerr *e)
+{
+	_cleanup_free_ char *want = NULL, *have = NULL;
+	int r;
+
+	if (!dhcp_uses_host_resolvers(c->n))
+		return 0;
+	if ((r = render_servers(&want, e)) < 0)
+		return r;
+	return nd_read_file(st->fb.files.serversfile, &have, NULL) < 0 || strcmp(have, want) != 0;
+}
+
 /* dnsmasq must run, with the config the network renders to now, on the
- * bridge as it is now. */
+ * bridge as it is now, with the host's resolvers of now. */
 static int dhcp_check(struct step_ctx *c, void *state, struct drift *d, struct nerr *e)
 {
 	struct dhcp_step_state *st = state;
@@ -196,6 +229,11 @@ static int dhcp_check(struct step_ctx *c, void *state, struct drift *d, struct n
 		st->found = DHCP_STALE_CONF;
 	else if (deaf(c, st->pid))
 		st->found = DHCP_DEAF;
+	else if ((r = servers_stale(c, st, e)) != 0) {
+		if (r < 0)
+			return r;
+		st->found = DHCP_STALE_SERVERS;
+	}
 	switch (st->found) {
 	case DHCP_NOT_RUNNING:
 		drift_add(d, "dnsmasq: not running");
@@ -209,9 +247,28 @@ static int dhcp_check(struct step_ctx *c, void *state, struct drift *d, struct n
 			  "%s (the bridge was made again)",
 			  c->n->bridge);
 		break;
+	case DHCP_STALE_SERVERS:
+		drift_add(d, "dnsmasq: upstream servers in %s differ from %s",
+			  st->fb.files.serversfile, NETD_RESOLV_CONF);
+		break;
 	case DHCP_OK:
 		break;
 	}
+	return 0;
+}
+
+/* dnsmasq reads the servers-file again on SIGHUP: no restart, no lost
+ * cache beyond what SIGHUP clears anyway. */
+static int servers_refresh(struct dhcp_step_state *st, struct nerr *e)
+{
+	_cleanup_free_ char *servers = NULL;
+	int r;
+
+	if ((r = render_servers(&servers, e)) < 0 ||
+	    (r = write_file(st->fb.files.serversfile, servers, e)) < 0)
+		return r;
+	if (kill(st->pid, SIGHUP) < 0)
+		return nerr_set(e, -errno, "dnsmasq %d: SIGHUP: %s", (int)st->pid, strerror(errno));
 	return 0;
 }
 
@@ -224,6 +281,12 @@ static int dhcp_repair(struct step_ctx *c, void *state, struct nerr *e)
 		return 0;
 	if ((r = files(c, st, e)) < 0)
 		return r;
+	if (st->found == DHCP_STALE_SERVERS) {
+		if ((r = servers_refresh(st, e)) < 0)
+			return r;
+		st->found = DHCP_OK;
+		return 0;
+	}
 	if (st->found != DHCP_NOT_RUNNING &&
 	    (r = dhcp_stop(st->fb.files.pidfile, st->fb.files.conf, e)) < 0)
 		return r;
@@ -259,6 +322,9 @@ const struct step_ops dhcp_step = {
 	.state_size = sizeof(struct dhcp_step_state),
 	/* A failed spawn leaves the files it wrote: undo removes them. */
 	.undo_after_failure = true,
+	/* Its files, pid file and process are the network's own; the slow
+	 * part of a start (dnsmasq's own start-up) overlaps others' steps. */
+	.concurrent = true,
 	.apply = dhcp_apply,
 	.undo = dhcp_undo,
 	.check = dhcp_check,

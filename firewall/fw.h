@@ -59,6 +59,10 @@ int fw_table_present(bool *present, struct nerr *e);
 /* The table's flags (NFT_TABLE_F_DORMANT...), asked of the kernel over
  * nfnetlink; -ENOENT when the table does not exist. */
 int fw_table_flags(uint32_t *flags, struct nerr *e);
+/* Every table of this namespace as nft lists them ("table FAMILY NAME\n"
+ * each), from one NFT_MSG_GETTABLE dump: `nft list tables` fetches the
+ * whole ruleset first (nft 1.0.6), which costs more with every network. */
+int fw_list_tables(char **out, struct nerr *e);
 
 /* The table as `nft list table inet netd` prints it (caller frees), for
  * drift detection and tests; -ENOENT when the table does not exist. */

@@ -202,6 +202,107 @@ int fw_table_flags(uint32_t *flags, struct nerr *e)
 	return 0;
 }
 
+static const char *family_name(uint8_t f)
+{
+	switch (f) {
+	case NFPROTO_INET:
+		return "inet";
+	case NFPROTO_IPV4:
+		return "ip";
+	case NFPROTO_IPV6:
+		return "ip6";
+	case NFPROTO_ARP:
+		return "arp";
+	case NFPROTO_BRIDGE:
+		return "bridge";
+	case NFPROTO_NETDEV:
+		return "netdev";
+	default:
+		return NULL;
+	}
+}
+
+/* One NEWTABLE message of the dump as a listing line. */
+static void table_line(const struct nlmsghdr *nh, struct sbuf *s)
+{
+	const struct nfgenmsg *nf = NLMSG_DATA(nh);
+	const char *fam = family_name(nf->nfgen_family);
+
+	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	     fam && off + NLA_HDRLEN <= nh->nlmsg_len;) {
+		const struct nlattr *a = (const void *)((const char *)nh + off);
+		size_t len;
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
+			return;
+		len = a->nla_len - NLA_HDRLEN;
+		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_TABLE_NAME && len > 0 &&
+		    len <= NFT_TABLE_MAXNAMELEN) {
+			sbuf_printf(s, "table %s %.*s\n", fam,
+				    (int)strnlen((const char *)a + NLA_HDRLEN, len),
+				    (const char *)a + NLA_HDRLEN);
+			return;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
+int fw_list_tables(char **out, struct nerr *e)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg nf;
+	} req = {
+		.nh = { .nlmsg_len = sizeof req,
+			.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			.nlmsg_seq = 1 },
+		.nf = { .nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0 },
+	};
+	union {
+		struct nlmsghdr nh;
+		char b[32768];
+	} ans;
+	char *buf = ans.b;
+	struct timeval tv = { .tv_sec = 5 };
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	struct sbuf s = { 0 };
+
+	*out = NULL;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+	    send(fd, &req, sizeof req, 0) < 0)
+		return nerr_set(e, -errno, "nftables: list tables: %s", strerror(errno));
+	for (;;) {
+		ssize_t got = recv(fd, buf, sizeof ans.b, 0);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			sbuf_free(&s);
+			return nerr_set(e, -errno, "nftables: list tables: %s", strerror(errno));
+		}
+		for (const struct nlmsghdr *nh = (const void *)buf; NLMSG_OK(nh, (size_t)got);
+		     nh = NLMSG_NEXT(nh, got)) {
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				if (!(*out = sbuf_finish(&s)))
+					return nerr_set(e, -ENOMEM, "nftables: out of memory");
+				return 0;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *err = NLMSG_DATA(nh);
+				int r = nh->nlmsg_len >= NLMSG_LENGTH(sizeof *err) && err->error < 0
+						? err->error
+						: -EIO;
+
+				sbuf_free(&s);
+				return nerr_set(e, r, "nftables: list tables: %s", strerror(-r));
+			}
+			if (nh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
+				table_line(nh, &s);
+		}
+	}
+}
+
 int fw_table_present(bool *present, struct nerr *e)
 {
 	uint32_t flags;

@@ -8,6 +8,7 @@
 
 #include <nftables/libnftables.h>
 
+#include "fw.h"
 #include "fw_host.h"
 #include "step.h"
 
@@ -96,42 +97,31 @@ static void hfw_unchecked(struct hfw_report *r, const char *fam, const char *nam
 		       fam, name); /* may be truncated */
 }
 
-/* nft 1.0.6 prints a table with flags through freed memory: the whole JSON
- * listing is then garbage, or cut short after its metainfo with no error.
- * So the listing is checked against `list tables`, and when a table is
- * missing the tables are listed one by one: a dormant one is skipped (it
- * sees no traffic), one that still does not list is named in r->unchecked
- * rather than guessed at. */
-static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, struct nerr *e)
+/* The foreign tables one by one, never netd's own: that one is the bulk of
+ * the ruleset (a chain set per network), and listing it made every start
+ * cost more with each network already running; the analysis skips it
+ * anyway. Also, nft 1.0.6 prints a table with flags through freed memory
+ * (the JSON listing is then garbage, or cut short after its metainfo, with
+ * no error): a table missing from its own listing is skipped when dormant
+ * (it sees no traffic), else named in r->unchecked rather than guessed at.
+ * Each table's text listing (with handles) is appended to *text. */
+static int hfw_list_tables(json_t *all, struct sbuf *text, struct hfw_report *r, struct nerr *e)
 {
 	_cleanup_free_ char *tables = NULL;
-	bool complete = true;
 	int ret;
 
-	if ((ret = hfw_nft("list tables", false, &tables, e)) < 0)
-		return ret;
-	for (char *s = tables; whole && *s; s += strcspn(s, "\n"), s += *s == '\n') {
-		char fam[16], name[80];
-
-		if (sscanf(s, "table %15s %79s", fam, name) == 2 &&
-		    !hfw_has_table(whole, fam, name))
-			complete = false;
-	}
-	if (whole && complete) {
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
-		if (json_array_extend(all, whole) < 0)
-			return nerr_set(e, -ENOMEM, "host firewall: out of memory");
-		return 0;
-	}
+	if ((ret = fw_list_tables(&tables, e)) < 0)
+		return nerr_wrap(e, ret, "host firewall");
 	for (char *s = tables; *s;) {
 		size_t n = strcspn(s, "\n");
 		char fam[16], name[80], cmd[128];
-		_cleanup_free_ char *out = NULL;
+		_cleanup_free_ char *out = NULL, *txt = NULL;
 		json_auto_t *doc = NULL;
 		json_t *list;
 
 		if (sscanf(s, "table %15s %79s", fam, name) == 2 && plain_word(fam, strlen(fam)) &&
 		    plain_word(name, strlen(name)) &&
+		    !(strcmp(fam, FW_TABLE_FAMILY) == 0 && strcmp(name, FW_TABLE_NAME) == 0) &&
 		    nd_snprintf(cmd, sizeof cmd, "list table %s %s", fam, name) == 0) {
 			struct nerr ign = { { 0 } };
 
@@ -145,7 +135,12 @@ static int hfw_list_by_table(json_t *whole, json_t *all, struct hfw_report *r, s
 					return nerr_set(e, -ENOMEM, "host firewall: out of memory");
 			} else if (!hfw_dormant(cmd)) /* a dormant table sees no traffic */
 				hfw_unchecked(r, fam, name);
+			/* Without the text, conntrack matches stay unknown:
+			 * still correct, only more cautious. */
+			if (hfw_nft(cmd, false, &txt, NULL) == 0)
+				sbuf_puts(text, txt);
 		}
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees txt */
 		s += n + (s[n] == '\n');
 	}
 	return 0;
@@ -193,36 +188,26 @@ static bool hfw_legacy(void)
 
 static int hfw_run(struct step_ctx *c, struct hfw_state *s, struct nerr *e)
 {
-	_cleanup_free_ char *json = NULL, *text = NULL;
-	json_auto_t *doc = NULL, *all = NULL;
-	char uplink[32], unchecked[sizeof s->rep.unchecked] = "";
+	_cleanup_free_ char *text = NULL;
+	json_auto_t *all = json_array();
+	struct sbuf tb = { 0 };
+	struct hfw_report tmp = { 0 };
+	char uplink[32];
 	int r;
 
 	s->have = false;
-	if ((r = hfw_nft("list ruleset", true, &json, e)) < 0)
+	if (!all)
+		return nerr_set(e, -ENOMEM, "host firewall: out of memory");
+	r = hfw_list_tables(all, &tb, &tmp, e);
+	text = sbuf_finish(&tb);
+	if (r < 0)
 		return r;
-	{
-		struct hfw_report tmp = { 0 };
-
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
-		doc = json_loads(json, 0, NULL);
-		if (!(all = json_array()))
-			return nerr_set(e, -ENOMEM, "host firewall: out of memory");
-		r = hfw_list_by_table(json_object_get(doc, "nftables"), all, &tmp, e);
-		if (r < 0)
-			return r;
-		nd_strlcpy(unchecked, tmp.unchecked, sizeof unchecked);
-	}
-	/* Without the text, conntrack matches stay unknown: still correct,
-	 * only more cautious. */
-	if (hfw_nft("list ruleset", false, &text, NULL) < 0)
-		text = NULL;
 	hfw_uplink(uplink, sizeof uplink);
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 	r = hfw_analyse(all, text, c->n, uplink[0] ? uplink : NULL, &s->rep, e);
 	if (r < 0)
 		return r;
-	nd_strlcpy(s->rep.unchecked, unchecked, sizeof s->rep.unchecked);
+	nd_strlcpy(s->rep.unchecked, tmp.unchecked, sizeof s->rep.unchecked);
 	s->rep.iptables_legacy = hfw_legacy();
 	s->have = true;
 	return 0;
@@ -326,6 +311,7 @@ static int hfw_describe(struct step_ctx *c, void *st, json_t *status, struct ner
 const struct step_ops hostfw_step = {
 	.name = "host firewall",
 	.state_size = sizeof(struct hfw_state),
+	.concurrent = true, /* reads foreign tables only */
 	.apply = hfw_apply,
 	.undo = hfw_undo,
 	.check = hfw_check,

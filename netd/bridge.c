@@ -671,6 +671,10 @@ static void br_step_state_free(void *st)
 const struct step_ops bridge_step = {
 	.name = "bridge",
 	.state_size = sizeof(struct bridge_drift),
+	/* Its link and addresses are the network's own (the overlap check ran
+	 * under the serial lock, and define refuses two networks on one
+	 * subnet or bridge). */
+	.concurrent = true,
 	.apply = br_step_apply,
 	.undo = br_step_undo,
 	.check = br_step_check,

@@ -3,7 +3,15 @@
 #include "lifecycle.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bconf_step.h"
 #include "bridge.h"
@@ -70,17 +78,34 @@ static void started_line(struct step_ctx *c)
 	}
 }
 
-static int start(struct store *s, const struct net *n, FILE *out, struct nerr *e)
+/* The checks and the record under the serial lock (boot's workers): two
+ * networks with one subnet must not both pass the overlap check. */
+static int start_begin(struct store *s, struct step_run *run, const struct net *n, struct nerr *e)
+{
+	int r;
+
+	if ((r = start_checks(s, &run->c, e)) < 0)
+		return r;
+	if ((r = record_write(s, n, e)) < 0)
+		return nerr_wrap(e, r, "network %s: start failed at step 'runtime record'",
+				 n->name);
+	return 0;
+}
+
+static int start(struct store *s, const struct net *n, FILE *out, int serial_fd, struct nerr *e)
 {
 	_cleanup_step_run_ struct step_run run = { 0 };
 	struct nerr re = { { 0 } };
 	int r;
 
-	if ((r = lc_run_init(&run, s, n, out, e)) < 0 || (r = start_checks(s, &run.c, e)) < 0)
+	if ((r = lc_run_init(&run, s, n, out, e)) < 0)
 		return r;
-	if ((r = record_write(s, n, e)) < 0)
-		return nerr_wrap(e, r, "network %s: start failed at step 'runtime record'",
-				 n->name);
+	run.serial_fd = serial_fd;
+	step_serial_enter(serial_fd);
+	r = start_begin(s, &run, n, e);
+	step_serial_leave(serial_fd);
+	if (r < 0)
+		return r;
 	started_line(&run.c);
 	if ((r = step_run_apply(&run, e)) < 0) {
 		if (record_remove(s, n->name, &re) < 0)
@@ -94,7 +119,7 @@ static int start(struct store *s, const struct net *n, FILE *out, struct nerr *e
 /* The reason of a failed start is kept for status and list (a boot's
  * failure is otherwise only in the journal); a start that works clears it.
  * Starting a running network is no failed start. */
-int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
+static int start_named(struct store *s, const char *name, FILE *out, int serial_fd, struct nerr *e)
 {
 	_cleanup_net_ struct net n = { 0 };
 	struct nerr ke = { { 0 } };
@@ -102,12 +127,17 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 
 	if ((r = store_load(s, name, &n, e)) < 0)
 		return r;
-	r = start(s, &n, out, e);
+	r = start(s, &n, out, serial_fd, e);
 	if (r == 0)
 		(void)record_error_clear(s, name, &ke);
 	else if (r != -EALREADY && record_error_write(s, name, e->msg, &ke) < 0)
 		nerr_append(e, r, "; could not keep this error for status: %s", ke.msg);
 	return r;
+}
+
+int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
+{
+	return start_named(s, name, out, -1, e);
 }
 
 /* The model to stop by: the runtime record, or what can stand in for it. */
@@ -185,9 +215,206 @@ static bool boot_wants(const struct store *s, const char *name)
 	return store_autostart(s, name) && !store_active(s, name);
 }
 
+/* ---- boot: independent networks started by workers ---------------------
+ *
+ * netd boot holds netd's lock for the whole run, as before; its workers are
+ * forked children and share that lock (a flock belongs to the open file,
+ * which they inherit), so no other netd command runs meanwhile. Among
+ * themselves the workers take a second lock around every step that is not
+ * concurrent (step_ops.concurrent) and around the checks: the kernel's
+ * bridge and address state, netd's nft table and bridge.conf see one
+ * network at a time, while dnsmasq's start-ups (the slowest part) overlap.
+ * Each network's outcome is printed as a sequential boot prints it, in the
+ * same order, once all are done. */
+
+#define BOOT_JOBS_MAX 16
+
+struct boot_rec { /* what a worker writes per network, then out and msg */
+	uint32_t index;
+	int32_t r;
+	uint32_t out_len, msg_len;
+};
+
+static int boot_jobs(size_t n)
+{
+	const char *v = getenv("NETD_BOOT_JOBS");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN), j = cpus > 0 ? 2 * cpus : 2;
+
+	if (v && *v) {
+		char *end;
+		long k = strtol(v, &end, 10);
+
+		if (!*end && k >= 1)
+			j = k;
+	}
+	if (j > BOOT_JOBS_MAX)
+		j = BOOT_JOBS_MAX;
+	return (int)((size_t)j > n ? (long)n : j);
+}
+
+/* In the child: networks w, w + jobs, ... one after another. */
+static _Noreturn void boot_worker(struct store *s, char **names, const size_t *pick, size_t n,
+				  int w, int jobs, const char *lock, int fd)
+{
+	/* Its own open of the lock file: a flock is shared by every
+	 * descriptor of one open, so an inherited one would exclude no one. */
+	int serial_fd = open(lock, O_RDWR | O_CLOEXEC);
+
+	if (serial_fd < 0)
+		_exit(5);
+	for (size_t i = (size_t)w; i < n; i += (size_t)jobs) {
+		struct nerr ne = { { 0 } };
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *o = open_memstream(&buf, &len);
+		struct boot_rec rec = { .index = (uint32_t)i };
+
+		if (!o)
+			_exit(3);
+		rec.r = start_named(s, names[pick[i]], o, serial_fd, &ne);
+		fclose(o);
+		rec.out_len = (uint32_t)len;
+		rec.msg_len = rec.r < 0 ? (uint32_t)strlen(ne.msg) : 0;
+		if (nd_write_all(fd, &rec, sizeof rec) < 0 || nd_write_all(fd, buf, len) < 0 ||
+		    nd_write_all(fd, ne.msg, rec.msg_len) < 0)
+			_exit(4);
+		free(buf);
+	}
+	_exit(0);
+}
+
+struct boot_out {
+	char *out, *msg;
+	bool done;
+	int r;
+};
+
+/* len bytes as a string (strndup would read past a buffer without NUL). */
+static char *copy_str(const char *p, size_t len)
+{
+	char *c = malloc(len + 1);
+
+	if (c) {
+		memcpy(c, p, len);
+		c[len] = '\0';
+	}
+	return c;
+}
+
+/* One worker's records, from the start of its memfd. */
+static void boot_read(int fd, struct boot_out *res, size_t n)
+{
+	_cleanup_free_ char *data = NULL;
+	struct stat st;
+	size_t off = 0;
+
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || !(data = malloc((size_t)st.st_size)) ||
+	    pread(fd, data, (size_t)st.st_size, 0) != st.st_size)
+		return;
+	while (off + sizeof(struct boot_rec) <= (size_t)st.st_size) {
+		struct boot_rec rec;
+
+		memcpy(&rec, data + off, sizeof rec);
+		off += sizeof rec;
+		if (rec.index >= n || rec.out_len > (size_t)st.st_size - off ||
+		    rec.msg_len > (size_t)st.st_size - off - rec.out_len)
+			return;
+		res[rec.index] = (struct boot_out){
+			.out = copy_str(data + off, rec.out_len),
+			.msg = copy_str(data + off + rec.out_len, rec.msg_len),
+			.done = true,
+			.r = rec.r,
+		};
+		off += rec.out_len + rec.msg_len;
+	}
+}
+
+static int boot_parallel(struct store *s, char **names, const size_t *pick, size_t n, int jobs,
+			 FILE *out, FILE *err, struct nerr *e)
+{
+	char lock[PATH_MAX];
+	int lock_fd = -1;
+	int fds[BOOT_JOBS_MAX], failed = 0, started = 0;
+	pid_t pids[BOOT_JOBS_MAX];
+	struct boot_out *res = calloc(n, sizeof *res);
+
+	if (!res)
+		return nerr_set(e, -ENOMEM, "boot: out of memory");
+	if (nd_snprintf(lock, sizeof lock, "%s.steps", s->p.lock_file) < 0 ||
+	    (lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		free(res);
+		return nerr_set(e, -errno, "boot: open %s: %s", lock, strerror(errno));
+	}
+	close(lock_fd); /* created: each worker opens it for itself */
+	fflush(out);
+	fflush(err);
+	for (int w = 0; w < jobs; w++) {
+		fds[w] = memfd_create("netd-boot", MFD_CLOEXEC);
+		pids[w] = fds[w] < 0 ? -1 : fork();
+		if (pids[w] == 0)
+			boot_worker(s, names, pick, n, w, jobs, lock, fds[w]);
+		started += pids[w] > 0;
+	}
+	for (int w = 0; w < jobs; w++) {
+		while (pids[w] > 0 && waitpid(pids[w], NULL, 0) < 0 && errno == EINTR)
+			;
+		if (fds[w] >= 0) {
+			boot_read(fds[w], res, n);
+			close(fds[w]);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!res[i].done) {
+			fprintf(err, "netd: network %s: not started (its boot worker %s)\n",
+				names[pick[i]], started ? "failed" : "could not be created");
+			failed++;
+			continue;
+		}
+		fputs(res[i].out ? res[i].out : "", out);
+		if (res[i].r < 0) {
+			fprintf(err, "netd: %s\n", res[i].msg ? res[i].msg : "start failed");
+			failed++;
+		}
+		free(res[i].out);
+		free(res[i].msg);
+	}
+	free(res);
+	return failed;
+}
+
 int lc_boot(struct store *s, FILE *out, FILE *err, struct nerr *e)
 {
-	return each_network(s, boot_wants, lc_start, out, err, e);
+	char **names = NULL;
+	size_t count = 0, n = 0;
+	_cleanup_free_ size_t *pick = NULL;
+	int r, jobs;
+
+	if ((r = store_names(s, &names, &count, e)) < 0)
+		return r;
+	if (count && !(pick = calloc(count, sizeof *pick))) {
+		store_names_free(names, count);
+		return nerr_set(e, -ENOMEM, "boot: out of memory");
+	}
+	for (size_t i = 0; i < count; i++)
+		if (boot_wants(s, names[i]))
+			pick[n++] = i;
+	jobs = boot_jobs(n);
+	if (jobs <= 1) {
+		r = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct nerr ne = { { 0 } };
+
+			if (lc_start(s, names[pick[i]], out, &ne) < 0) {
+				fprintf(err, "netd: %s\n", ne.msg);
+				r++;
+			}
+		}
+	} else {
+		r = boot_parallel(s, names, pick, n, jobs, out, err, e);
+	}
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees pick */
+	store_names_free(names, count);
+	return r;
 }
 
 static int apply_one(struct store *s, const char *name, FILE *out, struct nerr *e)

@@ -66,6 +66,11 @@ static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, str
 	plan_file(o, "dnsmasq config", fb.files.conf, conf);
 	plan_file(o, "dnsmasq dhcp hosts", fb.files.hostsfile, hosts);
 	plan_file(o, "dnsmasq dns hosts", fb.files.addnhosts, addn);
+	if (dhcp_uses_host_resolvers(n))
+		fprintf(o,
+			"\n## dnsmasq upstream servers: %s\nthe nameserver lines of the host's "
+			"resolv.conf at start, brought up to date by netd apply\n",
+			fb.files.serversfile);
 	return 0;
 }
 

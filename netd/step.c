@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <sys/file.h>
 #include <string.h>
+#include <time.h>
 
 #include "netlink.h"
 
@@ -68,6 +71,7 @@ int step_run_init(struct step_run *run, const struct step_ops *const *ops, size_
 	run->c.out = out;
 	run->conf = (struct hostconf){ .firewalld = true, .iptables = true };
 	run->c.conf = &run->conf;
+	run->serial_fd = -1;
 	if (n > STEP_MAX)
 		return nerr_set(e, -E2BIG, "network %s: %zu steps, at most %d", net->name, n,
 				STEP_MAX);
@@ -114,18 +118,65 @@ static int undo_range(struct step_run *run, size_t upto, char *notes, size_t len
 	return failed;
 }
 
+/* NETD_STEP_TIMES=1 prints how long each step's apply took, on stderr:
+ * the profile bench/run reports where start time goes. */
+static void step_time(const struct step_ops *o, int64_t t0)
+{
+	const char *v = getenv("NETD_STEP_TIMES");
+	struct timespec ts;
+
+	if (!v || strcmp(v, "1") != 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(stderr, "netd: step %s: %.2f ms\n", o->name,
+		(double)((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - t0) / 1e6);
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void step_serial_enter(int serial_fd)
+{
+	if (serial_fd >= 0)
+		while (flock(serial_fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+}
+
+void step_serial_leave(int serial_fd)
+{
+	if (serial_fd >= 0)
+		(void)flock(serial_fd, LOCK_UN);
+}
+
 int step_run_apply(struct step_run *run, struct nerr *e)
 {
 	char notes[sizeof e->msg] = "";
 	size_t i;
 	int r = 0;
 
-	for (i = 0; i < run->n; i++)
-		if ((r = run->ops[i]->apply(&run->c, run->state[i], e)) < 0)
+	for (i = 0; i < run->n; i++) {
+		int64_t t0 = now_ns();
+		bool serial = !run->ops[i]->concurrent;
+
+		if (serial)
+			step_serial_enter(run->serial_fd);
+		r = run->ops[i]->apply(&run->c, run->state[i], e);
+		if (serial)
+			step_serial_leave(run->serial_fd);
+		step_time(run->ops[i], t0);
+		if (r < 0)
 			break;
+	}
 	if (r >= 0)
 		return 0;
+	step_serial_enter(run->serial_fd);
 	undo_range(run, i + run->ops[i]->undo_after_failure, notes, sizeof notes);
+	step_serial_leave(run->serial_fd);
 	/* The cause first, then what the undo could not remove: the first
 	 * error is the one the user must read. */
 	nerr_wrap(e, r, "network %s: start failed at step '%s'", run->c.n->name, run->ops[i]->name);

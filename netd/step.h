@@ -85,6 +85,10 @@ struct step_ops {
 	const char *name;  /* in messages: "start failed at step 'NAME'" */
 	size_t state_size; /* zeroed per command, handed to every operation */
 	bool undo_after_failure;
+	/* Its apply may run while other networks' starts run theirs (netd
+	 * boot's workers): it touches nothing another network's start does.
+	 * Steps without it run one at a time across workers (step_run.serial_fd). */
+	bool concurrent;
 	int (*apply)(struct step_ctx *c, void *st, struct nerr *e);
 	int (*undo)(struct step_ctx *c, void *st, struct nerr *e);
 	/* May be NULL: nothing to drift. */
@@ -107,7 +111,15 @@ struct step_run {
 	size_t n;
 	void *state[STEP_MAX];
 	struct hostconf conf;
+	/* -1, or (in a boot worker) a lock file's descriptor, flock'ed around
+	 * every step that is not concurrent and around the undo. */
+	int serial_fd;
 };
+
+/* Hold the serial lock of run (when it has one) from serial_enter() to
+ * serial_leave(). */
+void step_serial_enter(int serial_fd);
+void step_serial_leave(int serial_fd);
 
 int step_run_init(struct step_run *run, const struct step_ops *const *ops, size_t n,
 		  const struct nd_paths *p, const struct net *net, FILE *out, struct nerr *e);

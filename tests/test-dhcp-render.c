@@ -437,9 +437,57 @@ static void test_needed(void **state)
 	assert_false(dhcp_needed(&d));
 }
 
+/* The servers-file takes every usable nameserver line of resolv.conf and
+ * nothing else: no other keyword, no address that does not parse, no scope
+ * that is no interface name. */
+static void test_servers(void **state)
+{
+	static const char resolv[] = "# generated\n"
+				     "search example.org\n"
+				     "nameserver 192.0.2.53\n"
+				     "nameserver\t2001:db8::53 # trailing\n"
+				     "nameserver fe80::1%eth0\r\n"
+				     "nameserver fe80::2%a/b\n"
+				     "nameserver 192.0.2.300\n"
+				     "nameserverx 192.0.2.1\n"
+				     "nameserver 127.0.0.53";
+	_cleanup_free_ char *out = NULL, *none = NULL;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	assert_int_equal(dhcp_render_servers(resolv, &out, &e), 0);
+	assert_string_equal(out, "## the host's resolvers (resolv.conf), written by netd\n"
+				 "server=192.0.2.53\n"
+				 "server=2001:db8::53\n"
+				 "server=fe80::1%eth0\n"
+				 "server=127.0.0.53\n");
+	assert_int_equal(dhcp_render_servers(NULL, &none, &e), 0);
+	assert_string_equal(none, "## the host's resolvers (resolv.conf), written by netd\n");
+}
+
+/* Only a network that forwards to the host's resolvers gets them, and
+ * then with no-resolv: no inotify instance per dnsmasq. */
+static void test_host_resolvers(void **state)
+{
+	_cleanup_net_ struct net d = { 0 }, f = { 0 }, i = { 0 };
+
+	(void)state;
+	tu_load_str(netd_template_default, &d);
+	assert_true(dhcp_uses_host_resolvers(&d));
+	tu_load_str("<network><name>f</name><bridge name='virbr8'/><forward mode='nat'/>"
+		    "<dns><forwarder addr='192.0.2.1'/></dns>"
+		    "<ip address='192.168.8.1' prefix='24'/></network>",
+		    &f);
+	assert_false(dhcp_uses_host_resolvers(&f));
+	tu_load_str("<network><name>i</name><bridge name='virbr9'/>"
+		    "<ip address='192.168.9.1' prefix='24'/></network>",
+		    &i);
+	assert_false(dhcp_uses_host_resolvers(&i));
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 7];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 9];
 	size_t k = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -453,5 +501,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_group_line);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_lease_max_cap);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_needed);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_servers);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_host_resolvers);
 	return _cmocka_run_group_tests("dhcp-render", tests, k, NULL, NULL);
 }
