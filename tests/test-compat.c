@@ -38,6 +38,11 @@
  *   dnsmasq pings an address before it   no-ping (with IPv4 DHCP)  the ping waits 3 s: a new
  *     offers it                                                     guest's first lease in ~0.1 s
  *                                                                   instead of ~3 s
+ *   dnsmasq reads and watches the        no-resolv, servers-file= every dnsmasq watching
+ *     host's resolv.conf (one inotify      in netd block (the       resolv.conf takes one of the
+ *     instance per dnsmasq)                host's nameservers,      128 inotify instances a user
+ *                                          written by netd; apply   has: the 129th network
+ *                                          rewrites it + SIGHUP)    failed to start
  *
  * Fixtures older than the libvirt netd follows are adjusted by fixups[]. */
 #include <dirent.h>
@@ -158,7 +163,8 @@ static const struct fixup {
 
 /* What netd's own block may hold. */
 static const char *const netd_block[] = {
-	"pid-file", "dhcp-leasefile", "user", "group", "no-hosts", "no-ping",
+	"pid-file", "dhcp-leasefile", "user",	   "group",
+	"no-hosts", "no-ping",	      "no-resolv", "servers-file",
 };
 
 struct lines {
