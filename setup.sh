@@ -74,10 +74,10 @@ host)
 	   [ "$(readlink /proc/1/ns/net)" = "$(readlink /proc/self/ns/net)" ]; then
 		systemd-tmpfiles --create netd.conf || true
 		systemctl daemon-reload
-		systemctl enable netd.service netd-firewall.service
-		systemctl start netd.service netd-firewall.service ||
+		systemctl enable netd.service netd-firewall.service netd-resolv.path
+		systemctl start netd.service netd-firewall.service netd-resolv.path ||
 			die "netd.service failed: see 'journalctl -u netd.service'"
-		say "netd.service and netd-firewall.service enabled and started"
+		say "netd.service, netd-firewall.service and netd-resolv.path enabled and started"
 	else
 		say "not under systemd here (or in a private network namespace): running 'netd boot' directly"
 		"$netd" boot

@@ -19,7 +19,8 @@ rm -f "$dest.log"
 for f in sbin/netd share/netd/templates/default.xml share/netd/templates/nat.xml \
 	share/netd/templates/route.xml share/netd/templates/isolated.xml \
 	share/netd/templates/dual-stack.xml lib/systemd/system/netd.service \
-	lib/systemd/system/netd-firewall.service lib/tmpfiles.d/netd.conf \
+	lib/systemd/system/netd-firewall.service lib/systemd/system/netd-resolv.path \
+	lib/systemd/system/netd-resolv.service lib/tmpfiles.d/netd.conf \
 	share/bash-completion/completions/netd share/man/man8/netd.8; do
 	check "installed $prefix/$f" test -f "$root/$f"
 done
@@ -43,11 +44,20 @@ check "netd-firewall.service: follows nftables/firewalld/docker/ufw restarts" \
 	grep -qx 'PartOf=nftables.service firewalld.service docker.service ufw.service' <<<"$fw"
 check "netd-firewall.service: and their reloads" grep -qx \
 	'ReloadPropagatedFrom=nftables.service firewalld.service docker.service ufw.service' <<<"$fw"
+rp=$(cat "$root/lib/systemd/system/netd-resolv.path")
+check "netd-resolv.path: watches /etc/resolv.conf" grep -qx 'PathChanged=/etc/resolv.conf' <<<"$rp"
+check "netd-resolv.path: and systemd-resolved's file" \
+	grep -qx 'PathChanged=/run/systemd/resolve/stub-resolv.conf' <<<"$rp"
+check "netd-resolv.path: starts netd-resolv.service" grep -qx 'Unit=netd-resolv.service' <<<"$rp"
+check "netd-resolv.service: runs netd apply" grep -qx "ExecStart=$prefix/sbin/netd apply" \
+	"$root/lib/systemd/system/netd-resolv.service"
 check "tmpfiles.d: creates /run/netd" grep -q '^d /run/netd ' "$root/lib/tmpfiles.d/netd.conf"
 if command -v systemd-analyze >/dev/null; then
-	out=$(systemd-analyze verify --man=no --root="$dest" "$root/lib/systemd/system/netd.service" 2>&1 |
-		grep -v -e 'not found' -e 'Failed to' || true)
-	check "systemd-analyze verify: no complaint about netd.service${out:+: $out}" test -z "$out"
+	for u in netd.service netd-resolv.path netd-resolv.service; do
+		out=$(systemd-analyze verify --man=no --root="$dest" "$root/lib/systemd/system/$u" 2>&1 |
+			grep -v -e 'not found' -e 'Failed to' || true)
+		check "systemd-analyze verify: no complaint about $u${out:+: $out}" test -z "$out"
+	done
 fi
 if command -v man >/dev/null; then
 	warn=$(MANWIDTH=80 man --warnings -l "$root/share/man/man8/netd.8" 2>&1 >/dev/null)
