@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "defnet.h"
+#include "edit.h"
 #include "lifecycle.h"
 #include "status.h"
 #include "model.h"
@@ -175,6 +176,13 @@ static int cmd_undefine(struct ctx *c)
 	if (record_error_clear(&c->s, c->args[0], &c->e) < 0)
 		fprintf(stderr, "netd: warning: %s\n", c->e.msg);
 	printf("network '%s' undefined\n", c->args[0]);
+	return CLI_OK;
+}
+
+static int cmd_edit(struct ctx *c)
+{
+	if (edit_run(&c->s, c->args[0], stdout, &c->e) < 0)
+		return fail(&c->e);
 	return CLI_OK;
 }
 
@@ -445,6 +453,25 @@ static const struct cmd commands[] = {
 	  "FILE leaves it out. A running network keeps running with its old config\n"
 	  "until it is restarted.\n",
 	  cmd_define, 1, 1, "", ARG_ANY, STORE_LOCK },
+	{ "edit", "NAME", "Edit a network's stored config in an editor, as virsh net-edit.",
+	  "Copies NETD_CONF_DIR/NAME.xml, as stored, to a temp file (mode 0600, in\n"
+	  "$TMPDIR or /tmp) and runs $VISUAL, else $EDITOR, else vi on it, through\n"
+	  "/bin/sh -c, so the variable may hold arguments ('emacs -nw'). When the\n"
+	  "editor exits with status 0, the file is checked as 'netd define' checks\n"
+	  "FILE: the XML, every value, and clashes with the other networks (name,\n"
+	  "uuid, bridge, subnet). The name cannot change: rename by defining the\n"
+	  "new name from a file, then undefining the old one. A valid file is\n"
+	  "stored as define stores it ('network NAME XML configuration edited').\n\n"
+	  "An invalid file is never stored: the error is shown as FILE:LINE and,\n"
+	  "when standard input is a terminal, 'Try again? [y/n]: ' reopens the\n"
+	  "editor on what was written; otherwise (or on 'n') netd exits with\n"
+	  "status 1. An editor that fails stores nothing. A file left unchanged\n"
+	  "stores nothing ('XML configuration not changed', status 0). The temp file\n"
+	  "is removed in every case. netd's lock is not held while the editor runs;\n"
+	  "if another netd changed the stored config meanwhile, nothing is stored.\n\n"
+	  "A running network keeps running with its old config: the changes take\n"
+	  "effect at 'netd reload NAME' or the next start.\n",
+	  cmd_edit, 1, 1, "", ARG_NAME, STORE_READ },
 	{ "undefine", "NAME", "Remove a network's persistent config and autostart mark.",
 	  "Refuses while the network is running: stop it first. The message then\n"
 	  "names the guests attached to its bridge (as 'netd stop' does), whom the\n"
