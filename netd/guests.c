@@ -49,49 +49,55 @@ int guests_find(struct nl_sock *sk, const char *bridge, struct guests *gs, struc
  * cannot be read. */
 static void read_line(const char *path, char *buf, size_t len)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	FILE *f = fopen(path, "re");
 
 	buf[0] = '\0';
-	if (!f || !fgets(buf, (int)len, f)) {
-		buf[0] = '\0';
+	if (!f)
 		return;
-	}
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
 }
 
 /* The tap a tun fd is attached to, from its fdinfo; false when none. */
 static bool fd_tap(const char *proc, const char *pid, const char *fd, char *tap, size_t len)
 {
 	char path[GUESTS_PATH], line[128];
-	_cleanup_fclose_ FILE *f = NULL;
+	bool found = false;
+	FILE *f;
 
 	if (nd_snprintf(path, sizeof path, "%s/%s/fdinfo/%s", proc, pid, fd) < 0 ||
 	    !(f = fopen(path, "re")))
 		return false;
-	while (fgets(line, sizeof line, f)) {
+	while (!found && fgets(line, sizeof line, f)) {
 		if (strncmp(line, "iff:", 4) != 0)
 			continue;
 		char *v = line + 4 + strspn(line + 4, " \t");
 
 		v[strcspn(v, "\n")] = '\0';
-		return v[0] && nd_strlcpy(tap, v, len) < len;
+		found = v[0] && nd_strlcpy(tap, v, len) < len;
+		break;
 	}
-	return false;
+	fclose(f);
+	return found;
 }
 
 static uid_t status_uid(const char *proc, const char *pid)
 {
 	char path[GUESTS_PATH], line[256];
-	_cleanup_fclose_ FILE *f = NULL;
-	unsigned long uid;
+	uid_t uid = (uid_t)-1;
+	unsigned long u;
+	FILE *f;
 
 	if (nd_snprintf(path, sizeof path, "%s/%s/status", proc, pid) < 0 ||
 	    !(f = fopen(path, "re")))
-		return (uid_t)-1;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "Uid: %lu", &uid) == 1)
-			return (uid_t)uid;
-	return (uid_t)-1;
+		return uid;
+	while (uid == (uid_t)-1 && fgets(line, sizeof line, f))
+		if (sscanf(line, "Uid: %lu", &u) == 1)
+			uid = (uid_t)u;
+	fclose(f);
+	return uid;
 }
 
 static struct guest *guest_of(struct guest *g, size_t n, const char *tap)
