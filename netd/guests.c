@@ -93,9 +93,17 @@ static uid_t status_uid(const char *proc, const char *pid)
 	if (nd_snprintf(path, sizeof path, "%s/%s/status", proc, pid) < 0 ||
 	    !(f = fopen(path, "re")))
 		return uid;
-	while (uid == (uid_t)-1 && fgets(line, sizeof line, f))
-		if (sscanf(line, "Uid: %lu", &u) == 1)
+	while (uid == (uid_t)-1 && fgets(line, sizeof line, f)) {
+		char *end;
+
+		if (strncmp(line, "Uid:", 4) != 0)
+			continue;
+		errno = 0;
+		u = strtoul(line + 4, &end, 10);
+		if (errno == 0 && end != line + 4 && u < (unsigned long)(uid_t)-1)
 			uid = (uid_t)u;
+		break;
+	}
 	fclose(f);
 	return uid;
 }
