@@ -94,11 +94,17 @@ static void print_help(const struct cmd *c)
  * after printing help or a usage error. */
 static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *c)
 {
+	/* One option a line, so that adding one is one line. */
+	/* clang-format off */
 	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },  { "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },  { "disable", no_argument, NULL, 'd' },
-		{ "force", no_argument, NULL, 'f' }, { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "disable", no_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	int ch;
 
 	optind = 1;
