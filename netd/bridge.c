@@ -566,6 +566,74 @@ void bridge_drift_free(struct bridge_drift *d)
 	d->n_missing_ips = 0;
 }
 
+/* ---- ports ---------------------------------------------------------- */
+
+#define BR_DUMP_TRIES 3 /* a dump interrupted by a change is read again */
+#define BR_PORTS_MAX  4096
+
+struct br_ports {
+	int master;
+	struct bridge_port *p;
+	size_t n;
+	int err;
+};
+
+static int on_port(struct nl_msg *msg, void *arg)
+{
+	struct br_ports *bp = arg;
+	struct netlink_link l;
+	struct bridge_port *p;
+
+	if (netlink_link_parse(msg, &l, NULL, NULL) < 0 || l.master != bp->master ||
+	    l.ifindex == bp->master)
+		return NL_OK;
+	p = nd_array_push(&bp->p, &bp->n, sizeof *p, BR_PORTS_MAX);
+	if (!p) {
+		bp->err = -ENOMEM;
+		return NL_OK;
+	}
+	p->ifindex = l.ifindex;
+	nd_strlcpy(p->name, l.name[0] ? l.name : "?", sizeof p->name);
+	nd_strlcpy(p->kind, l.kind, sizeof p->kind);
+	return NL_OK;
+}
+
+int bridge_ports(struct nl_sock *sk, const char *name, struct bridge_port **ports, size_t *n,
+		 struct nerr *e)
+{
+	struct br_ports bp = { 0 };
+	struct netlink_reply rp = { .on_msg = on_port, .arg = &bp };
+	struct br_link l;
+	int r;
+
+	*ports = NULL;
+	*n = 0;
+	r = link_get(sk, name, &l, e);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return r;
+	bp.master = l.link.ifindex;
+	for (int t = 0; t < BR_DUMP_TRIES; t++) {
+		bp.n = 0;
+		bp.err = 0;
+		r = netlink_dump(sk, RTM_GETLINK, &rp);
+		if (r != -EAGAIN)
+			break;
+	}
+	if (r == 0 && bp.err)
+		r = nerr_set(e, bp.err, "bridge %s: list ports: %s", name, strerror(-bp.err));
+	else if (r < 0)
+		r = netlink_fail(e, r, &rp, "bridge %s: list ports", name);
+	if (r < 0) {
+		free(bp.p);
+		return r;
+	}
+	*ports = bp.p;
+	*n = bp.n;
+	return 0;
+}
+
 /* ---- the bridge step -------------------------------------------------- */
 
 static int br_step_apply(struct step_ctx *c, void *st, struct nerr *e)

@@ -82,6 +82,20 @@ static inline void bridge_drift_freep(struct bridge_drift *d)
 }
 #define _cleanup_bridge_drift_ __attribute__((cleanup(bridge_drift_freep)))
 
+/* A port of a bridge: an interface whose master it is (a VM's tap, a
+ * veth, anything an administrator enslaved). */
+struct bridge_port {
+	int ifindex;
+	char name[16]; /* IF_NAMESIZE */
+	char kind[16]; /* "tun", "veth", "" for devices without a kind */
+};
+
+/* The ports of bridge 'name', in ifindex order, in a new array (free());
+ * *n is 0 (and *ports NULL) when it has none or there is no interface of
+ * that name. netd enslaves nothing itself, so each is someone's guest. */
+int bridge_ports(struct nl_sock *sk, const char *name, struct bridge_port **ports, size_t *n,
+		 struct nerr *e);
+
 /* The forward delay the kernel ends up with for the model, in centiseconds
  * (USER_HZ): with STP on, the kernel clamps it to 2..30 s, so delay='0'
  * stp='on' (libvirt's default network) means 2 s. */

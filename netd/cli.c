@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "defnet.h"
+#include "edit.h"
 #include "lifecycle.h"
 #include "status.h"
 #include "model.h"
@@ -25,6 +26,7 @@ struct ctx {
 	char **args;
 	int nargs;
 	bool all, json, disable;
+	bool force;
 	struct nerr e;
 };
 
@@ -46,7 +48,7 @@ struct cmd {
 	const char *help;    /* the rest of `netd CMD --help` */
 	int (*run)(struct ctx *c);
 	int min_args, max_args; /* positional arguments */
-	const char *opts;	/* option letters it takes: a(ll) j(son) d(isable) */
+	const char *opts;	/* option letters it takes: a(ll) j(son) d(isable) f(orce) */
 	enum arg_kind kind;
 	enum store_use store;
 };
@@ -92,13 +94,17 @@ static void print_help(const struct cmd *c)
  * after printing help or a usage error. */
 static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *c)
 {
+	/* One option a line, so that adding one is one line. */
+	/* clang-format off */
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "disable", no_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* clang-format on */
 	int ch;
 
 	optind = 1;
@@ -113,6 +119,7 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *
 		c->all |= ch == 'a';
 		c->json |= ch == 'j';
 		c->disable |= ch == 'd';
+		c->force |= ch == 'f';
 	}
 	c->args = argv + optind;
 	c->nargs = argc - optind;
@@ -151,14 +158,37 @@ static int cmd_define(struct ctx *c)
 	return CLI_OK;
 }
 
+/* Why a running network cannot go: stopping it cuts these guests off. */
+static void undefine_busy(struct ctx *c)
+{
+	struct nerr ge = { { 0 } };
+	char what[768];
+	int n = lc_guests(&c->s, c->args[0], what, sizeof what, &ge);
+
+	if (n > 0)
+		nerr_append(&c->e, 0, "; %d guest%s attached, which stop would cut off: %s", n,
+			    n > 1 ? "s are" : " is", what);
+}
+
 static int cmd_undefine(struct ctx *c)
 {
-	if (store_undefine(&c->s, c->args[0], &c->e) < 0)
+	int r = store_undefine(&c->s, c->args[0], &c->e);
+
+	if (r == -EBUSY)
+		undefine_busy(c);
+	if (r < 0)
 		return fail(&c->e);
 	/* A network defined again under this name starts with a clean slate. */
 	if (record_error_clear(&c->s, c->args[0], &c->e) < 0)
 		fprintf(stderr, "netd: warning: %s\n", c->e.msg);
 	printf("network '%s' undefined\n", c->args[0]);
+	return CLI_OK;
+}
+
+static int cmd_edit(struct ctx *c)
+{
+	if (edit_run(&c->s, c->args[0], stdout, &c->e) < 0)
+		return fail(&c->e);
 	return CLI_OK;
 }
 
@@ -357,7 +387,7 @@ static int cmd_start(struct ctx *c)
 
 static int cmd_stop(struct ctx *c)
 {
-	int r = lc_stop(&c->s, c->args[0], stdout, &c->e);
+	int r = lc_stop_guarded(&c->s, c->args[0], c->force, stdout, &c->e);
 
 	if (r == -ENOTCONN) {
 		printf("network '%s' is not running\n", c->args[0]);
@@ -429,9 +459,30 @@ static const struct cmd commands[] = {
 	  "FILE leaves it out. A running network keeps running with its old config\n"
 	  "until it is restarted.\n",
 	  cmd_define, 1, 1, "", ARG_ANY, STORE_LOCK },
+	{ "edit", "NAME", "Edit a network's stored config in an editor, as virsh net-edit.",
+	  "Copies NETD_CONF_DIR/NAME.xml, as stored, to a temp file (mode 0600, in\n"
+	  "$TMPDIR or /tmp) and runs $VISUAL, else $EDITOR, else vi on it, through\n"
+	  "/bin/sh -c, so the variable may hold arguments ('emacs -nw'). When the\n"
+	  "editor exits with status 0, the file is checked as 'netd define' checks\n"
+	  "FILE: the XML, every value, and clashes with the other networks (name,\n"
+	  "uuid, bridge, subnet). The name cannot change: rename by defining the\n"
+	  "new name from a file, then undefining the old one. A valid file is\n"
+	  "stored as define stores it ('network NAME XML configuration edited').\n\n"
+	  "An invalid file is never stored: the error is shown as FILE:LINE and,\n"
+	  "when standard input is a terminal, 'Try again? [y/n]: ' reopens the\n"
+	  "editor on what was written; otherwise (or on 'n') netd exits with\n"
+	  "status 1. An editor that fails stores nothing. A file left unchanged\n"
+	  "stores nothing ('XML configuration not changed', status 0). The temp file\n"
+	  "is removed in every case. netd's lock is not held while the editor runs;\n"
+	  "if another netd changed the stored config meanwhile, nothing is stored.\n\n"
+	  "A running network keeps running with its old config: the changes take\n"
+	  "effect at 'netd reload NAME' or the next start.\n",
+	  cmd_edit, 1, 1, "", ARG_NAME, STORE_READ },
 	{ "undefine", "NAME", "Remove a network's persistent config and autostart mark.",
-	  "Refuses while the network is running: stop it first.\n", cmd_undefine, 1, 1, "",
-	  ARG_NAME, STORE_LOCK },
+	  "Refuses while the network is running: stop it first. The message then\n"
+	  "names the guests attached to its bridge (as 'netd stop' does), whom the\n"
+	  "stop would cut off.\n",
+	  cmd_undefine, 1, 1, "", ARG_NAME, STORE_LOCK },
 	{ "autostart", "NAME [--disable]", "Mark a network to start at boot (or not).",
 	  "Marks NAME to be started by 'netd boot' (run by netd.service at boot).\n\n"
 	  "Options:\n  --disable   remove the mark instead\n",
@@ -447,13 +498,23 @@ static const struct cmd commands[] = {
 	  "If any step fails, everything done so far is undone and the error names\n"
 	  "the step. Starting a running network changes nothing.\n",
 	  cmd_start, 1, 1, "", ARG_NAME, STORE_LOCK },
-	{ "stop", "NAME", "Tear down what start created, nothing else.",
+	{ "stop", "NAME [--force]", "Tear down what start created, nothing else.",
 	  "Stops dnsmasq, removes the network's nftables rules, its bridge.conf line\n"
 	  "and its bridge, then the runtime record. Pieces already gone are fine; if\n"
 	  "one cannot be removed the others still are, the record stays, and running\n"
 	  "stop again finishes the job. IP forwarding is left on. The lease file is\n"
-	  "kept, so guests keep their addresses across a restart.\n",
-	  cmd_stop, 1, 1, "", ARG_NAME, STORE_LOCK },
+	  "kept, so guests keep their addresses across a restart.\n\n"
+	  "Deleting the bridge cuts off every guest on it, and a VM is not plugged\n"
+	  "in again when the network comes back. So while any interface is a port\n"
+	  "of the bridge (a VM's tap, a veth), stop changes nothing and fails,\n"
+	  "naming each port and, for a tap, the process holding it open (qemu) and\n"
+	  "its user, as /proc shows them:\n"
+	  "  network 'default' has 2 guests attached: tap0 (qemu-system-x86 pid\n"
+	  "  1234, user alice), vnet3; stop them first or use --force\n"
+	  "'netd boot', 'netd apply' and the package's scripts never stop a network.\n\n"
+	  "Options:\n"
+	  "  --force   stop even with guests attached; the output names those cut off\n",
+	  cmd_stop, 1, 1, "f", ARG_NAME, STORE_LOCK },
 	{ "boot", "", "Start every autostart network that is not running.",
 	  "Run by netd.service at boot. A network that fails does not stop the\n"
 	  "others; the exit status is 1 when any failed, each named on stderr.\n"

@@ -16,8 +16,10 @@
 #include "bconf_step.h"
 #include "bridge.h"
 #include "dhcp_step.h"
+#include "guests.h"
 #include "hostnet.h"
 #include "ipfwd.h"
+#include "netlink.h"
 #include "record.h"
 #include "fw.h"
 #include "fw_firewalld.h"
@@ -444,4 +446,57 @@ int lc_apply(struct store *s, const char *name, FILE *out, FILE *err, struct ner
 	if (name)
 		return apply_one(s, name, out, e);
 	return each_network(s, store_active, apply_one, out, err, e);
+}
+
+/* The bridge a running network has: its record's, or, when that does not
+ * load, its stored config's (stop falls back the same way). */
+static int guests_bridge(struct store *s, const char *name, char *br, size_t len)
+{
+	_cleanup_net_ struct net n = { 0 };
+	struct nerr ignored = { { 0 } };
+	int r = record_load(s, name, &n, &ignored);
+
+	if (r < 0 && r != -ESTALE) {
+		net_free(&n);
+		if (store_load(s, name, &n, &ignored) < 0)
+			return -ENOENT;
+	}
+	return nd_strlcpy(br, n.bridge, len) < len ? 0 : -ENAMETOOLONG;
+}
+
+int lc_guests(struct store *s, const char *name, char *what, size_t len, struct nerr *e)
+{
+	_cleanup_netlink_ struct nl_sock *sk = NULL;
+	_cleanup_guests_ struct guests gs = { 0 };
+	char br[NET_IFNAME_MAX + 1];
+	int r;
+
+	what[0] = '\0';
+	if (!store_active(s, name) || guests_bridge(s, name, br, sizeof br) < 0)
+		return 0;
+	if ((r = netlink_open(&sk, e)) < 0 || (r = guests_find(sk, br, &gs, e)) < 0)
+		return r;
+	guests_str(&gs, what, len);
+	return (int)gs.n;
+}
+
+int lc_stop_guarded(struct store *s, const char *name, bool force, FILE *out, struct nerr *e)
+{
+	char what[768];
+	int r = lc_guests(s, name, what, sizeof what, e);
+
+	if (r < 0 && !force)
+		return nerr_wrap(e, r,
+				 "network %s: cannot tell whether guests are attached, so not "
+				 "stopping it (--force stops it anyway)",
+				 name);
+	if (r > 0 && !force)
+		return nerr_set(e, -EBUSY,
+				"network '%s' has %d guest%s attached: %s; stop %s first or use "
+				"--force",
+				name, r, r > 1 ? "s" : "", what, r > 1 ? "them" : "it");
+	if (r > 0)
+		fprintf(out, "network '%s': --force: cutting off %d guest%s: %s\n", name, r,
+			r > 1 ? "s" : "", what);
+	return lc_stop(s, name, out, e);
 }

@@ -20,6 +20,16 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e);
 /* -ENOTCONN (with a message) when it is not running. Every piece is
  * attempted even when one fails. */
 int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e);
+/* lc_stop, unless ports are attached to the network's bridge: then
+ * -EBUSY, nothing changed, the message naming each port and the process
+ * and user behind each tap. With 'force' it stops all the same and says on
+ * 'out' whom it cut off. boot, apply and the package hooks never stop a
+ * network; this is for the CLI. */
+int lc_stop_guarded(struct store *s, const char *name, bool force, FILE *out, struct nerr *e);
+/* The guests of running network 'name' as "tap0 (qemu-system-x86 pid 1,
+ * user alice), vnet3" in 'what' (cut to len); returns how many (0, and ""
+ * when it is not running) or a negative errno. */
+int lc_guests(struct store *s, const char *name, char *what, size_t len, struct nerr *e);
 /* Start every autostart network that is not running; one failure does not
  * stop the others. Returns the number that failed (their errors printed on
  * 'err'), or a negative errno when the store could not be read. */

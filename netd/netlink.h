@@ -116,6 +116,8 @@ struct netlink_link {
 	bool has_mac;
 	uint8_t mac[6];
 	char kind[16]; /* IFLA_INFO_KIND, "" for devices without one */
+	char name[16]; /* IFLA_IFNAME (IF_NAMESIZE), "" when absent */
+	int master;    /* IFLA_MASTER: the bridge it is a port of; 0 none */
 };
 
 /* The kind's own attributes (IFLA_INFO_DATA) of a link being parsed;

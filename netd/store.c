@@ -73,6 +73,11 @@ static int conf_path(const struct store *s, const char *name, char *buf, size_t 
 	return nd_snprintf(buf, len, "%s/%s.xml", s->p.conf_dir, name);
 }
 
+int store_conf_path(const struct store *s, const char *name, char *buf, size_t len)
+{
+	return conf_path(s, name, buf, len);
+}
+
 static int autostart_path(const struct store *s, const char *name, char *buf, size_t len)
 {
 	if (!net_name_ok(name))

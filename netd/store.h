@@ -48,6 +48,9 @@ bool store_active(const struct store *s, const char *name);
  * with). */
 int store_runtime_path(const struct store *s, const char *name, char *buf, size_t len);
 
+/* Path of NAME's persistent config, NETD_CONF_DIR/NAME.xml. */
+int store_conf_path(const struct store *s, const char *name, char *buf, size_t len);
+
 /* net_fill_defaults() with the bridges of the other defined networks and
  * the host's interface names taken. */
 int store_fill_defaults(const struct store *s, struct net *n, struct nerr *e);

@@ -206,8 +206,38 @@ wait_vm() {
 	cp "$vmdir/$1.serial" "$logs/$1.serial.log" 2>/dev/null || true
 }
 
+# With the VM on virbr0, 'netd stop default' must refuse and name qemu,
+# its pid and its user. The helper plugs the tap in as qemu starts, long
+# before the guest's lease; qemu is frozen (SIGSTOP) for the check, which
+# runs only if the tap is a port then: a stop that went through would take
+# the network away from the rest of the test. (/sys here is the host's:
+# the ports come from ip.)
+guard_check() {
+	local q out rc=0 n=200
+	while [ $n -gt 0 ] && kill -0 "$qemu_pid" 2>/dev/null &&
+		[ -z "$(ip -o link show master virbr0 2>/dev/null)" ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	q=$(ps -o pid= --ppid "$qemu_pid" 2>/dev/null | tr -d ' ' | head -n1) || q=
+	[ -n "$q" ] && kill -STOP "$q" 2>/dev/null || { say "stop guard: VM gone before the check"; return 0; }
+	if [ -z "$(ip -o link show master virbr0 2>/dev/null)" ]; then
+		kill -CONT "$q"
+		say "stop guard: the tap was gone before the check"
+		return 0
+	fi
+	out=$("$netd" stop default 2>&1) || rc=$?
+	kill -CONT "$q"
+	echo "$out" >>"$logs/netd.log"
+	[ "$rc" = 1 ] || fail "netd stop default with the VM attached: exit $rc, not 1: $out"
+	grep -q "network 'default' has 1 guest attached: [^ ]* (qemu-system-x86 pid $q, user $vm_user); stop it first or use --force" <<<"$out" ||
+		fail "netd stop default does not name qemu (pid $q, user $vm_user): $out"
+	say "stop guard: $out"
+}
+
 t=$(now)
 run_vm lease virbr0 "$vm_timeout"
+guard_check
 lease_ip=
 while kill -0 "$qemu_pid" 2>/dev/null; do
 	lease_ip=$(sed -n 's/^LEASE \([0-9.]*\) .*/\1/p' "$vmdir/lease.serial" | head -n1)

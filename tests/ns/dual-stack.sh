@@ -114,5 +114,5 @@ check "leases --json: the IPv4 lease" jq -e --arg ip "$L_IP" 'any(.[]; .ip == $i
 check "leases --json: the IPv6 lease, with the client's DUID" jq -e --arg ip "$L6_IP" \
 	'any(.[]; .ip == $ip and .mac == null and (.clientid | length) > 0)' <<<"$OUT"
 
-nd_ok stop dualstack
+nd_ok stop dualstack --force
 check_gone dualstack $BR

@@ -145,7 +145,7 @@ check "apply: exit 0" eq "$RC" 0
 check "after apply: $BR in zone netd" eq "$(rt_zone)" netd
 
 say "-- stop"
-nd stop $NET
+nd stop $NET --force
 check "stop: exit 0" eq "$RC" 0
 check "runtime: $BR in no zone" eq "$(rt_zone)" "no zone"
 check "permanent: public does not list $BR" perm_lists public
@@ -178,7 +178,7 @@ check "after apply: permanent too" eq "$(perm_zone)" netd
 reach "netd first"
 check "reload" fc --reload
 reach "netd first, after reload"
-nd stop $NET
+nd stop $NET --force
 check "stop: $BR in no zone" eq "$(rt_zone)" "no zone"
 check "stop: permanent netd does not list $BR" perm_lists netd
 
@@ -186,14 +186,14 @@ say "-- stopped while firewalld is down: the permanent binding goes at the next 
 nd start $NET
 check "start: exit 0" eq "$RC" 0
 fwd_stop
-nd stop $NET
+nd stop $NET --force
 check "stop: exit 0" eq "$RC" 0
 check "stop says the permanent binding stays" has "$OUT" "firewalld is not running: $BR stays in zone netd"
 fwd_start
 check "firewalld back: permanent netd still lists $BR" eval "! perm_lists netd"
 nd start $NET
 check "start: exit 0" eq "$RC" 0
-nd stop $NET
+nd stop $NET --force
 check "the next stop: runtime no zone" eq "$(rt_zone)" "no zone"
 check "the next stop: permanent netd does not list $BR" perm_lists netd
 
@@ -201,7 +201,7 @@ say "-- moved to another zone by the administrator while running: stop leaves it
 nd start $NET
 check "start: exit 0" eq "$RC" 0
 check "admin: $BR moved to trusted" fc --zone=trusted --change-interface=$BR
-nd stop $NET
+nd stop $NET --force
 check "stop: exit 0" eq "$RC" 0
 check "stop says it left trusted alone" has "$OUT" "is now in zone trusted, not netd's netd"
 check "stop: runtime still trusted" eq "$(rt_zone)" trusted
@@ -220,7 +220,7 @@ check "status --json: not bound, currently trusted" \
 	eq "$(jq -c .firewalld <<<"$OUT")" '{"enabled":true,"running":true,"zone":"netd","bound":false,"current":"trusted"}'
 nd status $NET
 check "status: no firewalld drift" lacks "$OUT" "firewalld:"
-nd stop $NET
+nd stop $NET --force
 check "stop: $BR still in trusted" eq "$(rt_zone)" trusted
 check "admin: $BR out of trusted" fc --zone=trusted --remove-interface=$BR
 
@@ -233,7 +233,7 @@ nd start $NET
 check "start: exit 0" eq "$RC" 0
 check "runtime: $BR in trusted" eq "$(rt_zone)" trusted
 check "permanent: $BR in trusted" eq "$(perm_zone)" trusted
-nd stop $NET
+nd stop $NET --force
 check "stop: $BR in no zone" eq "$(rt_zone)" "no zone"
 check "stop: permanent trusted does not list $BR" perm_lists trusted
 
@@ -267,7 +267,7 @@ check "status --json: drift is not none while firewalld blocks" \
 reattach
 check_not "integration off: g1 gets no lease" guest_dhcp g1
 check "integration off: g1 gets no lease, udhcpc did try" grep -q "broadcasting discover" "$T/g1.udhcpc"
-nd stop $NET
+nd stop $NET --force
 rm -f /etc/netd/netd.conf
 check "firewalld's rules name no $BR at the end" eq "$(fw_dispatch)" "$fw_dispatch0"
 check "reload" fc --reload

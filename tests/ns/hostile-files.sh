@@ -39,7 +39,7 @@ check "g1's lease is in netd's leases file" wait_for 50 "lease of $MAC" grep -qi
 nd leases isolated
 check "netd leases shows g1" has "$OUT" "$L_IP"
 check "the symlink's target is unchanged" same_target
-nd_ok stop isolated
+nd_ok stop isolated --force
 
 # ---- the leases file: a hard link to another file -----------------------------
 # (on the same file system: /var/lib/netd is a tmpfs of its own)
@@ -56,7 +56,7 @@ guest_add g2 $BR
 check "g2: DHCP lease" guest_dhcp g2
 check "g2's lease is in netd's leases file" wait_for 50 "lease of g2" grep -qi "$(guest_mac g2)" "$LEASES"
 check "the hard link's other name is unchanged" eq "$(cat "$OTHER")" precious
-nd_ok stop isolated
+nd_ok stop isolated --force
 
 # ---- the lock: a symbolic link --------------------------------------------------
 must mkdir -p /run/elsewhere

@@ -139,5 +139,5 @@ check "boot: dnsmasq runs for default" dnsmasq_pid default
 guest_add g1 virbr0
 check "g1: DHCP lease on the chosen subnet" guest_dhcp g1
 check "g1's lease is in 192.168.124.2-254" in_range "$L_IP" 192.168.124.2 192.168.124.254
-nd_ok stop default
+nd_ok stop default --force
 check_gone default virbr0

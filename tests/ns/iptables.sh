@@ -141,7 +141,7 @@ no_drift "docker first"
 check "docker first: forward accepts are in DOCKER-USER" \
 	has "$(iptables -S DOCKER-USER)" "-A DOCKER-USER -s $NET -i $BR"
 check "docker first: FORWARD has no netd rule" lacks "$(iptables -S FORWARD)" "netd"
-nd stop nat
+nd stop nat --force
 check "docker first: stop exit 0" eq "$RC" 0
 check "docker first: stop leaves iptables-save as it was" eq "$(ipt_save)" "$ipt0"
 check "docker first: stop leaves the foreign nft tables as they were" eq "$(foreign_nft)" "$nft0"
@@ -162,7 +162,7 @@ check "docker reload: apply exit 0" eq "$RC" 0
 works "docker reload + apply"
 no_drift "docker reload + apply"
 ipt1=$(ipt_save | grep -v netd:nat)
-nd_ok stop nat
+nd_ok stop nat --force
 check "docker reload: stop takes netd's rules only" eq "$(ipt_save)" "$ipt1"
 
 say "-- netd first, then Docker"
@@ -189,7 +189,7 @@ works "netd first, then docker"
 no_drift "netd first, then docker"
 faithful "netd first, then docker"
 check "netd first: FORWARD has no netd rule after apply" lacks "$(iptables -S FORWARD)" "netd"
-nd_ok stop nat
+nd_ok stop nat --force
 check "netd first: stop leaves no netd rule" lacks "$(ipt_save)" "netd"
 
 # ---- the switch off -------------------------------------------------------------
@@ -205,7 +205,7 @@ check "switch off: g1 still gets a lease (Docker leaves INPUT open)" guest_dhcp 
 seen=$(guest_tcp g1)
 check_not "switch off: g1 gets no NAT through Docker's FORWARD drop (saw '$seen')" \
 	eq "$seen" "$HOST_UP_IP"
-nd_ok stop nat
+nd_ok stop nat --force
 rm /etc/netd/netd.conf
 
 # ---- ufw ---------------------------------------------------------------------
@@ -228,7 +228,7 @@ check "ufw first: start exit 0" eq "$RC" 0
 guests
 works "ufw first"
 no_drift "ufw first"
-nd_ok stop nat
+nd_ok stop nat --force
 check "ufw first: stop leaves iptables-save as it was" eq "$(ipt_save)" "$ipt0"
 check "ufw first: stop leaves the foreign nft tables as they were" eq "$(foreign_nft)" "$nft0"
 
@@ -243,7 +243,7 @@ check "ufw reload: apply exit 0" eq "$RC" 0
 works "ufw reload + apply"
 no_drift "ufw reload + apply"
 ipt1=$(ipt_save | grep -v netd:nat)
-nd_ok stop nat
+nd_ok stop nat --force
 check "ufw reload: stop takes netd's rules only" eq "$(ipt_save)" "$ipt1"
 
 say "-- netd first, then ufw"
@@ -261,7 +261,7 @@ guests
 works "netd first, then ufw"
 no_drift "netd first, then ufw"
 faithful "netd first, then ufw"
-nd_ok stop nat
+nd_ok stop nat --force
 check "netd first, then ufw: stop leaves no netd rule" lacks "$(ipt_save)" "netd"
 
 # ---- IPv6: ip6 filter, with ufw still enabled ---------------------------------
@@ -282,5 +282,5 @@ check "dual-stack: no drift" jq -e '.drift == []' <<<"$OUT"
 ip6tables-save | ip6tables-restore
 nd status dualstack --json
 check "dual-stack: no drift after an ip6tables round trip" jq -e '.drift == []' <<<"$OUT"
-nd_ok stop dualstack
+nd_ok stop dualstack --force
 check "dual-stack: stop leaves iptables-save as it was" eq "$(ipt_save)" "$ipt0"

@@ -49,7 +49,7 @@ nd status nat
 check "status nat: exit 1" eq "$RC" 1
 check "status nat: says the record is unreadable" has "$ERR" "runtime record /run/netd/nat.xml unreadable"
 check "status nat: one line on stderr" eq "$(wc -l <<<"$ERR")" 1
-nd stop nat
+nd stop nat --force
 check "stop nat: exit 0" eq "$RC" 0
 check "stop nat: says it used the stored config" has "$OUT" "stopping what its stored config describes"
 check_gone nat virbr20
@@ -61,7 +61,7 @@ nd_ok start nat
 # A reversed DHCP range stands in for a rule a newer netd made stricter.
 must sed -i "s/start='192.168.150.100' end='192.168.150.199'/start='192.168.150.199' end='192.168.150.100'/" \
 	/run/netd/nat.xml
-nd stop nat
+nd stop nat --force
 check "stop nat: exit 0" eq "$RC" 0
 check "stop nat: says it stops what the record holds" has "$OUT" "fails today's validation; stopping what it records"
 check_gone nat virbr20
@@ -75,7 +75,7 @@ check "apply nat: exit 1" eq "$RC" 1
 check "apply nat: could not repair the bridge" has "$OUT" "could not repair bridge virbr20"
 check_not "apply nat: does not claim to have repaired it" has "$OUT" "repaired bridge"
 check "apply nat: the error says it is not a bridge" has "$ERR" "not a bridge"
-nd stop nat
+nd stop nat --force
 check "stop nat: exit 0" eq "$RC" 0
 check "stop nat: says it left the veth alone" has "$OUT" "not a bridge; left alone"
 check "the veth virbr20 is still there" link_exists virbr20
@@ -98,11 +98,11 @@ nd apply nat
 check "apply: exit 0" eq "$RC" 0
 check "apply: as it should be" has "$OUT" "network 'nat': as it should be"
 check "apply: bridge.conf untouched" eq "$(sha256sum /etc/qemu/bridge.conf)" "$bconf"
-nd_ok stop nat
+nd_ok stop nat --force
 check "stop: the admin's deny line stays" grep -qx "deny virbr20" /etc/qemu/bridge.conf
 
 say "-- 5. boot with one network that cannot start"
-nd_ok stop route
+nd_ok stop route --force
 nd_ok autostart nat
 nd_ok autostart route
 must ip link add lan0 type veth peer name lan0p
@@ -119,5 +119,5 @@ nd boot
 check "boot once the way is clear: exit 0" eq "$RC" 0
 check "boot: started route" has "$OUT" "network 'route' started"
 check_not "boot: left nat alone" has "$OUT" "'nat'"
-nd_ok stop nat
-nd_ok stop route
+nd_ok stop nat --force
+nd_ok stop route --force

@@ -104,7 +104,7 @@ check "list: no failure shown any more" lacks "$OUT" "last start failed"
 check "isolated's dnsmasq runs" dnsmasq_pid isolated
 guest_add g1 virbr22
 check "g1: DHCP lease after the retry" guest_dhcp g1
-nd_ok stop isolated
+nd_ok stop isolated --force
 check "after the stops, bridge.conf is the administrator's" \
 	eq "$(cat /etc/qemu/bridge.conf)" "allow br-admin"
 

@@ -54,7 +54,7 @@ check "g1 reaches upstream" guest_tcp g1
 check "two dnsmasq processes" eq "$(dnsmasq_pids | wc -l)" 2
 iso_pid=$(dnsmasq_pid isolated)
 
-nd stop nat
+nd stop nat --force
 check "stop nat: exit 0" eq "$RC" 0
 check "stop nat: says stopped" has "$OUT" "network 'nat' stopped"
 check_gone nat virbr20
