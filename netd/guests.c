@@ -157,9 +157,11 @@ static void scan_pid(const char *proc, const char *pid, struct guest *g, size_t 
 			continue;
 		x->pid = (pid_t)strtol(pid, NULL, 10);
 		x->uid = status_uid(proc, pid);
-		(void)snprintf(path, sizeof path, "%s/%s/comm", proc, pid); /* fits: shorter */
-		read_line(path, x->comm, sizeof x->comm);
-		(void)snprintf(path, sizeof path, "%s/%s/fd", proc, pid);
+		/* both fit: no longer than the fd path being walked */
+		if (nd_snprintf(path, sizeof path, "%s/%s/comm", proc, pid) == 0)
+			read_line(path, x->comm, sizeof x->comm);
+		if (nd_snprintf(path, sizeof path, "%s/%s/fd", proc, pid) < 0)
+			break;
 	}
 	closedir(d);
 }
