@@ -379,6 +379,7 @@ static int apply_dns_host(const struct update *u, struct net *n)
 	memcpy(copy.names, h->names, h->n_names * sizeof *h->names);
 	if ((r = array_apply(u, &d->hosts, &d->n_hosts, sizeof *h, at, &copy)) < 0)
 		free(copy.names);
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): d->hosts owns it now */
 	return r;
 }
 
