@@ -151,6 +151,13 @@ t update natlab modify dns-txt "<txt name='info' value='the lab'/>"
 echo "<host mac='52:54:00:00:82:15' name='fromfile' ip='192.168.130.15'/>" >host.xml
 t update natlab add ip-dhcp-host host.xml
 t dumpxml natlab
+# IPv6 hosts go to the IPv6 <ip> (no --parent-index), by the ip's family.
+t update dualstack add ip-dhcp-host "<host id='0:3:0:1:52:54:0:0:85:1' name='six' ip='fd00:133::10'/>"
+t update dualstack add ip-dhcp-host "<host mac='52:54:00:00:85:01' name='four' ip='192.168.133.10'/>"
+t update dualstack add ip-dhcp-host "<host id='0:3:0:1:52:54:0:0:85:2' name='six2' ip='192.168.133.11'/>"
+t update dualstack modify ip-dhcp-host "<host id='0:3:0:1:52:54:0:0:85:1' name='six' ip='fd00:133::11'/>"
+t update dualstack delete ip-dhcp-range "<range start='fd00:133::100' end='fd00:133::1ff'/>"
+t dumpxml dualstack
 } > actual.txt
 
 # Whatever the case, nothing netd printed holds a control byte but the
