@@ -114,8 +114,13 @@ int dhcp_update_live(const struct nd_paths *p, const struct net *n, struct dhcp_
 			return 0;
 		}
 		if ((r = texts_put(&fb.files, &want, &was, e)) < 0 ||
-		    (r = dhcp_hup(fb.files.pidfile, fb.files.conf, &res->new_pid, e)) < 0)
+		    (r = dhcp_hup(fb.files.pidfile, fb.files.conf, &res->new_pid, e)) < 0) {
+			struct nerr ignore;
+
+			/* the files as the dnsmasq that runs read them */
+			(void)texts_put(&fb.files, &was, &want, &ignore);
 			return nerr_wrap(e, r, "network %s", n->name);
+		}
 		res->how = DHCP_LIVE_HUP;
 		return 0;
 	}
