@@ -540,3 +540,22 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct ne
 	}
 	return 0;
 }
+
+/* ---- reloading ----------------------------------------------------------- */
+
+int dhcp_hup(const char *pidfile, const char *conf_path, pid_t *pid, struct nerr *e)
+{
+	_cleanup_close_ int pidfd = -1;
+	pid_t p;
+
+	if (pidfile_read(pidfile, &p) < 0 || (pidfd = pidfd_open(p, 0)) < 0)
+		return nerr_set(e, -ESRCH, "dnsmasq for %s: not running", conf_path);
+	/* Checked after the pidfd is open, as stop_by_pidfile() does. */
+	if (!proc_is_ours(p, conf_path) || pidfd_exits(pidfd, 0))
+		return nerr_set(e, -ESRCH, "dnsmasq for %s: not running", conf_path);
+	if (pidfd_send_signal(pidfd, SIGHUP, NULL, 0) < 0)
+		return nerr_set(e, -errno, "dnsmasq %d for %s: SIGHUP: %s", (int)p, conf_path,
+				strerror(errno));
+	*pid = p;
+	return 0;
+}

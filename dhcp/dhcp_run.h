@@ -59,6 +59,11 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct ne
  * signalled). -ETIMEDOUT when one outlives SIGKILL. */
 int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e);
 
+/* SIGHUP our dnsmasq named by 'pidfile' (through a pidfd, as dhcp_stop()):
+ * it reads dhcp-hostsfile and addn-hosts again. -ESRCH when ours is not
+ * running. *pid is the pid signalled. */
+int dhcp_hup(const char *pidfile, const char *conf_path, pid_t *pid, struct nerr *e);
+
 /* 1 when 'pidfile' names a live process that is our dnsmasq for conf_path
  * (*pid set when pid is not NULL), else 0. */
 int dhcp_running(const char *pidfile, const char *conf_path, pid_t *pid);

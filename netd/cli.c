@@ -19,6 +19,7 @@
 #include "record.h"
 #include "session.h"
 #include "store.h"
+#include "update.h"
 
 /* What a command gets from the dispatcher. */
 struct ctx {
@@ -27,6 +28,7 @@ struct ctx {
 	int nargs;
 	bool all, json, disable;
 	bool force;
+	bool config, live; /* update */
 	struct nerr e;
 };
 
@@ -92,6 +94,8 @@ static void print_help(const struct cmd *c)
 
 /* Options and arguments into c. Returns -1 to go on, or the exit status
  * after printing help or a usage error. */
+static int cmd_update(struct ctx *c);
+
 static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *c)
 {
 	/* One option a line, so that adding one is one line. */
@@ -102,6 +106,8 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *
 		{ "json", no_argument, NULL, 'j' },
 		{ "disable", no_argument, NULL, 'd' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "config", no_argument, NULL, 'c' },
+		{ "live", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -120,6 +126,8 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *
 		c->json |= ch == 'j';
 		c->disable |= ch == 'd';
 		c->force |= ch == 'f';
+		c->config |= ch == 'c';
+		c->live |= ch == 'l';
 	}
 	c->args = argv + optind;
 	c->nargs = argc - optind;
@@ -128,6 +136,9 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *
 								 : "too many arguments");
 	if (cmd->kind == ARG_NAME && c->nargs > 0 && !net_name_ok(c->args[0]))
 		return usage_error(cmd, "'%s' is not a network name", c->args[0]);
+	if (cmd->run == cmd_update && update_args_why(c->args[1], c->args[2]))
+		return usage_error(cmd, "'%s %s': %s", c->args[1], c->args[2],
+				   update_args_why(c->args[1], c->args[2]));
 	return -1;
 }
 
@@ -442,6 +453,14 @@ static int cmd_install_default(struct ctx *c)
 	return CLI_OK;
 }
 
+static int cmd_update(struct ctx *c)
+{
+	if (update_run(&c->s, c->args[0], c->args[1], c->args[2], c->args[3], c->config, c->live,
+		       stdout, &c->e) < 0)
+		return fail(&c->e);
+	return CLI_OK;
+}
+
 static const struct cmd commands[] = {
 	{ "validate", "FILE", "Check a network XML file; touch nothing.",
 	  "Parses FILE as libvirt network XML, checks every value netd would use, and\n"
@@ -579,6 +598,36 @@ static const struct cmd commands[] = {
 	  "DOCKER-USER chains, to list the accepts start would insert there (as\n"
 	  "root; otherwise it says it could not read them).\n",
 	  cmd_plan, 1, 1, "", ARG_ANY, STORE_READ },
+	{ "update", "NAME add|delete|modify SECTION XML [--config] [--live]",
+	  "Change one entry of a network, running or not (virsh net-update).",
+	  "SECTION and the XML element it takes:\n"
+	  "  ip-dhcp-host    <host mac='52:54:00:00:00:05' name='vm5' ip='192.168.122.5'/>\n"
+	  "                  (IPv6: <host id='0:3:0:1:...' name='vm5' ip='fd00::5'/>)\n"
+	  "  ip-dhcp-range   <range start='192.168.122.100' end='192.168.122.199'/>\n"
+	  "  dns-host        <host ip='192.168.122.7'><hostname>db</hostname></host>\n"
+	  "  dns-srv         <srv service='ldap' protocol='tcp' target='db' port='389'/>\n"
+	  "  dns-txt         <txt name='info' value='hello'/>\n"
+	  "XML is the element itself, or the path of a file holding it when it names\n"
+	  "an existing file. The DHCP sections go to the first <ip> of the element's\n"
+	  "address family that has <dhcp> (else the first of that family).\n\n"
+	  "add refuses an entry that shares a key with an existing one (a host's mac,\n"
+	  "name or ip; a range's start and end; a DNS host's ip or a name; an SRV's\n"
+	  "service, protocol and domain; a TXT's name). delete needs an entry that\n"
+	  "matches every attribute given. modify replaces the entry with the same key:\n"
+	  "a dhcp host by mac (else id, else name), a range by start, a DNS host by\n"
+	  "ip, an SRV by service, protocol and domain, a TXT by name.\n\n"
+	  "The changed network must pass every check of 'netd define'; if it does not,\n"
+	  "nothing changes, neither the stored config nor the running network.\n\n"
+	  "Live, static DHCP hosts and DNS hosts are written to dnsmasq's hosts files\n"
+	  "and dnsmasq re-reads them on SIGHUP: no restart. Ranges, SRV and TXT records\n"
+	  "are in dnsmasq's config, which it reads only at start: dnsmasq is restarted,\n"
+	  "keeping its lease file, so guests keep their addresses. The output says\n"
+	  "which happened and dnsmasq's pid(s).\n\n"
+	  "Options:\n"
+	  "  --config   change the persistent config\n"
+	  "  --live     change the running network (an error when it is not running)\n"
+	  "Without either: both when the network is running, else the config alone.\n",
+	  cmd_update, 4, 4, "cl", ARG_NAME, STORE_LOCK },
 };
 
 static const struct cmd *cmd_find(const char *name)
@@ -625,11 +674,13 @@ static void main_help(FILE *o)
 		   "nftables, a dnsmasq for DHCP and DNS, and the bridge's entry in qemu's\n"
 		   "bridge.conf for unprivileged qemu:///session VMs.\n\nCommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		char syn[64];
+		char syn[80];
 
 		(void)snprintf(syn, sizeof syn, "%s %s", commands[i].name,
 			       commands[i].args); /* may be truncated */
-		fprintf(o, "  %-28s %s\n", syn, commands[i].summary);
+		/* a synopsis too long for the column gets a line of its own */
+		fprintf(o, strlen(syn) > 28 ? "  %s\n%31s%s\n" : "  %-28s %s%s\n", syn, "",
+			commands[i].summary);
 	}
 	fprintf(o,
 		"\n'netd COMMAND --help' tells more about a command.\n\n"

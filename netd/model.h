@@ -202,6 +202,19 @@ struct net {
 int net_parse_file(const char *path, struct net *n, struct nerr *e);
 int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n, struct nerr *e);
 
+/* One element as virsh net-update takes it: <host> of <dhcp> (in
+ * n->ips[0]), <range> (n->ips[0]), <host>, <srv> or <txt> of <dns> (in
+ * n->dns). Structural checks only, as net_parse_memory(). */
+enum net_snippet {
+	NET_SNIP_DHCP_HOST,
+	NET_SNIP_DHCP_RANGE,
+	NET_SNIP_DNS_HOST,
+	NET_SNIP_DNS_SRV,
+	NET_SNIP_DNS_TXT,
+};
+int net_parse_snippet(const char *buf, size_t len, const char *file, enum net_snippet kind,
+		      struct net *n, struct nerr *e);
+
 /* Semantic checks that need the whole model; reports the first problem. */
 int net_validate(const struct net *n, struct nerr *e);
 

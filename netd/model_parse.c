@@ -969,3 +969,76 @@ int net_load_file(const char *path, struct net *n, struct nerr *e)
 		net_free(n);
 	return r;
 }
+
+/* ---- one element, as virsh net-update takes it ---------------------------- */
+
+static const char *const snippet_elem[] = {
+	[NET_SNIP_DHCP_HOST] = "host", [NET_SNIP_DHCP_RANGE] = "range",
+	[NET_SNIP_DNS_HOST] = "host",  [NET_SNIP_DNS_SRV] = "srv",
+	[NET_SNIP_DNS_TXT] = "txt",
+};
+
+static int parse_snippet_node(const struct pctx *c, const xmlNode *root, enum net_snippet kind,
+			      struct net *n)
+{
+	struct net_ip *ip;
+
+	if (!root || root->type != XML_ELEMENT_NODE || !is(root, snippet_elem[kind]))
+		return perr(c, root, "expected one <%s> element%s%s%s", snippet_elem[kind],
+			    root ? ", not <" : "", root ? ename(root) : "", root ? ">" : "");
+	switch (kind) {
+	case NET_SNIP_DHCP_HOST:
+	case NET_SNIP_DHCP_RANGE:
+		ip = nd_array_push(&n->ips, &n->n_ips, sizeof *ip, 1);
+		if (!ip)
+			return nerr_set(c->e, -ENOMEM, "%s: out of memory", c->file);
+		ip->has_dhcp = true;
+		return kind == NET_SNIP_DHCP_HOST ? parse_dhcp_host(c, root, ip)
+						  : parse_range(c, root, ip);
+	case NET_SNIP_DNS_HOST:
+		return parse_dns_host(c, root, &n->dns);
+	case NET_SNIP_DNS_SRV:
+		return parse_srv(c, root, &n->dns);
+	case NET_SNIP_DNS_TXT:
+		return parse_txt(c, root, &n->dns);
+	}
+	return -EINVAL;
+}
+
+int net_parse_snippet(const char *buf, size_t len, const char *file, enum net_snippet kind,
+		      struct net *n, struct nerr *e)
+{
+	_cleanup_xmldoc_ xmlDoc *doc = NULL;
+	struct pctx c = { .file = file, .e = e };
+	const xmlError *xe;
+	int r;
+
+	memset(n, 0, sizeof *n);
+	nd_strlcpy(n->file, file, sizeof n->file);
+	if (len > NET_XML_MAX)
+		return nerr_set(e, -EFBIG, "%s: larger than %u bytes", file, NET_XML_MAX);
+	xmlSetGenericErrorFunc(NULL, xml_error_silent);
+	xmlResetLastError();
+	doc = xmlReadMemory(buf, (int)len, file, NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				    XML_PARSE_BIG_LINES);
+	if (!doc) {
+		char msg[512] = "";
+		size_t l;
+
+		xe = xmlGetLastError();
+		if (xe && xe->message)
+			(void)nd_strlcpy(msg, xe->message, sizeof msg); /* may be truncated */
+		l = strlen(msg);
+		while (l > 0 && msg[l - 1] == '\n')
+			msg[--l] = '\0';
+		return nerr_set(e, -EINVAL, "%s:%d: not well-formed XML%s%s", file,
+				xe ? xe->line : 0, msg[0] ? ": " : "", msg);
+	}
+	if ((r = check_no_dtd(&c, doc)) < 0)
+		return r;
+	r = parse_snippet_node(&c, xmlDocGetRootElement(doc), kind, n);
+	if (r < 0)
+		net_free(n);
+	return r;
+}

@@ -116,6 +116,48 @@ touch -d '2026-01-01 00:00:00 UTC' var/lib/netd/last-error/lab
 t status lab
 t list
 t status lab --json
+# netd update on a stopped network: the stored config alone (usage errors
+# first; the live half is tests/ns/update.sh's).
+t update
+t update natlab add ip-dhcp-host
+t update natlab frob ip-dhcp-host "<host mac='52:54:00:00:82:12' ip='192.168.130.12'/>"
+t update natlab add ip-dhcp-bootp "<bootp file='x'/>"
+t update natlab add ip-dhcp-host "<host/>" --bogus
+t update 'a/b' add ip-dhcp-host "<host/>"
+t update nope add ip-dhcp-host "<host mac='52:54:00:00:82:12' ip='192.168.130.12'/>"
+t update natlab add ip-dhcp-host "<host mac='52:54:00:00:82:12' ip='192.168.130.12'/>" --live
+t update natlab add ip-dhcp-host "<host mac='52:54:00:00:82:12' name='app' ip='192.168.130.12'/>"
+t update natlab add ip-dhcp-host "<host mac='52:54:00:00:82:12' ip='192.168.130.13'/>"
+t update natlab add ip-dhcp-host "<host mac='52:54:00:00:82:13' ip='192.168.130.10'/>"
+t update natlab add ip-dhcp-host "<host mac='zz:54:00:00:82:13' ip='192.168.130.13'/>"
+t update natlab add ip-dhcp-host "<host mac='52:54:00:00:82:13' ip='10.0.0.13'/>"
+t update natlab add ip-dhcp-host "<host mac='52:54:00:00:82:13' ip='192.168.130.13'"
+t update natlab add ip-dhcp-host "<range start='192.168.130.20' end='192.168.130.30'/>"
+t update natlab modify ip-dhcp-host "<host mac='52:54:00:00:82:12' name='app' ip='192.168.130.14'/>"
+t update natlab delete ip-dhcp-host "<host mac='52:54:00:00:82:99'/>"
+t update natlab delete ip-dhcp-host "<host mac='52:54:00:00:82:12'/>"
+t update natlab add ip-dhcp-host "<host id='0:3:0:1:52:54:0:0:82:12' name='v6' ip='fd00::12'/>"
+t update natlab add ip-dhcp-range "<range start='192.168.130.20' end='192.168.130.30'/>"
+t update natlab add ip-dhcp-range "<range start='192.168.130.20' end='192.168.130.30'/>"
+t update natlab modify ip-dhcp-range "<range start='192.168.130.20' end='192.168.130.40'/>"
+t update natlab delete ip-dhcp-range "<range start='192.168.130.20' end='192.168.130.30'/>"
+t update natlab add dns-host "<host ip='192.168.130.1'><hostname>gw2</hostname></host>"
+t update natlab add dns-host "<host ip='192.168.130.7'><hostname>files</hostname></host>"
+t update natlab add dns-srv "<srv service='ldap' protocol='tcp' target='files' port='389'/>"
+t update natlab add dns-srv "<srv service='ldap' protocol='tcp' target='files' port='389'/>"
+t update natlab add dns-txt "<txt name='info' value='lab network'/>"
+t update natlab add dns-txt "<txt name='bad' value='a\"b'/>"
+t update natlab modify dns-txt "<txt name='info' value='the lab'/>"
+echo "<host mac='52:54:00:00:82:15' name='fromfile' ip='192.168.130.15'/>" >host.xml
+t update natlab add ip-dhcp-host host.xml
+t dumpxml natlab
+# IPv6 hosts go to the IPv6 <ip> (no --parent-index), by the ip's family.
+t update dualstack add ip-dhcp-host "<host id='0:3:0:1:52:54:0:0:85:1' name='six' ip='fd00:133::10'/>"
+t update dualstack add ip-dhcp-host "<host mac='52:54:00:00:85:01' name='four' ip='192.168.133.10'/>"
+t update dualstack add ip-dhcp-host "<host id='0:3:0:1:52:54:0:0:85:2' name='six2' ip='192.168.133.11'/>"
+t update dualstack modify ip-dhcp-host "<host id='0:3:0:1:52:54:0:0:85:1' name='six' ip='fd00:133::11'/>"
+t update dualstack delete ip-dhcp-range "<range start='fd00:133::100' end='fd00:133::1ff'/>"
+t dumpxml dualstack
 } > actual.txt
 
 # Whatever the case, nothing netd printed holds a control byte but the
