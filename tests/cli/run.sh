@@ -116,6 +116,14 @@ touch -d '2026-01-01 00:00:00 UTC' var/lib/netd/last-error/lab
 t status lab
 t list
 t status lab --json
+# reload and transient start: usage errors, and what touches no host object.
+t reload
+t reload lab extra
+t reload 'no/such'
+t reload lab --frob
+t reload lab
+t start missing.xml
+t start ./cases
 } > actual.txt
 
 # Whatever the case, nothing netd printed holds a control byte but the
