@@ -487,7 +487,8 @@ static const struct cmd commands[] = {
 	  "Defining an existing name replaces it only when FILE has the same uuid or\n"
 	  "none; what the old definition generated (uuid, bridge, MAC) is kept when\n"
 	  "FILE leaves it out. A running network keeps running with its old config\n"
-	  "until it is restarted.\n",
+	  "until 'netd reload NAME' applies the new one in place, or a restart.\n"
+	  "Defining the name of a running transient network makes it persistent.\n",
 	  cmd_define, 1, 1, "", ARG_ANY, STORE_LOCK },
 	{ "undefine", "NAME", "Remove a network's persistent config and autostart mark.",
 	  "Refuses while the network is running: stop it first.\n", cmd_undefine, 1, 1, "",
