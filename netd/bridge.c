@@ -25,9 +25,10 @@
 #include "netlink.h"
 #include "step.h"
 
-#define BR_USER_HZ   100 /* IFLA_BR_FORWARD_DELAY is in clock_t */
-#define BR_MIN_DELAY 2	 /* seconds: the kernel's range while STP runs */
-#define BR_MAX_DELAY 30
+#define BR_USER_HZ     100 /* IFLA_BR_FORWARD_DELAY is in clock_t */
+#define BR_MIN_DELAY   2   /* seconds: the kernel's range while STP runs */
+#define BR_MAX_DELAY   30
+#define BR_DEFAULT_MTU 1500 /* ETH_DATA_LEN: a new bridge's */
 
 /* The parts of a link that we compare with the model. */
 struct br_link {
@@ -716,6 +717,26 @@ static int remove_old_ips(struct step_ctx *c, struct nl_sock *sk, int ifindex,
 	return 0;
 }
 
+/* An MTU old set and n leaves out goes back to the kernel's default for a
+ * new bridge (which start would have left), not stays pinned. */
+static int unpin_mtu(struct step_ctx *c, struct nl_sock *sk, const struct br_link *l,
+		     const struct net *old, struct nerr *e)
+{
+	_cleanup_nlmsg_ struct nl_msg *m = NULL;
+	struct netlink_reply rp = { 0 };
+	int r;
+
+	if (!old->mtu || c->n->mtu || l->link.mtu != old->mtu || old->mtu == BR_DEFAULT_MTU)
+		return 0;
+	if (!(m = msg_change(l->link.ifindex, BR_DEFAULT_MTU, NULL, false)))
+		return nerr_set(e, -ENOMEM, "bridge %s: out of memory", c->n->bridge);
+	if ((r = netlink_request(sk, m, &rp)) < 0)
+		return netlink_fail(e, r, &rp, "bridge %s: set mtu %u", c->n->bridge,
+				    BR_DEFAULT_MTU);
+	step_changed(c, "mtu %u -> %u", old->mtu, BR_DEFAULT_MTU);
+	return 0;
+}
+
 static void report_changes(struct step_ctx *c, const struct bridge_drift *d)
 {
 	char a[IP_STR_MAX];
@@ -764,6 +785,8 @@ static int br_step_reload(struct step_ctx *c, void *st, const struct net *old, s
 	if ((r = fix(sk, c->n, &l, &d, NLM_F_REPLACE, e)) < 0)
 		return r;
 	report_changes(c, &d);
+	if ((r = unpin_mtu(c, sk, &l, old, e)) < 0)
+		return r;
 	return remove_old_ips(c, sk, l.link.ifindex, old, e);
 }
 

@@ -178,6 +178,19 @@ nd status nat --json
 check "status after restart: no drift" eq "$(drift)" ""
 check "status after restart: config_changed false" eq "$(jq -r .config_changed <<<"$OUT")" false
 
+say "-- MTU set, then left out again"
+sed 's/<bridge /<mtu size="1400"\/>\n  <bridge /' "$T/d.xml" >"$T/mtu.xml"
+nd_ok define "$T/mtu.xml"
+nd reload nat
+check "reload: says mtu 1500 -> 1400" has "$OUT" "mtu 1500 -> 1400"
+check "virbr21 has mtu 1400" eq "$(cat /sys/class/net/virbr21/mtu)" 1400
+nd_ok define "$T/d.xml"
+nd reload nat
+check "reload without <mtu>: says mtu 1400 -> 1500" has "$OUT" "mtu 1400 -> 1500"
+check "virbr21 is back to mtu 1500" eq "$(cat /sys/class/net/virbr21/mtu)" 1500
+nd status nat --json
+check "status after the MTU reloads: no drift" eq "$(drift)" ""
+
 if [ -n "${RELOAD_BENCH:-}" ]; then
 	say "-- timing (RELOAD_BENCH=$RELOAD_BENCH)"
 	# ms NETD_ARGS: wall time of one netd run in milliseconds
@@ -191,24 +204,28 @@ if [ -n "${RELOAD_BENCH:-}" ]; then
 	median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 	x=$(for i in $(seq "$RELOAD_BENCH"); do ms reload nat; done | median)
 	say "bench: reload, no change: median ${x} ms"
+	say "  last run said: $(head -1 "$T/bench.out")"
 	nat_xml 30000 249 "" "" virbr21 >"$T/e1.xml"
 	x=$(for i in $(seq "$RELOAD_BENCH"); do
 		"$NETD" define "$T/d.xml" >/dev/null; ms reload nat >/dev/null
 		"$NETD" define "$T/e1.xml" >/dev/null; ms reload nat
 	done | median)
 	say "bench: reload, IPv6 address removed (firewall, dnsmasq too): median ${x} ms"
-	sed 's/<bridge /<mtu size="1400"\/>\n  <bridge /' "$T/d.xml" >"$T/e2.xml"
+	say "  last run said: $(head -1 "$T/bench.out")"
+	cp "$T/mtu.xml" "$T/e2.xml"
 	x=$(for i in $(seq "$RELOAD_BENCH"); do
 		"$NETD" define "$T/d.xml" >/dev/null; ms reload nat >/dev/null
 		"$NETD" define "$T/e2.xml" >/dev/null; ms reload nat
 	done | median)
 	say "bench: reload, MTU only (bridge step alone): median ${x} ms"
+	say "  last run said: $(head -1 "$T/bench.out")"
 	nat_xml 30000 240 "$V6" "" virbr21 >"$T/e3.xml"
 	x=$(for i in $(seq "$RELOAD_BENCH"); do
 		"$NETD" define "$T/d.xml" >/dev/null; ms reload nat >/dev/null
 		"$NETD" define "$T/e3.xml" >/dev/null; ms reload nat
 	done | median)
 	say "bench: reload, DHCP range only (dnsmasq restart): median ${x} ms"
+	say "  last run said: $(head -1 "$T/bench.out")"
 	"$NETD" define "$T/d.xml" >/dev/null
 	"$NETD" reload nat >/dev/null
 	x=$(for i in $(seq "$RELOAD_BENCH"); do
