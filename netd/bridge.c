@@ -776,6 +776,7 @@ static int br_step_reload(struct step_ctx *c, void *st, const struct net *old, s
 				"bridge %s: %s; repair the network first (netd apply %s)",
 				c->n->bridge, d.missing ? "missing" : "not a bridge", c->n->name);
 	if ((r = link_get(sk, c->n->bridge, &l, e)) < 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 		return r == -ENODEV ? nerr_set(e, r, "bridge %s: gone", c->n->bridge) : r;
 	c->ifindex = l.link.ifindex;
 	if ((r = set_ipv6_sysctls(c->n, e)) < 0)
