@@ -297,6 +297,75 @@ static int dhcp_repair(struct step_ctx *c, void *state, struct nerr *e)
 	return 0;
 }
 
+static pid_t running_pid(const struct dhcp_step_state *st)
+{
+	pid_t pid = 0;
+
+	return dhcp_running(st->fb.files.pidfile, st->fb.files.conf, &pid) == 1 ? pid : 0;
+}
+
+/* Whether path holds exactly want. */
+static bool same_file(const char *path, const char *want)
+{
+	_cleanup_free_ char *have = NULL;
+
+	return nd_read_file(path, &have, NULL) == 0 && strcmp(have, want) == 0;
+}
+
+/* Whether dnsmasq, running, already serves what c->n renders to. */
+static bool serves(struct step_ctx *c, struct dhcp_step_state *st, struct nerr *e, int *r)
+{
+	_cleanup_free_ char *conf = NULL, *hosts = NULL, *addn = NULL;
+
+	if ((*r = dhcp_render_conf(c->n, &st->fb.files, &conf, e)) < 0 ||
+	    (*r = dhcp_render_hostsfile(c->n, &hosts, e)) < 0 ||
+	    (*r = dhcp_render_addnhosts(c->n, &addn, e)) < 0)
+		return false;
+	return dhcp_running(st->fb.files.pidfile, st->fb.files.conf, &st->pid) == 1 &&
+	       same_file(st->fb.files.conf, conf) && same_file(st->fb.files.hostsfile, hosts) &&
+	       same_file(st->fb.files.addnhosts, addn);
+}
+
+/* dnsmasq reads its config once: a changed one means a restart. The lease
+ * file stays (undo and start keep it), so guests renew to their address. */
+static int dhcp_reload(struct step_ctx *c, void *state, const struct net *old, struct nerr *e)
+{
+	struct dhcp_step_state *st = state;
+	pid_t was;
+	int r = 0;
+
+	(void)old;
+	if (!dhcp_needed(c->n)) {
+		if ((r = files(c, st, e)) < 0)
+			return r;
+		was = running_pid(st);
+		if ((r = dhcp_undo(c, st, e)) < 0)
+			return r;
+		if (was)
+			step_changed(c, "dnsmasq stopped (pid %ld)", (long)was);
+		return 0;
+	}
+	if ((r = files(c, st, e)) < 0)
+		return r;
+	if (serves(c, st, e, &r)) {
+		st->pid_known = true;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	was = running_pid(st);
+	if (was && (r = dhcp_stop(st->fb.files.pidfile, st->fb.files.conf, e)) < 0)
+		return r;
+	st->pid = 0;
+	if ((r = start(c, st, e)) < 0)
+		return r;
+	if (was)
+		step_changed(c, "dnsmasq restarted (pid %ld -> %ld)", (long)was, (long)st->pid);
+	else
+		step_changed(c, "dnsmasq started (pid %ld)", (long)st->pid);
+	return 0;
+}
+
 static int dhcp_describe(struct step_ctx *c, void *state, json_t *status, struct nerr *e)
 {
 	struct dhcp_step_state *st = state;
@@ -330,4 +399,5 @@ const struct step_ops dhcp_step = {
 	.check = dhcp_check,
 	.repair = dhcp_repair,
 	.describe = dhcp_describe,
+	.reload = dhcp_reload,
 };

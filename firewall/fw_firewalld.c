@@ -458,6 +458,19 @@ static int fwd_describe(struct step_ctx *c, void *st, json_t *status, struct ner
 	return 0;
 }
 
+/* The same bridge: it moves only when its zone changes. */
+static int fwd_reload(struct step_ctx *c, void *st, const struct net *old, struct nerr *e)
+{
+	int r;
+
+	if (strcmp(fwd_zone_of(old), fwd_zone_of(c->n)) == 0)
+		return 0;
+	if ((r = fwd_undo(c, st, e)) < 0 || (r = fwd_apply(c, st, e)) < 0)
+		return r;
+	step_changed(c, "firewalld zone %s", fwd_zone_of(c->n));
+	return 0;
+}
+
 const struct step_ops firewalld_step = {
 	.name = "firewalld",
 	.state_size = sizeof(struct fwd_state),
@@ -465,6 +478,7 @@ const struct step_ops firewalld_step = {
 	 * one: undo removes what the record names. */
 	.undo_after_failure = true,
 	.apply = fwd_apply,
+	.reload = fwd_reload,
 	.undo = fwd_undo,
 	.check = fwd_check,
 	.repair = fwd_repair,

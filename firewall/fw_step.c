@@ -4,6 +4,8 @@
  * (fw_glue.c) belong to this step rather than to one of their own: they
  * must come in in the same transaction as netd's table. */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "fw.h"
 #include "step.h"
@@ -87,6 +89,34 @@ static int fws_repair(struct step_ctx *c, void *st, struct nerr *e)
 	return 0;
 }
 
+/* One transaction: old's part out, n's in (fw_render_replace), and the
+ * iptables accepts, found by the network's name, put back for n. Nothing
+ * to do when both render the same rules. */
+static int fws_reload(struct step_ctx *c, void *st, const struct net *old, struct nerr *e)
+{
+	_cleanup_free_ char *was = NULL, *now = NULL, *script = NULL, *glue = NULL, *all = NULL;
+	int r;
+
+	(void)st;
+	if ((r = fw_render(old, &was, e)) < 0 || (r = fw_render(c->n, &now, e)) < 0)
+		return r;
+	if (strcmp(was, now) == 0)
+		return 0;
+	if ((r = fw_render_replace(old, c->n, &script, e)) < 0)
+		return r;
+	if ((fw_net_has_part(c->n) || fw_net_has_part(old)) &&
+	    (r = fw_glue_render(c->n, c->conf->iptables && fw_net_has_part(c->n), &glue, e)) < 0)
+		return r;
+	if (asprintf(&all, "%s%s", script, glue ? glue : "") < 0) {
+		all = NULL;
+		return nerr_set(e, -ENOMEM, "firewall: network %s: out of memory", c->n->name);
+	}
+	if ((r = fw_apply(all, false, e)) < 0)
+		return nerr_wrap(e, r, "firewall: network %s", c->n->name);
+	step_changed(c, "firewall");
+	return 0;
+}
+
 static void fws_state_free(void *st)
 {
 	struct fw_step_state *s = st;
@@ -102,4 +132,5 @@ const struct step_ops fw_step = {
 	.check = fws_check,
 	.repair = fws_repair,
 	.state_free = fws_state_free,
+	.reload = fws_reload,
 };

@@ -121,6 +121,19 @@ static int bconf_step_describe(struct step_ctx *c, void *st, json_t *status, str
 	return 0;
 }
 
+/* The same bridge: the entry changes only with the access group. */
+static int bconf_step_reload(struct step_ctx *c, void *st, const struct net *old, struct nerr *e)
+{
+	int r;
+
+	if (strcmp(old->access_group, c->n->access_group) == 0)
+		return 0;
+	if ((r = bconf_step_undo(c, st, e)) < 0 || (r = bconf_step_apply(c, st, e)) < 0)
+		return r;
+	step_changed(c, "bridge.conf %s", c->n->access_group[0] ? "group" : "entry");
+	return 0;
+}
+
 const struct step_ops bconf_step = {
 	.name = "bridge.conf",
 	.state_size = sizeof(struct bconf_state),
@@ -128,6 +141,7 @@ const struct step_ops bconf_step = {
 	 * bridge.conf: that file must go when the edit fails. */
 	.undo_after_failure = true,
 	.apply = bconf_step_apply,
+	.reload = bconf_step_reload,
 	.undo = bconf_step_undo,
 	.check = bconf_step_check,
 	.repair = bconf_step_repair,

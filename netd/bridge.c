@@ -25,9 +25,10 @@
 #include "netlink.h"
 #include "step.h"
 
-#define BR_USER_HZ   100 /* IFLA_BR_FORWARD_DELAY is in clock_t */
-#define BR_MIN_DELAY 2	 /* seconds: the kernel's range while STP runs */
-#define BR_MAX_DELAY 30
+#define BR_USER_HZ     100 /* IFLA_BR_FORWARD_DELAY is in clock_t */
+#define BR_MIN_DELAY   2   /* seconds: the kernel's range while STP runs */
+#define BR_MAX_DELAY   30
+#define BR_DEFAULT_MTU 1500 /* ETH_DATA_LEN: a new bridge's */
 
 /* The parts of a link that we compare with the model. */
 struct br_link {
@@ -731,6 +732,133 @@ static int br_step_repair(struct step_ctx *c, void *st, struct nerr *e)
 	return bridge_repair(sk, c->n, st, &c->ifindex, e);
 }
 
+static bool has_ip(const struct net *n, const struct net_ip *ip)
+{
+	for (size_t i = 0; i < n->n_ips; i++)
+		if (n->ips[i].addr.family == ip->addr.family && n->ips[i].prefix == ip->prefix &&
+		    memcmp(n->ips[i].addr.u.b, ip->addr.u.b, net_addr_len(ip->addr.family)) == 0)
+			return true;
+	return false;
+}
+
+static struct nl_msg *msg_addr_del(int ifindex, const struct net_ip *ip)
+{
+	_cleanup_rtaddr_ struct rtnl_addr *a = rtnl_addr_alloc();
+	_cleanup_nladdr_ struct nl_addr *local = NULL;
+	int fam = ip->addr.family;
+	struct nl_msg *m = NULL;
+
+	if (!a || !(local = nl_addr_build(fam, ip->addr.u.b, net_addr_len(fam))))
+		return NULL;
+	nl_addr_set_prefixlen(local, (int)ip->prefix);
+	rtnl_addr_set_ifindex(a, ifindex);
+	rtnl_addr_set_family(a, fam);
+	if (rtnl_addr_set_local(a, local) < 0)
+		return NULL;
+	rtnl_addr_set_prefixlen(a, (int)ip->prefix);
+	if (rtnl_addr_build_delete_request(a, 0, &m) < 0)
+		return NULL;
+	return m;
+}
+
+/* old's addresses that n does not have; one already gone is fine. */
+static int remove_old_ips(struct step_ctx *c, struct nl_sock *sk, int ifindex,
+			  const struct net *old, struct nerr *e)
+{
+	for (size_t i = 0; i < old->n_ips; i++) {
+		_cleanup_nlmsg_ struct nl_msg *m = NULL;
+		struct netlink_reply rp = { 0 };
+		char a[IP_STR_MAX];
+		int r;
+
+		if (has_ip(c->n, &old->ips[i]))
+			continue;
+		ip_str(&old->ips[i], a, sizeof a);
+		if (!(m = msg_addr_del(ifindex, &old->ips[i])))
+			return nerr_set(e, -ENOMEM, "bridge %s: out of memory", c->n->bridge);
+		r = netlink_request(sk, m, &rp);
+		if (r < 0 && r != -EADDRNOTAVAIL)
+			return netlink_fail(e, r, &rp, "bridge %s: remove address %s", c->n->bridge,
+					    a);
+		step_changed(c, "address -%s", a);
+	}
+	return 0;
+}
+
+/* An MTU old set and n leaves out goes back to the kernel's default for a
+ * new bridge (which start would have left), not stays pinned. */
+static int unpin_mtu(struct step_ctx *c, struct nl_sock *sk, const struct br_link *l,
+		     const struct net *old, struct nerr *e)
+{
+	_cleanup_nlmsg_ struct nl_msg *m = NULL;
+	struct netlink_reply rp = { 0 };
+	int r;
+
+	if (!old->mtu || c->n->mtu || l->link.mtu != old->mtu || old->mtu == BR_DEFAULT_MTU)
+		return 0;
+	if (!(m = msg_change(l->link.ifindex, BR_DEFAULT_MTU, NULL, false)))
+		return nerr_set(e, -ENOMEM, "bridge %s: out of memory", c->n->bridge);
+	if ((r = netlink_request(sk, m, &rp)) < 0)
+		return netlink_fail(e, r, &rp, "bridge %s: set mtu %u", c->n->bridge,
+				    BR_DEFAULT_MTU);
+	step_changed(c, "mtu %u -> %u", old->mtu, BR_DEFAULT_MTU);
+	return 0;
+}
+
+static void report_changes(struct step_ctx *c, const struct bridge_drift *d)
+{
+	char a[IP_STR_MAX];
+
+	if (d->mtu)
+		step_changed(c, "mtu %u -> %u", d->have_mtu, c->n->mtu);
+	if (d->stp)
+		step_changed(c, "stp %s", c->n->stp != NET_NO ? "on" : "off");
+	if (d->delay)
+		step_changed(c, "forward delay %us", bridge_want_delay(c->n) / BR_USER_HZ);
+	if (d->mac)
+		step_changed(c, "mac");
+	for (size_t i = 0; i < d->n_missing_ips; i++) {
+		ip_str(&c->n->ips[d->missing_ips[i]], a, sizeof a);
+		step_changed(c, "address +%s", a);
+	}
+}
+
+/* The same bridge, so every port stays enslaved: only its settings and
+ * addresses change. IPv6 sysctls first (disable_ipv6=0 before an IPv6
+ * address can go on), old addresses last (dnsmasq, restarted later, no
+ * longer needs them). */
+static int br_step_reload(struct step_ctx *c, void *st, const struct net *old, struct nerr *e)
+{
+	_cleanup_bridge_drift_ struct bridge_drift d = { 0 };
+	struct nl_sock *sk;
+	struct br_link l;
+	int r;
+
+	(void)st;
+	if ((r = step_nl(c, &sk, e)) < 0)
+		return nerr_wrap(e, r, "bridge %s", c->n->bridge);
+	if ((r = bridge_check(sk, c->n, &d, e)) < 0)
+		return r;
+	if (d.missing || d.foreign)
+		return nerr_set(e, -ENODEV,
+				"bridge %s: %s; repair the network first (netd apply %s)",
+				c->n->bridge, d.missing ? "missing" : "not a bridge", c->n->name);
+	if ((r = link_get(sk, c->n->bridge, &l, e)) < 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
+		return r == -ENODEV ? nerr_set(e, r, "bridge %s: gone", c->n->bridge) : r;
+	c->ifindex = l.link.ifindex;
+	if ((r = set_ipv6_sysctls(c->n, e)) < 0)
+		return r;
+	/* a bridge that is down stays as found: that is drift for apply */
+	d.down = false;
+	if ((r = fix(sk, c->n, &l, &d, NLM_F_REPLACE, e)) < 0)
+		return r;
+	report_changes(c, &d);
+	if ((r = unpin_mtu(c, sk, &l, old, e)) < 0)
+		return r;
+	return remove_old_ips(c, sk, l.link.ifindex, old, e);
+}
+
 static void br_step_state_free(void *st)
 {
 	bridge_drift_free(st);
@@ -748,4 +876,5 @@ const struct step_ops bridge_step = {
 	.check = br_step_check,
 	.repair = br_step_repair,
 	.state_free = br_step_state_free,
+	.reload = br_step_reload,
 };

@@ -17,9 +17,11 @@
 #include "model.h"
 #include "plan.h"
 #include "record.h"
+#include "reload.h"
 #include "session.h"
 #include "store.h"
 #include "update.h"
+#include "transient.h"
 
 /* What a command gets from the dispatcher. */
 struct ctx {
@@ -29,6 +31,7 @@ struct ctx {
 	bool all, json, disable;
 	bool force;
 	bool config, live; /* update */
+	bool restart;
 	struct nerr e;
 };
 
@@ -50,7 +53,7 @@ struct cmd {
 	const char *help;    /* the rest of `netd CMD --help` */
 	int (*run)(struct ctx *c);
 	int min_args, max_args; /* positional arguments */
-	const char *opts;	/* option letters it takes: a(ll) j(son) d(isable) f(orce) */
+	const char *opts; /* option letters it takes: a(ll) j(son) d(isable) f(orce) r(estart) */
 	enum arg_kind kind;
 	enum store_use store;
 };
@@ -108,6 +111,7 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *
 		{ "force", no_argument, NULL, 'f' },
 		{ "config", no_argument, NULL, 'c' },
 		{ "live", no_argument, NULL, 'l' },
+		{ "restart", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -128,6 +132,7 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *
 		c->force |= ch == 'f';
 		c->config |= ch == 'c';
 		c->live |= ch == 'l';
+		c->restart |= ch == 'r';
 	}
 	c->args = argv + optind;
 	c->nargs = argc - optind;
@@ -160,12 +165,22 @@ static int cmd_define(struct ctx *c)
 	char path[512];
 	bool replaced;
 
-	if (net_load_file(c->args[0], &n, &c->e) < 0 ||
-	    store_define(&c->s, &n, &replaced, &c->e) < 0)
+	bool transient;
+
+	if (net_load_file(c->args[0], &n, &c->e) < 0 || transient_inherit(&c->s, &n, &c->e) < 0)
+		return fail(&c->e);
+	transient = transient_is(&c->s, n.name);
+	if (store_define(&c->s, &n, &replaced, &c->e) < 0)
 		return fail(&c->e);
 	printf("network '%s' %s from %s%s\n", n.name, replaced ? "redefined" : "defined",
 	       esc_arg(c->args[0], path),
-	       replaced && store_active(&c->s, n.name) ? " (takes effect at the next start)" : "");
+	       transient ? " (it was running as a transient network: now persistent)"
+	       : replaced && store_active(&c->s, n.name)
+		       ? " (takes effect at the next start, or now with netd reload)"
+		       : "");
+	if (transient && reload_config_changed(&c->s, n.name))
+		printf("network '%s': config changed since start: netd reload %s\n", n.name,
+		       n.name);
 	return CLI_OK;
 }
 
@@ -216,7 +231,10 @@ static int cmd_dumpxml(struct ctx *c)
 {
 	_cleanup_net_ struct net n = { 0 };
 
-	if (store_load(&c->s, c->args[0], &n, &c->e) < 0)
+	int r = transient_is(&c->s, c->args[0]) ? record_load(&c->s, c->args[0], &n, &c->e)
+						: store_load(&c->s, c->args[0], &n, &c->e);
+
+	if (r < 0)
 		return fail(&c->e);
 	if (net_format(&n, stdout) < 0) {
 		fprintf(stderr, "netd: dumpxml %s: write: %s\n", c->args[0], strerror(errno));
@@ -230,6 +248,7 @@ struct list_row {
 	char uuid[37];
 	const char *mode;
 	bool active, autostart, broken, session;
+	bool persistent, config_changed;
 	char error[256];
 	char last_error[512]; /* why the last start failed; "" when it did not */
 };
@@ -246,7 +265,9 @@ static void list_row_fill(const struct store *s, const char *name, struct list_r
 	    1)
 		row->last_error[0] = '\0';
 	row->autostart = store_autostart(s, name);
-	if (store_load(s, name, &n, &e) < 0) {
+	row->persistent = store_exists(s, name);
+	row->config_changed = reload_config_changed(s, name) == 1;
+	if ((row->persistent ? store_load(s, name, &n, &e) : record_load(s, name, &n, &e)) < 0) {
 		/* Listed, not hidden: an admin must see a config that broke. */
 		row->broken = true;
 		nd_strlcpy(row->error, e.msg, sizeof row->error);
@@ -266,10 +287,10 @@ static void list_row_fill(const struct store *s, const char *name, struct list_r
 
 static json_t *list_row_json(const struct list_row *r)
 {
-	json_t *o =
-		json_pack("{s:o, s:b, s:b, s:b, s:o}", "name", nd_json_string(r->name), "active",
-			  r->active, "autostart", r->autostart, "persistent", true, "last_error",
-			  r->last_error[0] ? nd_json_string(r->last_error) : json_null());
+	json_t *o = json_pack("{s:o, s:b, s:b, s:b, s:o}", "name", nd_json_string(r->name),
+			      "active", r->active, "autostart", r->autostart, "persistent",
+			      r->persistent, "last_error",
+			      r->last_error[0] ? nd_json_string(r->last_error) : json_null());
 
 	if (!o)
 		return NULL;
@@ -279,6 +300,8 @@ static json_t *list_row_json(const struct list_row *r)
 	} else if (json_object_set_new(o, "uuid", json_string(r->uuid)) == 0 &&
 		   json_object_set_new(o, "bridge", nd_json_string(r->bridge)) == 0 &&
 		   json_object_set_new(o, "forward", json_string(r->mode)) == 0 &&
+		   (!r->active || json_object_set_new(o, "config_changed",
+						      json_boolean(r->config_changed)) == 0) &&
 		   (!r->active ||
 		    json_object_set_new(o, "session_vms", json_boolean(r->session)) == 0)) {
 		return o;
@@ -318,6 +341,10 @@ static void list_text(const struct list_row *rows, size_t n)
 		       : !r->active ? "-"
 		       : r->session ? "yes"
 				    : "no (see netd status)");
+		if (!r->persistent)
+			printf("  transient (not persistent): stop removes it\n");
+		if (r->config_changed)
+			printf("  config changed since start: netd reload %s\n", r->name);
 		/* "  last start failed at step 'dnsmasq': ..." */
 		if (r->last_error[0]) {
 			fputs("  last ", stdout);
@@ -330,18 +357,30 @@ static void list_text(const struct list_row *rows, size_t n)
 static int cmd_list(struct ctx *c)
 {
 	struct list_row *rows;
-	char **names = NULL;
-	size_t count = 0, n = 0;
+	char **names = NULL, **tnames = NULL, **all;
+	size_t count = 0, tcount = 0, n = 0;
 	int rc = CLI_OK;
 
 	if (store_names(&c->s, &names, &count, &c->e) < 0)
 		return fail(&c->e);
-	rows = calloc(count ? count : 1, sizeof *rows);
-	if (!rows) {
+	if (transient_names(&c->s, &tnames, &tcount, &c->e) < 0) {
 		store_names_free(names, count);
+		return fail(&c->e);
+	}
+	all = realloc(names, (count + tcount + 1) * sizeof *names);
+	rows = calloc(count + tcount + 1, sizeof *rows);
+	if (!rows || !all) {
+		free(rows);
+		store_names_free(all ? all : names, count);
+		store_names_free(tnames, tcount);
 		fprintf(stderr, "netd: list: out of memory\n");
 		return CLI_FAIL;
 	}
+	names = all;
+	/* The transient ones after the stored ones, each part sorted. */
+	for (size_t i = 0; i < tcount; i++)
+		names[count++] = tnames[i];
+	free(tnames);
 	for (size_t i = 0; i < count; i++) {
 		list_row_fill(&c->s, names[i], &rows[n]);
 		/* A network whose last start (or boot) failed is listed too:
@@ -383,9 +422,18 @@ static int cmd_plan(struct ctx *c)
 	return CLI_OK;
 }
 
+static const struct cmd *cmd_find(const char *name);
+
 static int cmd_start(struct ctx *c)
 {
-	int r = lc_start(&c->s, c->args[0], stdout, &c->e);
+	bool file = looks_like_file(c->args[0]);
+	int r;
+
+	if (!file && !net_name_ok(c->args[0]))
+		return usage_error(cmd_find("start"), "'%s' is not a network name or a file",
+				   c->args[0]);
+	r = file ? transient_start(&c->s, c->args[0], stdout, &c->e)
+		 : lc_start(&c->s, c->args[0], stdout, &c->e);
 
 	if (r == -EALREADY) {
 		/* Idempotent: the network is where the caller wants it. */
@@ -402,6 +450,21 @@ static int cmd_stop(struct ctx *c)
 
 	if (r == -ENOTCONN) {
 		printf("network '%s' is not running\n", c->args[0]);
+		return CLI_OK;
+	}
+	if (r == 0 && (r = transient_forget(&c->s, c->args[0], &c->e)) == 0 &&
+	    !store_exists(&c->s, c->args[0]))
+		printf("network '%s' was transient: it is gone\n", c->args[0]);
+	return r < 0 ? fail(&c->e) : CLI_OK;
+}
+
+static int cmd_reload(struct ctx *c)
+{
+	int r = reload_network(&c->s, c->args[0], c->restart, stdout, &c->e);
+
+	if (r == -ENOTCONN) {
+		printf("network '%s' is not running: 'netd start %s' uses its stored config\n",
+		       c->args[0], c->args[0]);
 		return CLI_OK;
 	}
 	return r < 0 ? fail(&c->e) : CLI_OK;
@@ -476,7 +539,8 @@ static const struct cmd commands[] = {
 	  "Defining an existing name replaces it only when FILE has the same uuid or\n"
 	  "none; what the old definition generated (uuid, bridge, MAC) is kept when\n"
 	  "FILE leaves it out. A running network keeps running with its old config\n"
-	  "until it is restarted.\n",
+	  "until 'netd reload NAME' applies the new one in place, or a restart.\n"
+	  "Defining the name of a running transient network makes it persistent.\n",
 	  cmd_define, 1, 1, "", ARG_ANY, STORE_LOCK },
 	{ "edit", "NAME", "Edit a network's stored config in an editor, as virsh net-edit.",
 	  "Copies NETD_CONF_DIR/NAME.xml, as stored, to a temp file (mode 0600, in\n"
@@ -506,7 +570,7 @@ static const struct cmd commands[] = {
 	  "Marks NAME to be started by 'netd boot' (run by netd.service at boot).\n\n"
 	  "Options:\n  --disable   remove the mark instead\n",
 	  cmd_autostart, 1, 1, "d", ARG_NAME, STORE_LOCK },
-	{ "start", "NAME", "Bring a defined network up.",
+	{ "start", "NAME|FILE", "Bring a defined network up, or a transient one from FILE.",
 	  "In order, each step with its undo: refuse when the network's subnet overlaps\n"
 	  "an address or route already on the host (naming it); create the bridge over\n"
 	  "netlink with its MAC, MTU, STP, delay and addresses; enable IP forwarding\n"
@@ -515,8 +579,15 @@ static const struct cmd commands[] = {
 	  "an unprivileged user); add 'allow BRIDGE' to qemu's bridge.conf. What was\n"
 	  "started is recorded under the runtime directory.\n\n"
 	  "If any step fails, everything done so far is undone and the error names\n"
-	  "the step. Starting a running network changes nothing.\n",
-	  cmd_start, 1, 1, "", ARG_NAME, STORE_LOCK },
+	  "the step. Starting a running network changes nothing.\n\n"
+	  "With a FILE (an argument that contains '/' or ends in .xml), start the\n"
+	  "network it describes without storing it, as 'virsh net-create' does: a\n"
+	  "transient network. It is refused when a network of that name is defined,\n"
+	  "or when a defined one uses its uuid, bridge or subnet. 'netd list' shows it\n"
+	  "as not persistent, 'netd boot' never starts it, and 'netd stop' removes\n"
+	  "it completely, lease file included. 'netd define' of a file with its name\n"
+	  "makes it persistent.\n",
+	  cmd_start, 1, 1, "", ARG_ANY, STORE_LOCK },
 	{ "stop", "NAME [--force]", "Tear down what start created, nothing else.",
 	  "Stops dnsmasq, removes the network's nftables rules, its bridge.conf line\n"
 	  "and its bridge, then the runtime record. Pieces already gone are fine; if\n"
@@ -534,6 +605,23 @@ static const struct cmd commands[] = {
 	  "Options:\n"
 	  "  --force   stop even with guests attached; the output names those cut off\n",
 	  cmd_stop, 1, 1, "f", ARG_NAME, STORE_LOCK },
+	{ "reload", "NAME [--restart]", "Bring a running network to its stored config in place.",
+	  "Compares the config the network runs with (its runtime record) with the\n"
+	  "stored one ('netd status' says 'config changed since start' when they\n"
+	  "differ) and changes the host in place, step by step: the bridge's\n"
+	  "addresses (new ones added, old ones removed), MTU, STP and forward delay,\n"
+	  "keeping the bridge itself, so every port and tap on it stays attached;\n"
+	  "forwarding; the network's nftables rules, replaced in one transaction;\n"
+	  "dnsmasq, restarted only when its config or hosts files change, keeping\n"
+	  "its lease file, so guests renew to their addresses; the bridge.conf entry\n"
+	  "and its access group. It prints what changed, or 'nothing to change'.\n\n"
+	  "If a step fails, the steps done are reloaded back to the running config,\n"
+	  "newest first, and the error names the step. A new bridge name cannot be\n"
+	  "changed in place: reload refuses and changes nothing, unless --restart.\n\n"
+	  "Options:\n"
+	  "  --restart   when the change needs a new bridge, stop and start the\n"
+	  "              network instead (every guest's port is detached)\n",
+	  cmd_reload, 1, 1, "r", ARG_NAME, STORE_LOCK },
 	{ "boot", "", "Start every autostart network that is not running.",
 	  "Run by netd.service at boot. A network that fails does not stop the\n"
 	  "others; the exit status is 1 when any failed, each named on stderr.\n"

@@ -385,6 +385,13 @@ static int ipfwd_repair(struct step_ctx *c, void *st, struct nerr *e)
 	return 0;
 }
 
+/* apply is idempotent; forwarding that old needed stays on (as at stop). */
+static int ipfwd_reload(struct step_ctx *c, void *st, const struct net *old, struct nerr *e)
+{
+	(void)old;
+	return ipfwd_apply(c, st, e);
+}
+
 const struct step_ops ipfwd_step = {
 	.name = "forwarding",
 	.state_size = sizeof(struct ipfwd_state),
@@ -394,4 +401,5 @@ const struct step_ops ipfwd_step = {
 	.undo = ipfwd_undo,
 	.check = ipfwd_check,
 	.repair = ipfwd_repair,
+	.reload = ipfwd_reload,
 };

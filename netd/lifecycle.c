@@ -142,6 +142,11 @@ int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e)
 	return start_named(s, name, out, -1, e);
 }
 
+int lc_start_net(struct store *s, const struct net *n, FILE *out, struct nerr *e)
+{
+	return start(s, n, out, -1, e);
+}
+
 /* The model to stop by: the runtime record, or what can stand in for it. */
 static int stop_model(struct store *s, const char *name, struct net *n, FILE *out, struct nerr *e)
 {

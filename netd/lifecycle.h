@@ -17,6 +17,9 @@
 
 /* -EALREADY (with a message, nothing changed) when it is running. */
 int lc_start(struct store *s, const char *name, FILE *out, struct nerr *e);
+/* Start model n as it is (a transient network: nothing is read from or
+ * written to the store; see transient.h). */
+int lc_start_net(struct store *s, const struct net *n, FILE *out, struct nerr *e);
 /* -ENOTCONN (with a message) when it is not running. Every piece is
  * attempted even when one fails. */
 int lc_stop(struct store *s, const char *name, FILE *out, struct nerr *e);

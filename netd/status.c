@@ -11,6 +11,7 @@
 #include "dhcp_leases.h"
 #include "lifecycle.h"
 #include "record.h"
+#include "reload.h"
 
 static int oom(struct nerr *e, const char *name)
 {
@@ -144,6 +145,10 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 	text_line(out, "forward:", "%s", str(o, "forward"));
 	text_line(out, "bridge:", "%s", str(o, "bridge"));
 	text_list(out, "addresses:", json_object_get(o, "addresses"), "");
+	if (!json_is_true(json_object_get(o, "persistent")))
+		text_line(out, "persistent:", "no (transient: stop removes it)");
+	if (json_is_true(json_object_get(o, "config_changed")))
+		text_line(out, "config:", "config changed since start: netd reload %s", n->name);
 	if (str(o, "last_error"))
 		text_line(out, "last:", "%s (%s)", str(o, "last_error"), str(o, "last_error_at"));
 	if (!json_is_true(json_object_get(o, "active")))
@@ -184,6 +189,10 @@ int status_print(struct store *s, const char *name, bool json, FILE *out, struct
 	if (r < 0)
 		return r;
 	if (!(o = status_model(&n, active, store_autostart(s, name))))
+		return oom(e, name);
+	if (json_object_set_new(o, "persistent", json_boolean(store_exists(s, name))) < 0 ||
+	    json_object_set_new(o, "config_changed",
+				json_boolean(reload_config_changed(s, name) == 1)) < 0)
 		return oom(e, name);
 	if ((r = status_last_error(s, name, o, e)) < 0)
 		return r;

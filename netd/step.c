@@ -52,6 +52,21 @@ void step_note(struct step_ctx *c, const char *fmt, ...)
 	}
 }
 
+void step_changed(struct step_ctx *c, const char *fmt, ...)
+{
+	size_t used = strnlen(c->started, sizeof c->started);
+	va_list ap;
+
+	if (used + 2 >= sizeof c->started)
+		return;
+	memcpy(c->started + used, ", ", 3);
+	used += 2;
+	va_start(ap, fmt);
+	(void)vsnprintf(c->started + used, sizeof c->started - used, fmt,
+			ap); /* may be truncated */
+	va_end(ap);
+}
+
 int step_nl(struct step_ctx *c, struct nl_sock **sk, struct nerr *e)
 {
 	int r;

@@ -78,6 +78,9 @@ struct step_ctx {
 /* Add a line to c->notes (cut when full). */
 void step_note(struct step_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Append ", WHAT" to c->started (reload's list of changes). */
+void step_changed(struct step_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The command's rtnetlink socket (opened on the first call). */
 int step_nl(struct step_ctx *c, struct nl_sock **sk, struct nerr *e);
 
@@ -100,6 +103,12 @@ struct step_ops {
 	int (*describe)(struct step_ctx *c, void *st, json_t *status, struct nerr *e);
 	/* May be NULL: free what the state holds (not the state itself). */
 	void (*state_free)(void *st);
+	/* May be NULL: take what apply made for 'old' to what c->n needs, in
+	 * place (netd reload; the bridge name is the same in both). It says
+	 * what it changed with step_changed(). reload(new -> old) must undo a
+	 * reload(old -> new), also one that failed part way: that is the
+	 * rollback. Without it, reload runs undo(old) and apply(c->n). */
+	int (*reload)(struct step_ctx *c, void *st, const struct net *old, struct nerr *e);
 };
 
 #define STEP_MAX 16

@@ -362,6 +362,22 @@ int store_fill_defaults(const struct store *s, struct net *n, struct nerr *e)
 	return fill_defaults(&all, n, e);
 }
 
+int store_check_transient(const struct store *s, struct net *n, struct nerr *e)
+{
+	__attribute__((cleanup(store_all_free))) struct store_all all = { 0 };
+	int r;
+
+	if (store_exists(s, n->name))
+		return nerr_set(e, -EEXIST,
+				"network %s: a network of that name is defined; start it by "
+				"name (netd start %s) or give the file another name",
+				n->name, n->name);
+	if ((r = store_all_load(s, &all, e)) < 0 || (r = check_others(&all, n, e)) < 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
+		return r;
+	return fill_defaults(&all, n, e);
+}
+
 int store_define(struct store *s, struct net *n, bool *replaced, struct nerr *e)
 {
 	__attribute__((cleanup(store_all_free))) struct store_all all = { 0 };

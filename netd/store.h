@@ -37,6 +37,10 @@ int store_load(const struct store *s, const char *name, struct net *n, struct ne
  * atomically. With 'replaced', tells whether an existing definition was
  * replaced. */
 int store_define(struct store *s, struct net *n, bool *replaced, struct nerr *e);
+/* For a transient network (netd start FILE): refuse a name that is
+ * defined, or a uuid, bridge or subnet a defined network uses; fill in the
+ * defaults as define would. */
+int store_check_transient(const struct store *s, struct net *n, struct nerr *e);
 int store_undefine(struct store *s, const char *name, struct nerr *e);
 
 int store_set_autostart(struct store *s, const char *name, bool on, struct nerr *e);

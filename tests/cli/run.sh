@@ -158,6 +158,14 @@ t update dualstack add ip-dhcp-host "<host id='0:3:0:1:52:54:0:0:85:2' name='six
 t update dualstack modify ip-dhcp-host "<host id='0:3:0:1:52:54:0:0:85:1' name='six' ip='fd00:133::11'/>"
 t update dualstack delete ip-dhcp-range "<range start='fd00:133::100' end='fd00:133::1ff'/>"
 t dumpxml dualstack
+# reload and transient start: usage errors, and what touches no host object.
+t reload
+t reload lab extra
+t reload 'no/such'
+t reload lab --frob
+t reload lab
+t start missing.xml
+t start ./cases
 } > actual.txt
 
 # Whatever the case, nothing netd printed holds a control byte but the
