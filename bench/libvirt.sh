@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/run --vs-libvirt: netd against libvirt's network driver, sourced by
 # bench/run inside its private namespaces (it uses bench/run's helpers and
 # $T, $NETD, $CYCLES, $SCALES). Writes $T/lv.tsv (measure netd libvirt),
@@ -104,7 +105,7 @@ printf '%s\t%s\t%s\n' "dnsmasq user(s)" "$nd_user" "$lv_user" >"$T/lv-users"
 
 # ---- new port to first lease, interleaved ---------------------------------------
 section libvirt first-lease
-((quick)) && LV_GUESTS=1 || LV_GUESTS=5
+: "${LV_GUESTS:=5}"
 declare -A FL
 for ((i = 1; i <= LV_GUESTS; i++)); do
 	for tool in netd libvirt; do
