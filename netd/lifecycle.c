@@ -21,6 +21,7 @@
 #include "ipfwd.h"
 #include "netlink.h"
 #include "record.h"
+#include "transient.h"
 #include "fw.h"
 #include "fw_firewalld.h"
 #include "fw_host.h"
@@ -448,9 +449,28 @@ static int apply_one(struct store *s, const char *name, FILE *out, struct nerr *
 
 int lc_apply(struct store *s, const char *name, FILE *out, FILE *err, struct nerr *e)
 {
+	char **names = NULL;
+	size_t count = 0;
+	int failed, r;
+
 	if (name)
 		return apply_one(s, name, out, e);
-	return each_network(s, store_active, apply_one, out, err, e);
+	if ((failed = each_network(s, store_active, apply_one, out, err, e)) < 0)
+		return failed;
+	/* Transient networks have no stored config, but a firewall reload
+	 * takes their rules too: netd-firewall.service's apply repairs them. */
+	if ((r = transient_names(s, &names, &count, e)) < 0)
+		return r;
+	for (size_t i = 0; i < count; i++) {
+		struct nerr ne = { { 0 } };
+
+		if (apply_one(s, names[i], out, &ne) < 0) {
+			fprintf(err, "netd: %s\n", ne.msg);
+			failed++;
+		}
+	}
+	store_names_free(names, count);
+	return failed;
 }
 
 /* The bridge a running network has: its record's, or, when that does not

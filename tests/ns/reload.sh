@@ -277,6 +277,13 @@ nd reload tr
 check "reload of a transient network: exit 1" eq "$RC" 1
 nd_ok boot
 check "boot leaves it running" dnsmasq_pid tr
+# A firewall reload takes a transient network's rules too: apply with no
+# name (what netd-firewall.service runs) must repair it.
+must nft delete table inet netd
+nd apply
+check "apply (all): exit 0" eq "$RC" 0
+check "apply (all): repairs the transient network's rules" has "$OUT" "network 'tr'"
+check "apply (all): its table is back" nft list chain inet netd n_tr_nat
 nd stop tr
 check "stop tr: exit 0" eq "$RC" 0
 check "stop tr: says it is gone" has "$OUT" "was transient: it is gone"
