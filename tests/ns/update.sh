@@ -145,7 +145,7 @@ echo "<txt name='fromfile' value='yes'/>" >"$T/txt.xml"
 nd update nat add dns-txt "$T/txt.xml"
 check "from a file: exit 0" eq "$RC" 0
 check "from a file: stored" has "$(cat /etc/netd/networks/nat.xml)" fromfile
-nd_ok stop nat
+nd_ok stop nat --force # the guests are still on the bridge
 nd update nat add dns-txt "<txt name='stopped' value='yes'/>" --live
 check "--live on a stopped network: exit 1" eq "$RC" 1
 check "--live on a stopped network: says why" has "$ERR" "not running"
@@ -155,4 +155,4 @@ check "stopped: the config alone" has "$OUT" "dns txt record added (persistent c
 check "stopped: no dnsmasq started" no_dnsmasq
 nd_ok start nat
 check "start: the stored updates are live" has "$(cat $D/nat.conf)" "txt-record=stopped"
-nd_ok stop nat
+nd_ok stop nat --force
