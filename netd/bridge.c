@@ -133,18 +133,14 @@ static struct nl_msg *msg_change(int ifindex, unsigned mtu, const uint8_t *mac, 
 	return m;
 }
 
-static struct nl_msg *msg_addr(int ifindex, const struct net_ip *ip, int nlflags)
+/* ip on ifindex as libnl's address object (caller frees), or NULL. */
+static struct rtnl_addr *addr_obj(int ifindex, const struct net_ip *ip)
 {
 	_cleanup_rtaddr_ struct rtnl_addr *a = rtnl_addr_alloc();
 	_cleanup_nladdr_ struct nl_addr *local = NULL;
-	_cleanup_nladdr_ struct nl_addr *bcast = NULL;
 	int fam = ip->addr.family;
-	struct nl_msg *m = NULL;
 
-	if (!a)
-		return NULL;
-	local = nl_addr_build(fam, ip->addr.u.b, net_addr_len(fam));
-	if (!local)
+	if (!a || !(local = nl_addr_build(fam, ip->addr.u.b, net_addr_len(fam))))
 		return NULL;
 	nl_addr_set_prefixlen(local, (int)ip->prefix);
 	rtnl_addr_set_ifindex(a, ifindex);
@@ -152,6 +148,18 @@ static struct nl_msg *msg_addr(int ifindex, const struct net_ip *ip, int nlflags
 	if (rtnl_addr_set_local(a, local) < 0)
 		return NULL;
 	rtnl_addr_set_prefixlen(a, (int)ip->prefix);
+	return TAKE_PTR(a);
+}
+
+static struct nl_msg *msg_addr(int ifindex, const struct net_ip *ip, int nlflags)
+{
+	_cleanup_rtaddr_ struct rtnl_addr *a = addr_obj(ifindex, ip);
+	_cleanup_nladdr_ struct nl_addr *bcast = NULL;
+	int fam = ip->addr.family;
+	struct nl_msg *m = NULL;
+
+	if (!a)
+		return NULL;
 	if (fam == AF_INET && ip->prefix <= 30) {
 		uint32_t mask = htonl(ip->prefix ? ~0u << (32 - ip->prefix) : 0);
 		uint32_t b = ip->addr.u.v4 | ~mask;
@@ -743,20 +751,10 @@ static bool has_ip(const struct net *n, const struct net_ip *ip)
 
 static struct nl_msg *msg_addr_del(int ifindex, const struct net_ip *ip)
 {
-	_cleanup_rtaddr_ struct rtnl_addr *a = rtnl_addr_alloc();
-	_cleanup_nladdr_ struct nl_addr *local = NULL;
-	int fam = ip->addr.family;
+	_cleanup_rtaddr_ struct rtnl_addr *a = addr_obj(ifindex, ip);
 	struct nl_msg *m = NULL;
 
-	if (!a || !(local = nl_addr_build(fam, ip->addr.u.b, net_addr_len(fam))))
-		return NULL;
-	nl_addr_set_prefixlen(local, (int)ip->prefix);
-	rtnl_addr_set_ifindex(a, ifindex);
-	rtnl_addr_set_family(a, fam);
-	if (rtnl_addr_set_local(a, local) < 0)
-		return NULL;
-	rtnl_addr_set_prefixlen(a, (int)ip->prefix);
-	if (rtnl_addr_build_delete_request(a, 0, &m) < 0)
+	if (!a || rtnl_addr_build_delete_request(a, 0, &m) < 0)
 		return NULL;
 	return m;
 }

@@ -898,39 +898,46 @@ static void xml_error_silent(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n, struct nerr *e)
+/* buf as an XML document, or libxml2's first error as file:line. */
+static int xml_read(const char *buf, size_t len, const char *file, xmlDoc **out, struct nerr *e)
 {
-	_cleanup_xmldoc_ xmlDoc *doc = NULL;
-	struct pctx c = { .file = file, .e = e };
 	const xmlError *xe;
-	int r;
 
-	memset(n, 0, sizeof *n);
-	nd_strlcpy(n->file, file, sizeof n->file);
 	if (len > NET_XML_MAX)
 		return nerr_set(e, -EFBIG, "%s: larger than %u bytes", file, NET_XML_MAX);
 	xmlSetGenericErrorFunc(NULL, xml_error_silent);
 	xmlResetLastError();
-	doc = xmlReadMemory(buf, (int)len, file, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-				    XML_PARSE_BIG_LINES);
-	if (!doc) {
-		xe = xmlGetLastError();
-		if (xe && xe->message) {
-			char msg[512];
-			size_t l;
+	*out = xmlReadMemory(buf, (int)len, file, NULL,
+			     XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+				     XML_PARSE_BIG_LINES);
+	if (*out)
+		return 0;
+	xe = xmlGetLastError();
+	if (xe && xe->message) {
+		char msg[512];
+		size_t l;
 
-			/* nd_strlcpy returns the source's length, which may
-			 * exceed the buffer's: measure what was copied. */
-			(void)nd_strlcpy(msg, xe->message, sizeof msg); /* may be truncated */
-			l = strlen(msg);
-			while (l > 0 && msg[l - 1] == '\n')
-				msg[--l] = '\0';
-			return nerr_set(e, -EINVAL, "%s:%d: not well-formed XML: %s", file,
-					xe->line, msg);
-		}
-		return nerr_set(e, -EINVAL, "%s: not well-formed XML", file);
+		/* nd_strlcpy returns the source's length, which may exceed the
+		 * buffer's: measure what was copied. */
+		(void)nd_strlcpy(msg, xe->message, sizeof msg); /* may be truncated */
+		l = strlen(msg);
+		while (l > 0 && msg[l - 1] == '\n')
+			msg[--l] = '\0';
+		return nerr_set(e, -EINVAL, "%s:%d: not well-formed XML: %s", file, xe->line, msg);
 	}
+	return nerr_set(e, -EINVAL, "%s: not well-formed XML", file);
+}
+
+int net_parse_memory(const char *buf, size_t len, const char *file, struct net *n, struct nerr *e)
+{
+	_cleanup_xmldoc_ xmlDoc *doc = NULL;
+	struct pctx c = { .file = file, .e = e };
+	int r;
+
+	memset(n, 0, sizeof *n);
+	nd_strlcpy(n->file, file, sizeof n->file);
+	if ((r = xml_read(buf, len, file, &doc, e)) < 0)
+		return r;
 	if ((r = check_no_dtd(&c, doc)) < 0)
 		return r;
 	r = parse_network(&c, xmlDocGetRootElement(doc), n);
@@ -1010,31 +1017,12 @@ int net_parse_snippet(const char *buf, size_t len, const char *file, enum net_sn
 {
 	_cleanup_xmldoc_ xmlDoc *doc = NULL;
 	struct pctx c = { .file = file, .e = e };
-	const xmlError *xe;
 	int r;
 
 	memset(n, 0, sizeof *n);
 	nd_strlcpy(n->file, file, sizeof n->file);
-	if (len > NET_XML_MAX)
-		return nerr_set(e, -EFBIG, "%s: larger than %u bytes", file, NET_XML_MAX);
-	xmlSetGenericErrorFunc(NULL, xml_error_silent);
-	xmlResetLastError();
-	doc = xmlReadMemory(buf, (int)len, file, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-				    XML_PARSE_BIG_LINES);
-	if (!doc) {
-		char msg[512] = "";
-		size_t l;
-
-		xe = xmlGetLastError();
-		if (xe && xe->message)
-			(void)nd_strlcpy(msg, xe->message, sizeof msg); /* may be truncated */
-		l = strlen(msg);
-		while (l > 0 && msg[l - 1] == '\n')
-			msg[--l] = '\0';
-		return nerr_set(e, -EINVAL, "%s:%d: not well-formed XML%s%s", file,
-				xe ? xe->line : 0, msg[0] ? ": " : "", msg);
-	}
+	if ((r = xml_read(buf, len, file, &doc, e)) < 0)
+		return r;
 	if ((r = check_no_dtd(&c, doc)) < 0)
 		return r;
 	r = parse_snippet_node(&c, xmlDocGetRootElement(doc), kind, n);
