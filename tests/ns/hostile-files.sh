@@ -80,26 +80,16 @@ cat >"$T/other.xml" <<'EOF'
   <ip address='192.168.153.1' prefix='24'/>
 </network>
 EOF
-# bounded: the old netd blocked in open() until a writer came
-quick() {
-	say "\$ netd $* (10 s at most)"
-	timeout 10 "$NETD" "$@" >"$T/q.out" 2>"$T/q.err"
-	RC=$?
-	OUT=$(cat "$T/q.out")
-	ERR=$(cat "$T/q.err")
-	sed 's/^/  | /' "$T/q.out" "$T/q.err"
-	[ "$RC" = 0 ] || say "  [exit $RC]"
-}
-quick define "$T/other.xml"
+ND_TIMEOUT=10 nd define "$T/other.xml" # the old netd blocked in open()
 check "define beside a FIFO returns (not killed by timeout)" test "$RC" != 124
 # a config netd cannot read is a clash it cannot rule out: refused, naming it
 check "define beside a FIFO names it as not a regular file" has "$ERR" "x.xml: not a regular file"
-quick list --all
+ND_TIMEOUT=10 nd list --all
 check "list beside a FIFO returns (not killed by timeout)" test "$RC" != 124
 check "list: exit 0" eq "$RC" 0
 check "list shows x as unreadable" has "$OUT" "^x .*config unreadable"
 check "list still shows the other networks" has "$OUT" "^isolated "
-quick validate /etc/netd/networks/x.xml
+ND_TIMEOUT=10 nd validate /etc/netd/networks/x.xml
 check "validate of the FIFO: exit 1" eq "$RC" 1
 check "validate says it is not a regular file" has "$ERR" "x.xml: not a regular file"
 must rm -f /etc/netd/networks/x.xml

@@ -232,11 +232,11 @@ ns_exit() {
 
 # ---- netd -------------------------------------------------------------------
 
-# nd ARGS...: run netd (bounded); stdout in $OUT, stderr in $ERR, exit
-# status in $RC, all echoed.
+# nd ARGS...: run netd (bounded: ND_TIMEOUT seconds, 60 unless set); stdout
+# in $OUT, stderr in $ERR, exit status in $RC, all echoed.
 nd() {
 	say "\$ netd $*"
-	timeout 60 "$NETD" "$@" >"$T/nd.out" 2>"$T/nd.err"
+	timeout "${ND_TIMEOUT:-60}" "$NETD" "$@" >"$T/nd.out" 2>"$T/nd.err"
 	RC=$?
 	OUT=$(cat "$T/nd.out")
 	ERR=$(cat "$T/nd.err")
