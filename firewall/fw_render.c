@@ -80,6 +80,9 @@ static int check_names(const struct net *n, struct nerr *e)
 	case NET_FWD_ROUTE:
 	case NET_FWD_OPEN:
 		return 0;
+	case NET_FWD_BRIDGE: /* lifecycle.c runs no firewall step for it */
+		return nerr_set(e, -EINVAL,
+				"firewall: network %s: a host bridge network has no rules", n->name);
 	}
 	return nerr_set(e, -EINVAL, "firewall: network %s: unknown forward mode %d", n->name,
 			(int)n->fwd_mode);
@@ -185,8 +188,9 @@ static int fmt_ips(struct fw_net *f, struct nerr *e)
 
 bool fw_net_has_part(const struct net *n)
 {
-	/* libvirt's open mode: no firewall rules at all. */
-	return n->fwd_mode != NET_FWD_OPEN;
+	/* libvirt's open mode: no firewall rules at all; nor on the host's
+	 * own bridge. */
+	return n->fwd_mode != NET_FWD_OPEN && n->fwd_mode != NET_FWD_BRIDGE;
 }
 
 bool fw_chain_is_net(const struct net *n, const char *chain)

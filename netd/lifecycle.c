@@ -17,6 +17,7 @@
 #include "bridge.h"
 #include "dhcp_step.h"
 #include "guests.h"
+#include "hostbridge.h"
 #include "hostnet.h"
 #include "ipfwd.h"
 #include "netlink.h"
@@ -32,10 +33,21 @@ static const struct step_ops *const lc_steps[] = {
 	&bridge_step, &firewalld_step, &ipfwd_step, &fw_step, &hostfw_step, &dhcp_step, &bconf_step,
 };
 
+/* A network on the host's own bridge: netd makes nothing of the above for
+ * it, it only checks the bridge and lets session VMs join it. */
+static const struct step_ops *const lc_host_bridge_steps[] = {
+	&hostbridge_step,
+	&bconf_step,
+};
+
 int lc_run_init(struct step_run *run, const struct store *s, const struct net *n, FILE *out,
 		struct nerr *e)
 {
-	int r = step_run_init(run, lc_steps, ARRAY_SIZE(lc_steps), &s->p, n, out, e);
+	int r = net_is_host_bridge(n) ? step_run_init(run, lc_host_bridge_steps,
+						       ARRAY_SIZE(lc_host_bridge_steps), &s->p, n,
+						       out, e)
+				      : step_run_init(run, lc_steps, ARRAY_SIZE(lc_steps), &s->p, n,
+						      out, e);
 
 	if (r < 0)
 		return r;
@@ -51,6 +63,8 @@ static int start_checks(const struct store *s, struct step_ctx *c, struct nerr *
 
 	if (store_active(s, n->name))
 		return nerr_set(e, -EALREADY, "network %s: already running", n->name);
+	if (!n->n_ips) /* nothing to overlap */
+		return 0;
 	if ((r = step_nl(c, &sk, e)) < 0)
 		return r;
 	r = hostnet_find_overlap(sk, n, NULL, what, sizeof what, e);
@@ -474,7 +488,9 @@ int lc_apply(struct store *s, const char *name, FILE *out, FILE *err, struct ner
 }
 
 /* The bridge a running network has: its record's, or, when that does not
- * load, its stored config's (stop falls back the same way). */
+ * load, its stored config's (stop falls back the same way). -ENOENT for a
+ * host bridge network too: stopping it cuts no guest off (the bridge and
+ * its ports stay; only new session VMs can no longer join). */
 static int guests_bridge(struct store *s, const char *name, char *br, size_t len)
 {
 	_cleanup_net_ struct net n = { 0 };
@@ -486,6 +502,8 @@ static int guests_bridge(struct store *s, const char *name, char *br, size_t len
 		if (store_load(s, name, &n, &ignored) < 0)
 			return -ENOENT;
 	}
+	if (net_is_host_bridge(&n))
+		return -ENOENT;
 	return nd_strlcpy(br, n.bridge, len) < len ? 0 : -ENAMETOOLONG;
 }
 

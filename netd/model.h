@@ -44,6 +44,10 @@ enum net_fwd_mode {
 	NET_FWD_NAT,
 	NET_FWD_ROUTE,
 	NET_FWD_OPEN,
+	/* <forward mode='bridge'/><bridge name='B'/>: B is the host's own
+	 * Linux bridge (a LAN); netd creates nothing, runs no dnsmasq and no
+	 * firewall for it, and only manages its bridge.conf entry. */
+	NET_FWD_BRIDGE,
 };
 
 /* Tri-state for yes/no attributes whose absence means something. */
@@ -196,6 +200,12 @@ struct net {
 
 	char file[256]; /* where it came from, for messages */
 };
+
+/* A network on the host's own bridge (NET_FWD_BRIDGE). */
+static inline bool net_is_host_bridge(const struct net *n)
+{
+	return n->fwd_mode == NET_FWD_BRIDGE;
+}
 
 /* Parse. 'file' names the source in messages. Returns 0 or -errno; on error
  * 'e' holds "file:line: what". The result still needs net_validate(). */

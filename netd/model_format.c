@@ -28,6 +28,10 @@ int net_fill_defaults(struct net *n, const char *const *used, struct nerr *e)
 		n->uuid[8] = (uint8_t)((n->uuid[8] & 0x3f) | 0x80); /* RFC 4122 */
 		n->has_uuid = true;
 	}
+	/* The host's bridge: nothing of netd's to choose (validate wants its
+	 * name, and refuses the rest). */
+	if (net_is_host_bridge(n))
+		return 0;
 	if (!n->bridge[0]) {
 		for (unsigned i = 0; i < 1024 && !n->bridge[0]; i++) {
 			char cand[NET_IFNAME_MAX + 1];

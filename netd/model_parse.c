@@ -275,8 +275,8 @@ static int parse_nat(const struct pctx *c, const xmlNode *node, struct net *n)
 
 static int parse_forward_mode(const struct pctx *c, const xmlNode *node, struct net *n)
 {
-	static const char *const foreign[] = { "bridge",      "private", "vepa",
-					       "passthrough", "hostdev", NULL };
+	static const char *const foreign[] = { "private", "vepa", "passthrough", "hostdev",
+					       NULL };
 	char mode[32] = "nat";
 	int r;
 
@@ -289,17 +289,20 @@ static int parse_forward_mode(const struct pctx *c, const xmlNode *node, struct 
 		n->fwd_mode = NET_FWD_ROUTE;
 	else if (strcmp(mode, "open") == 0)
 		n->fwd_mode = NET_FWD_OPEN;
+	else if (strcmp(mode, "bridge") == 0)
+		n->fwd_mode = NET_FWD_BRIDGE;
 	else {
 		for (size_t i = 0; foreign[i]; i++)
 			if (strcmp(mode, foreign[i]) == 0)
 				return perr(c, node,
 					    "<forward mode='%s'>: not supported by netd (it "
 					    "provisions bridges with nat, route, open or no "
-					    "forwarding)",
+					    "forwarding, and joins host bridges with "
+					    "mode='bridge')",
 					    mode);
 		return perr(c, node,
-			    "<forward mode='%s'>: unknown forward mode (expected nat, route or "
-			    "open, or no <forward> for an isolated network)",
+			    "<forward mode='%s'>: unknown forward mode (expected nat, route, "
+			    "open or bridge, or no <forward> for an isolated network)",
 			    mode);
 	}
 	return 0;

@@ -15,6 +15,8 @@ const char *net_fwd_mode_str(enum net_fwd_mode m)
 		return "route";
 	case NET_FWD_OPEN:
 		return "open";
+	case NET_FWD_BRIDGE:
+		return "bridge";
 	case NET_FWD_ISOLATED:
 		break;
 	}

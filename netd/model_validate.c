@@ -184,6 +184,48 @@ static int validate_bridge(const struct net *n, struct nerr *e)
 	return 0;
 }
 
+/* libvirt's rules for a host bridge network: the bridge is the host's,
+ * on the host's LAN, so everything netd would set up on a bridge of its own
+ * (addresses, DHCP, DNS, a MAC, STP) is refused rather than ignored. */
+static int validate_host_bridge(const struct net *n, struct nerr *e)
+{
+	static const char why[] = "in a network with forward mode='bridge': the bridge is the "
+				  "host's, netd changes nothing on it";
+
+	if (!net_is_host_bridge(n))
+		return 0;
+	if (!n->bridge[0])
+		return verr(n, e, n->fwd_line,
+			    "<forward mode='bridge'> needs <bridge name='...'>: the host's Linux "
+			    "bridge that guests join (netd creates none in this mode)");
+	if (n->fwd_dev[0])
+		return verr(n, e, n->fwd_line,
+			    "<forward mode='bridge' dev='%s'>: netd joins the Linux bridge named "
+			    "by <bridge name>; guests directly on a device (macvtap) are not "
+			    "supported",
+			    n->fwd_dev);
+	if (n->n_ips)
+		return verr(n, e, n->ips[0].line,
+			    "<ip> %s (guests get their addresses from the LAN's own DHCP "
+			    "server)",
+			    why);
+	if (n->dns.line)
+		return verr(n, e, n->dns.line, "<dns> %s (no dnsmasq runs for it)", why);
+	if (n->domain[0])
+		return verr(n, e, n->domain_line, "<domain> %s (no dnsmasq runs for it)", why);
+	if (n->has_mac)
+		return verr(n, e, n->mac_line, "<mac> %s", why);
+	if (n->mtu)
+		return verr(n, e, n->mtu_line, "<mtu> %s", why);
+	if (n->stp != NET_UNSET || n->has_delay)
+		return verr(n, e, n->bridge_line, "<bridge stp/delay> %s", why);
+	if (n->zone[0])
+		return verr(n, e, n->bridge_line,
+			    "<bridge zone='%s'> %s (its firewalld zone is the administrator's)",
+			    n->zone, why);
+	return 0;
+}
+
 static int validate_forward(const struct net *n, struct nerr *e)
 {
 	if (n->nat_start.family) {
@@ -496,7 +538,8 @@ int net_validate(const struct net *n, struct nerr *e)
 	int r;
 
 	if ((r = validate_names(n, e)) < 0 || (r = validate_bridge(n, e)) < 0 ||
-	    (r = validate_ips(n, e)) < 0 || (r = validate_forward(n, e)) < 0 ||
+	    (r = validate_host_bridge(n, e)) < 0 || (r = validate_ips(n, e)) < 0 ||
+	    (r = validate_forward(n, e)) < 0 ||
 	    (r = validate_dns(n, e)) < 0)
 		return r;
 	return 0;

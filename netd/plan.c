@@ -105,11 +105,35 @@ static void plan_firewalld(const struct hostconf *hc, const struct net *n, FILE 
 			n->bridge, n->zone[0] ? n->zone : "netd");
 }
 
+/* A host bridge network: the bridge is checked, and joined through
+ * bridge.conf; nothing else. */
+static void plan_host_bridge(const struct store *s, const struct net *n, FILE *o)
+{
+	fprintf(o, "# plan for network '%s' (bridge): nothing has been changed\n\n", n->name);
+	fprintf(o,
+		"## host bridge\ncheck that %s exists and is a Linux bridge (the host's: netd "
+		"creates nothing, changes nothing on it and leaves it at stop)\n",
+		n->bridge);
+	fprintf(o, "\n## nftables\nnone (guests are on the host's LAN)\n");
+	fprintf(o, "\n## dnsmasq\nnone (the LAN's own DHCP server gives the addresses)\n");
+	fprintf(o, "\n## qemu bridge ACL: %s\nallow %s", s->p.bridge_conf, n->bridge);
+	if (n->access_group[0])
+		fprintf(o, " to the members of group %s only", n->access_group);
+	fputc('\n', o);
+}
+
 int plan_print(const struct store *s, struct net *n, FILE *o, struct nerr *e)
 {
 	_cleanup_free_ char *nft = NULL;
 	struct hostconf hc;
 	int r;
+
+	if (net_is_host_bridge(n)) {
+		if ((r = store_fill_defaults(s, n, e)) < 0)
+			return r;
+		plan_host_bridge(s, n, o);
+		return 0;
+	}
 
 	if ((r = hostconf_load(&s->p, &hc, e)) < 0 || (r = store_fill_defaults(s, n, e)) < 0 ||
 	    (r = fw_render(n, &nft, e)) < 0)

@@ -146,7 +146,16 @@ int reload_network(struct store *s, const char *name, bool restart_ok, FILE *out
 		fprintf(out, "network '%s': nothing to change\n", name);
 		return 0;
 	}
-	if (strcmp(old.bridge, n.bridge) == 0)
+	/* A host bridge network has other steps than a bridge of netd's own:
+	 * from one to the other is a stop and a start. */
+	if (net_is_host_bridge(&old) != net_is_host_bridge(&n) && !restart_ok)
+		return nerr_set(e, -EXDEV,
+				"network %s: forward mode %s -> %s cannot change in place; nothing "
+				"was changed ('netd reload %s --restart' stops and starts the "
+				"network, detaching every guest)",
+				name, net_fwd_mode_str(old.fwd_mode), net_fwd_mode_str(n.fwd_mode),
+				name);
+	if (strcmp(old.bridge, n.bridge) == 0 && net_is_host_bridge(&old) == net_is_host_bridge(&n))
 		return in_place(s, &old, &n, out, e);
 	if (!restart_ok)
 		return nerr_set(e, -EXDEV,

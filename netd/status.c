@@ -131,6 +131,20 @@ static const char *str(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
+/* The host's bridge: what the host bridge step found (when running). */
+static void status_host_bridge(const json_t *o, FILE *out)
+{
+	const json_t *hb = json_object_get(o, "host_bridge");
+	const char *state = !hb					      ? ""
+			    : !json_is_true(json_object_get(hb, "exists")) ? ": MISSING"
+			    : !json_is_true(json_object_get(hb, "linux_bridge"))
+				    ? ": NOT a Linux bridge"
+			    : json_is_true(json_object_get(hb, "up")) ? ": up"
+								      : ": DOWN";
+
+	text_line(out, "bridge:", "%s (the host's, not netd's%s)", str(o, "bridge"), state);
+}
+
 static void status_text(const struct net *n, const json_t *o, FILE *out)
 {
 	const json_t *pid = json_object_get(o, "dnsmasq_pid");
@@ -143,7 +157,10 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 	text_line(out, "autostart:", "%s",
 		  json_is_true(json_object_get(o, "autostart")) ? "yes" : "no");
 	text_line(out, "forward:", "%s", str(o, "forward"));
-	text_line(out, "bridge:", "%s", str(o, "bridge"));
+	if (net_is_host_bridge(n))
+		status_host_bridge(o, out);
+	else
+		text_line(out, "bridge:", "%s", str(o, "bridge"));
 	text_list(out, "addresses:", json_object_get(o, "addresses"), "");
 	if (!json_is_true(json_object_get(o, "persistent")))
 		text_line(out, "persistent:", "no (transient: stop removes it)");

@@ -197,6 +197,66 @@ static void test_bridge_zone(void **state)
 			fail_msg("zone '%s' taken", bad[i]);
 }
 
+/* <forward mode='bridge'/>: the host's bridge, named; everything netd would
+ * set up on a bridge of its own is refused, and defaults add nothing. */
+static void test_host_bridge(void **state)
+{
+	static const struct {
+		const char *xml, *msg;
+	} bad[] = {
+		{ "<forward mode='bridge'/>", "needs <bridge name='...'>" },
+		{ "<forward mode='bridge' dev='eth0'/><bridge name='br0'/>",
+		  "guests directly on a device (macvtap) are not supported" },
+		{ "<forward mode='bridge'/><bridge name='br0'/><ip address='10.1.0.1' prefix='24'/>",
+		  "<ip> in a network with forward mode='bridge'" },
+		{ "<forward mode='bridge'/><bridge name='br0'/><dns enable='no'/>", "<dns> in a" },
+		{ "<forward mode='bridge'/><bridge name='br0'/><domain name='lan'/>",
+		  "<domain> in a" },
+		{ "<forward mode='bridge'/><bridge name='br0'/><mac address='52:54:00:01:02:03'/>",
+		  "<mac> in a" },
+		{ "<forward mode='bridge'/><bridge name='br0'/><mtu size='1400'/>", "<mtu> in a" },
+		{ "<forward mode='bridge'/><bridge name='br0' stp='off'/>", "<bridge stp/delay>" },
+		{ "<forward mode='bridge'/><bridge name='br0' delay='2'/>", "<bridge stp/delay>" },
+		{ "<forward mode='bridge'/><bridge name='br0' zone='trusted'/>",
+		  "<bridge zone='trusted'>" },
+		{ "<forward mode='bridge'><nat/></forward><bridge name='br0'/>",
+		  "<nat>: only valid with <forward mode='nat'>" },
+	};
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_free_ char *xml = NULL;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	assert_int_equal(tu_try_str("<network xmlns:netd='urn:netd:network:1'><name>lan</name>"
+				    "<forward mode='bridge'/><bridge name='br0'/>"
+				    "<netd:access group='kvm'/></network>",
+				    &n, &e),
+			 0);
+	assert_int_equal(n.fwd_mode, NET_FWD_BRIDGE);
+	assert_true(net_is_host_bridge(&n));
+	assert_int_equal(net_fill_defaults(&n, NULL, &e), 0);
+	assert_true(n.has_uuid);
+	assert_false(n.has_mac);
+	assert_int_equal(n.stp, NET_UNSET);
+	assert_false(n.has_delay);
+	assert_int_equal(net_validate(&n, &e), 0);
+	assert_non_null(xml = net_format_string(&n));
+	assert_non_null(strstr(xml, "  <forward mode='bridge'/>\n  <bridge name='br0'/>\n"));
+	assert_null(strstr(xml, "<mac"));
+	assert_null(strstr(xml, "stp="));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_net_ struct net b = { 0 };
+		char doc[512];
+
+		(void)snprintf(doc, sizeof doc, "<network><name>t</name>%s</network>", bad[i].xml);
+		memset(&e, 0, sizeof e);
+		if (tu_try_str(doc, &b, &e) == 0)
+			fail_msg("accepted: %s", bad[i].xml);
+		if (!strstr(e.msg, bad[i].msg))
+			fail_msg("%s: message\n  %s\nlacks\n  %s", bad[i].xml, e.msg, bad[i].msg);
+	}
+}
+
 static void test_defaults_avoid_used_bridges(void **state)
 {
 	_cleanup_net_ struct net n = { 0 };
@@ -258,8 +318,8 @@ static const struct bad bads[] = {
 	  "address 192.168.5.255/24 is the network or broadcast address" },
 	{ "unknown forward mode", NET("<forward mode='warp'/>"),
 	  "<forward mode='warp'>: unknown forward mode" },
-	{ "libvirt mode netd does not do", NET("<forward mode='bridge'/>"),
-	  "<forward mode='bridge'>: not supported by netd" },
+	{ "libvirt mode netd does not do", NET("<forward mode='vepa'/>"),
+	  "<forward mode='vepa'>: not supported by netd" },
 	{ "name with quotes", "<network><name>a\"b</name></network>",
 	  "network name 'a\"b' is not a plain identifier" },
 	{ "name starting with dot", "<network><name>.x</name></network>",
@@ -505,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_long_xml_error),
 		cmocka_unit_test(test_bridge_zone),
+		cmocka_unit_test(test_host_bridge),
 		cmocka_unit_test(test_defaults_avoid_used_bridges),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_prefix_bounds),
