@@ -83,11 +83,12 @@ static int hb_apply(struct step_ctx *c, void *st, struct nerr *e)
 		return r;
 	if (hb_unusable(s, why, sizeof why))
 		return nerr_set(e, s->exists ? -EMEDIUMTYPE : -ENODEV,
-				"network %s: host bridge %s %s; nothing was changed", c->n->name,
+				"host bridge %s %s (in forward mode 'bridge' netd uses the "
+				"host's bridge and creates none)",
 				c->n->bridge, why);
 	(void)snprintf(c->started, sizeof c->started,
-		       "network '%s' started: host bridge %s (%s), not changed by netd",
-		       c->n->name, c->n->bridge, s->up ? "up" : "down");
+		       "network '%s' started: host bridge %s (%s), not changed by netd", c->n->name,
+		       c->n->bridge, s->up ? "up" : "down");
 	if (!s->up)
 		step_note(c,
 			  "warning: host bridge %s is down: guests that join it reach nothing "

@@ -43,11 +43,10 @@ static const struct step_ops *const lc_host_bridge_steps[] = {
 int lc_run_init(struct step_run *run, const struct store *s, const struct net *n, FILE *out,
 		struct nerr *e)
 {
-	int r = net_is_host_bridge(n) ? step_run_init(run, lc_host_bridge_steps,
-						       ARRAY_SIZE(lc_host_bridge_steps), &s->p, n,
-						       out, e)
-				      : step_run_init(run, lc_steps, ARRAY_SIZE(lc_steps), &s->p, n,
-						      out, e);
+	int r = net_is_host_bridge(n)
+			? step_run_init(run, lc_host_bridge_steps, ARRAY_SIZE(lc_host_bridge_steps),
+					&s->p, n, out, e)
+			: step_run_init(run, lc_steps, ARRAY_SIZE(lc_steps), &s->p, n, out, e);
 
 	if (r < 0)
 		return r;

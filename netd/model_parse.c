@@ -275,8 +275,7 @@ static int parse_nat(const struct pctx *c, const xmlNode *node, struct net *n)
 
 static int parse_forward_mode(const struct pctx *c, const xmlNode *node, struct net *n)
 {
-	static const char *const foreign[] = { "private", "vepa", "passthrough", "hostdev",
-					       NULL };
+	static const char *const foreign[] = { "private", "vepa", "passthrough", "hostdev", NULL };
 	char mode[32] = "nat";
 	int r;
 

@@ -539,8 +539,7 @@ int net_validate(const struct net *n, struct nerr *e)
 
 	if ((r = validate_names(n, e)) < 0 || (r = validate_bridge(n, e)) < 0 ||
 	    (r = validate_host_bridge(n, e)) < 0 || (r = validate_ips(n, e)) < 0 ||
-	    (r = validate_forward(n, e)) < 0 ||
-	    (r = validate_dns(n, e)) < 0)
+	    (r = validate_forward(n, e)) < 0 || (r = validate_dns(n, e)) < 0)
 		return r;
 	return 0;
 }

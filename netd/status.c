@@ -55,6 +55,7 @@ static int status_host(struct store *s, const struct net *n, json_t *o, struct n
 	struct drift d = { 0 };
 	struct nerr ce = { { 0 } };
 	json_t *list = json_array();
+	bool repairable = false;
 	int r;
 
 	if (!list || json_object_set_new(o, "drift", list) < 0)
@@ -64,9 +65,14 @@ static int status_host(struct store *s, const struct net *n, json_t *o, struct n
 	if (step_run_check(&run, false, &d, &ce) < 0 &&
 	    json_object_set_new(o, "check_error", nd_json_string(ce.msg)) < 0)
 		return oom(e, n->name);
-	for (size_t i = 0; i < d.n; i++)
+	for (size_t i = 0; i < d.n; i++) {
 		if (!add_str(list, d.what[i]))
 			return oom(e, n->name);
+		repairable |= !d.norepair[i];
+	}
+	/* whether netd apply can repair any of it */
+	if (json_object_set_new(o, "drift_repairable", json_boolean(repairable)) < 0)
+		return oom(e, n->name);
 	return step_run_describe(&run, o, e);
 }
 
@@ -135,7 +141,7 @@ static const char *str(const json_t *o, const char *key)
 static void status_host_bridge(const json_t *o, FILE *out)
 {
 	const json_t *hb = json_object_get(o, "host_bridge");
-	const char *state = !hb					      ? ""
+	const char *state = !hb						   ? ""
 			    : !json_is_true(json_object_get(hb, "exists")) ? ": MISSING"
 			    : !json_is_true(json_object_get(hb, "linux_bridge"))
 				    ? ": NOT a Linux bridge"
@@ -179,8 +185,10 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 	else if (json_array_size(drift) == 0)
 		text_line(out, "drift:", "none");
 	text_list(out, "drift:", drift, "");
-	if (json_array_size(drift))
+	if (json_array_size(drift) && json_is_true(json_object_get(o, "drift_repairable")))
 		text_line(out, "repair:", "netd apply %s", n->name);
+	else if (json_array_size(drift))
+		text_line(out, "repair:", "none by netd: what it found is not netd's to change");
 	if (!sess)
 		return;
 	if (!json_is_true(json_object_get(sess, "usable")))
@@ -216,7 +224,8 @@ int status_print(struct store *s, const char *name, bool json, FILE *out, struct
 	if (active)
 		r = status_host(s, &n, o, e);
 	else if (json_object_set_new(o, "dnsmasq_pid", json_null()) < 0 ||
-		 json_object_set_new(o, "drift", json_array()) < 0)
+		 json_object_set_new(o, "drift", json_array()) < 0 ||
+		 json_object_set_new(o, "drift_repairable", json_false()) < 0)
 		r = oom(e, name);
 	if (r < 0)
 		return r;

@@ -164,6 +164,7 @@ static void test_round_trip(void **state)
 	round_trip(NETD_TEST_DATA "/../../templates/route.xml", NULL);
 	round_trip(NETD_TEST_DATA "/../../templates/isolated.xml", NULL);
 	round_trip(NETD_TEST_DATA "/../../templates/dual-stack.xml", NULL);
+	round_trip(NETD_TEST_DATA "/../../templates/host-bridge.xml", NULL);
 }
 
 /* libvirt's <bridge zone='NAME'/>: kept, written back, and its grammar. */
@@ -207,7 +208,8 @@ static void test_host_bridge(void **state)
 		{ "<forward mode='bridge'/>", "needs <bridge name='...'>" },
 		{ "<forward mode='bridge' dev='eth0'/><bridge name='br0'/>",
 		  "guests directly on a device (macvtap) are not supported" },
-		{ "<forward mode='bridge'/><bridge name='br0'/><ip address='10.1.0.1' prefix='24'/>",
+		{ "<forward mode='bridge'/><bridge name='br0'/><ip address='10.1.0.1' "
+		  "prefix='24'/>",
 		  "<ip> in a network with forward mode='bridge'" },
 		{ "<forward mode='bridge'/><bridge name='br0'/><dns enable='no'/>", "<dns> in a" },
 		{ "<forward mode='bridge'/><bridge name='br0'/><domain name='lan'/>",

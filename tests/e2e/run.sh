@@ -83,7 +83,7 @@ cleanup() {
 		kill "$qemu_pid" 2>/dev/null || true
 		wait "$qemu_pid" 2>/dev/null || true
 	fi
-	for net in grp default; do "$netd" stop "$net" >>"$logs/netd.log" 2>&1 || true; done
+	for net in lan grp default; do "$netd" stop "$net" >>"$logs/netd.log" 2>&1 || true; done
 	if [ $rc != 0 ]; then
 		for f in "$logs"/*; do
 			[ -f "$f" ] || continue
@@ -319,6 +319,53 @@ grep -q 'access denied by acl file' "$logs/outsider.qemu.log" ||
 say "group-only virbr7: a user outside $vm_group refused: $(grep -m1 'access denied' "$logs/outsider.qemu.log")"
 "$netd" stop grp >>"$logs/netd.log" 2>&1 || fail "netd stop grp failed"
 ! grep -q virbr7 /etc/qemu/bridge.conf || fail "netd stop grp left virbr7 in bridge.conf"
+
+# ---- the host's own bridge onto a LAN (<forward mode='bridge'/>) --------
+# The administrator's br-lan with the "LAN" behind it: a veth whose far
+# end, lan1, has the LAN's own DHCP server (a plain dnsmasq, not netd's).
+# netd only lets session VMs join br-lan; the VM's address comes from the
+# LAN. Before netd's network starts and after it stops, the helper refuses.
+ip link add br-lan type bridge stp_state 0 forward_delay 0
+ip link add lan0 type veth peer name lan1
+ip link set lan0 master br-lan up
+ip link set br-lan up
+ip addr add 10.77.0.1/24 dev lan1
+ip link set lan1 up
+dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --no-resolv --no-hosts \
+	--interface=lan1 --bind-interfaces --pid-file= --user=root \
+	--dhcp-range=10.77.0.50,10.77.0.60,10m --dhcp-leasefile="$scratch/lan.leases" \
+	--log-facility="$logs/lan-dnsmasq.log" </dev/null >/dev/null 2>&1 &
+lan_dhcp=$!
+cat >"$scratch/lan.xml" <<XML
+<network>
+  <name>lan</name>
+  <forward mode='bridge'/>
+  <bridge name='br-lan'/>
+</network>
+XML
+{ "$netd" define "$scratch/lan.xml" && "$netd" start lan; } >>"$logs/netd.log" 2>&1 ||
+	fail "netd define/start of the host bridge network failed"
+grep -qx 'allow br-lan' /etc/qemu/bridge.conf ||
+	fail "bridge.conf has no 'allow br-lan': $(cat /etc/qemu/bridge.conf)"
+[ ! -e /run/netd/dnsmasq/lan.pid ] || fail "netd started a dnsmasq for the host bridge network"
+run_vm lanvm br-lan "$vm_timeout"
+wait_vm lanvm
+[ $vm_rc = 0 ] || fail "qemu on br-lan exited with status $vm_rc: $(tail -n 5 "$logs/lanvm.qemu.log")"
+lan_ip=$(sed -n 's/^LEASE \([0-9.]*\) .*/\1/p' "$logs/lanvm.serial.log" | head -n1)
+case $lan_ip in
+10.77.0.5[0-9] | 10.77.0.60) ;;
+*) fail "the guest on br-lan got no lease from the LAN's DHCP server (got '$lan_ip')" ;;
+esac
+grep -qi "$vm_mac" "$scratch/lan.leases" || fail "the LAN's DHCP server has no lease for $vm_mac"
+say "host bridge br-lan: the session VM got $lan_ip from the LAN's own DHCP server"
+"$netd" stop lan >>"$logs/netd.log" 2>&1 || fail "netd stop lan failed"
+ip -o link show br-lan >/dev/null 2>&1 || fail "netd stop lan removed the host's bridge"
+run_vm lanvm2 br-lan "$nope_timeout"
+wait_vm lanvm2
+grep -q 'access denied by acl file' "$logs/lanvm2.qemu.log" ||
+	fail "qemu on br-lan after netd stop lan was not refused by the ACL: $(cat "$logs/lanvm2.qemu.log")"
+say "host bridge br-lan after stop: kept, and session VMs refused again"
+kill "$lan_dhcp" 2>/dev/null || true
 
 # ---- the helper reads bridge.conf as the calling user -------------------
 # With the ACL unreadable by that user the same VM on virbr0 fails: proof
