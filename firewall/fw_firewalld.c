@@ -9,6 +9,7 @@
 
 #include <systemd/sd-bus.h>
 
+#include "ndbus.h"
 #include "step.h"
 
 #define FWD_NAME	 "org.fedoraproject.FirewallD1"
@@ -17,10 +18,6 @@
 #define FWD_IF_ZONE	 "org.fedoraproject.FirewallD1.zone"
 #define FWD_IF_CONFIG	 "org.fedoraproject.FirewallD1.config"
 #define FWD_IF_CONF_ZONE "org.fedoraproject.FirewallD1.config.zone"
-
-#define _cleanup_bus_	  __attribute__((cleanup(sd_bus_flush_close_unrefp)))
-#define _cleanup_bus_msg_ __attribute__((cleanup(sd_bus_message_unrefp)))
-#define _cleanup_bus_err_ __attribute__((cleanup(sd_bus_error_free)))
 
 /* What netd added to firewalld for one network (the record file). */
 struct fwd_added {
@@ -100,59 +97,15 @@ static int fwd_record_remove(const struct step_ctx *c, struct nerr *e)
 
 /* ---- D-Bus ---- */
 
-/* Whether the firewalld on the bus manages this network namespace: its
- * zones apply to the namespace it runs in. netd tried out inside 'unshare
- * --net' still reaches the host's system bus, and must not bind a bridge
- * name into the host firewalld's (permanent) configuration. Unknown (its
- * pid not visible from here, another pid namespace) counts as not ours. */
-static bool fwd_same_netns(sd_bus *b)
-{
-	_cleanup_bus_err_ sd_bus_error err = SD_BUS_ERROR_NULL;
-	_cleanup_bus_msg_ sd_bus_message *reply = NULL;
-	char path[64], theirs[64], ours[64];
-	uint32_t pid = 0;
-	ssize_t n, m;
-
-	if (sd_bus_call_method(b, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-			       "org.freedesktop.DBus", "GetConnectionUnixProcessID", &err, &reply,
-			       "s", FWD_NAME) < 0 ||
-	    sd_bus_message_read(reply, "u", &pid) < 0 || pid == 0)
-		return false;
-	(void)snprintf(path, sizeof path, "/proc/%" PRIu32 "/ns/net", pid);
-	n = readlink(path, theirs, sizeof theirs - 1);
-	m = readlink("/proc/self/ns/net", ours, sizeof ours - 1);
-	if (n <= 0 || m <= 0)
-		return false;
-	theirs[n] = ours[m] = '\0';
-	return strcmp(theirs, ours) == 0;
-}
-
 /* The system bus with firewalld on it, or *bus NULL (and 0) when there is
  * no system bus, firewalld has no owner there, or it manages another
- * network namespace: nothing to do. */
+ * network namespace (it must not get a bridge name of ours into the host
+ * firewalld's permanent configuration): nothing to do. */
 static int fwd_open(sd_bus **bus, struct nerr *e)
 {
-	_cleanup_bus_ sd_bus *b = NULL;
-	_cleanup_bus_err_ sd_bus_error err = SD_BUS_ERROR_NULL;
-	_cleanup_bus_msg_ sd_bus_message *reply = NULL;
-	int has = 0, r;
+	enum nd_bus_peer how;
 
-	*bus = NULL;
-	if (sd_bus_open_system(&b) < 0)
-		return 0;
-	if ((r = sd_bus_set_method_call_timeout(b, FWD_TIMEOUT_USEC)) < 0)
-		return nerr_set(e, r, "firewalld: set the D-Bus timeout: %s", strerror(-r));
-	r = sd_bus_call_method(b, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-			       "org.freedesktop.DBus", "NameHasOwner", &err, &reply, "s", FWD_NAME);
-	if (r < 0) /* no bus daemon behind the socket: as no firewalld */
-		return 0;
-	if ((r = sd_bus_message_read(reply, "b", &has)) < 0)
-		return nerr_set(e, r, "firewalld: D-Bus NameHasOwner: bad reply: %s", strerror(-r));
-	if (has && fwd_same_netns(b)) {
-		*bus = b;
-		b = NULL;
-	}
-	return 0;
+	return nd_bus_open_peer(FWD_NAME, FWD_TIMEOUT_USEC, bus, &how, e);
 }
 
 static int fwd_fail(struct nerr *e, int r, const char *method, const char *arg,

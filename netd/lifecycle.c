@@ -22,15 +22,18 @@
 #include "ipfwd.h"
 #include "netlink.h"
 #include "record.h"
+#include "resolved.h"
 #include "transient.h"
 #include "fw.h"
 #include "fw_firewalld.h"
 #include "fw_host.h"
 
 /* In dependency order: forwarding and rules for the bridge's traffic,
- * dnsmasq binds to the bridge, session VMs may join once it all works. */
+ * dnsmasq binds to the bridge, systemd-resolved is told to ask it, session
+ * VMs may join once it all works. */
 static const struct step_ops *const lc_steps[] = {
-	&bridge_step, &firewalld_step, &ipfwd_step, &fw_step, &hostfw_step, &dhcp_step, &bconf_step,
+	&bridge_step, &firewalld_step, &ipfwd_step,    &fw_step,
+	&hostfw_step, &dhcp_step,      &resolved_step, &bconf_step,
 };
 
 /* A network on the host's own bridge: netd makes nothing of the above for

@@ -186,6 +186,9 @@ struct net {
 
 	char domain[NET_DNSNAME_MAX + 1]; /* "" when absent */
 	enum net_tristate domain_local_only;
+	/* <domain register='yes'/> (libvirt 10.1): the bridge's DNS server
+	 * and the domain go to systemd-resolved (netd/resolved.h) */
+	enum net_tristate domain_register;
 	int domain_line;
 
 	struct net_dns dns;

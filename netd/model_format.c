@@ -162,6 +162,8 @@ static void format_bridge(const struct net *n, FILE *o)
 		if (n->domain_local_only != NET_UNSET)
 			fprintf(o, " localOnly='%s'",
 				n->domain_local_only == NET_YES ? "yes" : "no");
+		if (n->domain_register != NET_UNSET)
+			fprintf(o, " register='%s'", n->domain_register == NET_YES ? "yes" : "no");
 		fputs("/>\n", o);
 	}
 }

@@ -447,10 +447,11 @@ static int parse_domain(const struct pctx *c, const xmlNode *node, struct net *n
 	int r;
 
 	n->domain_line = line_of(node);
-	if ((r = check_attrs(c, node, ATTRS("name", "localOnly"))) < 0 ||
+	if ((r = check_attrs(c, node, ATTRS("name", "localOnly", "register"))) < 0 ||
 	    (r = no_children(c, node)) < 0 ||
 	    (r = attr_str(c, node, "name", n->domain, sizeof n->domain)) < 0 ||
-	    (r = attr_yesno(c, node, "localOnly", "yes", "no", &n->domain_local_only)) < 0)
+	    (r = attr_yesno(c, node, "localOnly", "yes", "no", &n->domain_local_only)) < 0 ||
+	    (r = attr_yesno(c, node, "register", "yes", "no", &n->domain_register)) < 0)
 		return r;
 	if (!n->domain[0])
 		return perr(c, node, "<domain>: needs name");

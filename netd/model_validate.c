@@ -169,6 +169,19 @@ static int validate_names(const struct net *n, struct nerr *e)
 	if (n->domain[0] && !net_dnsname_ok(n->domain))
 		return verr(n, e, n->domain_line, "domain name '%s' is not a valid DNS name",
 			    n->domain);
+	/* As libvirt: the host's resolver sends the domain to the network's
+	 * dnsmasq, whose upstream may be that same resolver; only a domain
+	 * dnsmasq answers itself cannot loop. */
+	if (n->domain_register == NET_YES && n->domain_local_only != NET_YES)
+		return verr(n, e, n->domain_line,
+			    "<domain register='yes'> needs localOnly='yes' (else a query for an "
+			    "unknown name in %s would loop between systemd-resolved and the "
+			    "network's dnsmasq)",
+			    n->domain);
+	if (n->domain_register == NET_YES && (n->dns.enable == NET_NO || n->n_ips == 0))
+		return verr(n, e, n->domain_line,
+			    "<domain register='yes'> needs the network's DNS server (an <ip>, and "
+			    "<dns> not disabled): it is what systemd-resolved is told to ask");
 	return 0;
 }
 

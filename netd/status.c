@@ -156,6 +156,7 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 	const json_t *pid = json_object_get(o, "dnsmasq_pid");
 	const json_t *drift = json_object_get(o, "drift");
 	const json_t *sess = json_object_get(o, "session_vms");
+	const json_t *rs;
 
 	text_line(out, "network:", "%s", str(o, "name"));
 	text_line(out, "state:", "%s",
@@ -180,6 +181,18 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 		text_line(out, "dnsmasq:", "pid %lld", (long long)json_integer_value(pid));
 	else
 		text_line(out, "dnsmasq:", "%s", dhcp_needed(n) ? "not running" : "not needed");
+	if ((rs = json_object_get(o, "resolved"))) {
+		if (json_is_true(json_object_get(rs, "registered")))
+			text_line(out, "resolved:", "~%s registered with systemd-resolved",
+				  str(rs, "domain"));
+		else if (json_is_true(json_object_get(rs, "running")))
+			text_line(out, "resolved:",
+				  "~%s NOT registered with systemd-resolved (see drift)",
+				  str(rs, "domain"));
+		else
+			text_line(out, "resolved:", "~%s not registered: %s", str(rs, "domain"),
+				  str(rs, "why_not"));
+	}
 	if (str(o, "check_error"))
 		text_line(out, "drift:", "cannot check: %s", str(o, "check_error"));
 	else if (json_array_size(drift) == 0)

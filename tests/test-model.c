@@ -450,6 +450,43 @@ static const struct bad bads[] = {
 	  "address 10.0.0.1/7 is too wide" },
 };
 
+/* <domain register='yes'/>: kept and written back; it needs localOnly and
+ * a DNS server to register. */
+static void test_domain_register(void **state)
+{
+	static const char *const bad[] = {
+		NET("<domain name='lab' register='yes'/><ip address='10.1.0.1' prefix='24'/>"),
+		NET("<domain name='lab' localOnly='no' register='yes'/>"
+		    "<ip address='10.1.0.1' prefix='24'/>"),
+		NET("<domain name='lab' localOnly='yes' register='yes'/>"),
+		NET("<domain name='lab' localOnly='yes' register='yes'/><dns enable='no'/>"
+		    "<ip address='10.1.0.1' prefix='24'/>"),
+		NET("<domain name='lab' localOnly='yes' register='maybe'/>"
+		    "<ip address='10.1.0.1' prefix='24'/>"),
+	};
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_free_ char *xml = NULL;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	assert_int_equal(tu_try_str(NET("<domain name='lab' localOnly='yes' register='yes'/>"
+					"<ip address='10.1.0.1' prefix='24'/>"),
+				    &n, &e),
+			 0);
+	assert_int_equal(n.domain_register, NET_YES);
+	assert_non_null(xml = net_format_string(&n));
+	assert_non_null(strstr(xml, "<domain name='lab' localOnly='yes' register='yes'/>"));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_net_ struct net b = { 0 };
+
+		memset(&e, 0, sizeof e);
+		if (tu_try_str(bad[i], &b, &e) == 0)
+			fail_msg("accepted: %s", bad[i]);
+		if (!strstr(e.msg, "register"))
+			fail_msg("%s: message does not name register: %s", bad[i], e.msg);
+	}
+}
+
 /* The widest subnets netd takes: an IPv6 site (/48) and what libvirt's
  * classful default gives a 10.x address (/8). */
 static void test_prefix_bounds(void **state)
@@ -568,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_long_xml_error),
 		cmocka_unit_test(test_bridge_zone),
 		cmocka_unit_test(test_host_bridge),
+		cmocka_unit_test(test_domain_register),
 		cmocka_unit_test(test_defaults_avoid_used_bridges),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_prefix_bounds),
