@@ -69,7 +69,7 @@ bool dhcp_needed(const struct net *n)
 	for (size_t i = 0; i < n->n_ips; i++)
 		if (ip_serves_dhcp(&n->ips[i]))
 			return true;
-	return n->dns.enable != NET_NO;
+	return n->dns.enable != NET_NO || net_tftp_ip(n);
 }
 
 static int check_files(const struct conf *c)
@@ -372,6 +372,35 @@ static int conf_dhcp_ip(struct conf *c, const struct net_ip *ip)
 	return 0;
 }
 
+/* libvirt's network boot lines: dnsmasq's own TFTP server on the bridge,
+ * and the boot file (with the server to get it from, when that is another
+ * host: "file,,server", no server name). */
+static int conf_boot(struct conf *c)
+{
+	const struct net_ip *t = net_tftp_ip(c->n);
+	char a[DHCP_ADDR_MAX];
+	int r;
+
+	if (t) {
+		if (!net_path_ok(t->tftp_root) || t->tftp_root[0] != '/')
+			return nerr_set(c->e, -EINVAL, "network %s: bad tftp root", c->n->name);
+		sbuf_printf(&c->s, "enable-tftp\ntftp-root=%s\n", t->tftp_root);
+	}
+	if (!c->v4 || !c->v4->bootp_file[0])
+		return 0;
+	if (!net_path_ok(c->v4->bootp_file))
+		return nerr_set(c->e, -EINVAL, "network %s: bad bootp file", c->n->name);
+	sbuf_printf(&c->s, "dhcp-boot=%s", c->v4->bootp_file);
+	if (c->v4->bootp_server.family) {
+		if ((r = dhcp_addr(c->n, "bootp server", &c->v4->bootp_server, AF_INET, a, c->e)) <
+		    0)
+			return r;
+		sbuf_printf(&c->s, ",,%s", a);
+	}
+	sbuf_puts(&c->s, "\n");
+	return 0;
+}
+
 static void conf_files(struct conf *c)
 {
 	if (c->leases > 0)
@@ -454,7 +483,7 @@ static int conf_body(struct conf *c)
 		return r;
 	conf_isolated(c);
 	if ((r = conf_txts(c)) < 0 || (r = conf_srvs(c)) < 0 || (r = conf_dhcp_ip(c, c->v4)) < 0 ||
-	    (r = conf_dhcp_ip(c, c->v6)) < 0)
+	    (r = conf_boot(c)) < 0 || (r = conf_dhcp_ip(c, c->v6)) < 0)
 		return r;
 	conf_files(c);
 	if ((r = conf_ra(c)) < 0)

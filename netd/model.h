@@ -24,6 +24,8 @@
 #define NET_MAX_ITEMS	  4096 /* bound on every list in a network */
 #define NET_GROUP_MAX	  32   /* Linux group names */
 #define NET_ZONE_MAX	  17   /* firewalld zone names */
+#define NET_PATH_MAX	  255  /* <tftp root> */
+#define NET_BOOTFILE_MAX  127  /* the DHCP 'file' field is 128 bytes */
 
 /* The widest subnet an <ip> may have. The bridge's address makes the kernel
  * route the whole subnet to the bridge, and the firewall forwards and
@@ -94,7 +96,7 @@ struct net_ip {
 	unsigned prefix;
 	/* How the prefix was written, so dumpxml keeps the form; NONE means the
 	 * classful default for IPv4 and /64 for IPv6, as libvirt does. */
-	enum { NET_PFX_NONE, NET_PFX_PREFIX, NET_PFX_NETMASK } prefix_form;
+	enum net_pfx_form { NET_PFX_NONE, NET_PFX_PREFIX, NET_PFX_NETMASK } prefix_form;
 	bool family_given; /* family='...' was written */
 	enum net_tristate local_ptr;
 	bool has_dhcp; /* a <dhcp> element is present */
@@ -102,8 +104,36 @@ struct net_ip {
 	size_t n_ranges;
 	struct net_dhcp_host *hosts;
 	size_t n_hosts;
+	/* <tftp root='DIR'/> (IPv4 only): dnsmasq serves DIR over TFTP on
+	 * the bridge; "" when absent. An absolute path of the grammar
+	 * net_path_ok(). */
+	char tftp_root[NET_PATH_MAX + 1];
+	int tftp_line;
+	/* <dhcp><bootp file='F' server='S'/> (IPv4 only): the boot file
+	 * offered to DHCP clients ("" when absent), and the TFTP server to
+	 * fetch it from when it is not this host (family 0). */
+	char bootp_file[NET_BOOTFILE_MAX + 1];
+	struct net_addr bootp_server;
+	int bootp_line;
 	int line;
 };
+
+/* <route address='A' prefix='P' gateway='G' metric='M'/>: a static route
+ * on the bridge, to a subnet behind a guest (a router VM). */
+struct net_route {
+	struct net_addr addr; /* the destination, host bits clear */
+	unsigned prefix;
+	enum net_pfx_form prefix_form;
+	bool family_given;
+	struct net_addr gateway; /* inside one of the network's subnets */
+	unsigned metric;	 /* 0 when absent: libvirt then uses 1 */
+	int line;
+};
+/* The metric of a route as the kernel gets it (libvirt's default is 1). */
+static inline unsigned net_route_metric(const struct net_route *r)
+{
+	return r->metric ? r->metric : 1;
+}
 
 struct net_dns_host {
 	struct net_addr ip;
@@ -196,6 +226,10 @@ struct net {
 	struct net_ip *ips;
 	size_t n_ips;
 
+	/* <route>s, in document order */
+	struct net_route *routes;
+	size_t n_routes;
+
 	/* <netd:access group='G'/>: only members of G may attach session
 	 * VMs (a per-network ACL file only G can read); "" = every user */
 	char access_group[NET_GROUP_MAX + 1];
@@ -279,5 +313,10 @@ bool net_ifname_ok(const char *s); /* bridge and device names */
 bool net_dnsname_ok(const char *s);
 bool net_label_ok(const char *s, size_t len);
 bool net_zone_ok(const char *s); /* firewalld zone names */
+/* <tftp root> and <bootp file>: printable ASCII without white space,
+ * quotes, '#', '\\' or ',' (dnsmasq's separators and comments). */
+bool net_path_ok(const char *s);
+/* The <ip> that has <tftp root>, or NULL. */
+const struct net_ip *net_tftp_ip(const struct net *n);
 
 #endif

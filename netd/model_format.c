@@ -265,7 +265,42 @@ static void format_dhcp(const struct net_ip *ip, FILE *o)
 		put_lease(o, &h->lease, "        ");
 		fputs("      </host>\n", o);
 	}
+	if (ip->bootp_file[0]) {
+		fputs("      <bootp file='", o);
+		put_escaped(o, ip->bootp_file);
+		fputs("'", o);
+		if (ip->bootp_server.family)
+			put_addr_attr(o, "server", &ip->bootp_server);
+		fputs("/>\n", o);
+	}
 	fputs("    </dhcp>\n", o);
+}
+
+/* prefix= or netmask= as written; nothing for the default. */
+static void put_prefix(FILE *o, enum net_pfx_form form, unsigned prefix)
+{
+	if (form == NET_PFX_NETMASK) {
+		struct net_addr m = { .family = AF_INET };
+
+		for (unsigned b = 0; b < prefix; b++)
+			m.u.b[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+		put_addr_attr(o, "netmask", &m);
+	} else if (form == NET_PFX_PREFIX) {
+		fprintf(o, " prefix='%u'", prefix);
+	}
+}
+
+static void format_route(const struct net_route *rt, FILE *o)
+{
+	fputs("  <route", o);
+	if (rt->family_given)
+		fprintf(o, " family='%s'", rt->addr.family == AF_INET ? "ipv4" : "ipv6");
+	put_addr_attr(o, "address", &rt->addr);
+	put_prefix(o, rt->prefix_form, rt->prefix);
+	put_addr_attr(o, "gateway", &rt->gateway);
+	if (rt->metric)
+		fprintf(o, " metric='%u'", rt->metric);
+	fputs("/>\n", o);
 }
 
 static void format_ip(const struct net_ip *ip, FILE *o)
@@ -274,23 +309,21 @@ static void format_ip(const struct net_ip *ip, FILE *o)
 	if (ip->family_given)
 		fprintf(o, " family='%s'", ip->addr.family == AF_INET ? "ipv4" : "ipv6");
 	put_addr_attr(o, "address", &ip->addr);
-	if (ip->prefix_form == NET_PFX_NETMASK) {
-		struct net_addr m = { .family = AF_INET };
-
-		for (unsigned b = 0; b < ip->prefix; b++)
-			m.u.b[b / 8] |= (uint8_t)(0x80 >> (b % 8));
-		put_addr_attr(o, "netmask", &m);
-	} else if (ip->prefix_form == NET_PFX_PREFIX) {
-		fprintf(o, " prefix='%u'", ip->prefix);
-	}
+	put_prefix(o, ip->prefix_form, ip->prefix);
 	if (ip->local_ptr != NET_UNSET)
 		fprintf(o, " localPtr='%s'", ip->local_ptr == NET_YES ? "yes" : "no");
-	if (!ip->has_dhcp) {
+	if (!ip->has_dhcp && !ip->tftp_root[0]) {
 		fputs("/>\n", o);
 		return;
 	}
 	fputs(">\n", o);
-	format_dhcp(ip, o);
+	if (ip->tftp_root[0]) {
+		fputs("    <tftp root='", o);
+		put_escaped(o, ip->tftp_root);
+		fputs("'/>\n", o);
+	}
+	if (ip->has_dhcp)
+		format_dhcp(ip, o);
 	fputs("  </ip>\n", o);
 }
 
@@ -314,6 +347,8 @@ int net_format(const struct net *n, FILE *o)
 	format_dns(n, o);
 	for (size_t i = 0; i < n->n_ips; i++)
 		format_ip(&n->ips[i], o);
+	for (size_t i = 0; i < n->n_routes; i++)
+		format_route(&n->routes[i], o);
 	if (n->access_group[0])
 		fprintf(o, "  <netd:access group='%s'/>\n", n->access_group);
 	fputs("</network>\n", o);

@@ -547,6 +547,38 @@ static int parse_dhcp_host(const struct pctx *c, const xmlNode *node, struct net
 	return 0;
 }
 
+static int parse_bootp(const struct pctx *c, const xmlNode *node, struct net_ip *ip)
+{
+	int r;
+
+	if (ip->bootp_line)
+		return perr(c, node, "<bootp>: given more than once in one <dhcp>");
+	ip->bootp_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("file", "server"))) < 0 ||
+	    (r = no_children(c, node)) < 0 ||
+	    (r = attr_str(c, node, "file", ip->bootp_file, sizeof ip->bootp_file)) < 0 ||
+	    (r = attr_addr(c, node, "server", &ip->bootp_server)) < 0)
+		return r;
+	if (!ip->bootp_file[0])
+		return perr(c, node, "<bootp>: needs file (the boot file offered to clients)");
+	return 0;
+}
+
+static int parse_tftp(const struct pctx *c, const xmlNode *node, struct net_ip *ip)
+{
+	int r;
+
+	if (ip->tftp_line)
+		return perr(c, node, "<tftp>: given more than once in one <ip>");
+	ip->tftp_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS("root"))) < 0 || (r = no_children(c, node)) < 0 ||
+	    (r = attr_str(c, node, "root", ip->tftp_root, sizeof ip->tftp_root)) < 0)
+		return r;
+	if (!ip->tftp_root[0])
+		return perr(c, node, "<tftp>: needs root (the directory TFTP serves)");
+	return 0;
+}
+
 static int parse_dhcp(const struct pctx *c, const xmlNode *node, struct net_ip *ip)
 {
 	int r;
@@ -562,7 +594,7 @@ static int parse_dhcp(const struct pctx *c, const xmlNode *node, struct net_ip *
 		else if (is(k, "host"))
 			r = parse_dhcp_host(c, k, ip);
 		else if (is(k, "bootp"))
-			r = perr(c, k, "<dhcp><bootp>: network boot is not supported by netd");
+			r = parse_bootp(c, k, ip);
 		else
 			r = unsupported(c, k, node);
 		if (r < 0)
@@ -598,7 +630,9 @@ static int netmask_prefix(const struct net_addr *m)
 	return (int)p;
 }
 
-static int parse_ip_prefix(const struct pctx *c, const xmlNode *node, struct net_ip *ip)
+/* prefix= or netmask= of an <ip> or <route> whose address is 'a'. */
+static int parse_prefix(const struct pctx *c, const xmlNode *node, const struct net_addr *a,
+			unsigned *out, enum net_pfx_form *form)
 {
 	struct net_addr mask = { 0 };
 	unsigned long prefix = 0;
@@ -608,32 +642,78 @@ static int parse_ip_prefix(const struct pctx *c, const xmlNode *node, struct net
 	    (has_mask = attr_addr(c, node, "netmask", &mask)) < 0)
 		return has_prefix < 0 ? has_prefix : has_mask;
 	if (has_prefix && has_mask)
-		return perr(c, node, "<ip>: give prefix or netmask, not both");
+		return perr(c, node, "<%s>: give prefix or netmask, not both", ename(node));
 	if (has_mask) {
-		if (ip->addr.family != AF_INET || mask.family != AF_INET)
-			return perr(c, node, "<ip netmask>: only for IPv4 addresses (use prefix)");
+		if (a->family != AF_INET || mask.family != AF_INET)
+			return perr(c, node, "<%s netmask>: only for IPv4 addresses (use prefix)",
+				    ename(node));
 		r = netmask_prefix(&mask);
 		if (r < 0)
-			return perr(c, node, "<ip netmask>: not a contiguous netmask");
-		ip->prefix = (unsigned)r;
-		ip->prefix_form = NET_PFX_NETMASK;
+			return perr(c, node, "<%s netmask>: not a contiguous netmask", ename(node));
+		*out = (unsigned)r;
+		*form = NET_PFX_NETMASK;
 	} else if (has_prefix) {
-		if (prefix > (ip->addr.family == AF_INET ? 32u : 128u))
-			return perr(c, node, "<ip prefix='%lu'>: too long for the address family",
-				    prefix);
-		ip->prefix = (unsigned)prefix;
-		ip->prefix_form = NET_PFX_PREFIX;
+		if (prefix > (a->family == AF_INET ? 32u : 128u))
+			return perr(c, node, "<%s prefix='%lu'>: too long for the address family",
+				    ename(node), prefix);
+		*out = (unsigned)prefix;
+		*form = NET_PFX_PREFIX;
 	} else {
-		ip->prefix = default_prefix(&ip->addr);
-		ip->prefix_form = NET_PFX_NONE;
+		*out = default_prefix(a);
+		*form = NET_PFX_NONE;
 	}
+	return 0;
+}
+
+/* family='ipv4|ipv6' of an <ip> or <route>: must match the address. */
+static int parse_family(const struct pctx *c, const xmlNode *node, const struct net_addr *a,
+			bool *given)
+{
+	char family[8] = "";
+	int r;
+
+	if ((r = attr_str(c, node, "family", family, sizeof family)) < 0)
+		return r;
+	*given = family[0] != '\0';
+	if (family[0] && strcmp(family, a->family == AF_INET ? "ipv4" : "ipv6") != 0)
+		return perr(c, node, "<%s family='%s'>: does not match address family", ename(node),
+			    family);
+	return 0;
+}
+
+static int parse_route(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	struct net_route *rt;
+	unsigned long metric = 0;
+	int r, has_metric = 0;
+
+	rt = nd_array_push(&n->routes, &n->n_routes, sizeof *rt, NET_MAX_ITEMS);
+	if (!rt)
+		return perr(c, node, "<route>: too many routes");
+	rt->line = line_of(node);
+	if ((r = check_attrs(
+		     c, node,
+		     ATTRS("family", "address", "netmask", "prefix", "gateway", "metric"))) < 0 ||
+	    (r = no_children(c, node)) < 0 || (r = attr_addr(c, node, "address", &rt->addr)) < 0 ||
+	    (r = attr_addr(c, node, "gateway", &rt->gateway)) < 0)
+		return r;
+	if (!rt->addr.family)
+		return perr(c, node, "<route>: needs address (the destination subnet)");
+	if (!rt->gateway.family)
+		return perr(c, node, "<route>: needs gateway (a guest that routes the subnet)");
+	if ((r = parse_family(c, node, &rt->addr, &rt->family_given)) < 0 ||
+	    (r = parse_prefix(c, node, &rt->addr, &rt->prefix, &rt->prefix_form)) < 0 ||
+	    (has_metric = attr_uint(c, node, "metric", UINT32_MAX, &metric)) < 0)
+		return r < 0 ? r : has_metric;
+	if (has_metric && metric == 0)
+		return perr(c, node, "<route metric='0'>: must be from 1 to %u", UINT32_MAX);
+	rt->metric = (unsigned)metric;
 	return 0;
 }
 
 static int parse_ip(const struct pctx *c, const xmlNode *node, struct net *n)
 {
 	struct net_ip *ip;
-	char family[8] = "";
 	int r;
 
 	ip = nd_array_push(&n->ips, &n->n_ips, sizeof *ip, 64);
@@ -643,21 +723,18 @@ static int parse_ip(const struct pctx *c, const xmlNode *node, struct net *n)
 	if ((r = check_attrs(c, node,
 			     ATTRS("address", "netmask", "prefix", "family", "localPtr"))) < 0 ||
 	    (r = attr_addr(c, node, "address", &ip->addr)) < 0 ||
-	    (r = attr_str(c, node, "family", family, sizeof family)) < 0 ||
 	    (r = attr_yesno(c, node, "localPtr", "yes", "no", &ip->local_ptr)) < 0)
 		return r;
 	if (!ip->addr.family)
 		return perr(c, node, "<ip>: needs address");
-	ip->family_given = family[0] != '\0';
-	if (family[0] && strcmp(family, ip->addr.family == AF_INET ? "ipv4" : "ipv6") != 0)
-		return perr(c, node, "<ip family='%s'>: does not match address family", family);
-	if ((r = parse_ip_prefix(c, node, ip)) < 0)
+	if ((r = parse_family(c, node, &ip->addr, &ip->family_given)) < 0 ||
+	    (r = parse_prefix(c, node, &ip->addr, &ip->prefix, &ip->prefix_form)) < 0)
 		return r;
 	for_each_child (k, node) {
 		if (is(k, "dhcp"))
 			r = parse_dhcp(c, k, ip);
 		else if (is(k, "tftp"))
-			r = perr(c, k, "<ip><tftp>: TFTP / network boot is not supported by netd");
+			r = parse_tftp(c, k, ip);
 		else
 			r = unsupported(c, k, node);
 		if (r < 0)
@@ -869,6 +946,9 @@ static int parse_network(const struct pctx *c, const xmlNode *root, struct net *
 				return r;
 		} else if (is(k, "ip")) {
 			if ((r = parse_ip(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "route")) {
+			if ((r = parse_route(c, k, n)) < 0)
 				return r;
 		} else if (is_netd(k, "access")) {
 			if ((r = parse_access(c, k, n)) < 0)

@@ -161,6 +161,7 @@ void net_free(struct net *n)
 	for (size_t i = 0; i < n->n_ips; i++)
 		ip_free(&n->ips[i]);
 	free(n->ips);
+	free(n->routes);
 	for (size_t i = 0; i < n->dns.n_hosts; i++)
 		free(n->dns.hosts[i].names);
 	free(n->dns.hosts);
@@ -168,4 +169,12 @@ void net_free(struct net *n)
 	free(n->dns.srvs);
 	free(n->dns.txts);
 	memset(n, 0, sizeof *n);
+}
+
+const struct net_ip *net_tftp_ip(const struct net *n)
+{
+	for (size_t i = 0; i < n->n_ips; i++)
+		if (n->ips[i].tftp_root[0])
+			return &n->ips[i];
+	return NULL;
 }

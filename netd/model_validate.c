@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "dhcp.h"
@@ -224,6 +225,9 @@ static int validate_host_bridge(const struct net *n, struct nerr *e)
 			    why);
 	if (n->dns.line)
 		return verr(n, e, n->dns.line, "<dns> %s (no dnsmasq runs for it)", why);
+	if (n->n_routes)
+		return verr(n, e, n->routes[0].line,
+			    "<route> %s (the LAN's routers route for its guests)", why);
 	if (n->domain[0])
 		return verr(n, e, n->domain_line, "<domain> %s (no dnsmasq runs for it)", why);
 	if (n->has_mac)
@@ -459,6 +463,187 @@ static int validate_ip(const struct net *n, struct nerr *e, size_t idx)
 	return 0;
 }
 
+bool net_path_ok(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch <= ' ' || ch >= 0x7f || strchr("\"'#\\,", ch))
+			return false;
+	}
+	return true;
+}
+
+/* A path whose every component is a name: no "//", ".", "..", and no '/'
+ * at the end, so that what is checked is what dnsmasq opens. */
+static bool path_normal(const char *s)
+{
+	if (s[0] != '/' || !s[1] || s[strlen(s) - 1] == '/' || strstr(s, "//"))
+		return false;
+	for (const char *p = s; (p = strchr(p, '/')); p++)
+		if (strncmp(p, "/./", 3) == 0 || strncmp(p, "/../", 4) == 0 ||
+		    strcmp(p, "/.") == 0 || strcmp(p, "/..") == 0)
+			return false;
+	return true;
+}
+
+static bool path_under(const char *s, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	return strncmp(s, dir, len) == 0 && (s[len] == '\0' || s[len] == '/');
+}
+
+static int validate_tftp(const struct net *n, struct nerr *e, const struct net_ip *ip)
+{
+	static const char *const kernel_fs[] = { "/proc", "/sys", "/dev" };
+	const char *root = ip->tftp_root;
+
+	if (!root[0])
+		return 0;
+	if (ip->addr.family != AF_INET)
+		return verr(n, e, ip->tftp_line,
+			    "<tftp> in an IPv6 <ip>: network boot over TFTP is IPv4's (put it in "
+			    "the IPv4 <ip>)");
+	if (!net_path_ok(root) || !path_normal(root))
+		return verr(n, e, ip->tftp_line,
+			    "<tftp root='%s'>: must be an absolute path without '.', '..', '//' "
+			    "or a '/' at the end, of printable characters without spaces, "
+			    "quotes, '#', '\\' or ','",
+			    root);
+	for (size_t i = 0; i < ARRAY_SIZE(kernel_fs); i++)
+		if (path_under(root, kernel_fs[i]))
+			return verr(n, e, ip->tftp_line,
+				    "<tftp root='%s'>: %s is a kernel file system, not a boot "
+				    "directory",
+				    root, kernel_fs[i]);
+	for (const struct net_ip *o = n->ips; o < ip; o++)
+		if (o->tftp_root[0])
+			return verr(n, e, ip->tftp_line,
+				    "<tftp>: the <ip> on line %d already has one (dnsmasq serves "
+				    "one TFTP root per network)",
+				    o->line);
+	return 0;
+}
+
+static int validate_bootp(const struct net *n, struct nerr *e, const struct net_ip *ip)
+{
+	const struct net_addr *srv = &ip->bootp_server;
+	char a[INET6_ADDRSTRLEN];
+	uint8_t b0 = srv->u.b[0];
+
+	if (!ip->bootp_file[0])
+		return 0;
+	if (ip->addr.family != AF_INET)
+		return verr(n, e, ip->bootp_line,
+			    "<bootp> in the <dhcp> of an IPv6 <ip>: it sets DHCPv4's boot file "
+			    "(put it in the IPv4 <dhcp>)");
+	if (!net_path_ok(ip->bootp_file))
+		return verr(n, e, ip->bootp_line,
+			    "<bootp file='%s'>: must be printable characters without spaces, "
+			    "quotes, '#', '\\' or ','",
+			    ip->bootp_file);
+	if (!srv->family)
+		return 0;
+	net_addr_str(srv, a, sizeof a);
+	if (srv->family != AF_INET)
+		return verr(n, e, ip->bootp_line, "<bootp server='%s'>: must be an IPv4 address",
+			    a);
+	if (srv->u.v4 == 0 || srv->u.v4 == 0xffffffffu || (b0 & 0xf0) == 0xe0 || b0 == 127)
+		return verr(n, e, ip->bootp_line,
+			    "<bootp server='%s'>: not the unicast address of a TFTP server", a);
+	if (ip->tftp_root[0] && net_addr_cmp(srv, &ip->addr) != 0) {
+		char own[INET6_ADDRSTRLEN];
+
+		net_addr_str(&ip->addr, own, sizeof own);
+		return verr(n, e, ip->bootp_line,
+			    "<bootp server='%s'> sends clients to another host for the boot file, "
+			    "but this <ip> also has <tftp root>: give one or the other (or the "
+			    "bridge's own address %s as the server)",
+			    a, own);
+	}
+	return 0;
+}
+
+/* Whether two subnets share an address. */
+static bool subnets_overlap(const struct net_addr *a, unsigned pa, const struct net_addr *b,
+			    unsigned pb)
+{
+	return a->family == b->family && net_addr_in_subnet(a, b, pa < pb ? pa : pb);
+}
+
+static int validate_route(const struct net *n, struct nerr *e, size_t idx)
+{
+	const struct net_route *rt = &n->routes[idx];
+	const struct net_ip *via = NULL;
+	char a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	struct net_addr base;
+
+	net_addr_str(&rt->addr, a, sizeof a);
+	net_addr_str(&rt->gateway, g, sizeof g);
+	if (rt->gateway.family != rt->addr.family)
+		return verr(n, e, rt->line,
+			    "<route address='%s' gateway='%s'>: not of the same address family", a,
+			    g);
+	net_addr_mask(&rt->addr, rt->prefix, &base);
+	if (net_addr_cmp(&base, &rt->addr) != 0) {
+		net_addr_str(&base, b, sizeof b);
+		return verr(n, e, rt->line,
+			    "<route address='%s' prefix='%u'>: has host bits set (the subnet is "
+			    "%s/%u)",
+			    a, rt->prefix, b, rt->prefix);
+	}
+	for (size_t i = 0; i < n->n_ips; i++) {
+		const struct net_ip *ip = &n->ips[i];
+
+		if (subnets_overlap(&rt->addr, rt->prefix, &ip->addr, ip->prefix))
+			return verr(n, e, rt->line,
+				    "<route> to %s/%u overlaps the network's own subnet (the <ip> "
+				    "on line %d): the bridge reaches it without a gateway",
+				    a, rt->prefix, ip->line);
+		if (ip->addr.family == rt->gateway.family &&
+		    net_addr_in_subnet(&rt->gateway, &ip->addr, ip->prefix) && !via)
+			via = ip;
+	}
+	if (!via)
+		return verr(n, e, rt->line,
+			    "<route gateway='%s'>: not inside any of the network's subnets (the "
+			    "gateway is a guest on the bridge)",
+			    g);
+	if (net_addr_cmp(&rt->gateway, &via->addr) == 0)
+		return verr(n, e, rt->line,
+			    "<route gateway='%s'>: is the bridge's own address; the gateway is a "
+			    "guest on the bridge",
+			    g);
+	if (is_net_or_bcast(&rt->gateway, via))
+		return verr(n, e, rt->line, "<route gateway='%s'>: is the %s of its subnet", g,
+			    net_or_bcast_name(via));
+	for (size_t j = 0; j < idx; j++) {
+		const struct net_route *o = &n->routes[j];
+
+		if (o->addr.family == rt->addr.family && o->prefix == rt->prefix &&
+		    net_addr_cmp(&o->addr, &rt->addr) == 0 &&
+		    net_route_metric(o) == net_route_metric(rt))
+			return verr(n, e, rt->line,
+				    "<route> to %s/%u with metric %u: the <route> on line %d "
+				    "already has it",
+				    a, rt->prefix, net_route_metric(rt), o->line);
+	}
+	return 0;
+}
+
+static int validate_routes(const struct net *n, struct nerr *e)
+{
+	int r;
+
+	for (size_t i = 0; i < n->n_routes; i++)
+		if ((r = validate_route(n, e, i)) < 0)
+			return r;
+	return 0;
+}
+
 static int validate_ips(const struct net *n, struct nerr *e)
 {
 	const struct net_ip *dhcp[2] = { NULL, NULL };
@@ -468,7 +653,8 @@ static int validate_ips(const struct net *n, struct nerr *e)
 		const struct net_ip *ip = &n->ips[i];
 		int f = ip->addr.family == AF_INET6;
 
-		if ((r = validate_ip(n, e, i)) < 0)
+		if ((r = validate_ip(n, e, i)) < 0 || (r = validate_tftp(n, e, ip)) < 0 ||
+		    (r = validate_bootp(n, e, ip)) < 0)
 			return r;
 		if (!ip->has_dhcp)
 			continue;
@@ -552,7 +738,8 @@ int net_validate(const struct net *n, struct nerr *e)
 
 	if ((r = validate_names(n, e)) < 0 || (r = validate_bridge(n, e)) < 0 ||
 	    (r = validate_host_bridge(n, e)) < 0 || (r = validate_ips(n, e)) < 0 ||
-	    (r = validate_forward(n, e)) < 0 || (r = validate_dns(n, e)) < 0)
+	    (r = validate_forward(n, e)) < 0 || (r = validate_dns(n, e)) < 0 ||
+	    (r = validate_routes(n, e)) < 0)
 		return r;
 	return 0;
 }

@@ -107,8 +107,9 @@ static const struct compat_case cases[] = {
 	{ "nat-network-dns-srv-record.xml", "nat-network-dns-srv-record.conf", HOSTS2, NULL },
 	{ "nat-network-mtu.xml", "nat-network-mtu.conf", HOSTS2, NULL },
 	{ "nat-network.xml", "nat-network.conf", HOSTS2, NULL },
-	{ "netboot-network.xml", NULL, NULL, "<bootp>: network boot is not supported" },
-	{ "netboot-tftp.xml", NULL, NULL, "<tftp>: TFTP / network boot is not supported" },
+	{ "netboot-network.xml", "netboot-network.conf", NULL, NULL },
+	/* the archive keeps this case's conf in the successor folder only */
+	{ "netboot-tftp.xml", NX "netboot-tftp.conf", NULL, NULL },
 	{ "open-network.xml", NX "open-network.conf", NULL, NULL },
 	{ "ptr-domains-auto.xml", "ptr-domains-auto.conf", HOSTS2, NULL },
 	/* the top-level conf predates forwardPlainNames defaulting to yes */
@@ -123,7 +124,8 @@ static const struct compat_case cases[] = {
 
 	/* tests/networkxmlconfdata */
 	{ NX "bandwidth-network.xml", NULL, NULL, "<bandwidth> in <network>: unsupported" },
-	{ NX "dhcp6host-routed-network.xml", NULL, NULL, "<route> in <network>: unsupported" },
+	/* the same hosts as the older input, and two <route>s (not dnsmasq's) */
+	{ NX "dhcp6host-routed-network.xml", NX "dhcp6host-routed-network.conf", HOSTS6, NULL },
 	{ NX "leasetime-hours.xml", NX "leasetime-hours.conf", "leasetime-hours.hostsfile", NULL },
 	{ NX "leasetime-infinite.xml", "leasetime-infinite.conf", "leasetime-infinite.hostsfile",
 	  NULL },
@@ -142,8 +144,8 @@ static const struct compat_case cases[] = {
 	{ NX "nat-network-name-with-quotes.xml", NULL, NULL,
 	  "network name 'default\"with\"quotes\"' is not a plain identifier" },
 	{ NX "nat-network.xml", "nat-network.conf", HOSTS2, NULL },
-	{ NX "netboot-proxy-network.xml", NULL, NULL, "<bootp>: network boot is not supported" },
-	{ NX "netboot-tftp.xml", NULL, NULL, "<tftp>: TFTP / network boot is not supported" },
+	{ NX "netboot-proxy-network.xml", NX "netboot-proxy-network.conf", NULL, NULL },
+	{ NX "netboot-tftp.xml", NX "netboot-tftp.conf", NULL, NULL },
 	{ NX "passthrough-pf.xml", NULL, NULL, "<forward mode='passthrough'>: not supported" },
 	{ NX "routed-network-no-dns.xml", "routed-network-no-dns.conf", NULL, NULL },
 	{ NX "routed-network.xml", NX "routed-network.conf", NULL, NULL },

@@ -344,10 +344,103 @@ static const struct bad bads[] = {
 	  "test.xml:1: <bridge zone='a23456789abcdefghi...'>: value is longer than 17 bytes" },
 	{ "unknown attribute", NET("<bridge name='br1' macTableManager='libvirt'/>"),
 	  "<bridge>: unsupported attribute 'macTableManager'" },
-	{ "tftp", NET("<ip address='192.168.5.1' prefix='24'><tftp root='/srv'/></ip>"),
-	  "<ip><tftp>: TFTP / network boot is not supported" },
-	{ "bootp", NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/><bootp file='x'/>")),
-	  "<dhcp><bootp>: network boot is not supported" },
+	{ "tftp in IPv6",
+	  NET("<ip family='ipv6' address='fd00:5::1' prefix='64'>"
+	      "<tftp root='/srv/tftp'/></ip>"),
+	  "<tftp> in an IPv6 <ip>" },
+	{ "tftp root relative",
+	  NET("<ip address='192.168.5.1' prefix='24'><tftp root='srv'/></ip>"),
+	  "<tftp root='srv'>: must be an absolute path" },
+	{ "tftp root with ..",
+	  NET("<ip address='192.168.5.1' prefix='24'><tftp root='/srv/../etc'/></ip>"),
+	  "must be an absolute path without '.', '..'" },
+	{ "tftp root with comma",
+	  NET("<ip address='192.168.5.1' prefix='24'><tftp root='/srv,eth0'/></ip>"),
+	  "<tftp root='/srv,eth0'>" },
+	{ "tftp root /", NET("<ip address='192.168.5.1' prefix='24'><tftp root='/'/></ip>"),
+	  "<tftp root='/'>" },
+	{ "tftp root in /proc",
+	  NET("<ip address='192.168.5.1' prefix='24'><tftp root='/proc/1'/></ip>"),
+	  "/proc is a kernel file system" },
+	{ "tftp without root", NET("<ip address='192.168.5.1' prefix='24'><tftp/></ip>"),
+	  "<tftp>: needs root" },
+	{ "tftp twice",
+	  NET("<ip address='192.168.5.1' prefix='24'><tftp root='/a'/></ip>"
+	      "<ip address='192.168.6.1' prefix='24'><tftp root='/b'/></ip>"),
+	  "<tftp>: the <ip> on line 1 already has one" },
+	{ "bootp without file", NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/><bootp/>")),
+	  "<bootp>: needs file" },
+	{ "bootp file with space",
+	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/><bootp file='a b'/>")),
+	  "<bootp file='a b'>: must be printable" },
+	{ "bootp server not an address",
+	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/>"
+		  "<bootp file='pxe.0' server='tftp.example'/>")),
+	  "<bootp server='tftp.example'>: not an IPv4 or IPv6 address" },
+	{ "bootp server IPv6",
+	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/>"
+		  "<bootp file='pxe.0' server='fd00::1'/>")),
+	  "<bootp server='fd00::1'>: must be an IPv4 address" },
+	{ "bootp server broadcast",
+	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/>"
+		  "<bootp file='pxe.0' server='255.255.255.255'/>")),
+	  "not the unicast address of a TFTP server" },
+	{ "bootp elsewhere and tftp here",
+	  NET("<ip address='192.168.5.1' prefix='24'><tftp root='/srv/tftp'/><dhcp>"
+	      "<range start='192.168.5.2' end='192.168.5.9'/>"
+	      "<bootp file='pxe.0' server='10.0.0.5'/></dhcp></ip>"),
+	  "or the bridge's own address 192.168.5.1 as the server" },
+	{ "bootp in IPv6",
+	  NET("<ip family='ipv6' address='fd00:5::1' prefix='64'><dhcp>"
+	      "<range start='fd00:5::10' end='fd00:5::20'/><bootp file='x'/></dhcp></ip>"),
+	  "<bootp> in the <dhcp> of an IPv6 <ip>" },
+	{ "route without gateway",
+	  NET("<ip address='192.168.5.1' prefix='24'/><route address='10.9.0.0' prefix='24'/>"),
+	  "<route>: needs gateway" },
+	{ "route without address",
+	  NET("<ip address='192.168.5.1' prefix='24'/><route gateway='192.168.5.2'/>"),
+	  "<route>: needs address" },
+	{ "route gateway outside",
+	  NET("<ip address='192.168.5.1' prefix='24'/>"
+	      "<route address='10.9.0.0' prefix='24' gateway='192.168.6.2'/>"),
+	  "<route gateway='192.168.6.2'>: not inside any of the network's subnets" },
+	{ "route gateway is the bridge",
+	  NET("<ip address='192.168.5.1' prefix='24'/>"
+	      "<route address='10.9.0.0' prefix='24' gateway='192.168.5.1'/>"),
+	  "is the bridge's own address" },
+	{ "route gateway broadcast",
+	  NET("<ip address='192.168.5.1' prefix='24'/>"
+	      "<route address='10.9.0.0' prefix='24' gateway='192.168.5.255'/>"),
+	  "is the network or broadcast address of its subnet" },
+	{ "route host bits",
+	  NET("<ip address='192.168.5.1' prefix='24'/>"
+	      "<route address='10.9.0.1' prefix='24' gateway='192.168.5.2'/>"),
+	  "has host bits set (the subnet is 10.9.0.0/24)" },
+	{ "route families",
+	  NET("<ip address='192.168.5.1' prefix='24'/>"
+	      "<route address='fd00:9::' prefix='64' gateway='192.168.5.2'/>"),
+	  "not of the same address family" },
+	{ "route family attribute",
+	  NET("<ip address='192.168.5.1' prefix='24'/>"
+	      "<route family='ipv6' address='10.9.0.0' prefix='24' gateway='192.168.5.2'/>"),
+	  "<route family='ipv6'>: does not match address family" },
+	{ "route to own subnet",
+	  NET("<ip address='192.168.5.1' prefix='24'/>"
+	      "<route address='192.168.5.128' prefix='25' gateway='192.168.5.2'/>"),
+	  "overlaps the network's own subnet" },
+	{ "route metric 0",
+	  NET("<ip address='192.168.5.1' prefix='24'/>"
+	      "<route address='10.9.0.0' prefix='24' gateway='192.168.5.2' metric='0'/>"),
+	  "<route metric='0'>: must be from 1" },
+	{ "route twice",
+	  NET("<ip address='192.168.5.1' prefix='24'/>"
+	      "<route address='10.9.0.0' prefix='24' gateway='192.168.5.2'/>"
+	      "<route address='10.9.0.0' netmask='255.255.255.0' gateway='192.168.5.3'/>"),
+	  "with metric 1: the <route> on line 1 already has it" },
+	{ "route netmask on IPv6",
+	  NET("<ip family='ipv6' address='fd00:5::1' prefix='64'/>"
+	      "<route address='fd00:9::' netmask='255.255.255.0' gateway='fd00:5::2'/>"),
+	  "<route netmask>: only for IPv4" },
 	{ "two IPv4 dhcp",
 	  NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/>") "<ip address='192.168.9.1' "
 								    "prefix='24'><dhcp><range "
@@ -452,6 +545,57 @@ static const struct bad bads[] = {
 
 /* <domain register='yes'/>: kept and written back; it needs localOnly and
  * a DNS server to register. */
+/* Network boot and static routes as libvirt writes them: accepted, kept by
+ * dumpxml in the form they were written. */
+static void test_netboot_routes(void **state)
+{
+	static const char xml[] =
+		NET("<ip address='192.168.5.1' netmask='255.255.255.0'>"
+		    "<tftp root='/srv/tftp'/><dhcp><range start='192.168.5.2' end='192.168.5.9'/>"
+		    "<bootp file='pxelinux.0'/></dhcp></ip>"
+		    "<ip family='ipv6' address='fd00:5::1' prefix='64'/>"
+		    "<route address='10.9.0.0' netmask='255.255.0.0' gateway='192.168.5.7'/>"
+		    "<route family='ipv6' address='fd00:9::' prefix='64' gateway='fd00:5::7' "
+		    "metric='20'/>");
+	static const char proxy[] = NET(IP4("<range start='192.168.5.2' end='192.168.5.9'/>"
+					    "<bootp file='http://boot.example/x.ipxe' "
+					    "server='10.20.30.40'/>"));
+	_cleanup_net_ struct net n = { 0 }, b = { 0 }, p = { 0 };
+	_cleanup_free_ char *x1 = NULL, *x2 = NULL, *x3 = NULL;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	if (tu_try_str(xml, &n, &e) != 0)
+		fail_msg("refused: %s", e.msg);
+	assert_string_equal(n.ips[0].tftp_root, "/srv/tftp");
+	assert_string_equal(n.ips[0].bootp_file, "pxelinux.0");
+	assert_int_equal(n.ips[0].bootp_server.family, 0);
+	assert_ptr_equal(net_tftp_ip(&n), &n.ips[0]);
+	assert_int_equal(n.n_routes, 2);
+	assert_int_equal(n.routes[0].prefix, 16);
+	assert_int_equal(net_route_metric(&n.routes[0]), 1);
+	assert_int_equal(net_route_metric(&n.routes[1]), 20);
+	assert_non_null(x1 = net_format_string(&n));
+	assert_non_null(strstr(x1, "<tftp root='/srv/tftp'/>"));
+	assert_non_null(strstr(x1, "<bootp file='pxelinux.0'/>"));
+	assert_non_null(strstr(x1, "<route address='10.9.0.0' netmask='255.255.0.0' "
+				   "gateway='192.168.5.7'/>"));
+	assert_non_null(strstr(x1, "<route family='ipv6' address='fd00:9::' prefix='64' "
+				   "gateway='fd00:5::7' metric='20'/>"));
+	/* read back (with defaults filled), the same elements again */
+	tu_load_str(x1, &b);
+	assert_non_null(x2 = net_format_string(&b));
+	assert_non_null(strstr(x2, strstr(x1, "  <ip address")));
+
+	if (tu_try_str(proxy, &p, &e) != 0)
+		fail_msg("refused: %s", e.msg);
+	assert_int_equal(p.ips[0].bootp_server.family, AF_INET);
+	assert_null(net_tftp_ip(&p));
+	assert_non_null(x3 = net_format_string(&p));
+	assert_non_null(
+		strstr(x3, "<bootp file='http://boot.example/x.ipxe' server='10.20.30.40'/>"));
+}
+
 static void test_domain_register(void **state)
 {
 	static const char *const bad[] = {
@@ -606,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_bridge_zone),
 		cmocka_unit_test(test_host_bridge),
 		cmocka_unit_test(test_domain_register),
+		cmocka_unit_test(test_netboot_routes),
 		cmocka_unit_test(test_defaults_avoid_used_bridges),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_prefix_bounds),
