@@ -23,17 +23,19 @@
 #include "netlink.h"
 #include "record.h"
 #include "resolved.h"
+#include "routes.h"
 #include "transient.h"
 #include "fw.h"
 #include "fw_firewalld.h"
 #include "fw_host.h"
 
-/* In dependency order: forwarding and rules for the bridge's traffic,
+/* In dependency order: the bridge with its addresses, then the static
+ * routes through guests on it, forwarding and rules for the bridge's traffic,
  * dnsmasq binds to the bridge, systemd-resolved is told to ask it, session
  * VMs may join once it all works. */
 static const struct step_ops *const lc_steps[] = {
-	&bridge_step, &firewalld_step, &ipfwd_step,    &fw_step,
-	&hostfw_step, &dhcp_step,      &resolved_step, &bconf_step,
+	&bridge_step, &routes_step, &firewalld_step, &ipfwd_step, &fw_step,
+	&hostfw_step, &dhcp_step,   &resolved_step,  &bconf_step,
 };
 
 /* A network on the host's own bridge: netd makes nothing of the above for
@@ -58,6 +60,7 @@ int lc_run_init(struct step_run *run, const struct store *s, const struct net *n
 
 static int start_checks(const struct store *s, struct step_ctx *c, struct nerr *e)
 {
+	_cleanup_hostnet_ struct hostnet *h = NULL;
 	const struct net *n = c->n;
 	struct nl_sock *sk;
 	char what[256];
@@ -77,6 +80,20 @@ static int start_checks(const struct store *s, struct step_ctx *c, struct nerr *
 				"network %s: its subnet overlaps %s on this host; nothing was "
 				"created (change the network's <ip> or remove the other)",
 				n->name, what);
+	if (n->n_routes && (r = hostnet_load(sk, &h, e)) < 0)
+		return nerr_wrap(e, r, "network %s: cannot check the host's routes", n->name);
+	for (size_t i = 0; i < n->n_routes; i++) {
+		const struct net_route *rt = &n->routes[i];
+		char a[64];
+
+		if (!hostnet_overlap(h, &rt->addr, rt->prefix, NULL, what, sizeof what))
+			continue;
+		net_addr_str(&rt->addr, a, sizeof a);
+		return nerr_set(e, -EADDRINUSE,
+				"network %s: its <route> to %s/%u overlaps %s on this host; "
+				"nothing was created (change the <route> or remove the other)",
+				n->name, a, rt->prefix, what);
+	}
 	return 0;
 }
 

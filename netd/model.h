@@ -306,6 +306,9 @@ const struct net_ip *net_dhcp_ip(const struct net *n, int family);
 bool net_has_family(const struct net *n, int family);
 /* Whether the subnets of two ip elements share any address. */
 bool net_ips_overlap(const struct net_ip *a, const struct net_ip *b);
+/* Whether subnets a/pa and b/pb share any address. */
+bool net_subnets_overlap(const struct net_addr *a, unsigned pa, const struct net_addr *b,
+			 unsigned pb);
 
 /* The grammars of validate, for other modules that take names. */
 bool net_name_ok(const char *s);   /* network names */

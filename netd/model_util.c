@@ -178,3 +178,9 @@ const struct net_ip *net_tftp_ip(const struct net *n)
 			return &n->ips[i];
 	return NULL;
 }
+
+bool net_subnets_overlap(const struct net_addr *a, unsigned pa, const struct net_addr *b,
+			 unsigned pb)
+{
+	return a->family == b->family && net_addr_in_subnet(a, b, pa < pb ? pa : pb);
+}

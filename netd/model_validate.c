@@ -567,13 +567,6 @@ static int validate_bootp(const struct net *n, struct nerr *e, const struct net_
 	return 0;
 }
 
-/* Whether two subnets share an address. */
-static bool subnets_overlap(const struct net_addr *a, unsigned pa, const struct net_addr *b,
-			    unsigned pb)
-{
-	return a->family == b->family && net_addr_in_subnet(a, b, pa < pb ? pa : pb);
-}
-
 static int validate_route(const struct net *n, struct nerr *e, size_t idx)
 {
 	const struct net_route *rt = &n->routes[idx];
@@ -598,7 +591,7 @@ static int validate_route(const struct net *n, struct nerr *e, size_t idx)
 	for (size_t i = 0; i < n->n_ips; i++) {
 		const struct net_ip *ip = &n->ips[i];
 
-		if (subnets_overlap(&rt->addr, rt->prefix, &ip->addr, ip->prefix))
+		if (net_subnets_overlap(&rt->addr, rt->prefix, &ip->addr, ip->prefix))
 			return verr(n, e, rt->line,
 				    "<route> to %s/%u overlaps the network's own subnet (the <ip> "
 				    "on line %d): the bridge reaches it without a gateway",

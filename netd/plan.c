@@ -11,10 +11,11 @@
 #include "dhcp_step.h"
 #include "fw.h"
 #include "hostconf.h"
+#include "routes.h"
 
 static void plan_bridge(const struct net *n, FILE *o)
 {
-	char mac[18], addr[64];
+	char mac[18], addr[128];
 
 	net_mac_str(n->mac, mac);
 	fprintf(o, "## bridge\n");
@@ -27,6 +28,10 @@ static void plan_bridge(const struct net *n, FILE *o)
 		fprintf(o, "add address %s/%u\n", addr, n->ips[i].prefix);
 	}
 	fprintf(o, "set link up\n");
+	for (size_t i = 0; i < n->n_routes; i++) {
+		routes_str(&n->routes[i], addr, sizeof addr);
+		fprintf(o, "add route %s dev %s proto static\n", addr, n->bridge);
+	}
 	if (n->fwd_mode == NET_FWD_NAT || n->fwd_mode == NET_FWD_ROUTE) {
 		fprintf(o, "enable forwarding: net.ipv4.ip_forward=1");
 		if (net_has_family(n, AF_INET6))

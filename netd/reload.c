@@ -61,6 +61,18 @@ static int new_subnets_free(struct step_ctx *c, const struct net *old, struct ne
 					"nothing was changed",
 					n->name, what);
 	}
+	for (size_t i = 0; i < n->n_routes; i++) {
+		const struct net_route *rt = &n->routes[i];
+		char a[64];
+
+		if (hostnet_overlap(h, &rt->addr, rt->prefix, n->bridge, what, sizeof what)) {
+			net_addr_str(&rt->addr, a, sizeof a);
+			return nerr_set(e, -EADDRINUSE,
+					"network %s: its <route> to %s/%u overlaps %s on this "
+					"host; nothing was changed",
+					n->name, a, rt->prefix, what);
+		}
+	}
 	return 0;
 }
 

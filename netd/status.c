@@ -44,6 +44,29 @@ static json_t *status_model(const struct net *n, bool active, bool autostart)
 		json_decref(o);
 		return NULL;
 	}
+	if (n->n_routes) {
+		json_t *routes = json_array();
+
+		if (!routes || json_object_set_new(o, "routes", routes) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+		for (size_t i = 0; i < n->n_routes; i++) {
+			const struct net_route *rt = &n->routes[i];
+			char g[64];
+			json_t *r;
+
+			net_addr_str(&rt->addr, a, sizeof a);
+			net_addr_str(&rt->gateway, g, sizeof g);
+			(void)snprintf(buf, sizeof buf, "%s/%u", a, rt->prefix);
+			r = json_pack("{s:s, s:s, s:i}", "destination", buf, "gateway", g, "metric",
+				      (json_int_t)net_route_metric(rt));
+			if (!r || json_array_append_new(routes, r) < 0) {
+				json_decref(o);
+				return NULL;
+			}
+		}
+	}
 	return o;
 }
 
@@ -151,6 +174,23 @@ static void status_host_bridge(const json_t *o, FILE *out)
 	text_line(out, "bridge:", "%s (the host's, not netd's%s)", str(o, "bridge"), state);
 }
 
+/* "10.9.0.0/16 via 192.168.5.7 metric 1", and MISSING when a check of
+ * the running network did not find it. */
+static void status_routes(const json_t *o, FILE *out)
+{
+	const json_t *routes = json_object_get(o, "routes");
+
+	for (size_t i = 0; i < json_array_size(routes); i++) {
+		const json_t *r = json_array_get(routes, i);
+		const json_t *present = json_object_get(r, "present");
+
+		text_line(out, i ? "" : "routes:", "%s via %s metric %lld%s", str(r, "destination"),
+			  str(r, "gateway"),
+			  (long long)json_integer_value(json_object_get(r, "metric")),
+			  json_is_false(present) ? " (MISSING)" : "");
+	}
+}
+
 static void status_text(const struct net *n, const json_t *o, FILE *out)
 {
 	const json_t *pid = json_object_get(o, "dnsmasq_pid");
@@ -169,6 +209,7 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 	else
 		text_line(out, "bridge:", "%s", str(o, "bridge"));
 	text_list(out, "addresses:", json_object_get(o, "addresses"), "");
+	status_routes(o, out);
 	if (!json_is_true(json_object_get(o, "persistent")))
 		text_line(out, "persistent:", "no (transient: stop removes it)");
 	if (json_is_true(json_object_get(o, "config_changed")))

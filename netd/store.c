@@ -246,6 +246,58 @@ static int store_all_load(const struct store *s, struct store_all *a, struct ner
 	return 0;
 }
 
+/* A <route> of one network to a subnet that the other has, or routes too:
+ * only one of them can have it. */
+static int check_route_clash(const struct net *n, const struct net *o, struct nerr *e)
+{
+	char x[64], y[64];
+
+	for (size_t i = 0; i < n->n_routes; i++) {
+		const struct net_route *a = &n->routes[i];
+
+		net_addr_str(&a->addr, x, sizeof x);
+		for (size_t k = 0; k < o->n_ips; k++) {
+			const struct net_ip *b = &o->ips[k];
+
+			if (!net_subnets_overlap(&a->addr, a->prefix, &b->addr, b->prefix))
+				continue;
+			net_addr_str(&b->addr, y, sizeof y);
+			return nerr_set(e, -EEXIST,
+					"network %s: <route> to %s/%u overlaps subnet %s/%u of "
+					"network %s",
+					n->name, x, a->prefix, y, b->prefix, o->name);
+		}
+		for (size_t k = 0; k < o->n_routes; k++) {
+			const struct net_route *b = &o->routes[k];
+
+			if (!net_subnets_overlap(&a->addr, a->prefix, &b->addr, b->prefix))
+				continue;
+			net_addr_str(&b->addr, y, sizeof y);
+			return nerr_set(e, -EEXIST,
+					"network %s: <route> to %s/%u overlaps the <route> to "
+					"%s/%u of network %s",
+					n->name, x, a->prefix, y, b->prefix, o->name);
+		}
+	}
+	for (size_t i = 0; i < n->n_ips; i++) {
+		const struct net_ip *a = &n->ips[i];
+
+		net_addr_str(&a->addr, x, sizeof x);
+		for (size_t k = 0; k < o->n_routes; k++) {
+			const struct net_route *b = &o->routes[k];
+
+			if (!net_subnets_overlap(&a->addr, a->prefix, &b->addr, b->prefix))
+				continue;
+			net_addr_str(&b->addr, y, sizeof y);
+			return nerr_set(e, -EEXIST,
+					"network %s: subnet %s/%u overlaps the <route> to %s/%u "
+					"of network %s",
+					n->name, x, a->prefix, y, b->prefix, o->name);
+		}
+	}
+	return 0;
+}
+
 /* Does 'n' clash with the other defined network 'o'? */
 static int check_clash(const struct net *n, const struct net *o, struct nerr *e)
 {
@@ -272,7 +324,7 @@ static int check_clash(const struct net *n, const struct net *o, struct nerr *e)
 					"network %s: subnet %s/%u overlaps %s/%u of network %s",
 					n->name, x, a->prefix, y, b->prefix, o->name);
 		}
-	return 0;
+	return check_route_clash(n, o, e);
 }
 
 /* Keep what the previous definition generated when the new one leaves it
