@@ -81,6 +81,13 @@ int dhcp_leasefile_prepare(const char *dir, const char *path, const char **repla
  * does not run with the "dip" group. -ENOENT when there is no such user. */
 int dhcp_user_group(const char *user, char *buf, size_t len, struct nerr *e);
 
+/* The network's <tftp root> is a directory that dnsmasq, once it runs as
+ * f->user (and f->group), can open and list: tried by a child process that
+ * drops to that user as dnsmasq does, so that every directory above, ACLs
+ * and mount options count as they will for dnsmasq. 0 when the network has
+ * no TFTP root. */
+int dhcp_check_tftp_root(const struct net *n, const struct dhcp_files *f, struct nerr *e);
+
 /* Whether the network needs a dnsmasq at all (libvirt's rule): it has an
  * address, and it serves DHCP or DNS. */
 bool dhcp_needed(const struct net *n);

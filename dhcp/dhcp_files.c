@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dhcp_int.h"
@@ -82,6 +83,72 @@ int dhcp_user_group(const char *user, char *buf, size_t len, struct nerr *e)
 	if (nd_strlcpy(buf, gr.gr_name, len) >= len)
 		return nerr_set(e, -ENAMETOOLONG, "dnsmasq user %s: group name %s is too long",
 				user, gr.gr_name);
+	return 0;
+}
+
+int dhcp_check_tftp_root(const struct net *n, const struct dhcp_files *f, struct nerr *e)
+{
+	const struct net_ip *t = net_tftp_ip(n);
+	char store[4096];
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	struct stat st;
+	gid_t gid;
+	pid_t pid;
+	int r, status;
+
+	if (!t)
+		return 0;
+	if (stat(t->tftp_root, &st) < 0)
+		return nerr_set(e, -errno, "network %s: tftp root %s: %s", n->name, t->tftp_root,
+				errno == ENOENT ? "does not exist (create it, with the boot files)"
+						: strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return nerr_set(e, -ENOTDIR, "network %s: tftp root %s: not a directory", n->name,
+				t->tftp_root);
+	r = getpwnam_r(f->user, &pw, store, sizeof store, &pwp);
+	if (r || !pwp)
+		return nerr_set(e, r ? -r : -ENOENT, "dnsmasq user %s: %s", f->user,
+				r ? strerror(r) : "no such user");
+	gid = pw.pw_gid;
+	if (f->group) {
+		r = getgrnam_r(f->group, &gr, store, sizeof store, &grp);
+		if (r || !grp)
+			return nerr_set(e, r ? -r : -ENOENT, "dnsmasq group %s: %s", f->group,
+					r ? strerror(r) : "no such group");
+		gid = gr.gr_gid;
+	}
+	pid = fork();
+	if (pid < 0)
+		return nerr_set(e, -errno, "network %s: tftp root check: fork: %s", n->name,
+				strerror(errno));
+	if (pid == 0) {
+		/* as dnsmasq drops its privileges: no supplementary groups */
+		int fd;
+
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(pw.pw_uid) < 0)
+			_exit(125);
+		fd = open(t->tftp_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_exit(fd < 0 ? (errno & 0x7f) : 0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return nerr_set(e, -errno, "network %s: tftp root check: %s", n->name,
+					strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 125)
+		return nerr_set(e, -EIO,
+				"network %s: tftp root check: could not run as dnsmasq user %s",
+				n->name, f->user);
+	r = WEXITSTATUS(status);
+	if (r == EACCES || r == EPERM)
+		return nerr_set(e, -EACCES,
+				"network %s: tftp root %s: dnsmasq's user %s cannot read it (it "
+				"needs r and x on the directory and x on every directory above "
+				"it)",
+				n->name, t->tftp_root, f->user);
+	if (r)
+		return nerr_set(e, -r, "network %s: tftp root %s, as user %s: %s", n->name,
+				t->tftp_root, f->user, strerror(r));
 	return 0;
 }
 

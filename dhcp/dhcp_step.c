@@ -122,7 +122,8 @@ static int start(struct step_ctx *c, struct dhcp_step_state *st, struct nerr *e)
 {
 	int r;
 
-	if ((r = write_files(c, &st->fb, e)) < 0)
+	if ((r = dhcp_check_tftp_root(c->n, &st->fb.files, e)) < 0 ||
+	    (r = write_files(c, &st->fb, e)) < 0)
 		return r;
 	r = dhcp_spawn(st->fb.files.conf, st->fb.files.pidfile, &st->pid, e);
 	if (r == -EEXIST)

@@ -196,6 +196,9 @@ static int gl_cands(const struct net *n, size_t f, struct gl_host *h, const char
 	    (r = gl_add(fwd, e, "iifname \"%s\" oifname \"%s\" counter accept %s", br, br, tag)) <
 		    0)
 		return r;
+	if (gl_fam[f].af == AF_INET && net_tftp_ip(n) &&
+	    (r = gl_add(in, e, "iifname \"%s\" udp dport 69 counter accept %s", br, tag)) < 0)
+		return r;
 	for (size_t i = 0; forwards && i < n->n_ips; i++) {
 		const struct net_ip *ip = &n->ips[i];
 		struct net_addr base;

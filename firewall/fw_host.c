@@ -43,13 +43,15 @@ struct eval {
 };
 
 static const char *const class_names[HFW_CLASS_N] = {
-	"dhcp", "dhcpv6", "dns-udp", "dns-tcp", "forward-out", "forward-reply", "forward-bridge",
+	"dhcp", "dhcpv6",      "dns-udp",	"dns-tcp",
+	"tftp", "forward-out", "forward-reply", "forward-bridge",
 };
 static const char *const class_words[HFW_CLASS_N] = {
 	"DHCP",
 	"DHCPv6",
 	"DNS over UDP",
 	"DNS over TCP",
+	"TFTP (network boot)",
 	"forwarding to the uplink",
 	"replies back to the guests",
 	"traffic between guests on the bridge",
@@ -559,6 +561,8 @@ static bool class_wanted(const struct net *n, enum hfw_class k, int af)
 	case HFW_DNS_UDP:
 	case HFW_DNS_TCP:
 		return ip && n->dns.enable != NET_NO;
+	case HFW_TFTP:
+		return af == AF_INET && net_tftp_ip(n);
 	case HFW_FWD_OUT:
 	case HFW_FWD_REPLY:
 		return ip && n->fwd_mode != NET_FWD_ISOLATED;
@@ -617,6 +621,13 @@ static void pkt_make(const struct net *n, enum hfw_class k, int af, const char *
 		}
 		p->iif = br;
 		break;
+	case HFW_TFTP:
+		p->l4 = 17;
+		p->dport = 69;
+		p->da = net_tftp_ip(n)->addr;
+		p->dlen = full;
+		p->iif = br;
+		break;
 	case HFW_FWD_OUT:
 		p->iif = br;
 		p->oif = uplink;
@@ -651,7 +662,7 @@ static const char *class_hook(enum hfw_class k, const char *fam)
 {
 	bool bridge = strcmp(fam, "bridge") == 0;
 
-	if (k <= HFW_DNS_TCP)
+	if (k <= HFW_TFTP)
 		return "input";
 	if (!bridge)
 		return "forward";

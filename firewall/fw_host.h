@@ -17,23 +17,24 @@
 #include "model.h"
 #include "util.h"
 
-/* The packets a network needs: DHCP, DHCPv6 and DNS from the bridge to the
- * host (input hook), forwarding out to the uplink, replies back, and guest
- * to guest on the same bridge (which crosses the forward hook of the ip and
- * ip6 families when br_netfilter is loaded). */
+/* The packets a network needs: DHCP, DHCPv6, DNS (and TFTP when it serves
+ * it) from the bridge to the host (input hook), forwarding out to the uplink, replies back, and
+ * guest to guest on the same bridge (which crosses the forward hook of the ip and ip6 families when
+ * br_netfilter is loaded). */
 enum hfw_class {
 	HFW_DHCP,
 	HFW_DHCP6,
 	HFW_DNS_UDP,
 	HFW_DNS_TCP,
+	HFW_TFTP, /* <tftp root>: dnsmasq's TFTP server */
 	HFW_FWD_OUT,
 	HFW_FWD_REPLY,
 	HFW_FWD_BRIDGE,
 	HFW_CLASS_N,
 };
 
-/* "dhcp", "dhcpv6", "dns-udp", "dns-tcp", "forward-out", "forward-reply",
- * "forward-bridge" (status JSON), and in words for messages. */
+/* "dhcp", "dhcpv6", "dns-udp", "dns-tcp", "tftp", "forward-out",
+ * "forward-reply", "forward-bridge" (status JSON), and in words for messages. */
 const char *hfw_class_name(enum hfw_class k);
 const char *hfw_class_words(enum hfw_class k);
 

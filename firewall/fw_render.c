@@ -13,6 +13,9 @@
 
 #define TBL FW_TABLE_FAMILY " " FW_TABLE_NAME
 
+/* The conntrack helper object for TFTP (nf_conntrack_tftp). */
+#define FW_TFTP_HELPER "tftp"
+
 /* libvirt's default NAT source port range when <nat><port> is absent. */
 #define FW_PORT_MIN 1024
 #define FW_PORT_MAX 65535
@@ -40,7 +43,10 @@ struct fw_net {
 	const struct net *n;
 	char chain[FW_N_CHAINS][NET_NAME_MAX + 16];
 	bool uses[FW_N_CHAINS];
-	bool forwards;			   /* nat or route: the subnets are reachable */
+	bool forwards; /* nat or route: the subnets are reachable */
+	/* <bootp server> is another host, reached through the uplink: its
+	 * TFTP transfers need the conntrack helper (see put_rules_out) */
+	bool tftp_helper;
 	char iif_dev[NET_IFNAME_MAX + 12]; /* `iifname "DEV" ` or "" */
 	char oif_dev[NET_IFNAME_MAX + 12];
 	/* The NAT statements: port-mapped for tcp and udp, and for the rest. */
@@ -204,6 +210,20 @@ bool fw_chain_is_net(const struct net *n, const char *chain)
 	return false;
 }
 
+/* The DHCPv4 offer sends guests to a TFTP server that is not on the
+ * bridge (libvirt's <bootp server='S'/> proxy form). */
+static bool boots_elsewhere(const struct net *n)
+{
+	const struct net_ip *v4 = net_dhcp_ip(n, AF_INET);
+
+	if (!v4 || !v4->bootp_file[0] || v4->bootp_server.family != AF_INET)
+		return false;
+	for (size_t i = 0; i < n->n_ips; i++)
+		if (net_addr_in_subnet(&v4->bootp_server, &n->ips[i].addr, n->ips[i].prefix))
+			return false;
+	return true;
+}
+
 static int fw_net_init(struct fw_net *f, const struct net *n, struct nerr *e)
 {
 	int r;
@@ -220,6 +240,7 @@ static int fw_net_init(struct fw_net *f, const struct net *n, struct nerr *e)
 		snprintf(f->oif_dev, sizeof f->oif_dev, "oifname \"%s\" ", n->fwd_dev);
 	}
 	f->forwards = n->fwd_mode == NET_FWD_NAT || n->fwd_mode == NET_FWD_ROUTE;
+	f->tftp_helper = f->forwards && boots_elsewhere(n);
 	if (!fw_net_has_part(n))
 		return 0;
 	f->uses[FW_IN] = f->uses[FW_OUT] = f->uses[FW_INPUT] = true;
@@ -341,6 +362,17 @@ static void put_rules_out(struct sbuf *s, const struct fw_net *f)
 {
 	const char *ch = f->chain[FW_OUT];
 
+	/* A TFTP server answers from a port of its own, which conntrack
+	 * cannot pair with the guest's request, and the kernel no longer
+	 * assigns helpers by port (nf_conntrack_helper=0 since Linux 4.7):
+	 * without the helper the reply is neither translated back by NAT nor
+	 * "related" for the inbound rules, and a guest booting from another
+	 * host times out. libvirt's proxy form has the same gap. */
+	if (f->tftp_helper)
+		sbuf_printf(s,
+			    "add rule " TBL " %s %smeta nfproto ipv4 udp dport 69 ct helper set "
+			    "\"" FW_TFTP_HELPER "\"\n",
+			    ch, f->oif_dev);
 	/* Only the network's own subnets leave it: no spoofed sources. */
 	for (size_t i = 0; f->forwards && i < f->n_ips; i++)
 		sbuf_printf(s, "add rule " TBL " %s %s%s saddr %s accept\n", ch, f->oif_dev,
@@ -358,6 +390,12 @@ static void put_rules_input(struct sbuf *s, const struct fw_net *f)
 	sbuf_printf(s, "add rule " TBL " %s tcp dport 53 accept\n", ch);
 	if (net_has_family(f->n, AF_INET6))
 		sbuf_printf(s, "add rule " TBL " %s udp dport 547 accept\n", ch);
+	/* dnsmasq's TFTP server (<tftp root>). Its transfers need no
+	 * conntrack helper: they are between the guest and the host, where
+	 * the server's replies from a new port leave through output and the
+	 * guest's acks to that port are their replies (established). */
+	if (net_tftp_ip(f->n))
+		sbuf_printf(s, "add rule " TBL " %s meta nfproto ipv4 udp dport 69 accept\n", ch);
 }
 
 static void put_rules_post(struct sbuf *s, const struct fw_net *f)
@@ -432,6 +470,11 @@ static void put_chain_deletes(struct sbuf *s, const struct fw_net *old, const st
 static void put_script(struct sbuf *s, const struct fw_net *old, const struct fw_net *n)
 {
 	sbuf_puts(s, "add table " TBL "\n");
+	/* Shared by the networks that need it; re-adding it is a no-op, and
+	 * it goes with the table. */
+	if ((old && old->tftp_helper) || (n && n->tftp_helper))
+		sbuf_puts(s, "add ct helper " TBL " " FW_TFTP_HELPER
+			     " { type \"tftp\" protocol udp; }\n");
 	if (old)
 		put_chain_adds(s, old, NULL);
 	if (n)

@@ -364,6 +364,8 @@ L_MASK='${mask:-}'
 L_ROUTER='${router:-}'
 L_DNS='${dns:-}'
 L_LEASE='${lease:-}'
+L_BOOT_FILE='${boot_file:-}'
+L_SIADDR='${siaddr:-}'
 END
 	mv "$LEASE_FILE.tmp" "$LEASE_FILE"
 	;;
@@ -375,10 +377,11 @@ EOF
 
 # guest_dhcp NAME [HOSTNAME]: one DHCP exchange (bounded), sending HOSTNAME
 # (default NAME) as option 12. On success sets L_IP, L_MASK, L_ROUTER,
-# L_DNS, L_LEASE.
+# L_DNS, L_LEASE, and the offer's boot file and next server (siaddr) in
+# L_BOOT_FILE and L_SIADDR.
 guest_dhcp() {
 	local g=$1 h=${2:-$1}
-	L_IP='' L_MASK='' L_ROUTER='' L_DNS='' L_LEASE=''
+	L_IP='' L_MASK='' L_ROUTER='' L_DNS='' L_LEASE='' L_BOOT_FILE='' L_SIADDR=''
 	rm -f "$T/$g.lease"
 	timeout 30 ip netns exec "$g" env LEASE_FILE="$T/$g.lease" \
 		busybox udhcpc -f -q -n -i eth0 -t 10 -T 1 -A 1 -s "$T/udhcpc.sh" \
