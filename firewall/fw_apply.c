@@ -247,17 +247,23 @@ static void table_line(const struct nlmsghdr *nh, struct sbuf *s)
 	}
 }
 
-int fw_list_tables(char **out, struct nerr *e)
+/* A dump over nfnetlink (NFT_MSG_GET* with NLM_F_DUMP) of one family,
+ * each NEW* message handed to fn. Raw rather than through libnftables:
+ * libnftables fetches its whole cache (every chain, set and element of the
+ * table) for any listing, which made each stop cost more with every
+ * network already running. Bounded: 5 s per read. */
+static int nfnl_dump(int get, uint8_t family, void (*fn)(const struct nlmsghdr *, void *),
+		     void *arg, const char *what, struct nerr *e)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct nfgenmsg nf;
 	} req = {
 		.nh = { .nlmsg_len = sizeof req,
-			.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE,
+			.nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | get),
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 			.nlmsg_seq = 1 },
-		.nf = { .nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0 },
+		.nf = { .nfgen_family = family, .version = NFNETLINK_V0 },
 	};
 	union {
 		struct nlmsghdr nh;
@@ -266,41 +272,92 @@ int fw_list_tables(char **out, struct nerr *e)
 	char *buf = ans.b;
 	struct timeval tv = { .tv_sec = 5 };
 	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	struct sbuf s = { 0 };
 
-	*out = NULL;
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
 	    send(fd, &req, sizeof req, 0) < 0)
-		return nerr_set(e, -errno, "nftables: list tables: %s", strerror(errno));
+		return nerr_set(e, -errno, "nftables: %s: %s", what, strerror(errno));
 	for (;;) {
 		ssize_t got = recv(fd, buf, sizeof ans.b, 0);
 
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0) {
-			sbuf_free(&s);
-			return nerr_set(e, -errno, "nftables: list tables: %s", strerror(errno));
-		}
+		if (got < 0)
+			return nerr_set(e, -errno, "nftables: %s: %s", what, strerror(errno));
+		if (got == 0)
+			return nerr_set(e, -EIO, "nftables: %s: the dump ended early", what);
 		for (const struct nlmsghdr *nh = (const void *)buf; NLMSG_OK(nh, (size_t)got);
 		     nh = NLMSG_NEXT(nh, got)) {
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				if (!(*out = sbuf_finish(&s)))
-					return nerr_set(e, -ENOMEM, "nftables: out of memory");
+			if (nh->nlmsg_type == NLMSG_DONE)
 				return 0;
-			}
 			if (nh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *err = NLMSG_DATA(nh);
 				int r = nh->nlmsg_len >= NLMSG_LENGTH(sizeof *err) && err->error < 0
 						? err->error
 						: -EIO;
 
-				sbuf_free(&s);
-				return nerr_set(e, r, "nftables: list tables: %s", strerror(-r));
+				return nerr_set(e, r, "nftables: %s: %s", what, strerror(-r));
 			}
-			if (nh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
-				table_line(nh, &s);
+			if ((nh->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES)
+				fn(nh, arg);
 		}
 	}
+}
+
+/* The string attribute 'type' of an nf_tables message (NUL-terminated
+ * within 'max' bytes), or NULL. */
+static const char *nfnl_str(const struct nlmsghdr *nh, unsigned type, size_t max)
+{
+	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg)); off + NLA_HDRLEN <= nh->nlmsg_len;) {
+		const struct nlattr *a = (const void *)((const char *)nh + off);
+		size_t len;
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
+			return NULL;
+		len = a->nla_len - NLA_HDRLEN;
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return len > 0 && len <= max && ((const char *)a)[NLA_HDRLEN + len - 1] == '\0'
+				       ? (const char *)a + NLA_HDRLEN
+				       : NULL;
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return NULL;
+}
+
+/* Whether an nf_tables message has attribute 'type'. */
+static bool nfnl_has(const struct nlmsghdr *nh, unsigned type)
+{
+	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg)); off + NLA_HDRLEN <= nh->nlmsg_len;) {
+		const struct nlattr *a = (const void *)((const char *)nh + off);
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
+			return false;
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return true;
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return false;
+}
+
+static void on_table(const struct nlmsghdr *nh, void *arg)
+{
+	if ((nh->nlmsg_type & 0xff) == NFT_MSG_NEWTABLE)
+		table_line(nh, arg);
+}
+
+int fw_list_tables(char **out, struct nerr *e)
+{
+	struct sbuf s = { 0 };
+	int r;
+
+	*out = NULL;
+	r = nfnl_dump(NFT_MSG_GETTABLE, NFPROTO_UNSPEC, on_table, &s, "list tables", e);
+	if (r < 0) {
+		sbuf_free(&s);
+		return r;
+	}
+	if (!(*out = sbuf_finish(&s)))
+		return nerr_set(e, -ENOMEM, "nftables: out of memory");
+	return 0;
 }
 
 int fw_table_present(bool *present, struct nerr *e)
@@ -464,61 +521,53 @@ int fw_start(const struct net *n, const char *extra, struct nerr *e)
 	return fw_apply(both, false, e);
 }
 
-/* Whether a map element's verdict jumps (or goes) to one of n's chains. */
-static bool elem_is_nets(const struct net *n, json_t *elem)
-{
-	json_t *v = json_array_get(elem, 1);
-	const char *target = json_string_value(json_object_get(json_object_get(v, "jump")
-								       ? json_object_get(v, "jump")
-								       : json_object_get(v, "goto"),
-							       "target"));
+/* The chains of table inet netd, from a dump of the inet family's. */
+struct chain_scan {
+	const struct net *n;
+	size_t chains;
+	bool others; /* a regular chain that is not n's: another network's */
+};
 
-	return target && fw_chain_is_net(n, target);
+static void on_chain(const struct nlmsghdr *nh, void *arg)
+{
+	struct chain_scan *cs = arg;
+	const char *table = nfnl_str(nh, NFTA_CHAIN_TABLE, NFT_TABLE_MAXNAMELEN);
+	const char *name = nfnl_str(nh, NFTA_CHAIN_NAME, NFT_CHAIN_MAXNAMELEN);
+
+	if ((nh->nlmsg_type & 0xff) != NFT_MSG_NEWCHAIN || !table ||
+	    strcmp(table, FW_TABLE_NAME) != 0)
+		return;
+	cs->chains++;
+	/* base chains (with a hook) are the shared skeleton */
+	if (!nfnl_has(nh, NFTA_CHAIN_HOOK) && (!name || !fw_chain_is_net(cs->n, name)))
+		cs->others = true;
 }
 
-/* Whether anything of another network's would be left in the table once
- * n's part is gone: a regular chain that is not n's, or a map element
- * that does not jump to one of n's chains. The base chains and the maps
- * themselves are the shared skeleton. */
-static bool others_remain(const struct net *n, json_t *objs)
-{
-	json_t *obj, *el;
-	size_t i, j;
-
-	json_array_foreach(objs, i, obj)
-	{
-		json_t *chain = json_object_get(obj, "chain");
-		json_t *map = json_object_get(obj, "map");
-		const char *name = json_string_value(json_object_get(chain, "name"));
-
-		if (chain && !json_object_get(chain, "hook") &&
-		    (!name || !fw_chain_is_net(n, name)))
-			return true;
-		json_array_foreach(json_object_get(map, "elem"), j,
-				   el) if (!elem_is_nets(n, el)) return true;
-	}
-	return false;
-}
-
+/* Stop removes n's chains and map elements, or the whole table when no
+ * other network has a part in it. Whether one has is one dump of the inet
+ * family's chains: each network has chains of its own (every map element
+ * jumps to one), so no chain but n's and the base chains means nothing of
+ * another's. The dump and the load are two steps, but netd's lock keeps
+ * other netd commands out between them. */
 int fw_stop(const struct net *n, struct nerr *e)
 {
 	_cleanup_free_ char *script = NULL;
-	json_auto_t *objs = NULL;
+	struct chain_scan cs = { .n = n };
+	bool present;
 	int r;
 
 	if (!fw_net_has_part(n))
 		return 0;
-	r = fw_list_json(&objs, NULL, e);
-	if (r == -ENOENT) {
-		if (e)
-			e->msg[0] = '\0';
-		return 0;
-	}
-	if (r < 0)
+	if ((r = nfnl_dump(NFT_MSG_GETCHAIN, NFPROTO_INET, on_chain, &cs, "list chains", e)) < 0)
 		return nerr_wrap(e, r, "firewall: network %s: stop", n->name);
-	/* Listing and loading are two steps, but netd's lock keeps other
-	 * netd commands out between them. */
-	if ((r = fw_render_stop(n, !others_remain(n, objs), &script, e)) < 0)
+	if (!cs.chains) {
+		/* no table, or an empty one */
+		if ((r = fw_table_present(&present, e)) < 0)
+			return nerr_wrap(e, r, "firewall: network %s: stop", n->name);
+		if (!present)
+			return 0;
+	}
+	if ((r = fw_render_stop(n, !cs.others, &script, e)) < 0)
 		return r;
 	return fw_apply(script, false, e);
 }
