@@ -227,7 +227,16 @@ static int conf_listen(struct conf *c)
 
 	if ((r = dhcp_check_ifname(c->n, "bridge", c->n->bridge, c->e)) < 0)
 		return r;
-	sbuf_printf(&c->s, "except-interface=lo\nbind-dynamic\ninterface=%s\n", c->n->bridge);
+	/* bind-interfaces, not libvirt's bind-dynamic: a bind-dynamic
+	 * dnsmasq takes every address change on the host as a reason to scan
+	 * all its interfaces again, so each bridge that came up woke every
+	 * running network's dnsmasq (the 100 dnsmasq of 100 networks made the
+	 * 101st start's bridge step 12-22 ms instead of 0.8 ms). What
+	 * bind-dynamic is for, addresses that appear after dnsmasq started,
+	 * does not happen here: netd adds the bridge's addresses before
+	 * dnsmasq starts (IPv6 ones without DAD), and restarts it when they
+	 * change (reload, or apply recreating the bridge). */
+	sbuf_printf(&c->s, "except-interface=lo\nbind-interfaces\ninterface=%s\n", c->n->bridge);
 	return 0;
 }
 

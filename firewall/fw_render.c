@@ -20,7 +20,7 @@
 #define FW_PORT_MIN 1024
 #define FW_PORT_MAX 65535
 
-enum fw_chain { FW_IN, FW_OUT, FW_INPUT, FW_POST, FW_NAT, FW_N_CHAINS };
+enum fw_chain { FW_IN, FW_OUT, FW_INPUT, FW_POST, FW_NAT, FW_GUARD, FW_N_CHAINS };
 
 static const char *const fw_suffix[FW_N_CHAINS] = {
 	[FW_IN] = "in",	      /* forwarded to the bridge */
@@ -28,13 +28,16 @@ static const char *const fw_suffix[FW_N_CHAINS] = {
 	[FW_INPUT] = "input", /* from the bridge to the host */
 	[FW_POST] = "post",   /* DHCP replies to guests */
 	[FW_NAT] = "nat",     /* source NAT of the network's subnets */
+	[FW_GUARD] = "guard", /* to the bridge's addresses, from elsewhere */
 };
 
 struct fw_ip {
-	const char *kw;	 /* "ip" or "ip6" */
-	const char *map; /* "nat4" or "nat6" */
+	const char *kw;	      /* "ip" or "ip6" */
+	const char *map;      /* "nat4" or "nat6" */
+	const char *addr_map; /* "in_addr4" or "in_addr6" */
 	char subnet[INET6_ADDRSTRLEN + 5];
-	bool natted; /* source NAT applies (conntrack-only inbound) */
+	char addr[INET6_ADDRSTRLEN]; /* the bridge's own address */
+	bool natted;		     /* source NAT applies (conntrack-only inbound) */
 };
 
 /* Everything the script needs from one network, checked and formatted once
@@ -179,8 +182,11 @@ static int fmt_ips(struct fw_net *f, struct nerr *e)
 		if (net_addr_str(&base, a, sizeof a) < 0)
 			return nerr_set(e, -EINVAL, "firewall: network %s: bad address", n->name);
 		snprintf(fi->subnet, sizeof fi->subnet, "%s/%u", a, ip->prefix);
+		if (net_addr_str(&ip->addr, fi->addr, sizeof fi->addr) < 0)
+			return nerr_set(e, -EINVAL, "firewall: network %s: bad address", n->name);
 		fi->kw = v4 ? "ip" : "ip6";
 		fi->map = v4 ? "nat4" : "nat6";
+		fi->addr_map = v4 ? "in_addr4" : "in_addr6";
 		/* libvirt masquerades IPv6 only with <nat ipv6='yes'/>, and
 		 * routes it otherwise, even in a nat network. */
 		fi->natted = n->fwd_mode == NET_FWD_NAT && (v4 || n->nat_ipv6 == NET_YES);
@@ -244,6 +250,7 @@ static int fw_net_init(struct fw_net *f, const struct net *n, struct nerr *e)
 	if (!fw_net_has_part(n))
 		return 0;
 	f->uses[FW_IN] = f->uses[FW_OUT] = f->uses[FW_INPUT] = true;
+	f->uses[FW_GUARD] = n->n_ips > 0;
 	/* libvirt fixes checksums only where dnsmasq serves DHCPv4. */
 	f->uses[FW_POST] = net_dhcp_ip(n, AF_INET) != NULL;
 	return 0;
@@ -268,14 +275,19 @@ static void put_skeleton(struct sbuf *s)
 		"post_oif { type ifname : verdict; }",
 		"nat4 { type ipv4_addr : verdict; flags interval; }",
 		"nat6 { type ipv6_addr : verdict; flags interval; }",
+		"in_addr4 { type ipv4_addr : verdict; }",
+		"in_addr6 { type ipv6_addr : verdict; }",
 	};
 	static const struct {
-		const char *name, *hook, *rules[2];
+		const char *name, *hook, *rules[3];
 	} base[] = {
 		{ "forward",
 		  "type filter hook forward priority filter",
 		  { "oifname vmap @fwd_in", "iifname vmap @fwd_out" } },
-		{ "input", "type filter hook input priority filter", { "iifname vmap @in_iif" } },
+		{ "input",
+		  "type filter hook input priority filter",
+		  { "ip daddr vmap @in_addr4", "ip6 daddr vmap @in_addr6",
+		    "iifname vmap @in_iif" } },
 		{ "postrouting_mangle",
 		  "type filter hook postrouting priority mangle",
 		  { "oifname vmap @post_oif" } },
@@ -341,6 +353,8 @@ static void put_elements(struct sbuf *s, const struct fw_net *f, bool add)
 	for (size_t i = 0; i < f->n_ips; i++)
 		if (f->ips[i].natted)
 			put_elem(s, f, add, f->ips[i].map, f->ips[i].subnet, FW_NAT);
+	for (size_t i = 0; f->uses[FW_GUARD] && i < f->n_ips; i++)
+		put_elem(s, f, add, f->ips[i].addr_map, f->ips[i].addr, FW_GUARD);
 }
 
 static void put_rules_in(struct sbuf *s, const struct fw_net *f)
@@ -398,6 +412,21 @@ static void put_rules_input(struct sbuf *s, const struct fw_net *f)
 		sbuf_printf(s, "add rule " TBL " %s meta nfproto ipv4 udp dport 69 accept\n", ch);
 }
 
+/* dnsmasq binds its DNS and TFTP sockets to the bridge's addresses
+ * (bind-interfaces, dhcp_render.c), and so answers whatever reaches those
+ * addresses, from any interface: a guest of another network, or the uplink
+ * when the host routes there (CVE-2012-3411, dnsmasq as an open resolver).
+ * Such queries are dropped here; from the bridge itself and from the host
+ * (loopback) they go on. DHCP and DHCPv6 need no guard: dnsmasq checks their
+ * arrival interface itself. */
+static void put_rules_guard(struct sbuf *s, const struct fw_net *f)
+{
+	sbuf_printf(s,
+		    "add rule " TBL " %s iifname != { \"%s\", \"lo\" } meta l4proto { tcp, udp } "
+		    "th dport { 53, 69 } drop\n",
+		    f->chain[FW_GUARD], f->n->bridge);
+}
+
 static void put_rules_post(struct sbuf *s, const struct fw_net *f)
 {
 	/* libvirt fills in the checksum (CHECKSUM --checksum-fill) because
@@ -443,6 +472,8 @@ static void put_rules(struct sbuf *s, const struct fw_net *f)
 		put_rules_input(s, f);
 	if (f->uses[FW_POST])
 		put_rules_post(s, f);
+	if (f->uses[FW_GUARD])
+		put_rules_guard(s, f);
 	for (size_t i = 0; f->uses[FW_NAT] && i < f->n_ips; i++)
 		if (f->ips[i].natted)
 			put_nat_ip(s, f, &f->ips[i]);

@@ -38,6 +38,11 @@
  *   dnsmasq pings an address before it   no-ping (with IPv4 DHCP)  the ping waits 3 s: a new
  *     offers it                                                     guest's first lease in ~0.1 s
  *                                                                   instead of ~3 s
+ *   bind-dynamic                         bind-interfaces, and     bind-dynamic rescans every
+ *                                          netd's nft table drops   interface at every address
+ *                                          DNS/TFTP to the bridge's change on the host: each new
+ *                                          addresses from other     bridge woke every running
+ *                                          interfaces               network's dnsmasq
  *   dnsmasq reads and watches the        no-resolv, servers-file= every dnsmasq watching
  *     host's resolv.conf (one inotify      in netd block (the       resolv.conf takes one of the
  *     instance per dnsmasq)                host's nameservers,      128 inotify instances a user
@@ -239,8 +244,22 @@ static void directives(const char *conf, bool netd, struct lines *out)
 	}
 }
 
+/* libvirt's lines that netd writes otherwise, in every conf (the table in
+ * the header comment says why). */
+static const struct {
+	const char *libvirt, *netd;
+} deliberate[] = {
+	{ "bind-dynamic", "bind-interfaces" },
+};
+
 static void apply_fixups(const char *conf, struct lines *want)
 {
+	for (size_t i = 0; i < want->n; i++)
+		for (size_t d = 0; d < ARRAY_SIZE(deliberate); d++)
+			if (strcmp(want->v[i], deliberate[d].libvirt) == 0) {
+				free(want->v[i]);
+				want->v[i] = strdup(deliberate[d].netd);
+			}
 	for (size_t f = 0; f < ARRAY_SIZE(fixups); f++) {
 		if (strcmp(fixups[f].conf, conf) != 0)
 			continue;

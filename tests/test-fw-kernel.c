@@ -515,14 +515,16 @@ static void test_check_two(void **state)
 	/* A network that was never started is missing, whatever else runs. */
 	{
 		_cleanup_net_ struct net c = { 0 };
-		char want[512];
+		char want[1024], addr[64];
 
 		load_case("route", &c);
+		assert_int_equal(net_addr_str(&c.ips[0].addr, addr, sizeof addr), 0);
 		snprintf(want, sizeof want,
 			 "chain n_%1$s_in missing; chain n_%1$s_out missing; chain n_%1$s_input "
-			 "missing; chain n_%1$s_post missing; map fwd_in lacks %2$s; map fwd_out "
-			 "lacks %2$s; map in_iif lacks %2$s; map post_oif lacks %2$s",
-			 c.name, c.bridge);
+			 "missing; chain n_%1$s_post missing; chain n_%1$s_guard missing; map "
+			 "fwd_in lacks %2$s; map fwd_out lacks %2$s; map in_iif lacks %2$s; map "
+			 "post_oif lacks %2$s; map in_addr4 lacks %3$s",
+			 c.name, c.bridge, addr);
 		drifts(&c, want);
 	}
 
@@ -530,9 +532,10 @@ static void test_check_two(void **state)
 	apply_case("nat", false);
 	drifts(&a, "chain n_default_in missing; chain n_default_out missing; "
 		   "chain n_default_input missing; chain n_default_post missing; "
-		   "chain n_default_nat missing; map fwd_in lacks virbr0; "
-		   "map fwd_out lacks virbr0; map in_iif lacks virbr0; map post_oif lacks virbr0; "
-		   "map nat4 lacks 192.168.122.0/24");
+		   "chain n_default_nat missing; chain n_default_guard missing; "
+		   "map fwd_in lacks virbr0; map fwd_out lacks virbr0; map in_iif lacks virbr0; "
+		   "map post_oif lacks virbr0; map nat4 lacks 192.168.122.0/24; "
+		   "map in_addr4 lacks 192.168.122.1");
 	no_drift(&b);
 }
 

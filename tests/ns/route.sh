@@ -28,3 +28,13 @@ seen=$(guest_tcp g1)
 check "g1 reaches upstream with its own address $G1 (saw '$seen')" eq "$seen" "$G1"
 check "upstream logged $G1" eq "$(cat "$T/upstream.log")" "$G1"
 check "upstream reaches g1 back (ping)" ip netns exec up busybox ping -c 1 -W 2 "$G1"
+
+# dnsmasq binds the bridge's address; netd's table drops DNS to it from
+# anywhere but the bridge (and the host itself): never an open resolver for
+# the upstream side, which routes to the subnet (CVE-2012-3411).
+check "g1: the network's DNS answers g1" eq "$(guest_dig g1 "$GW" g1)" "$G1"
+check "host: the network's DNS answers g1 (loopback)" eq "$(dig +short +time=2 +tries=1 "@$GW" g1 A)" "$G1"
+check_not "upstream: no DNS answer from $GW over UDP" \
+	has "$(timeout 10 ip netns exec up dig +short +time=1 +tries=1 "@$GW" g1 A 2>&1)" "^$G1$"
+check_not "upstream: no DNS answer from $GW over TCP" \
+	has "$(timeout 10 ip netns exec up dig +tcp +short +time=1 +tries=1 "@$GW" g1 A 2>&1)" "^$G1$"
