@@ -5,11 +5,12 @@
  * (fw_step.c).
  *
  * All networks share ONE table, `inet netd`. Its base chains dispatch through
- * verdict maps keyed by interface name (forwarding, input, DHCP checksum) and
- * by source subnet (NAT) to per-network regular chains n_NAME_{in,out,input,
- * post,nat}, so a packet costs a constant number of map lookups however many
- * networks run. A network's part is its chains plus its map elements; every
- * script below changes exactly that part in one transaction. */
+ * verdict maps keyed by interface name (forwarding, input, DHCP checksum), by
+ * source subnet (NAT) and by the bridges' own addresses (input: what reaches
+ * the address dnsmasq binds) to per-network regular chains n_NAME_{in,out,
+ * input,post,nat,guard}, so a packet costs a constant number of map lookups
+ * however many networks run. A network's part is its chains plus its map
+ * elements; every script below changes exactly that part in one transaction. */
 #ifndef NETD_FW_H
 #define NETD_FW_H
 
@@ -94,6 +95,12 @@ int fw_start(const struct net *n, const char *extra, struct nerr *e);
  * chain does not exist. */
 int fw_list_chain(const char *family, const char *table, const char *chain, char **out,
 		  struct nerr *e);
+
+/* Which of the chains names[0..n) of table 'table' in family 'family'
+ * ("ip", "ip6") exist: bit i of *mask for names[i]. One nfnetlink dump of
+ * the family's chains, with no libnftables cache behind it. */
+int fw_chains_exist(const char *family, const char *table, const char *const *names, size_t n,
+		    unsigned *mask, struct nerr *e);
 
 /* Remove n's part: its chains and map elements, or the whole table when,
  * without n's part, nothing of another network's is left in it (no other

@@ -307,7 +307,8 @@ static int nfnl_dump(int get, uint8_t family, void (*fn)(const struct nlmsghdr *
  * within 'max' bytes), or NULL. */
 static const char *nfnl_str(const struct nlmsghdr *nh, unsigned type, size_t max)
 {
-	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg)); off + NLA_HDRLEN <= nh->nlmsg_len;) {
+	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	     off + NLA_HDRLEN <= nh->nlmsg_len;) {
 		const struct nlattr *a = (const void *)((const char *)nh + off);
 		size_t len;
 
@@ -315,7 +316,8 @@ static const char *nfnl_str(const struct nlmsghdr *nh, unsigned type, size_t max
 			return NULL;
 		len = a->nla_len - NLA_HDRLEN;
 		if ((a->nla_type & NLA_TYPE_MASK) == type)
-			return len > 0 && len <= max && ((const char *)a)[NLA_HDRLEN + len - 1] == '\0'
+			return len > 0 && len <= max &&
+					       ((const char *)a)[NLA_HDRLEN + len - 1] == '\0'
 				       ? (const char *)a + NLA_HDRLEN
 				       : NULL;
 		off += NLA_ALIGN(a->nla_len);
@@ -326,7 +328,8 @@ static const char *nfnl_str(const struct nlmsghdr *nh, unsigned type, size_t max
 /* Whether an nf_tables message has attribute 'type'. */
 static bool nfnl_has(const struct nlmsghdr *nh, unsigned type)
 {
-	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg)); off + NLA_HDRLEN <= nh->nlmsg_len;) {
+	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	     off + NLA_HDRLEN <= nh->nlmsg_len;) {
 		const struct nlattr *a = (const void *)((const char *)nh + off);
 
 		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
@@ -541,6 +544,45 @@ static void on_chain(const struct nlmsghdr *nh, void *arg)
 	/* base chains (with a hook) are the shared skeleton */
 	if (!nfnl_has(nh, NFTA_CHAIN_HOOK) && (!name || !fw_chain_is_net(cs->n, name)))
 		cs->others = true;
+}
+
+struct chains_of {
+	const char *table;
+	const char *const *names;
+	size_t n;
+	unsigned mask;
+};
+
+static void on_chain_of(const struct nlmsghdr *nh, void *arg)
+{
+	struct chains_of *co = arg;
+	const char *table = nfnl_str(nh, NFTA_CHAIN_TABLE, NFT_TABLE_MAXNAMELEN);
+	const char *name = nfnl_str(nh, NFTA_CHAIN_NAME, NFT_CHAIN_MAXNAMELEN);
+
+	if ((nh->nlmsg_type & 0xff) != NFT_MSG_NEWCHAIN || !table || !name ||
+	    strcmp(table, co->table) != 0)
+		return;
+	for (size_t i = 0; i < co->n; i++)
+		if (strcmp(name, co->names[i]) == 0)
+			co->mask |= 1u << i;
+}
+
+int fw_chains_exist(const char *family, const char *table, const char *const *names, size_t n,
+		    unsigned *mask, struct nerr *e)
+{
+	struct chains_of co = { .table = table, .names = names, .n = n };
+	uint8_t f = strcmp(family, "ip") == 0	 ? NFPROTO_IPV4
+		    : strcmp(family, "ip6") == 0 ? NFPROTO_IPV6
+						 : NFPROTO_UNSPEC;
+	int r;
+
+	*mask = 0;
+	if (f == NFPROTO_UNSPEC || n > 8 * sizeof *mask)
+		return nerr_set(e, -EINVAL, "nftables: chains of family %s", family);
+	if ((r = nfnl_dump(NFT_MSG_GETCHAIN, f, on_chain_of, &co, "list chains", e)) < 0)
+		return r;
+	*mask = co.mask;
+	return 0;
 }
 
 /* Stop removes n's chains and map elements, or the whole table when no
