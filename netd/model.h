@@ -24,6 +24,7 @@
 #define NET_MAX_ITEMS	  4096 /* bound on every list in a network */
 #define NET_GROUP_MAX	  32   /* Linux group names */
 #define NET_ZONE_MAX	  17   /* firewalld zone names */
+#define NET_DNSMASQ_OPT_MAX 1024 /* one <dnsmasq:option value> */
 
 /* The widest subnet an <ip> may have. The bridge's address makes the kernel
  * route the whole subnet to the bridge, and the firewall forwards and
@@ -149,6 +150,15 @@ struct net_dns {
 	int line;
 };
 
+/* One <dnsmasq:option value='...'/>. */
+struct net_dnsmasq_opt {
+	char value[NET_DNSMASQ_OPT_MAX + 1];
+	int line;
+};
+
+/* libvirt's namespace for <dnsmasq:options>. */
+#define NET_DNSMASQ_XML_NS "http://libvirt.org/schemas/network/dnsmasq/1.0"
+
 struct net {
 	char name[NET_NAME_MAX + 1];
 	int name_line;
@@ -202,6 +212,14 @@ struct net {
 	int access_line;
 
 	char file[256]; /* where it came from, for messages */
+
+	/* <dnsmasq:options>: libvirt's raw dnsmasq directives, "NAME" or
+	 * "NAME=VALUE", as written. validate takes only those on netd's
+	 * allowlist whose value passes that option's grammar
+	 * (dhcp_option_why(), dhcp/dhcp_opts.c). */
+	struct net_dnsmasq_opt *dnsmasq_opts;
+	size_t n_dnsmasq_opts;
+	int dnsmasq_line; /* of <dnsmasq:options>; 0 when absent */
 };
 
 /* A network on the host's own bridge (NET_FWD_BRIDGE). */
