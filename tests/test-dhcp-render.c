@@ -27,6 +27,7 @@ extern const char netd_template_default[];
 static const char *const cases[] = {
 	"default", "nat", "route",   "open", "isolated",    "dualstack",
 	"leases",  "dns", "dns-off", "mtu",  "localdomain", "static-only",
+	"dnsmasq-opts",
 };
 
 static void load_case(const char *name, struct net *n)
@@ -132,6 +133,22 @@ POKE(path_comma, f->leasefile = "/var/lib/netd/x,y")
 POKE(user_newline, f->user = "dnsmasq\nuser=root")
 POKE(group_space, f->group = "no group")
 
+/* dnsmasq-opts.xml: dnsmasq_opts[0] is a dhcp-option; a model changed in
+ * code after validate still gets nothing past the allowlist */
+POKE(opt_script, SET(n->dnsmasq_opts[0].value, "dhcp-script=/bin/sh"))
+POKE(opt_conf_dir, SET(n->dnsmasq_opts[0].value, "conf-dir=/etc/dnsmasq.d"))
+POKE(opt_newline, SET(n->dnsmasq_opts[0].value, "dhcp-option=3,1.2.3.4\nuser=root"))
+POKE(opt_unknown, SET(n->dnsmasq_opts[0].value, "foo=bar"))
+POKE(opt_mtu, n->mtu = 1400; SET(n->dnsmasq_opts[0].value, "dhcp-option=option:mtu,1500"))
+
+static const struct hostile hostile_opts[] = {
+	{ "option runs a program", CONF, opt_script, "'dhcp-script' is not allowed: it runs a program" },
+	{ "option reads files", CONF, opt_conf_dir, "'conf-dir' is not allowed" },
+	{ "option newline", CONF, opt_newline, "the value contains a line break" },
+	{ "option unknown", CONF, opt_unknown, "'foo' is not in netd's allowlist" },
+	{ "option against netd's", CONF, opt_mtu, "netd sends option 26 (mtu)" },
+};
+
 static const struct hostile hostile_dns[] = {
 	{ "txt value newline", CONF, txt_newline, "txt value 'a\\nb' contains a newline" },
 	{ "txt value comma", CONF, txt_comma, "contains a comma" },
@@ -204,6 +221,8 @@ static void test_hostile(void **state)
 		check_hostile("dhcp/dns.xml", &hostile_dns[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(hostile_dual); i++)
 		check_hostile("dhcp/dualstack.xml", &hostile_dual[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(hostile_opts); i++)
+		check_hostile("dhcp/dnsmasq-opts.xml", &hostile_opts[i]);
 }
 
 /* ---- one dhcp-host name grammar: net_validate() and the renderer agree */
