@@ -103,6 +103,9 @@ bool dhcp_hostname_ok(const char *v);
 const char *dhcp_option_why(const char *opt, char why[DHCP_OPT_WHY_MAX]);
 /* Whether opt is option 'name' (with or without a value). */
 bool dhcp_option_is(const char *opt, const char *name);
+/* The i-th name of the allowlist (or of the options refused by name), NULL
+ * past the end: for the test that netd(8) lists them all. */
+const char *dhcp_option_name(bool allowed_list, size_t i);
 /* An allowed directive that would compete with a line netd writes for this
  * network (an untagged dhcp-option for a DHCP option netd sets): why, or
  * NULL. */

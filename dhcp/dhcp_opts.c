@@ -830,3 +830,10 @@ const char *dhcp_option_conflict(const struct net *n, const char *opt)
 		       "way out";
 	return NULL;
 }
+
+const char *dhcp_option_name(bool allowed_list, size_t i)
+{
+	if (allowed_list)
+		return i < ARRAY_SIZE(allowed) ? allowed[i].name : NULL;
+	return i < ARRAY_SIZE(refused) ? refused[i].name : NULL;
+}

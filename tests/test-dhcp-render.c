@@ -504,9 +504,34 @@ static void test_host_resolvers(void **state)
 	assert_false(dhcp_uses_host_resolvers(&i));
 }
 
+/* netd(8) names every option of the allowlist and every one refused by
+ * name (as roff writes them: '-' escaped). */
+static void test_options_documented(void **state)
+{
+	_cleanup_free_ char *man = tu_read(NETD_TEST_DATA "/../../install/netd.8");
+
+	(void)state;
+	for (int list = 0; list < 2; list++) {
+		const char *name;
+
+		for (size_t i = 0; (name = dhcp_option_name(list == 0, i)); i++) {
+			char roff[96], *o = roff;
+
+			for (const char *p = name; *p && o < roff + sizeof roff - 3; p++) {
+				if (*p == '-')
+					*o++ = '\\';
+				*o++ = *p;
+			}
+			*o = '\0';
+			if (!strstr(man, roff))
+				fail_msg("netd(8) does not list dnsmasq option %s", name);
+		}
+	}
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 9];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 10];
 	size_t k = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
@@ -522,5 +547,6 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_needed);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_servers);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_host_resolvers);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_options_documented);
 	return _cmocka_run_group_tests("dhcp-render", tests, k, NULL, NULL);
 }
