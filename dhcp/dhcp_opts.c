@@ -168,7 +168,8 @@ static bool option_spec(const char *f)
 
 	if (prefixed(f, "option6:", &r))
 		return number_in(r, 1, 65535) ||
-		       (strlen(r) <= 32 && r[0] && strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(r));
+		       (strlen(r) <= 32 && r[0] &&
+			strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(r));
 	if (prefixed(f, "option:", &r))
 		return strlen(r) <= 32 && r[0] &&
 		       strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(r);
@@ -202,8 +203,9 @@ static const char *g_dhcp_option(struct oc *c)
 		}
 	}
 	if (i == c->nf || !option_spec(c->f[i]))
-		return say(c, "'%s' is not an option (a number from 1 to 254, option:NAME, "
-			      "option6:NUMBER or option6:NAME)",
+		return say(c,
+			   "'%s' is not an option (a number from 1 to 254, option:NAME, "
+			   "option6:NUMBER or option6:NAME)",
 			   i < c->nf ? shown(c->f[i], b) : "");
 	for (i++; i < c->nf; i++)
 		if (!option_value(c->f[i]))
@@ -274,8 +276,9 @@ static const char *g_dhcp_mac(struct oc *c)
 			  (nd_is_hex((unsigned char)m[0]) && nd_is_hex((unsigned char)m[1]));
 
 		if (!ok)
-			return say(c, "'%s' is not a MAC address pattern (hex bytes or '*' "
-				      "joined by ':')",
+			return say(c,
+				   "'%s' is not a MAC address pattern (hex bytes or '*' "
+				   "joined by ':')",
 				   shown(c->f[1], b));
 		m += m[0] == '*' ? 1 : 2;
 		if (k < 5 && *m++ != ':')
@@ -303,8 +306,7 @@ static const char *g_name_match(struct oc *c)
 		n[l - 1] = '\0';
 	return net_label_ok(n, strlen(n)) || net_dnsname_ok(n)
 		       ? NULL
-		       : say(c, "'%s' is not a host name (with an optional trailing '*')",
-			     c->f[1]);
+		       : say(c, "'%s' is not a host name (with an optional trailing '*')", c->f[1]);
 }
 
 /* set:T[,set:T...][,tag:[!]T...], in any order, at least one set: */
@@ -493,8 +495,9 @@ static const char *g_host_record(struct oc *c)
 		bool *seen = addr_of(c->f[i], AF_INET) ? &v4 : &v6;
 
 		if (!addr_of(c->f[i], 0) || *seen)
-			return say(c, "'%s': after the names come one IPv4 and one IPv6 "
-				      "address at most",
+			return say(c,
+				   "'%s': after the names come one IPv4 and one IPv6 "
+				   "address at most",
 				   c->f[i]);
 		*seen = true;
 	}
@@ -530,8 +533,9 @@ static const char *g_txt_record(struct oc *c)
 		return say(c, "'%s' is not a DNS name", c->f[0]);
 	for (size_t i = 1; i < c->nf; i++)
 		if (strlen(c->f[i]) > NET_TXT_MAX || strpbrk(c->f[i], "\"#"))
-			return say(c, "text '%.40s' has a quote or '#', or is longer than 255 "
-				      "bytes",
+			return say(c,
+				   "text '%.40s' has a quote or '#', or is longer than 255 "
+				   "bytes",
 				   c->f[i]);
 	return NULL;
 }
@@ -713,13 +717,14 @@ static const char *split(struct oc *c)
 		if (ch < 0x20 || ch > 0x7e)
 			return ch == '\n' || ch == '\r'
 				       ? say(c, "the value contains a line break")
-				       : say(c, "the value contains byte 0x%02x (only printable "
-						"ASCII is allowed)",
+				       : say(c,
+					     "the value contains byte 0x%02x (only printable "
+					     "ASCII is allowed)",
 					     ch);
 		if (ch == '\\')
 			return say(c, "the value contains a backslash (dnsmasq's escape)");
-		if (ch == ' ' && (q[1] == ' ' || q[1] == ',' || q[1] == '\0' || q == c->buf ||
-				  q[-1] == ','))
+		if (ch == ' ' &&
+		    (q[1] == ' ' || q[1] == ',' || q[1] == '\0' || q == c->buf || q[-1] == ','))
 			return say(c, "the value has white space at an end, beside a comma or "
 				      "doubled (dnsmasq would drop it)");
 		if (ch == ' ' && q[1] == '#')
@@ -790,8 +795,10 @@ const char *dhcp_option_why(const char *opt, char why[DHCP_OPT_WHY_MAX])
 			return r;
 		return allowed[i].check(&c);
 	}
-	snprintf(why, DHCP_OPT_WHY_MAX, "'%s' is not in netd's allowlist of dnsmasq options (see "
-		 "netd(8))", name);
+	snprintf(why, DHCP_OPT_WHY_MAX,
+		 "'%s' is not in netd's allowlist of dnsmasq options (see "
+		 "netd(8))",
+		 name);
 	return why;
 }
 
@@ -809,7 +816,8 @@ static bool untagged_option(const char *opt, const char *num, const char *name)
 	char buf[DHCP_OPT_MAX + 1], *f;
 	const char *eq = strchr(opt, '=');
 
-	if (!eq || !(dhcp_option_is(opt, "dhcp-option") || dhcp_option_is(opt, "dhcp-option-force")))
+	if (!eq ||
+	    !(dhcp_option_is(opt, "dhcp-option") || dhcp_option_is(opt, "dhcp-option-force")))
 		return false;
 	nd_strlcpy(buf, eq + 1, sizeof buf);
 	f = strtok(buf, ",");

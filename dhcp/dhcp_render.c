@@ -5,7 +5,8 @@
  * networkxmlconfdata fixtures), directive by directive and in its order, so
  * that libvirt's test corpus can check it (tests/test-compat.c), with the allowed
  * <dnsmasq:options> where libvirt writes them, after its own directives. netd's
- * own directives follow in one block at the end. A pure function: it reads the model and writes text. */
+ * own directives follow in one block at the end. A pure function: it reads the model and writes
+ * text. */
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>

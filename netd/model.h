@@ -24,7 +24,6 @@
 #define NET_MAX_ITEMS	  4096 /* bound on every list in a network */
 #define NET_GROUP_MAX	  32   /* Linux group names */
 #define NET_ZONE_MAX	  17   /* firewalld zone names */
-#define NET_DNSMASQ_OPT_MAX 1024 /* one <dnsmasq:option value> */
 
 /* The widest subnet an <ip> may have. The bridge's address makes the kernel
  * route the whole subnet to the bridge, and the firewall forwards and
@@ -150,7 +149,8 @@ struct net_dns {
 	int line;
 };
 
-/* One <dnsmasq:option value='...'/>. */
+/* One <dnsmasq:option value='...'/>, at most this many bytes. */
+#define NET_DNSMASQ_OPT_MAX 1024
 struct net_dnsmasq_opt {
 	char value[NET_DNSMASQ_OPT_MAX + 1];
 	int line;

@@ -444,8 +444,8 @@ static void test_compat(void **state)
  * conf matches libvirt's without its foo=bar line. */
 static void test_dnsmasq_options_cname(void **state)
 {
-	static const struct compat_case c = { "dnsmasq-options.xml", "dnsmasq-options.conf",
-					      NULL, NULL };
+	static const struct compat_case c = { "dnsmasq-options.xml", "dnsmasq-options.conf", NULL,
+					      NULL };
 	_cleanup_free_ char *path = corpus_path(c.xml), *xml = tu_read(path),
 			    *cpath = corpus_path(c.conf), *want_text = tu_read(cpath);
 	_cleanup_free_ char *conf = NULL;
@@ -481,8 +481,7 @@ static void test_dnsmasq_options_cname(void **state)
 			fprintf(stderr, "%s\n", want.v[i]);
 		fprintf(stderr, "--- netd\n%s", conf);
 	}
-	assert_string_equal(have.v[have.n - 1],
-			    "cname=*.cloudapps.example.com,master.example.com");
+	assert_string_equal(have.v[have.n - 1], "cname=*.cloudapps.example.com,master.example.com");
 	lines_free(&want);
 	lines_free(&have);
 	assert_true(same);

@@ -25,9 +25,8 @@ extern const char netd_template_default[];
 /* Every golden case: tests/data/dhcp/NAME.xml (NULL: the shipped default
  * network) -> NAME.conf, NAME.hostsfile, NAME.addnhosts. */
 static const char *const cases[] = {
-	"default", "nat", "route",   "open", "isolated",    "dualstack",
-	"leases",  "dns", "dns-off", "mtu",  "localdomain", "static-only",
-	"dnsmasq-opts",
+	"default", "nat",     "route", "open",	      "isolated",    "dualstack",    "leases",
+	"dns",	   "dns-off", "mtu",   "localdomain", "static-only", "dnsmasq-opts",
 };
 
 static void load_case(const char *name, struct net *n)
@@ -142,7 +141,8 @@ POKE(opt_unknown, SET(n->dnsmasq_opts[0].value, "foo=bar"))
 POKE(opt_mtu, n->mtu = 1400; SET(n->dnsmasq_opts[0].value, "dhcp-option=option:mtu,1500"))
 
 static const struct hostile hostile_opts[] = {
-	{ "option runs a program", CONF, opt_script, "'dhcp-script' is not allowed: it runs a program" },
+	{ "option runs a program", CONF, opt_script,
+	  "'dhcp-script' is not allowed: it runs a program" },
 	{ "option reads files", CONF, opt_conf_dir, "'conf-dir' is not allowed" },
 	{ "option newline", CONF, opt_newline, "the value contains a line break" },
 	{ "option unknown", CONF, opt_unknown, "'foo' is not in netd's allowlist" },

@@ -495,8 +495,8 @@ static void test_domain_register(void **state)
 
 /* <dnsmasq:options>: the allowlist and each option's grammar. */
 #define DNSMASQ_NET(opts)                                                                          \
-	"<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'><name>t</name>"  \
-	"<ip address='10.9.0.1' prefix='24'><dhcp><range start='10.9.0.10' end='10.9.0.20'/>"     \
+	"<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'><name>t</name>"   \
+	"<ip address='10.9.0.1' prefix='24'><dhcp><range start='10.9.0.10' end='10.9.0.20'/>"      \
 	"</dhcp></ip><dnsmasq:options>" opts "</dnsmasq:options></network>"
 #define OPT(v) "<dnsmasq:option value='" v "'/>"
 
@@ -669,8 +669,8 @@ static void test_dnsmasq_options(void **state)
 		opt_refused(doc, opts_bad[i].msg);
 	}
 	/* kept in order with their lines, written back with the namespace */
-	assert_int_equal(tu_try_str(DNSMASQ_NET("\n" OPT("log-dhcp") "\n"
-						OPT("txt-record=it.example,it&apos;s &amp; &lt;b&gt;")),
+	assert_int_equal(tu_try_str(DNSMASQ_NET("\n" OPT("log-dhcp") "\n" OPT(
+					    "txt-record=it.example,it&apos;s &amp; &lt;b&gt;")),
 				    &n, &e),
 			 0);
 	assert_int_equal(n.n_dnsmasq_opts, 2);
@@ -700,8 +700,8 @@ static void test_dnsmasq_options(void **state)
 		    "<dnsmasq:options>" OPT("log-dhcp") "</dnsmasq:options></network>",
 		    "in a network with forward mode='bridge'");
 	opt_refused("<network xmlns:dnsmasq='" NET_DNSMASQ_XML_NS "'><name>t</name>"
-		    "<mtu size='1400'/><ip address='10.9.0.1' prefix='24'/><dnsmasq:options>"
-		    OPT("dhcp-option=26,1500") "</dnsmasq:options></network>",
+		    "<mtu size='1400'/><ip address='10.9.0.1' prefix='24'/><dnsmasq:options>" OPT(
+			    "dhcp-option=26,1500") "</dnsmasq:options></network>",
 		    "netd sends option 26 (mtu) from <mtu size>");
 	opt_refused(DNSMASQ_NET(OPT("dhcp-option=option:router,10.9.0.254")),
 		    "netd sends an empty option 3 (router) in an isolated network");
