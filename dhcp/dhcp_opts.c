@@ -746,11 +746,10 @@ static const char *split(struct oc *c)
 	return NULL;
 }
 
-static const char *refusal(struct oc *c, const struct refused *r)
+static void refusal(struct oc *c, const struct refused *r)
 {
 	snprintf(c->why, DHCP_OPT_WHY_MAX, "'%s' is not allowed: %s%s%s%s", c->name,
 		 refusal_text[r->why], r->xml ? " (" : "", r->xml ? r->xml : "", r->xml ? ")" : "");
-	return c->why;
 }
 
 const char *dhcp_option_why(const char *opt, char why[DHCP_OPT_WHY_MAX])
@@ -775,25 +774,29 @@ const char *dhcp_option_why(const char *opt, char why[DHCP_OPT_WHY_MAX])
 	name[nl] = '\0';
 	c.name = name;
 	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
-		if (strcmp(name, refused[i].name) == 0)
-			return refusal(&c, &refused[i]);
+		if (strcmp(name, refused[i].name) == 0) {
+			refusal(&c, &refused[i]);
+			return why;
+		}
 	if (strncmp(name, "tftp-", 5) == 0) {
 		const struct refused t = { name, R_TFTP, NULL };
 
-		return refusal(&c, &t);
+		refusal(&c, &t);
+		return why;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
-		const char *r;
-
 		if (strcmp(name, allowed[i].name) != 0)
 			continue;
 		c.has_value = eq != NULL;
-		if (eq && !eq[1])
-			return say(&c, "'=' with no value");
+		if (eq && !eq[1]) {
+			(void)say(&c, "'=' with no value");
+			return why;
+		}
 		nd_strlcpy(c.buf, eq ? eq + 1 : "", sizeof c.buf);
-		if (c.has_value && (r = split(&c)))
-			return r;
-		return allowed[i].check(&c);
+		/* every reason is written into why (c.why) */
+		if ((c.has_value && split(&c)) || allowed[i].check(&c))
+			return why;
+		return NULL;
 	}
 	snprintf(why, DHCP_OPT_WHY_MAX,
 		 "'%s' is not in netd's allowlist of dnsmasq options (see "
