@@ -131,6 +131,30 @@ check "cname answered, with its target's address" \
 check "address=/ads.example/# answers 0.0.0.0" eq "$(dig_at x.ads.example A)" 0.0.0.0
 check "txt-record answered" eq "$(dig_at info.lab.example TXT)" '"hello from netd"'
 
+# A changed option list reaches the running dnsmasq by reload (its config
+# changed: restarted), and a refused one never gets that far.
+opts_args=(
+	"dhcp-option=option:ntp-server,$GW,192.0.2.123"
+	"host-record=files.lab.example,192.168.161.5"
+	"cname=www.lab.example,files.lab.example"
+	"cname=ftp.lab.example,files.lab.example"
+)
+net_xml opts "${opts_args[@]}" >"$T/opts2.xml"
+nd_ok define "$T/opts2.xml"
+nd reload opts
+check "reload opts: exit 0" eq "$RC" 0
+check "  dnsmasq restarted for the new options" has "$OUT" "dnsmasq restarted"
+check "the new cname is answered" \
+	eq "$(dig_at ftp.lab.example A | tr '\n' ' ')" "files.lab.example. 192.168.161.5 "
+check "the removed address= is gone" eq "$(dig_at x.ads.example A)" ""
+net_xml opts "${opts_args[@]}" "dhcp-script=/bin/sh" >"$T/opts3.xml"
+nd define "$T/opts3.xml"
+check "define of a refused option over a running network fails" eq "$RC" 1
+nd dumpxml opts
+check "  the stored definition is unchanged" lacks "$OUT" "dhcp-script"
+check "  and so is the running dnsmasq's config" \
+	lacks "$(cat /var/lib/netd/dnsmasq/opts.conf)" "dhcp-script"
+
 nd stop opts --force
 check "stop opts: exit 0" eq "$RC" 0
 check_gone opts $BR
