@@ -100,6 +100,24 @@ bool dhcp_needed(const struct net *n);
 const char *dhcp_hostname_why(const char *v, char why[DHCP_WHY_MAX]);
 bool dhcp_hostname_ok(const char *v);
 
+/* <dnsmasq:options> (dhcp_opts.c): a directive "NAME[=VALUE]" is taken
+ * when NAME is on netd's allowlist (netd(8) lists it) and VALUE passes that
+ * option's grammar. NULL when it is, else why not, starting with the
+ * option's name in quotes ("'dhcp-script': is not allowed: it runs a
+ * program"). */
+#define DHCP_OPT_MAX	 NET_DNSMASQ_OPT_MAX
+#define DHCP_OPT_WHY_MAX 192
+const char *dhcp_option_why(const char *opt, char why[DHCP_OPT_WHY_MAX]);
+/* Whether opt is option 'name' (with or without a value). */
+bool dhcp_option_is(const char *opt, const char *name);
+/* The i-th name of the allowlist (or of the options refused by name), NULL
+ * past the end: for the test that netd(8) lists them all. */
+const char *dhcp_option_name(bool allowed_list, size_t i);
+/* An allowed directive that would compete with a line netd writes for this
+ * network (an untagged dhcp-option for a DHCP option netd sets): why, or
+ * NULL. */
+const char *dhcp_option_conflict(const struct net *n, const char *opt);
+
 /* The dnsmasq config file. *out is malloc'ed; NULL on error. */
 int dhcp_render_conf(const struct net *n, const struct dhcp_files *f, char **out, struct nerr *e);
 /* The dhcp-hostsfile: one line per static host with an address,

@@ -3,8 +3,10 @@
  * The body reproduces libvirt's networkDnsmasqConfContents() as it is since
  * libvirt stopped varying its output with dnsmasq's version (the
  * networkxmlconfdata fixtures), directive by directive and in its order, so
- * that libvirt's test corpus can check it (tests/test-compat.c). netd's own directives follow in
- * one block at the end. A pure function: it reads the model and writes text. */
+ * that libvirt's test corpus can check it (tests/test-compat.c), with the allowed
+ * <dnsmasq:options> where libvirt writes them, after its own directives. netd's
+ * own directives follow in one block at the end. A pure function: it reads the model and writes
+ * text. */
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
@@ -446,6 +448,46 @@ static int conf_ra(struct conf *c)
 	return 0;
 }
 
+/* Whether the conf so far has exactly this line. */
+static bool has_line(const struct conf *c, const char *line)
+{
+	size_t l = strlen(line);
+
+	for (const char *p = c->s.buf; p && p < c->s.buf + c->s.len;) {
+		const char *nl = memchr(p, '\n', (size_t)(c->s.buf + c->s.len - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(c->s.buf + c->s.len - p);
+
+		if (len == l && memcmp(p, line, l) == 0)
+			return true;
+		p += len + 1;
+	}
+	return false;
+}
+
+/* <dnsmasq:options>, where libvirt puts them: after its own directives. Each
+ * passes the allowlist and its grammar again (the model may have been built
+ * in code); one that is already a line of the conf (dhcp-authoritative with
+ * IPv4 DHCP) is not written twice. */
+static int conf_dnsmasq_opts(struct conf *c)
+{
+	char why[DHCP_OPT_WHY_MAX];
+	const char *bad;
+
+	for (size_t i = 0; i < c->n->n_dnsmasq_opts; i++) {
+		const char *v = c->n->dnsmasq_opts[i].value;
+
+		if (strnlen(v, DHCP_OPT_MAX + 1) > DHCP_OPT_MAX)
+			return nerr_set(c->e, -EINVAL, "network %s: <dnsmasq:option> too long",
+					c->n->name);
+		if ((bad = dhcp_option_why(v, why)) || (bad = dhcp_option_conflict(c->n, v)))
+			return nerr_set(c->e, -EINVAL, "network %s: <dnsmasq:option>: %s",
+					c->n->name, bad);
+		if (!has_line(c, v))
+			sbuf_printf(&c->s, "%s\n", v);
+	}
+	return 0;
+}
+
 /* What libvirt passes on the command line (pid file), does with a helper
  * (leases: --leasefile-ro and a script) or leaves to dnsmasq's defaults
  * (user, /etc/hosts). The caller starts dnsmasq with --conf-file= this file
@@ -495,7 +537,7 @@ static int conf_body(struct conf *c)
 	    (r = conf_boot(c)) < 0 || (r = conf_dhcp_ip(c, c->v6)) < 0)
 		return r;
 	conf_files(c);
-	if ((r = conf_ra(c)) < 0)
+	if ((r = conf_ra(c)) < 0 || (r = conf_dnsmasq_opts(c)) < 0)
 		return r;
 	conf_netd(c);
 	return 0;

@@ -179,6 +179,16 @@ struct net_dns {
 	int line;
 };
 
+/* One <dnsmasq:option value='...'/>, at most this many bytes. */
+#define NET_DNSMASQ_OPT_MAX 1024
+struct net_dnsmasq_opt {
+	char value[NET_DNSMASQ_OPT_MAX + 1];
+	int line;
+};
+
+/* libvirt's namespace for <dnsmasq:options>. */
+#define NET_DNSMASQ_XML_NS "http://libvirt.org/schemas/network/dnsmasq/1.0"
+
 struct net {
 	char name[NET_NAME_MAX + 1];
 	int name_line;
@@ -236,6 +246,14 @@ struct net {
 	int access_line;
 
 	char file[256]; /* where it came from, for messages */
+
+	/* <dnsmasq:options>: libvirt's raw dnsmasq directives, "NAME" or
+	 * "NAME=VALUE", as written. validate takes only those on netd's
+	 * allowlist whose value passes that option's grammar
+	 * (dhcp_option_why(), dhcp/dhcp_opts.c). */
+	struct net_dnsmasq_opt *dnsmasq_opts;
+	size_t n_dnsmasq_opts;
+	int dnsmasq_line; /* of <dnsmasq:options>; 0 when absent */
 };
 
 /* A network on the host's own bridge (NET_FWD_BRIDGE). */

@@ -63,7 +63,8 @@ int net_fill_defaults(struct net *n, const char *const *used, struct nerr *e)
 	return 0;
 }
 
-/* The one free-text field (txt values) may hold XML's special characters. */
+/* The free-text fields (txt values, dnsmasq options) may hold XML's special
+ * characters. */
 static void put_escaped(FILE *o, const char *s)
 {
 	for (; *s; s++) {
@@ -327,6 +328,24 @@ static void format_ip(const struct net_ip *ip, FILE *o)
 	fputs("  </ip>\n", o);
 }
 
+/* Where libvirt writes its namespace data: last. */
+static void format_dnsmasq_opts(const struct net *n, FILE *o)
+{
+	if (!n->dnsmasq_line)
+		return;
+	if (!n->n_dnsmasq_opts) {
+		fputs("  <dnsmasq:options/>\n", o);
+		return;
+	}
+	fputs("  <dnsmasq:options>\n", o);
+	for (size_t i = 0; i < n->n_dnsmasq_opts; i++) {
+		fputs("    <dnsmasq:option value='", o);
+		put_escaped(o, n->dnsmasq_opts[i].value);
+		fputs("'/>\n", o);
+	}
+	fputs("  </dnsmasq:options>\n", o);
+}
+
 int net_format(const struct net *n, FILE *o)
 {
 	char uuid[37];
@@ -334,6 +353,8 @@ int net_format(const struct net *n, FILE *o)
 	fputs("<network", o);
 	if (n->access_group[0])
 		fprintf(o, " xmlns:netd='%s'", NETD_XML_NS);
+	if (n->dnsmasq_line)
+		fprintf(o, " xmlns:dnsmasq='%s'", NET_DNSMASQ_XML_NS);
 	if (n->ipv6_link != NET_UNSET)
 		fprintf(o, " ipv6='%s'", n->ipv6_link == NET_YES ? "yes" : "no");
 	fputs(">\n", o);
@@ -351,6 +372,7 @@ int net_format(const struct net *n, FILE *o)
 		format_route(&n->routes[i], o);
 	if (n->access_group[0])
 		fprintf(o, "  <netd:access group='%s'/>\n", n->access_group);
+	format_dnsmasq_opts(n, o);
 	fputs("</network>\n", o);
 	return ferror(o) ? -EIO : 0;
 }

@@ -168,11 +168,13 @@ static int text_str(const struct pctx *c, const xmlNode *node, char *dst, size_t
 
 static int unsupported(const struct pctx *c, const xmlNode *node, const xmlNode *parent)
 {
-	if (node->ns && node->ns->prefix && strcmp((const char *)node->ns->prefix, "dnsmasq") == 0)
+	if (node->ns && node->ns->href &&
+	    strcmp((const char *)node->ns->href, NET_DNSMASQ_XML_NS) == 0)
 		return perr(c, node,
-			    "<dnsmasq:%s>: raw dnsmasq options are not supported (netd generates "
-			    "dnsmasq's configuration itself)",
-			    ename(node));
+			    "<dnsmasq:%s> in <%s>: unsupported element (netd takes dnsmasq "
+			    "directives only as <dnsmasq:options><dnsmasq:option value='...'/> in "
+			    "<network>)",
+			    ename(node), ename(parent));
 	if (node->ns && node->ns->prefix)
 		return perr(c, node, "<%s:%s> in <%s>: unsupported element",
 			    (const char *)node->ns->prefix, ename(node), ename(parent));
@@ -905,6 +907,42 @@ static int parse_access(const struct pctx *c, const xmlNode *node, struct net *n
 	return 0;
 }
 
+static bool is_dnsmasq(const xmlNode *node, const char *name)
+{
+	return node->ns && node->ns->href &&
+	       strcmp((const char *)node->ns->href, NET_DNSMASQ_XML_NS) == 0 &&
+	       strcmp(ename(node), name) == 0;
+}
+
+/* <dnsmasq:options><dnsmasq:option value='NAME[=VALUE]'/>...: kept as
+ * written; which directives netd takes is validate's (dhcp_option_why()). */
+static int parse_dnsmasq_options(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	int r;
+
+	if (n->dnsmasq_line)
+		return perr(c, node, "<dnsmasq:options>: given more than once");
+	n->dnsmasq_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS(NULL))) < 0)
+		return r;
+	for_each_child (k, node) {
+		struct net_dnsmasq_opt *o;
+
+		if (!is_dnsmasq(k, "option"))
+			return unsupported(c, k, node);
+		o = nd_array_push(&n->dnsmasq_opts, &n->n_dnsmasq_opts, sizeof *o, 256);
+		if (!o)
+			return perr(c, k, "<dnsmasq:option>: more than 256 in one network");
+		o->line = line_of(k);
+		if ((r = check_attrs(c, k, ATTRS("value"))) < 0 || (r = no_children(c, k)) < 0 ||
+		    (r = attr_str(c, k, "value", o->value, sizeof o->value)) < 0)
+			return r;
+		if (r == 0)
+			return perr(c, k, "<dnsmasq:option>: needs value");
+	}
+	return 0;
+}
+
 static int parse_network(const struct pctx *c, const xmlNode *root, struct net *n)
 {
 	bool s_name = false, s_uuid = false, s_fwd = false, s_br = false, s_mac = false,
@@ -952,6 +990,9 @@ static int parse_network(const struct pctx *c, const xmlNode *root, struct net *
 				return r;
 		} else if (is_netd(k, "access")) {
 			if ((r = parse_access(c, k, n)) < 0)
+				return r;
+		} else if (is_dnsmasq(k, "options")) {
+			if ((r = parse_dnsmasq_options(c, k, n)) < 0)
 				return r;
 		} else {
 			return unsupported(c, k, root);

@@ -168,6 +168,7 @@ void net_free(struct net *n)
 	free(n->dns.fwds);
 	free(n->dns.srvs);
 	free(n->dns.txts);
+	free(n->dnsmasq_opts);
 	memset(n, 0, sizeof *n);
 }
 

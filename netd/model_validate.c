@@ -725,6 +725,40 @@ static int validate_dns(const struct net *n, struct nerr *e)
 	return 0;
 }
 
+/* <dnsmasq:options>: each directive on the dnsmasq module's allowlist
+ * with a value its grammar takes, and none competing with netd's own. */
+static int validate_dnsmasq_opts(const struct net *n, struct nerr *e)
+{
+	char why[DHCP_OPT_WHY_MAX], shown[100];
+	const char *bad;
+
+	if (!n->dnsmasq_line)
+		return 0;
+	if (net_is_host_bridge(n))
+		return verr(n, e, n->dnsmasq_line,
+			    "<dnsmasq:options> in a network with forward mode='bridge': no "
+			    "dnsmasq runs for it");
+	if (n->n_dnsmasq_opts && !dhcp_needed(n))
+		return verr(n, e, n->dnsmasq_line,
+			    "<dnsmasq:options>: the network runs no dnsmasq (it needs an <ip>, "
+			    "and DHCP or DNS)");
+	for (size_t i = 0; i < n->n_dnsmasq_opts; i++) {
+		const struct net_dnsmasq_opt *o = &n->dnsmasq_opts[i];
+
+		if (nd_escape(shown, 80, o->value) >= 80)
+			memcpy(shown + strlen(shown), "...", 4);
+		if ((bad = dhcp_option_why(o->value, why)) ||
+		    (bad = dhcp_option_conflict(n, o->value)))
+			return verr(n, e, o->line, "<dnsmasq:option value='%s'>: %s", shown, bad);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(o->value, n->dnsmasq_opts[k].value) == 0)
+				return verr(n, e, o->line,
+					    "<dnsmasq:option value='%s'>: already given on line %d",
+					    shown, n->dnsmasq_opts[k].line);
+	}
+	return 0;
+}
+
 int net_validate(const struct net *n, struct nerr *e)
 {
 	int r;
@@ -732,7 +766,7 @@ int net_validate(const struct net *n, struct nerr *e)
 	if ((r = validate_names(n, e)) < 0 || (r = validate_bridge(n, e)) < 0 ||
 	    (r = validate_host_bridge(n, e)) < 0 || (r = validate_ips(n, e)) < 0 ||
 	    (r = validate_forward(n, e)) < 0 || (r = validate_dns(n, e)) < 0 ||
-	    (r = validate_routes(n, e)) < 0)
+	    (r = validate_routes(n, e)) < 0 || (r = validate_dnsmasq_opts(n, e)) < 0)
 		return r;
 	return 0;
 }

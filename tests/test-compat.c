@@ -33,8 +33,12 @@
  *                                          block                    explicit and configurable
  *   dnsmasq reads the host's /etc/hosts  no-hosts                 the host's own names are not
  *     and serves it to guests                                       the guests' business
- *   dnsmasq:options copied verbatim      refused by the parser    every line netd writes
- *                                                                   passes a grammar
+ *   dnsmasq:options copied verbatim      an allowlist of options, every line netd writes
+ *                                          each value through its   passes a grammar; no option
+ *                                          own grammar; the rest    may run a program, touch a
+ *                                          refused by name          file or move the listener
+ *                                          (dnsmasq-options.xml's
+ *                                          foo=bar among them)
  *   dnsmasq pings an address before it   no-ping (with IPv4 DHCP)  the ping waits 3 s: a new
  *     offers it                                                     guest's first lease in ~0.1 s
  *                                                                   instead of ~3 s
@@ -94,7 +98,10 @@ static const struct compat_case cases[] = {
 	{ "dhcp6-network.xml", "dhcp6-network.conf", "dhcp6-network.hostsfile", NULL },
 	/* the top-level conf is from 2013; the successor folder has today's */
 	{ "dhcp6host-routed-network.xml", NX "dhcp6host-routed-network.conf", HOSTS6, NULL },
-	{ "dnsmasq-options.xml", NULL, NULL, "raw dnsmasq options are not supported" },
+	/* foo=bar is no dnsmasq option (libvirt's dnsmasq would not start);
+	 * test_dnsmasq_options_cname() checks the case without it */
+	{ "dnsmasq-options.xml", NULL, NULL,
+	  "<dnsmasq:option value='foo=bar'>: 'foo' is not in netd's allowlist" },
 	{ "isolated-network.xml", "isolated-network.conf", NULL, NULL },
 	{ "leasetime-hours.xml", NX "leasetime-hours.conf", "leasetime-hours.hostsfile", NULL },
 	{ "leasetime-infinite.xml", "leasetime-infinite.conf", "leasetime-infinite.hostsfile",
@@ -453,10 +460,63 @@ static void test_compat(void **state)
 	assert_int_equal(t.failed, 0);
 }
 
+/* dnsmasq-options.xml without its foo=bar (which no dnsmasq takes): the
+ * cname passes netd's allowlist and lands where libvirt writes it, and the
+ * conf matches libvirt's without its foo=bar line. */
+static void test_dnsmasq_options_cname(void **state)
+{
+	static const struct compat_case c = { "dnsmasq-options.xml", "dnsmasq-options.conf", NULL,
+					      NULL };
+	_cleanup_free_ char *path = corpus_path(c.xml), *xml = tu_read(path),
+			    *cpath = corpus_path(c.conf), *want_text = tu_read(cpath);
+	_cleanup_free_ char *conf = NULL;
+	_cleanup_net_ struct net n = { 0 };
+	struct lines all = { .n = 0 }, want = { .n = 0 }, have = { .n = 0 };
+	struct dhcp_files_buf b;
+	struct nerr e = { { 0 } };
+	char *foo = strstr(xml, "<dnsmasq:option value=\"foo=bar\"/>");
+	bool same;
+
+	(void)state;
+	assert_non_null(want_text);
+	assert_non_null(foo);
+	memset(foo, ' ', strlen("<dnsmasq:option value=\"foo=bar\"/>"));
+	if (net_parse_memory(xml, strlen(xml), path, &n, &e) < 0 || net_validate(&n, &e) < 0 ||
+	    net_fill_defaults(&n, NULL, &e) < 0 ||
+	    dhcp_files_init(&b, "/var/lib/netd", "/run/netd", n.name, &e) < 0 ||
+	    dhcp_render_conf(&n, &b.files, &conf, &e) < 0 || !conf) {
+		fail_msg("dnsmasq-options.xml without foo=bar: %s", e.msg);
+		return;
+	}
+	directives(want_text, false, &all);
+	for (size_t i = 0; i < all.n; i++)
+		if (strcmp(all.v[i], "foo=bar") != 0)
+			lines_add(&want, all.v[i], strlen(all.v[i]));
+	lines_free(&all);
+	apply_fixups(c.conf, &want);
+	directives(conf, true, &have);
+	same = want.n == have.n;
+	for (size_t i = 0; same && i < want.n; i++)
+		same = strcmp(want.v[i], have.v[i]) == 0;
+	if (!same) {
+		fprintf(stderr, "--- libvirt (without foo=bar)\n");
+		for (size_t i = 0; i < want.n; i++)
+			fprintf(stderr, "%s\n", want.v[i]);
+		fprintf(stderr, "--- netd\n%s", conf);
+	}
+	assert_string_equal(have.v[have.n - 1], "cname=*.cloudapps.example.com,master.example.com");
+	lines_free(&want);
+	lines_free(&have);
+	assert_true(same);
+	printf("compat: dnsmasq-options.xml without foo=bar: matches libvirt's conf without "
+	       "it\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_compat),
+		cmocka_unit_test(test_dnsmasq_options_cname),
 	};
 
 	if (access(NETD_COMPAT_DIR, R_OK | X_OK) != 0) {

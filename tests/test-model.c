@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "dhcp.h"
 #include "model.h"
 #include "testutil.h"
 
@@ -165,6 +166,7 @@ static void test_round_trip(void **state)
 	round_trip(NETD_TEST_DATA "/../../templates/isolated.xml", NULL);
 	round_trip(NETD_TEST_DATA "/../../templates/dual-stack.xml", NULL);
 	round_trip(NETD_TEST_DATA "/../../templates/host-bridge.xml", NULL);
+	round_trip(tu_data("dhcp/dnsmasq-opts.xml"), NULL);
 }
 
 /* libvirt's <bridge zone='NAME'/>: kept, written back, and its grammar. */
@@ -331,11 +333,15 @@ static const struct bad bads[] = {
 	  "</network>",
 	  "longer than 64 bytes" },
 	{ "no name", "<network><bridge name='x'/></network>", "<network>: missing <name>" },
-	{ "dnsmasq passthrough",
+	{ "dnsmasq option not on the allowlist",
 	  "<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'>"
-	  "<name>t</name><dnsmasq:options><dnsmasq:option value='foo'/></dnsmasq:options>"
-	  "</network>",
-	  "<dnsmasq:options>: raw dnsmasq options are not supported" },
+	  "<name>t</name><ip address='10.9.0.1' prefix='24'/>"
+	  "<dnsmasq:options><dnsmasq:option value='foo'/></dnsmasq:options></network>",
+	  "test.xml:1: <dnsmasq:option value='foo'>: 'foo' is not in netd's allowlist" },
+	{ "dnsmasq element elsewhere",
+	  "<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'>"
+	  "<name>t</name><dns><dnsmasq:options/></dns></network>",
+	  "<dnsmasq:options> in <dns>: unsupported element" },
 	{ "unknown element", NET("<bandwidth><inbound average='1'/></bandwidth>"),
 	  "<bandwidth> in <network>: unsupported element" },
 	{ "bridge zone not a zone name", NET("<bridge name='br1' zone='a/b'/>"),
@@ -631,6 +637,220 @@ static void test_domain_register(void **state)
 	}
 }
 
+/* <dnsmasq:options>: the allowlist and each option's grammar. */
+#define DNSMASQ_NET(opts)                                                                          \
+	"<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'><name>t</name>"   \
+	"<ip address='10.9.0.1' prefix='24'><dhcp><range start='10.9.0.10' end='10.9.0.20'/>"      \
+	"</dhcp></ip><dnsmasq:options>" opts "</dnsmasq:options></network>"
+#define OPT(v) "<dnsmasq:option value='" v "'/>"
+
+static const char *const opts_ok[] = {
+	"dhcp-option=option:ntp-server,10.9.0.1",
+	"dhcp-option=252,\"http://wpad.example/wpad.dat\"",
+	"dhcp-option=42,10.9.0.1,10.9.0.2",
+	"dhcp-option=tag:a,tag:!b,option:domain-search,lab.example,corp.example",
+	"dhcp-option=encap:175,190,iscsi-client0",
+	"dhcp-option=vendor:,1,0.0.0.0",
+	"dhcp-option=option6:23,[2001:db8::53]",
+	"dhcp-option=option:router",
+	"dhcp-option-force=208,f1:00:74:7e",
+	"dhcp-match=set:efi-x86_64,option:client-arch,7",
+	"dhcp-match=set:ipxe,175",
+	"dhcp-vendorclass=printers,Hewlett-Packard JetDirect",
+	"dhcp-vendorclass=set:v6,enterprise:311,MSFT",
+	"dhcp-mac=set:3com,01:34:23:*:*:*",
+	"dhcp-mac=set:eth,1-52:54:00:*:*:*",
+	"dhcp-name-match=set:wpad-ignore,wpad",
+	"tag-if=set:a,set:b,tag:c,tag:!d",
+	"dhcp-ignore=tag:!known",
+	"dhcp-ignore-names",
+	"dhcp-broadcast",
+	"dhcp-reply-delay=5",
+	"dhcp-rapid-commit",
+	"dhcp-authoritative",
+	"log-dhcp",
+	"log-queries",
+	"log-queries=proto",
+	"address=/#/10.9.0.1",
+	"address=/ads.example/",
+	"address=/a.example/b.example/2001:db8::1",
+	"cname=*.cloudapps.example.com,master.example.com",
+	"cname=a.example,b.example,c.example",
+	"cname=a.example,b.example,3600",
+	"mx-host=example.com",
+	"mx-host=example.com,50",
+	"ptr-record=1.0.9.10.in-addr.arpa,gw.example",
+	"host-record=gw,gw.example,10.9.0.1",
+	"host-record=v6.example,2001:db8::1,60",
+	"srv-host=_ldap._tcp.example.com",
+	"srv-host=_ldap._tcp,ldap.example.com,389",
+	"txt-record=example.com,v=spf1 a -all",
+	"txt-record=it.example,it's here & there",
+	"cache-size=0",
+	"min-cache-ttl=3600",
+	"no-negcache",
+};
+
+static const struct {
+	const char *value, *msg;
+} opts_bad[] = {
+	/* refused by name, one reason per kind */
+	{ "dhcp-script=/bin/sh", "'dhcp-script' is not allowed: it runs a program" },
+	{ "dhcp-luascript=/x.lua", "'dhcp-luascript' is not allowed: it runs a program" },
+	{ "conf-script=/bin/sh", "'conf-script' is not allowed: it runs a program" },
+	{ "conf-file=/etc/passwd", "'conf-file' is not allowed: it makes dnsmasq read or write" },
+	{ "conf-dir=/etc/dnsmasq.d", "'conf-dir' is not allowed: it makes dnsmasq read" },
+	{ "addn-hosts=/etc/shadow", "'addn-hosts' is not allowed: it makes dnsmasq read" },
+	{ "dhcp-hostsfile=/x", "'dhcp-hostsfile' is not allowed" },
+	{ "dhcp-leasefile=/etc/cron.d/x", "'dhcp-leasefile' is not allowed: it makes" },
+	{ "pid-file=/etc/x", "'pid-file' is not allowed: it makes" },
+	{ "log-facility=/etc/x", "'log-facility' is not allowed: it makes" },
+	{ "servers-file=/x", "'servers-file' is not allowed" },
+	{ "enable-tftp", "'enable-tftp' is not allowed: it serves files over TFTP" },
+	{ "tftp-root=/", "'tftp-root' is not allowed: it serves files over TFTP" },
+	{ "tftp-anything=1", "'tftp-anything' is not allowed: it serves files over TFTP" },
+	{ "interface=eth0", "'interface' is not allowed: it changes where dnsmasq listens" },
+	{ "listen-address=0.0.0.0", "'listen-address' is not allowed: it changes where" },
+	{ "port=5353", "'port' is not allowed: it changes where dnsmasq listens" },
+	{ "bind-interfaces", "'bind-interfaces' is not allowed: it changes where" },
+	{ "except-interface=lo", "'except-interface' is not allowed" },
+	{ "interface-name=h.example,eth0", "'interface-name' is not allowed: it answers with" },
+	{ "user=root", "'user' is not allowed: it changes the user or group" },
+	{ "group=root", "'group' is not allowed: it changes the user or group" },
+	{ "nftset=/x.example/4#inet#t#s", "'nftset' is not allowed: it changes the host" },
+	{ "enable-dbus", "'enable-dbus' is not allowed: it changes the host" },
+	{ "keep-in-foreground", "'keep-in-foreground' is not allowed: it changes how netd" },
+	{ "dhcp-range=10.9.0.30,10.9.0.40", "'dhcp-range' is not allowed: netd writes it from "
+					    "the network's XML (<ip><dhcp><range>)" },
+	{ "dhcp-host=52:54:00:00:00:01,10.9.0.5", "(<ip><dhcp><host>)" },
+	{ "domain=lab", "'domain' is not allowed: netd writes it from the network's XML" },
+	{ "server=8.8.8.8", "(<dns><forwarder>)" },
+	{ "dhcp-boot=pxelinux.0", "(<dhcp><bootp>)" },
+	{ "foo=bar", "'foo' is not in netd's allowlist of dnsmasq options (see netd(8))" },
+	{ "DHCP-OPTION=3", "not NAME or NAME=VALUE" },
+	{ "=x", "not NAME or NAME=VALUE" },
+	{ "--port=1", "not NAME or NAME=VALUE" },
+	{ "dhcp-option =3", "not NAME or NAME=VALUE" },
+	/* each grammar */
+	{ "log-dhcp=yes", "'log-dhcp': takes no value" },
+	{ "dhcp-option", "'dhcp-option': needs a value" },
+	{ "dhcp-option=", "'=' with no value" },
+	{ "dhcp-option=3,10.9.0.1&#10;dhcp-script=/bin/sh", "the value contains a line break" },
+	{ "dhcp-option=3,a&#13;b", "the value contains a line break" },
+	{ "dhcp-option=3,a&#9;b", "contains byte 0x09" },
+	{ "dhcp-option=3,caf\xc3\xa9", "contains byte 0xc3" },
+	{ "dhcp-option=252,a\\b", "contains a backslash" },
+	{ "dhcp-option=252, x", "white space at an end, beside a comma" },
+	{ "dhcp-option=252,a  b", "doubled" },
+	{ "dhcp-option=252,a #b", "'#' after a space" },
+	{ "dhcp-option=255,x", "is not an option" },
+	{ "dhcp-option=option:NTP,x", "is not an option" },
+	{ "dhcp-option=tag:a b,3", "is not tag:NAME" },
+	{ "dhcp-option=tag:,3", "is not tag:NAME" },
+	{ "dhcp-option=252,\"a\"b\"", "neither plain text nor one quoted string" },
+	{ "dhcp-option=252,\"a", "neither plain text nor one quoted string" },
+	{ "dhcp-match=efi,7", "is not set:TAG,OPTION" },
+	{ "dhcp-mac=set:x,52:54:00", "is not a MAC address pattern" },
+	{ "dhcp-mac=set:x,52:54:00:zz:00:01", "is not a MAC address pattern" },
+	{ "dhcp-name-match=set:x,a/b", "is not a host name" },
+	{ "tag-if=tag:a", "needs a set:TAG" },
+	{ "tag-if=set:a,b", "neither set:TAG nor tag:TAG" },
+	{ "dhcp-ignore", "'dhcp-ignore': needs tag:TAG" },
+	{ "dhcp-ignore=known", "is not tag:TAG" },
+	{ "dhcp-reply-delay=61", "is not [tag:TAG,]SECONDS" },
+	{ "log-queries=all", "takes no value, or extra, proto or auth" },
+	{ "address=example.com/1.2.3.4", "is not /DOMAIN/[ADDRESS]" },
+	{ "address=/example.com/1.2.3", "'1.2.3' is not an IPv4 or IPv6 address" },
+	{ "address=/ex ample.com/", "is not a domain name" },
+	{ "address=/a..b/", "is not a domain name" },
+	{ "cname=a.example", "is not CNAME,TARGET[,TTL]" },
+	{ "cname=a.example,*.b.example", "'*.b.example' is not a DNS name" },
+	{ "cname=a.example,b_/x", "is not a DNS name" },
+	{ "cname=a.example,b.example,9999999999", "TTL '9999999999' is too large" },
+	{ "mx-host=example.com,mail.example.com,70000", "is not NAME,HOST,PREFERENCE" },
+	{ "ptr-record=a,b,c", "is not NAME[,TARGET]" },
+	{ "host-record=10.9.0.5", "needs a name first" },
+	{ "host-record=h.example", "needs an address" },
+	{ "host-record=h.example,10.9.0.5,10.9.0.6", "one IPv4 and one IPv6 address at most" },
+	{ "srv-host=ldap.tcp,x", "is not _SERVICE._PROTOCOL" },
+	{ "srv-host=_ldap._tcp,x,70000", "is not a number from 0 to 65535" },
+	{ "txt-record=x.example,say \"hi\"", "has a quote or '#'" },
+	{ "cache-size=100000", "is not a number from 0 to 10000" },
+	{ "min-cache-ttl=3601", "is not a number from 0 to 3600" },
+	{ "local-ttl=-1", "is not a number from 0 to" },
+};
+
+static void opt_refused(const char *xml, const char *msg)
+{
+	_cleanup_net_ struct net n = { 0 };
+	struct nerr e = { { 0 } };
+
+	if (tu_try_str(xml, &n, &e) == 0)
+		fail_msg("accepted: %s", xml);
+	if (!strstr(e.msg, msg))
+		fail_msg("%s: message\n  %s\nlacks\n  %s", xml, e.msg, msg);
+	if (strchr(e.msg, '\n') || strncmp(e.msg, "test.xml:", 9) != 0)
+		fail_msg("%s: not one line with file:line: %s", xml, e.msg);
+}
+
+static void test_dnsmasq_options(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_free_ char *x1 = NULL;
+	struct nerr e = { { 0 } };
+	char doc[2048];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(opts_ok); i++) {
+		char why[DHCP_OPT_WHY_MAX];
+		const char *bad = dhcp_option_why(opts_ok[i], why);
+
+		if (bad)
+			fail_msg("refused: %s: %s", opts_ok[i], bad);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(opts_bad); i++) {
+		(void)snprintf(doc, sizeof doc, DNSMASQ_NET(OPT("%s")), opts_bad[i].value);
+		opt_refused(doc, opts_bad[i].msg);
+	}
+	/* kept in order with their lines, written back with the namespace */
+	assert_int_equal(tu_try_str(DNSMASQ_NET("\n" OPT("log-dhcp") "\n" OPT(
+					    "txt-record=it.example,it&apos;s &amp; &lt;b&gt;")),
+				    &n, &e),
+			 0);
+	assert_int_equal(n.n_dnsmasq_opts, 2);
+	assert_string_equal(n.dnsmasq_opts[0].value, "log-dhcp");
+	assert_int_equal(n.dnsmasq_opts[0].line, 2);
+	assert_string_equal(n.dnsmasq_opts[1].value, "txt-record=it.example,it's & <b>");
+	assert_int_equal(n.dnsmasq_opts[1].line, 3);
+	assert_non_null(x1 = net_format_string(&n));
+	assert_non_null(strstr(x1, "<network xmlns:dnsmasq='" NET_DNSMASQ_XML_NS "'>"));
+	assert_non_null(strstr(x1, "  <dnsmasq:options>\n    <dnsmasq:option value='log-dhcp'/>\n"
+				   "    <dnsmasq:option value='txt-record=it.example,it&apos;s "
+				   "&amp; &lt;b&gt;'/>\n  </dnsmasq:options>\n</network>\n"));
+	/* structure, conflicts with netd's own lines, and where no dnsmasq runs */
+	opt_refused(DNSMASQ_NET(OPT("log-dhcp") OPT("log-dhcp")), "already given on line 1");
+	opt_refused(DNSMASQ_NET("<dnsmasq:option/>"), "<dnsmasq:option>: needs value");
+	opt_refused(DNSMASQ_NET("<dnsmasq:option value='log-dhcp' x='1'/>"),
+		    "unsupported attribute 'x'");
+	opt_refused(DNSMASQ_NET("<option value='log-dhcp'/>"), "<option> in <options>");
+	opt_refused("<network xmlns:dnsmasq='" NET_DNSMASQ_XML_NS "'><name>t</name>"
+		    "<dnsmasq:options/><dnsmasq:options/></network>",
+		    "<dnsmasq:options>: given more than once");
+	opt_refused("<network xmlns:dnsmasq='" NET_DNSMASQ_XML_NS "'><name>t</name>"
+		    "<dnsmasq:options>" OPT("log-dhcp") "</dnsmasq:options></network>",
+		    "the network runs no dnsmasq");
+	opt_refused("<network xmlns:dnsmasq='" NET_DNSMASQ_XML_NS "'><name>t</name>"
+		    "<forward mode='bridge'/><bridge name='br0'/>"
+		    "<dnsmasq:options>" OPT("log-dhcp") "</dnsmasq:options></network>",
+		    "in a network with forward mode='bridge'");
+	opt_refused("<network xmlns:dnsmasq='" NET_DNSMASQ_XML_NS "'><name>t</name>"
+		    "<mtu size='1400'/><ip address='10.9.0.1' prefix='24'/><dnsmasq:options>" OPT(
+			    "dhcp-option=26,1500") "</dnsmasq:options></network>",
+		    "netd sends option 26 (mtu) from <mtu size>");
+	opt_refused(DNSMASQ_NET(OPT("dhcp-option=option:router,10.9.0.254")),
+		    "netd sends an empty option 3 (router) in an isolated network");
+}
+
 /* The widest subnets netd takes: an IPv6 site (/48) and what libvirt's
  * classful default gives a 10.x address (/8). */
 static void test_prefix_bounds(void **state)
@@ -751,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_host_bridge),
 		cmocka_unit_test(test_domain_register),
 		cmocka_unit_test(test_netboot_routes),
+		cmocka_unit_test(test_dnsmasq_options),
 		cmocka_unit_test(test_defaults_avoid_used_bridges),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_prefix_bounds),
