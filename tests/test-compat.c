@@ -122,7 +122,7 @@ static const struct compat_case cases[] = {
 	{ IN "nat-network-forward-nat-no-address.xml", "nat-network.conf", HOSTS2, NULL },
 
 	/* tests/networkxmlconfdata */
-	{ NX "bandwidth-network.xml", NULL, NULL, "<bandwidth> in <network>: unsupported" },
+	{ NX "bandwidth-network.xml", NX "bandwidth-network.conf", NULL, NULL },
 	{ NX "dhcp6host-routed-network.xml", NULL, NULL, "<route> in <network>: unsupported" },
 	{ NX "leasetime-hours.xml", NX "leasetime-hours.conf", "leasetime-hours.hostsfile", NULL },
 	{ NX "leasetime-infinite.xml", "leasetime-infinite.conf", "leasetime-infinite.hostsfile",
