@@ -137,6 +137,27 @@ check "  status: no drift" has "$OUT" "^drift: *none"
 check "  status: the new figures" has "$OUT" "inbound 25000 kB/s (peak 50000, burst 1024 KiB)"
 check "outbound after reload within 10% of 50 Mbit/s" rate_ok outbound 6250
 
+# Rollback: a second shaped network whose last step fails (its access
+# group does not exist) leaves no qdisc, chain or bridge, and bw's chain
+# stays.
+cat >"$T/bw3.xml" <<EOF
+<network xmlns:netd='urn:netd:network:1'>
+  <name>bw3</name>
+  <bridge name='virbr28' stp='off' delay='0'/>
+  <bandwidth><inbound average='1000'/><outbound average='1000'/></bandwidth>
+  <ip address='192.168.158.1' prefix='24'/>
+  <netd:access group='no-such-group-bw3'/>
+</network>
+EOF
+nd_ok define "$T/bw3.xml"
+nd start bw3
+check "start bw3 fails at bridge.conf: exit 1" eq "$RC" 1
+check "  names the step" has "$ERR" "step 'bridge.conf'"
+check_not "  no bridge virbr28" link_exists virbr28
+check_not "  no chain bw_bw3" nft list chain netdev netd bw_bw3
+check "  bw's chain stays" nft list chain netdev netd bw_bw
+nd_ok undefine bw3
+
 nd stop bw --force
 check "stop: exit 0" eq "$RC" 0
 check_gone bw $BR
