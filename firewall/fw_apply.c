@@ -532,8 +532,10 @@ int fw_list_json_cmd(const char *cmd, json_t **root, struct nerr *e)
 	*root = NULL;
 	if ((r = fw_run(cmd, false, NFT_CTX_OUTPUT_JSON, cmd, &out, e)) < 0)
 		return r;
-	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees out */
-	if (!(*root = json_loads(out, 0, &je)))
+	/* NOLINTBEGIN(clang-analyzer-unix.Malloc): a cleanup attribute frees out */
+	*root = json_loads(out, 0, &je);
+	if (!*root)
 		return nerr_set(e, -EIO, "nftables: %s: JSON unreadable: %s", cmd, je.text);
 	return 0;
+	/* NOLINTEND(clang-analyzer-unix.Malloc) */
 }
