@@ -56,6 +56,7 @@ check "g1: DHCP lease" guest_dhcp g1
 must ip netns exec g1 ip route replace default via "$GW"
 
 ip netns exec up timeout 120 iperf3 -s -B "$UP_IP" >"$T/iperf3-server.log" 2>&1 &
+iperf_srv=$!
 wait_for 50 "iperf3 server" bash -c "ip netns exec up ss -Htln 'sport = :5201' | grep -q ."
 
 # iperf3 RATE: the receiver's rate in bits/s of a 3 s run after one
@@ -164,6 +165,6 @@ check_gone bw $BR
 check_not "no table netdev netd left" nft list table netdev netd
 say "iperf3 figures:"
 sed 's/^/  /' "$T/rates.log"
-kill %1 2>/dev/null
-wait 2>/dev/null
+kill "$iperf_srv" 2>/dev/null
+wait "$iperf_srv" 2>/dev/null || : # killed: 143
 ns_exit
