@@ -102,11 +102,9 @@ int bw_plan(const struct net *n, FILE *o, struct nerr *e)
 	_cleanup_free_ char *script = NULL;
 	int r;
 
-	fprintf(o, "\n## bandwidth\n");
-	if (!net_has_bandwidth(n)) {
-		fprintf(o, "none (no <bandwidth>)\n");
+	if (!net_has_bandwidth(n)) /* plan says nothing of what is not asked for */
 		return 0;
-	}
+	fprintf(o, "\n## bandwidth\n");
 	if (in->set) {
 		fprintf(o, "inbound (to the guests, %s's egress): qdisc htb 1: root default 2\n",
 			n->bridge);

@@ -40,7 +40,8 @@
  * <outbound>). -EINVAL when a name is outside the grammar. */
 int bw_render_ingress(const struct net *n, char **out, struct nerr *e);
 
-/* What start would do, for netd plan (pure). */
+/* What start would do, for netd plan (pure); nothing without
+ * <bandwidth>. */
 int bw_plan(const struct net *n, FILE *o, struct nerr *e);
 
 struct step_ops;
