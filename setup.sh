@@ -33,7 +33,8 @@ run_pkgs=(dnsmasq-base nftables iproute2)
 # The host firewall test (tests/ns/hostfw.sh): iptables (iptables-nft) and ufw.
 test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86 clang libclang-rt-14-dev
            ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format iptables ufw
-           firewalld dbus-daemon)
+           firewalld dbus-daemon
+           iperf3) # iperf3: tests/ns/bandwidth.sh measures the shaped rates
 
 install_pkgs() {
 	local missing=()

@@ -223,4 +223,10 @@ int fw_glue_apply(const struct net *n, bool on, struct nerr *e);
 struct step_ops;
 extern const struct step_ops fw_step;
 
+/* Any listing command ("list table netdev netd") run with nft's JSON
+ * output, parsed ({"nftables": [...]}; caller decrefs). -ENOENT when what
+ * it lists does not exist. For the modules with nft objects of their own
+ * outside table inet netd (netd/bandwidth.c). */
+int fw_list_json_cmd(const char *cmd, json_t **root, struct nerr *e);
+
 #endif

@@ -613,3 +613,20 @@ int fw_stop(const struct net *n, struct nerr *e)
 		return r;
 	return fw_apply(script, false, e);
 }
+
+int fw_list_json_cmd(const char *cmd, json_t **root, struct nerr *e)
+{
+	_cleanup_free_ char *out = NULL;
+	json_error_t je;
+	int r;
+
+	*root = NULL;
+	if ((r = fw_run(cmd, false, NFT_CTX_OUTPUT_JSON, cmd, &out, e)) < 0)
+		return r;
+	/* NOLINTBEGIN(clang-analyzer-unix.Malloc): a cleanup attribute frees out */
+	*root = json_loads(out, 0, &je);
+	if (!*root)
+		return nerr_set(e, -EIO, "nftables: %s: JSON unreadable: %s", cmd, je.text);
+	return 0;
+	/* NOLINTEND(clang-analyzer-unix.Malloc) */
+}

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bandwidth.h"
 #include "bconf_step.h"
 #include "bridge.h"
 #include "dhcp_step.h"
@@ -34,8 +35,9 @@
  * dnsmasq binds to the bridge, systemd-resolved is told to ask it, session
  * VMs may join once it all works. */
 static const struct step_ops *const lc_steps[] = {
-	&bridge_step, &routes_step, &firewalld_step, &ipfwd_step, &fw_step,
-	&hostfw_step, &dhcp_step,   &resolved_step,  &bconf_step,
+	&bridge_step, &bandwidth_step, /* on the bridge itself; nothing without <bandwidth> */
+	&routes_step, &firewalld_step, &ipfwd_step,    &fw_step,
+	&hostfw_step, &dhcp_step,      &resolved_step, &bconf_step,
 };
 
 /* A network on the host's own bridge: netd makes nothing of the above for

@@ -188,6 +188,24 @@ struct net_dnsmasq_opt {
 
 /* libvirt's namespace for <dnsmasq:options>. */
 #define NET_DNSMASQ_XML_NS "http://libvirt.org/schemas/network/dnsmasq/1.0"
+/* One direction of <bandwidth>, in libvirt's units: average and peak in
+ * kilobytes (1000 bytes) per second, burst in kibibytes (1024 bytes), as
+ * libvirt hands them to tc ("kbps", "kb"). 0 = not written. */
+struct net_bw_rate {
+	bool set; /* the element is present */
+	uint64_t average, peak, burst;
+	int line;
+};
+
+/* Bounds of <bandwidth> values. 10,000,000 kB/s (80 Gbit/s) keeps
+ * nftables' limit (rate + burst, in bytes, times 10^9 ns) inside 64 bits;
+ * a burst of 4,194,303 KiB is the largest that fits the kernel's 32-bit
+ * byte counts (nft limit burst, HTB's buffer). */
+#define NET_BW_RATE_MAX	 10000000ULL
+#define NET_BW_BURST_MAX 4194303ULL
+/* HTB keeps a class's burst as the time it takes at 'average', in 32-bit
+ * scheduler ticks (about 274 s at 64 ns a tick): netd allows 60 s. */
+#define NET_BW_BURST_SECONDS 60
 
 struct net {
 	char name[NET_NAME_MAX + 1];
@@ -254,7 +272,19 @@ struct net {
 	struct net_dnsmasq_opt *dnsmasq_opts;
 	size_t n_dnsmasq_opts;
 	int dnsmasq_line; /* of <dnsmasq:options>; 0 when absent */
+	/* <bandwidth><inbound/><outbound/></bandwidth>: the whole network's
+	 * QoS (netd/bandwidth.h). inbound = towards the guests, shaped on the
+	 * bridge's egress (HTB); outbound = from the guests, limited on the
+	 * bridge's ingress (nftables). */
+	struct net_bw_rate bw_in, bw_out;
+	int bw_line; /* 0 when there is no <bandwidth> */
 };
+
+/* Whether the network shapes any traffic (a <bandwidth> with a child). */
+static inline bool net_has_bandwidth(const struct net *n)
+{
+	return n->bw_in.set || n->bw_out.set;
+}
 
 /* A network on the host's own bridge (NET_FWD_BRIDGE). */
 static inline bool net_is_host_bridge(const struct net *n)

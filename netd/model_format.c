@@ -346,6 +346,28 @@ static void format_dnsmasq_opts(const struct net *n, FILE *o)
 	fputs("  </dnsmasq:options>\n", o);
 }
 
+static void format_bw_rate(const struct net_bw_rate *rt, const char *what, FILE *o)
+{
+	if (!rt->set)
+		return;
+	fprintf(o, "    <%s average='%llu'", what, (unsigned long long)rt->average);
+	if (rt->peak)
+		fprintf(o, " peak='%llu'", (unsigned long long)rt->peak);
+	if (rt->burst)
+		fprintf(o, " burst='%llu'", (unsigned long long)rt->burst);
+	fputs("/>\n", o);
+}
+
+static void format_bandwidth(const struct net *n, FILE *o)
+{
+	if (!net_has_bandwidth(n))
+		return;
+	fputs("  <bandwidth>\n", o);
+	format_bw_rate(&n->bw_in, "inbound", o);
+	format_bw_rate(&n->bw_out, "outbound", o);
+	fputs("  </bandwidth>\n", o);
+}
+
 int net_format(const struct net *n, FILE *o)
 {
 	char uuid[37];
@@ -366,6 +388,7 @@ int net_format(const struct net *n, FILE *o)
 	format_forward(n, o);
 	format_bridge(n, o);
 	format_dns(n, o);
+	format_bandwidth(n, o);
 	for (size_t i = 0; i < n->n_ips; i++)
 		format_ip(&n->ips[i], o);
 	for (size_t i = 0; i < n->n_routes; i++)

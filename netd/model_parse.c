@@ -943,6 +943,66 @@ static int parse_dnsmasq_options(const struct pctx *c, const xmlNode *node, stru
 	return 0;
 }
 
+/* <inbound|outbound average peak burst/>: numbers only here; what they
+ * must be (average given, peak >= average) is validate's. */
+static int parse_bw_rate(const struct pctx *c, const xmlNode *node, struct net_bw_rate *rt)
+{
+	unsigned long v;
+	int r;
+
+	if (rt->set)
+		return perr(c, node, "<%s>: given more than once", ename(node));
+	rt->set = true;
+	rt->line = line_of(node);
+	/* libvirt's own parser refuses floor in a network's <bandwidth>: it is
+	 * the rate one guest's <interface> is guaranteed out of the network's
+	 * inbound, and shapes nothing on the bridge by itself. */
+	if (xmlHasNsProp(node, (const xmlChar *)"floor", NULL))
+		return perr(c, node,
+			    "<%s floor>: floor is not supported in a network's <bandwidth> (it "
+			    "is a guest interface's guaranteed share, set in the domain's "
+			    "<interface>; libvirt refuses it here too)",
+			    ename(node));
+	if ((r = check_attrs(c, node, ATTRS("average", "peak", "burst"))) < 0 ||
+	    (r = no_children(c, node)) < 0)
+		return r;
+	v = 0;
+	if ((r = attr_uint(c, node, "average", NET_BW_RATE_MAX, &v)) < 0)
+		return r;
+	rt->average = v;
+	v = 0;
+	if ((r = attr_uint(c, node, "peak", NET_BW_RATE_MAX, &v)) < 0)
+		return r;
+	rt->peak = v;
+	v = 0;
+	if ((r = attr_uint(c, node, "burst", NET_BW_BURST_MAX, &v)) < 0)
+		return r;
+	rt->burst = v;
+	return 0;
+}
+
+static int parse_bandwidth(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	int r;
+
+	if (n->bw_line)
+		return perr(c, node, "<bandwidth>: given more than once");
+	n->bw_line = line_of(node);
+	if ((r = check_attrs(c, node, ATTRS(NULL))) < 0)
+		return r;
+	for_each_child (k, node) {
+		if (is(k, "inbound"))
+			r = parse_bw_rate(c, k, &n->bw_in);
+		else if (is(k, "outbound"))
+			r = parse_bw_rate(c, k, &n->bw_out);
+		else
+			r = unsupported(c, k, node);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int parse_network(const struct pctx *c, const xmlNode *root, struct net *n)
 {
 	bool s_name = false, s_uuid = false, s_fwd = false, s_br = false, s_mac = false,
@@ -993,6 +1053,9 @@ static int parse_network(const struct pctx *c, const xmlNode *root, struct net *
 				return r;
 		} else if (is_dnsmasq(k, "options")) {
 			if ((r = parse_dnsmasq_options(c, k, n)) < 0)
+				return r;
+		} else if (is(k, "bandwidth")) {
+			if ((r = parse_bandwidth(c, k, n)) < 0)
 				return r;
 		} else {
 			return unsupported(c, k, root);

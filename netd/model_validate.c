@@ -759,6 +759,46 @@ static int validate_dnsmasq_opts(const struct net *n, struct nerr *e)
 	return 0;
 }
 
+/* libvirt's meaning: average is the rate, peak what the shaper may reach
+ * above it, burst how much may go at peak; inbound's burst becomes HTB's
+ * buffer, which the kernel keeps as time at 'average'. */
+static int validate_bw_rate(const struct net *n, struct nerr *e, const struct net_bw_rate *rt,
+			    const char *what)
+{
+	if (!rt->set)
+		return 0;
+	if (!rt->average)
+		return verr(n, e, rt->line,
+			    "<%s>: needs average, in kilobytes per second, from 1 to %llu (leave "
+			    "<%s> out to shape nothing that way)",
+			    what, NET_BW_RATE_MAX, what);
+	if (rt->peak && rt->peak < rt->average)
+		return verr(n, e, rt->line, "<%s>: peak %llu is below average %llu (kB/s)", what,
+			    (unsigned long long)rt->peak, (unsigned long long)rt->average);
+	if (rt->burst * 1024 > rt->average * 1000 * NET_BW_BURST_SECONDS)
+		return verr(n, e, rt->line,
+			    "<%s>: burst %llu KiB is more than %d seconds at average %llu kB/s",
+			    what, (unsigned long long)rt->burst, NET_BW_BURST_SECONDS,
+			    (unsigned long long)rt->average);
+	return 0;
+}
+
+/* As libvirt: no <bandwidth> on the host's own bridge (netd does not own
+ * its qdiscs, and its LAN traffic is not the network's). */
+static int validate_bandwidth(const struct net *n, struct nerr *e)
+{
+	int r;
+
+	if (net_has_bandwidth(n) && net_is_host_bridge(n))
+		return verr(n, e, n->bw_line,
+			    "<bandwidth> in a network with forward mode='bridge': the bridge is "
+			    "the host's, netd shapes no traffic on it (libvirt refuses it too)");
+	if ((r = validate_bw_rate(n, e, &n->bw_in, "inbound")) < 0 ||
+	    (r = validate_bw_rate(n, e, &n->bw_out, "outbound")) < 0)
+		return r;
+	return 0;
+}
+
 int net_validate(const struct net *n, struct nerr *e)
 {
 	int r;
@@ -767,6 +807,8 @@ int net_validate(const struct net *n, struct nerr *e)
 	    (r = validate_host_bridge(n, e)) < 0 || (r = validate_ips(n, e)) < 0 ||
 	    (r = validate_forward(n, e)) < 0 || (r = validate_dns(n, e)) < 0 ||
 	    (r = validate_routes(n, e)) < 0 || (r = validate_dnsmasq_opts(n, e)) < 0)
+		return r;
+	if ((r = validate_bandwidth(n, e)) < 0)
 		return r;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bandwidth.h"
 #include "dhcp.h"
 #include "dhcp_step.h"
 #include "fw.h"
@@ -146,6 +147,8 @@ int plan_print(const struct store *s, struct net *n, FILE *o, struct nerr *e)
 	fprintf(o, "# plan for network '%s' (%s): nothing has been changed\n\n", n->name,
 		net_fwd_mode_str(n->fwd_mode));
 	plan_bridge(n, o);
+	if ((r = bw_plan(n, o, e)) < 0)
+		return r;
 	fprintf(o, "\n## nftables: one transaction\n%s", nft[0] ? nft : "none (open network)\n");
 	plan_glue(&hc, n, o);
 	plan_firewalld(&hc, n, o);

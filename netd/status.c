@@ -191,6 +191,45 @@ static void status_routes(const json_t *o, FILE *out)
 	}
 }
 
+/* "inbound 12500 kB/s (peak 25000, burst 256 KiB) on the bridge's egress",
+ * one part per direction; "NOT in place" when check found it missing. */
+static void status_bw_part(const json_t *rt, const char *dir, const char *where, struct sbuf *b)
+{
+	json_int_t peak = json_integer_value(json_object_get(rt, "peak"));
+	json_int_t burst = json_integer_value(json_object_get(rt, "burst"));
+
+	if (!json_is_object(rt))
+		return;
+	sbuf_printf(b, "%s%s %lld kB/s", b->len ? "; " : "", dir,
+		    (long long)json_integer_value(json_object_get(rt, "average")));
+	if (peak || burst) {
+		sbuf_puts(b, " (");
+		if (peak)
+			sbuf_printf(b, "peak %lld%s", (long long)peak, burst ? ", " : "");
+		if (burst)
+			sbuf_printf(b, "burst %lld KiB", (long long)burst);
+		sbuf_puts(b, ")");
+	}
+	sbuf_printf(b, " %s%s", where,
+		    json_is_true(json_object_get(rt, "in_place")) ? ""
+								  : ": NOT in place (see drift)");
+}
+
+static void status_bandwidth(const json_t *o, FILE *out)
+{
+	const json_t *bw = json_object_get(o, "bandwidth");
+	_cleanup_free_ char *line = NULL;
+	struct sbuf b = { 0 };
+
+	if (!bw)
+		return;
+	status_bw_part(json_object_get(bw, "inbound"), "inbound", "(htb, bridge egress)", &b);
+	status_bw_part(json_object_get(bw, "outbound"), "outbound", "(nftables, bridge ingress)",
+		       &b);
+	if ((line = sbuf_finish(&b)))
+		text_line(out, "bandwidth:", "%s", line);
+}
+
 static void status_text(const struct net *n, const json_t *o, FILE *out)
 {
 	const json_t *pid = json_object_get(o, "dnsmasq_pid");
@@ -234,6 +273,7 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 			text_line(out, "resolved:", "~%s not registered: %s", str(rs, "domain"),
 				  str(rs, "why_not"));
 	}
+	status_bandwidth(o, out);
 	if (str(o, "check_error"))
 		text_line(out, "drift:", "cannot check: %s", str(o, "check_error"));
 	else if (json_array_size(drift) == 0)

@@ -135,9 +135,9 @@ static const struct compat_case cases[] = {
 	{ IN "nat-network-forward-nat-no-address.xml", "nat-network.conf", HOSTS2, NULL },
 
 	/* tests/networkxmlconfdata */
-	{ NX "bandwidth-network.xml", NULL, NULL, "<bandwidth> in <network>: unsupported" },
 	/* the same hosts as the older input, and two <route>s (not dnsmasq's) */
 	{ NX "dhcp6host-routed-network.xml", NX "dhcp6host-routed-network.conf", HOSTS6, NULL },
+	{ NX "bandwidth-network.xml", NX "bandwidth-network.conf", NULL, NULL },
 	{ NX "leasetime-hours.xml", NX "leasetime-hours.conf", "leasetime-hours.hostsfile", NULL },
 	{ NX "leasetime-infinite.xml", "leasetime-infinite.conf", "leasetime-infinite.hostsfile",
 	  NULL },

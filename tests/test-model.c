@@ -342,8 +342,8 @@ static const struct bad bads[] = {
 	  "<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'>"
 	  "<name>t</name><dns><dnsmasq:options/></dns></network>",
 	  "<dnsmasq:options> in <dns>: unsupported element" },
-	{ "unknown element", NET("<bandwidth><inbound average='1'/></bandwidth>"),
-	  "<bandwidth> in <network>: unsupported element" },
+	{ "unknown element", NET("<vlan><tag id='42'/></vlan>"),
+	  "<vlan> in <network>: unsupported element" },
 	{ "bridge zone not a zone name", NET("<bridge name='br1' zone='a/b'/>"),
 	  "test.xml:1: bridge zone 'a/b' is not a firewalld zone name" },
 	{ "bridge zone too long", NET("<bridge name='br1' zone='a23456789abcdefghi'/>"),
@@ -851,6 +851,100 @@ static void test_dnsmasq_options(void **state)
 		    "netd sends an empty option 3 (router) in an isolated network");
 }
 
+/* <bandwidth>: libvirt's units kept as written and written back; floor,
+ * unknown attributes, numbers that are not plain decimals and values
+ * outside what the shapers can hold are refused by name. */
+static void test_bandwidth(void **state)
+{
+	static const struct {
+		const char *xml, *msg;
+	} bad[] = {
+		{ NET("<bandwidth><inbound average='1000' floor='200'/></bandwidth>"),
+		  "<inbound floor>: floor is not supported in a network's <bandwidth>" },
+		{ NET("<bandwidth><outbound average='1000' floor='0'/></bandwidth>"),
+		  "<outbound floor>: floor is not supported" },
+		{ NET("<bandwidth><inbound average='1000' rate='5'/></bandwidth>"),
+		  "<inbound>: unsupported attribute 'rate'" },
+		{ NET("<bandwidth classID='3'><inbound average='1000'/></bandwidth>"),
+		  "<bandwidth>: unsupported attribute 'classID'" },
+		{ NET("<bandwidth><inbound average='1000'/><limit/></bandwidth>"),
+		  "<limit> in <bandwidth>: unsupported element" },
+		{ NET("<bandwidth><inbound average='1000'/><inbound average='5'/></bandwidth>"),
+		  "<inbound>: given more than once" },
+		{ NET("<bandwidth><inbound average='1'/></bandwidth>"
+		      "<bandwidth><outbound average='1'/></bandwidth>"),
+		  "<bandwidth>: given more than once" },
+		{ NET("<bandwidth><inbound peak='1000'/></bandwidth>"),
+		  "<inbound>: needs average" },
+		{ NET("<bandwidth><outbound average='0'/></bandwidth>"),
+		  "<outbound>: needs average" },
+		{ NET("<bandwidth><inbound average='-5'/></bandwidth>"),
+		  "<inbound average='-5'>: not a number" },
+		{ NET("<bandwidth><inbound average='1e3'/></bandwidth>"),
+		  "<inbound average='1e3'>: not a number" },
+		{ NET("<bandwidth><inbound average=' 100'/></bandwidth>"), "not a number" },
+		{ NET("<bandwidth><inbound average='10000001'/></bandwidth>"),
+		  "<inbound average='10000001'>: not a number from 0 to 10000000" },
+		{ NET("<bandwidth><inbound average='1000' burst='4194304'/></bandwidth>"),
+		  "not a number from 0 to 4194303" },
+		{ NET("<bandwidth><inbound average='1000' peak='999'/></bandwidth>"),
+		  "<inbound>: peak 999 is below average 1000" },
+		{ NET("<bandwidth><inbound average='1' burst='59'/></bandwidth>"),
+		  "<inbound>: burst 59 KiB is more than 60 seconds at average 1 kB/s" },
+		{ NET("<forward mode='bridge'/><bridge name='br0'/>"
+		      "<bandwidth><inbound average='1000'/></bandwidth>"),
+		  "<bandwidth> in a network with forward mode='bridge'" },
+	};
+	_cleanup_net_ struct net n = { 0 }, again = { 0 }, empty = { 0 };
+	_cleanup_free_ char *xml = NULL, *xml2 = NULL, *xml3 = NULL;
+	struct nerr e = { { 0 } };
+
+	(void)state;
+	assert_int_equal(tu_try_str(NET("<forward mode='nat'/><bandwidth>"
+					"<inbound average='1000' peak='2000' burst='1024'/>"
+					"<outbound average='10000000' burst='4194303'/></bandwidth>"
+					"<ip address='10.1.0.1' prefix='24'/>"),
+				    &n, &e),
+			 0);
+	assert_true(net_has_bandwidth(&n));
+	assert_true(n.bw_in.set && n.bw_out.set);
+	assert_int_equal(n.bw_in.average, 1000);
+	assert_int_equal(n.bw_in.peak, 2000);
+	assert_int_equal(n.bw_in.burst, 1024);
+	assert_int_equal(n.bw_out.average, 10000000);
+	assert_int_equal(n.bw_out.peak, 0);
+	assert_int_equal(n.bw_out.burst, 4194303);
+	assert_non_null(xml = net_format_string(&n));
+	assert_non_null(strstr(xml, "  <bandwidth>\n"
+				    "    <inbound average='1000' peak='2000' burst='1024'/>\n"
+				    "    <outbound average='10000000' burst='4194303'/>\n"
+				    "  </bandwidth>\n"));
+	assert_int_equal(net_parse_memory(xml, strlen(xml), "rt.xml", &again, &e), 0);
+	assert_int_equal(net_validate(&again, &e), 0);
+	assert_non_null(xml2 = net_format_string(&again));
+	assert_string_equal(xml, xml2);
+
+	/* An empty <bandwidth> shapes nothing, as in libvirt, and is not
+	 * written back. */
+	assert_int_equal(tu_try_str(NET("<bandwidth/>"), &empty, &e), 0);
+	assert_false(net_has_bandwidth(&empty));
+	assert_non_null(xml3 = net_format_string(&empty));
+	assert_null(strstr(xml3, "bandwidth"));
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		_cleanup_net_ struct net b = { 0 };
+
+		memset(&e, 0, sizeof e);
+		if (tu_try_str(bad[i].xml, &b, &e) == 0)
+			fail_msg("accepted: %s", bad[i].xml);
+		if (!strstr(e.msg, bad[i].msg))
+			fail_msg("%s: message\n  %s\nlacks\n  %s", bad[i].xml, e.msg, bad[i].msg);
+		if (strncmp(e.msg, "test.xml:", 9) != 0)
+			fail_msg("%s: message does not start with file:line: %s", bad[i].xml,
+				 e.msg);
+	}
+}
+
 /* The widest subnets netd takes: an IPv6 site (/48) and what libvirt's
  * classful default gives a 10.x address (/8). */
 static void test_prefix_bounds(void **state)
@@ -972,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_domain_register),
 		cmocka_unit_test(test_netboot_routes),
 		cmocka_unit_test(test_dnsmasq_options),
+		cmocka_unit_test(test_bandwidth),
 		cmocka_unit_test(test_defaults_avoid_used_bridges),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_prefix_bounds),
