@@ -105,10 +105,12 @@ int fw_chains_exist(const char *family, const char *table, const char *const *na
 /* Remove n's part: its chains and map elements, or the whole table when,
  * without n's part, nothing of another network's is left in it (no other
  * regular chain, no map element that does not jump to one of n's chains),
- * as the kernel's table says, not netd's records. One transaction. Succeeds
- * when the table or n's part is already gone; fails with -EEXIST, nothing
- * changed, when another network now holds one of n's keys. */
-int fw_stop(const struct net *n, struct nerr *e);
+ * as the kernel's table says, not netd's records; with keep_table, never
+ * the table (other networks' starts may be loading theirs: netd boot). One
+ * transaction. Succeeds when the table or n's part is already gone; fails
+ * with -EEXIST, nothing changed, when another network now holds one of n's
+ * keys. */
+int fw_stop(const struct net *n, bool keep_table, struct nerr *e);
 
 /* ---- drift ---- */
 

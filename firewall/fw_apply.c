@@ -591,7 +591,7 @@ int fw_chains_exist(const char *family, const char *table, const char *const *na
  * jumps to one), so no chain but n's and the base chains means nothing of
  * another's. The dump and the load are two steps, but netd's lock keeps
  * other netd commands out between them. */
-int fw_stop(const struct net *n, struct nerr *e)
+int fw_stop(const struct net *n, bool keep_table, struct nerr *e)
 {
 	_cleanup_free_ char *script = NULL;
 	struct chain_scan cs = { .n = n };
@@ -609,7 +609,7 @@ int fw_stop(const struct net *n, struct nerr *e)
 		if (!present)
 			return 0;
 	}
-	if ((r = fw_render_stop(n, !cs.others, &script, e)) < 0)
+	if ((r = fw_render_stop(n, !cs.others && !keep_table, &script, e)) < 0)
 		return r;
 	return fw_apply(script, false, e);
 }

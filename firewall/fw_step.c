@@ -32,7 +32,7 @@ static int fws_undo(struct step_ctx *c, void *st, struct nerr *e)
 {
 	struct nerr te = { { 0 } };
 	int r = fw_net_has_part(c->n) ? fw_glue_stop(c->n, e) : 0;
-	int rt = fw_stop(c->n, &te);
+	int rt = fw_stop(c->n, c->concurrent_run, &te);
 
 	(void)st;
 	if (r < 0)
@@ -127,6 +127,13 @@ static void fws_state_free(void *st)
 const struct step_ops fw_step = {
 	.name = "firewall",
 	.state_size = sizeof(struct fw_step_state),
+	/* Each network's part of the shared table is its own chains and map
+	 * elements, loaded in one transaction, and the kernel applies
+	 * transactions one at a time: the base chains' flush and re-add
+	 * leaves the same rules whichever comes last. What must not overlap
+	 * a start is removing the table (an undo in netd boot keeps it:
+	 * step_ctx.concurrent_run). */
+	.concurrent = true,
 	.apply = fws_apply,
 	.undo = fws_undo,
 	.check = fws_check,

@@ -73,6 +73,10 @@ struct step_ctx {
 	char started[512];
 	/* Lines start prints after that one (warnings): step_note(). */
 	char notes[4096];
+	/* Other networks' steps run meanwhile (a boot worker): an undo must
+	 * not remove what networks share (netd's nft table), as one of them
+	 * may be adding its part to it right now. */
+	bool concurrent_run;
 };
 
 /* Add a line to c->notes (cut when full). */
