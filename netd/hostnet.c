@@ -151,10 +151,29 @@ struct hn_dump {
 	void (*fn)(struct nl_object *, void *);
 };
 
+/* Routes on_route() drops anyway, told from the fixed header: the local
+ * table holds two or three per address on the host (hundreds with many
+ * networks), and building libnl's object for each made the overlap check of
+ * every start grow with the networks already running. */
+static bool route_skipped(struct nl_msg *msg)
+{
+	const struct nlmsghdr *nh = nlmsg_hdr(msg);
+	const struct rtmsg *rm = nlmsg_data(nh);
+
+	if (nh->nlmsg_type != RTM_NEWROUTE || nh->nlmsg_len < NLMSG_LENGTH(sizeof *rm))
+		return false;
+	return rm->rtm_table == RT_TABLE_LOCAL || rm->rtm_type != RTN_UNICAST ||
+	       rm->rtm_dst_len < HOSTNET_MIN_PREFIX;
+}
+
 static int on_msg(struct nl_msg *msg, void *arg)
 {
 	struct hn_dump *d = arg;
-	int r = nl_msg_parse(msg, d->fn, d->h);
+	int r;
+
+	if (d->fn == on_route && route_skipped(msg))
+		return NL_OK;
+	r = nl_msg_parse(msg, d->fn, d->h);
 
 	/* Messages libnl cannot parse (other families) are not ours. */
 	if (r == -NLE_NOMEM)
@@ -192,8 +211,10 @@ int hostnet_load(struct nl_sock *sk, struct hostnet **hp, struct nerr *e)
 
 	if (!h)
 		return nerr_set(e, -ENOMEM, "host: out of memory");
-	if ((r = dump(sk, RTM_GETLINK, "interfaces", h, on_link, e)) < 0 ||
-	    (r = dump(sk, RTM_GETADDR, "addresses", h, on_addr, e)) < 0 ||
+	/* No dump of the links: the few names a message needs are asked for
+	 * by index (if_name()), and a link dump costs more than the other two
+	 * together (every link's statistics, parsed by libnl). */
+	if ((r = dump(sk, RTM_GETADDR, "addresses", h, on_addr, e)) < 0 ||
 	    (r = dump(sk, RTM_GETROUTE, "routes", h, on_route, e)) < 0)
 		return r;
 	*hp = TAKE_PTR(h);
@@ -209,12 +230,14 @@ void hostnet_free(struct hostnet *h)
 	free(h);
 }
 
-static const char *if_name(const struct hostnet *h, int ifindex)
+/* The name of an interface: from the snapshot's links when it has them
+ * (hostnet_ra_default_ifs), else asked of the kernel now (buf). */
+static const char *if_name(const struct hostnet *h, int ifindex, char buf[IF_NAMESIZE])
 {
 	for (size_t i = 0; i < h->n_ifs; i++)
 		if (h->ifs[i].ifindex == ifindex)
 			return h->ifs[i].name;
-	return NULL;
+	return h->n_ifs || ifindex <= 0 ? NULL : if_indextoname((unsigned)ifindex, buf);
 }
 
 static int if_index(const struct hostnet *h, const char *name)
@@ -222,12 +245,13 @@ static int if_index(const struct hostnet *h, const char *name)
 	for (size_t i = 0; name && i < h->n_ifs; i++)
 		if (strcmp(h->ifs[i].name, name) == 0)
 			return h->ifs[i].ifindex;
-	return 0;
+	return name && !h->n_ifs ? (int)if_nametoindex(name) : 0;
 }
 
 static void describe(const struct hostnet *h, const struct hn_ent *x, char *what, size_t len)
 {
-	const char *dev = x->ifindex ? if_name(h, x->ifindex) : NULL;
+	char nbuf[IF_NAMESIZE];
+	const char *dev = x->ifindex ? if_name(h, x->ifindex, nbuf) : NULL;
 	char a[INET6_ADDRSTRLEN], idx[24];
 
 	if (net_addr_str(&x->a, a, sizeof a) < 0)
@@ -317,7 +341,8 @@ int hostnet_ra_default_ifs(struct nl_sock *sk, char (*names)[IF_NAMESIZE], size_
 	    (r = dump(sk, RTM_GETROUTE, "routes", h, on_ra_route, e)) < 0)
 		return r;
 	for (size_t i = 0; i < h->n; i++) {
-		const char *name = if_name(h, h->ents[i].ifindex);
+		char nbuf[IF_NAMESIZE];
+		const char *name = if_name(h, h->ents[i].ifindex, nbuf);
 		bool dup = false;
 
 		for (size_t j = 0; name && j < *n; j++)
