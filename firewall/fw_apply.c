@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -488,7 +489,70 @@ static int list_flagged(json_t *arr, struct nerr *e)
 	return 0;
 }
 
-int fw_list_json(json_t **objs, uint32_t *flagsp, struct nerr *e)
+/* The ruleset's generation (NFT_MSG_GETGEN): it changes with every
+ * transaction that changes anything, whoever sends it. */
+static int fw_genid(uint32_t *id, struct nerr *e)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg nf;
+	} req = {
+		.nh = { .nlmsg_len = sizeof req,
+			.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN,
+			.nlmsg_flags = NLM_F_REQUEST,
+			.nlmsg_seq = 1 },
+		.nf = { .nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0 },
+	};
+	union {
+		struct nlmsghdr nh;
+		char buf[1024];
+	} ans;
+	struct timeval tv = { .tv_sec = 5 };
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	ssize_t got;
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
+	    send(fd, &req, sizeof req, 0) < 0)
+		return nerr_set(e, -errno, "nftables: ask for the generation: %s", strerror(errno));
+	do
+		got = recv(fd, ans.buf, sizeof ans.buf, 0);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return nerr_set(e, -errno, "nftables: ask for the generation: %s", strerror(errno));
+	if (!NLMSG_OK(&ans.nh, (size_t)got) ||
+	    ans.nh.nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN))
+		return nerr_set(e, -EIO, "nftables: ask for the generation: bad answer");
+	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	     off + NLA_HDRLEN <= ans.nh.nlmsg_len;) {
+		const struct nlattr *a = (const void *)(ans.buf + off);
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > ans.nh.nlmsg_len)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_GEN_ID &&
+		    a->nla_len >= NLA_HDRLEN + sizeof(uint32_t)) {
+			uint32_t be;
+
+			memcpy(&be, (const char *)a + NLA_HDRLEN, sizeof be);
+			*id = ntohl(be);
+			return 0;
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return nerr_set(e, -EIO, "nftables: ask for the generation: no id in the answer");
+}
+
+/* The last listing, for the network namespace and generation it was made
+ * in: `netd apply` checks every running network against the same table,
+ * and listing it costs O(networks) each time (the whole table, as JSON). */
+static struct {
+	bool valid;
+	dev_t ns_dev;
+	ino_t ns_ino;
+	uint32_t genid, flags;
+	json_t *objs;
+} list_cache;
+
+static int fw_list_json_fresh(json_t **objs, uint32_t *flagsp, struct nerr *e)
 {
 	json_auto_t *arr = json_array();
 	uint32_t flags;
@@ -507,6 +571,39 @@ int fw_list_json(json_t **objs, uint32_t *flagsp, struct nerr *e)
 	if (r < 0)
 		return r;
 	*objs = TAKE_PTR(arr);
+	return 0;
+}
+
+int fw_list_json(json_t **objs, uint32_t *flagsp, struct nerr *e)
+{
+	struct stat ns;
+	uint32_t gen = 0, flags = 0;
+	bool cacheable;
+	int r;
+
+	/* The generation is read before the listing: a change between the
+	 * two makes the next call list again, never keeps a stale listing. */
+	cacheable = stat("/proc/self/ns/net", &ns) == 0 && fw_genid(&gen, NULL) == 0;
+	if (cacheable && list_cache.valid && list_cache.ns_dev == ns.st_dev &&
+	    list_cache.ns_ino == ns.st_ino && list_cache.genid == gen) {
+		if (flagsp)
+			*flagsp = list_cache.flags;
+		*objs = json_incref(list_cache.objs);
+		return 0;
+	}
+	if ((r = fw_list_json_fresh(objs, &flags, e)) < 0)
+		return r;
+	if (flagsp)
+		*flagsp = flags;
+	if (cacheable) {
+		json_decref(list_cache.objs);
+		list_cache.valid = true;
+		list_cache.ns_dev = ns.st_dev;
+		list_cache.ns_ino = ns.st_ino;
+		list_cache.genid = gen;
+		list_cache.flags = flags;
+		list_cache.objs = json_incref(*objs);
+	}
 	return 0;
 }
 
