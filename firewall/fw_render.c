@@ -421,10 +421,15 @@ static void put_rules_input(struct sbuf *s, const struct fw_net *f)
  * arrival interface itself. */
 static void put_rules_guard(struct sbuf *s, const struct fw_net *f)
 {
-	sbuf_printf(s,
-		    "add rule " TBL " %s iifname != { \"%s\", \"lo\" } meta l4proto { tcp, udp } "
-		    "th dport { 53, 69 } drop\n",
-		    f->chain[FW_GUARD], f->n->bridge);
+	static const char *const drops[] = { "udp dport 53", "tcp dport 53", "udp dport 69" };
+	const char *ch = f->chain[FW_GUARD];
+
+	/* Plain rules, no anonymous sets: each set is one more object that
+	 * every later transaction's cache fetches. */
+	sbuf_printf(s, "add rule " TBL " %s iifname \"%s\" return\n", ch, f->n->bridge);
+	sbuf_printf(s, "add rule " TBL " %s iifname \"lo\" return\n", ch);
+	for (size_t i = 0; i < ARRAY_SIZE(drops); i++)
+		sbuf_printf(s, "add rule " TBL " %s %s drop\n", ch, drops[i]);
 }
 
 static void put_rules_post(struct sbuf *s, const struct fw_net *f)
