@@ -138,21 +138,13 @@ int fw_apply(const char *script, bool dry_run, struct nerr *e)
  * nfnetlink rather than listed with nft because nft 1.0.6 prints a table
  * with one flag through freed memory (table_flags_json(), fixed in 1.0.7):
  * the JSON listing of a dormant table is garbage or cut short. */
-int fw_table_flags(uint32_t *flags, struct nerr *e)
+/* Send one nf_tables request and read its one answer, which must be of
+ * type 'want': its u32 attribute 'attr' goes to *val, and *found says
+ * whether it had one. The kernel's refusal as its -errno (-ENOENT: no such
+ * object), named "nftables: WHAT: ...". Bounded: 5 s. */
+static int nfnl_get_u32(const void *req, size_t len, unsigned want, unsigned attr, uint32_t *val,
+			bool *found, const char *what, struct nerr *e)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct nfgenmsg nf;
-		struct nlattr na;
-		char name[NLA_ALIGN(sizeof FW_TABLE_NAME)];
-	} req = {
-		.nh = { .nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE,
-			.nlmsg_flags = NLM_F_REQUEST,
-			.nlmsg_seq = 1 },
-		.nf = { .nfgen_family = NFPROTO_INET, .version = NFNETLINK_V0 },
-		.na = { .nla_len = NLA_HDRLEN + sizeof FW_TABLE_NAME, .nla_type = NFTA_TABLE_NAME },
-		.name = FW_TABLE_NAME,
-	};
 	union {
 		struct nlmsghdr nh;
 		char buf[8192];
@@ -162,28 +154,26 @@ int fw_table_flags(uint32_t *flags, struct nerr *e)
 	const struct nlmsghdr *nh = &ans.nh;
 	ssize_t got;
 
-	*flags = 0;
-	req.nh.nlmsg_len = sizeof req;
+	*found = false;
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
-	    send(fd, &req, sizeof req, 0) < 0)
-		return nerr_set(e, -errno, "nftables: ask for table " TBL ": %s", strerror(errno));
+	    send(fd, req, len, 0) < 0)
+		return nerr_set(e, -errno, "nftables: ask for %s: %s", what, strerror(errno));
 	do
 		got = recv(fd, ans.buf, sizeof ans.buf, 0);
 	while (got < 0 && errno == EINTR);
 	if (got < 0)
-		return nerr_set(e, -errno, "nftables: ask for table " TBL ": %s", strerror(errno));
+		return nerr_set(e, -errno, "nftables: ask for %s: %s", what, strerror(errno));
 	if (!NLMSG_OK(nh, (size_t)got))
-		return nerr_set(e, -EIO, "nftables: ask for table " TBL ": short answer");
+		return nerr_set(e, -EIO, "nftables: ask for %s: short answer", what);
 	if (nh->nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *err = NLMSG_DATA(nh);
 
 		if (nh->nlmsg_len < NLMSG_LENGTH(sizeof *err) || err->error >= 0)
-			return nerr_set(e, -EIO, "nftables: ask for table " TBL ": bad answer");
-		return nerr_set(e, err->error, "nftables: table " TBL ": %s",
-				strerror(-err->error));
+			return nerr_set(e, -EIO, "nftables: ask for %s: bad answer", what);
+		return nerr_set(e, err->error, "nftables: %s: %s", what, strerror(-err->error));
 	}
-	if (nh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
-		return nerr_set(e, -EIO, "nftables: ask for table " TBL ": answer of type %u",
+	if (nh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | want))
+		return nerr_set(e, -EIO, "nftables: ask for %s: answer of type %u", what,
 				nh->nlmsg_type);
 	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
 	     off + NLA_HDRLEN <= nh->nlmsg_len;) {
@@ -191,16 +181,40 @@ int fw_table_flags(uint32_t *flags, struct nerr *e)
 
 		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
 			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_TABLE_FLAGS &&
+		if ((a->nla_type & NLA_TYPE_MASK) == attr &&
 		    a->nla_len >= NLA_HDRLEN + sizeof(uint32_t)) {
 			uint32_t be;
 
 			memcpy(&be, (const char *)a + NLA_HDRLEN, sizeof be);
-			*flags = ntohl(be);
+			*val = ntohl(be);
+			*found = true;
 		}
 		off += NLA_ALIGN(a->nla_len);
 	}
 	return 0;
+}
+
+int fw_table_flags(uint32_t *flags, struct nerr *e)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg nf;
+		struct nlattr na;
+		char name[NLA_ALIGN(sizeof FW_TABLE_NAME)];
+	} req = {
+		.nh = { .nlmsg_len = sizeof req,
+			.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE,
+			.nlmsg_flags = NLM_F_REQUEST,
+			.nlmsg_seq = 1 },
+		.nf = { .nfgen_family = NFPROTO_INET, .version = NFNETLINK_V0 },
+		.na = { .nla_len = NLA_HDRLEN + sizeof FW_TABLE_NAME, .nla_type = NFTA_TABLE_NAME },
+		.name = FW_TABLE_NAME,
+	};
+	bool found;
+
+	*flags = 0;
+	return nfnl_get_u32(&req, sizeof req, NFT_MSG_NEWTABLE, NFTA_TABLE_FLAGS, flags, &found,
+			    "table " TBL, e);
 }
 
 static const char *family_name(uint8_t f)
@@ -503,42 +517,13 @@ static int fw_genid(uint32_t *id, struct nerr *e)
 			.nlmsg_seq = 1 },
 		.nf = { .nfgen_family = NFPROTO_UNSPEC, .version = NFNETLINK_V0 },
 	};
-	union {
-		struct nlmsghdr nh;
-		char buf[1024];
-	} ans;
-	struct timeval tv = { .tv_sec = 5 };
-	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	ssize_t got;
+	bool found;
+	int r = nfnl_get_u32(&req, sizeof req, NFT_MSG_NEWGEN, NFTA_GEN_ID, id, &found,
+			     "the ruleset's generation", e);
 
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
-	    send(fd, &req, sizeof req, 0) < 0)
-		return nerr_set(e, -errno, "nftables: ask for the generation: %s", strerror(errno));
-	do
-		got = recv(fd, ans.buf, sizeof ans.buf, 0);
-	while (got < 0 && errno == EINTR);
-	if (got < 0)
-		return nerr_set(e, -errno, "nftables: ask for the generation: %s", strerror(errno));
-	if (!NLMSG_OK(&ans.nh, (size_t)got) ||
-	    ans.nh.nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN))
-		return nerr_set(e, -EIO, "nftables: ask for the generation: bad answer");
-	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
-	     off + NLA_HDRLEN <= ans.nh.nlmsg_len;) {
-		const struct nlattr *a = (const void *)(ans.buf + off);
-
-		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > ans.nh.nlmsg_len)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_GEN_ID &&
-		    a->nla_len >= NLA_HDRLEN + sizeof(uint32_t)) {
-			uint32_t be;
-
-			memcpy(&be, (const char *)a + NLA_HDRLEN, sizeof be);
-			*id = ntohl(be);
-			return 0;
-		}
-		off += NLA_ALIGN(a->nla_len);
-	}
-	return nerr_set(e, -EIO, "nftables: ask for the generation: no id in the answer");
+	if (r == 0 && !found)
+		return nerr_set(e, -EIO, "nftables: the ruleset's generation: no id in the answer");
+	return r;
 }
 
 /* The last listing, for the network namespace and generation it was made

@@ -246,55 +246,47 @@ static int store_all_load(const struct store *s, struct store_all *a, struct ner
 	return 0;
 }
 
+/* "network N: WHAT_A A/PA overlaps WHAT_B B/PB of network O" when the two
+ * subnets share an address; 0 when they do not. */
+static int clash_one(const struct net *n, const char *what_a, const struct net_addr *a, unsigned pa,
+		     const struct net *o, const char *what_b, const struct net_addr *b, unsigned pb,
+		     struct nerr *e)
+{
+	char x[64], y[64];
+
+	if (!net_subnets_overlap(a, pa, b, pb))
+		return 0;
+	net_addr_str(a, x, sizeof x);
+	net_addr_str(b, y, sizeof y);
+	return nerr_set(e, -EEXIST, "network %s: %s %s/%u overlaps %s %s/%u of network %s", n->name,
+			what_a, x, pa, what_b, y, pb, o->name);
+}
+
 /* A <route> of one network to a subnet that the other has, or routes too:
  * only one of them can have it. */
 static int check_route_clash(const struct net *n, const struct net *o, struct nerr *e)
 {
-	char x[64], y[64];
+	int r;
 
 	for (size_t i = 0; i < n->n_routes; i++) {
 		const struct net_route *a = &n->routes[i];
 
-		net_addr_str(&a->addr, x, sizeof x);
-		for (size_t k = 0; k < o->n_ips; k++) {
-			const struct net_ip *b = &o->ips[k];
-
-			if (!net_subnets_overlap(&a->addr, a->prefix, &b->addr, b->prefix))
-				continue;
-			net_addr_str(&b->addr, y, sizeof y);
-			return nerr_set(e, -EEXIST,
-					"network %s: <route> to %s/%u overlaps subnet %s/%u of "
-					"network %s",
-					n->name, x, a->prefix, y, b->prefix, o->name);
-		}
-		for (size_t k = 0; k < o->n_routes; k++) {
-			const struct net_route *b = &o->routes[k];
-
-			if (!net_subnets_overlap(&a->addr, a->prefix, &b->addr, b->prefix))
-				continue;
-			net_addr_str(&b->addr, y, sizeof y);
-			return nerr_set(e, -EEXIST,
-					"network %s: <route> to %s/%u overlaps the <route> to "
-					"%s/%u of network %s",
-					n->name, x, a->prefix, y, b->prefix, o->name);
-		}
+		for (size_t k = 0; k < o->n_ips; k++)
+			if ((r = clash_one(n, "<route> to", &a->addr, a->prefix, o, "subnet",
+					   &o->ips[k].addr, o->ips[k].prefix, e)) < 0)
+				return r;
+		for (size_t k = 0; k < o->n_routes; k++)
+			if ((r = clash_one(n, "<route> to", &a->addr, a->prefix, o,
+					   "the <route> to", &o->routes[k].addr,
+					   o->routes[k].prefix, e)) < 0)
+				return r;
 	}
-	for (size_t i = 0; i < n->n_ips; i++) {
-		const struct net_ip *a = &n->ips[i];
-
-		net_addr_str(&a->addr, x, sizeof x);
-		for (size_t k = 0; k < o->n_routes; k++) {
-			const struct net_route *b = &o->routes[k];
-
-			if (!net_subnets_overlap(&a->addr, a->prefix, &b->addr, b->prefix))
-				continue;
-			net_addr_str(&b->addr, y, sizeof y);
-			return nerr_set(e, -EEXIST,
-					"network %s: subnet %s/%u overlaps the <route> to %s/%u "
-					"of network %s",
-					n->name, x, a->prefix, y, b->prefix, o->name);
-		}
-	}
+	for (size_t i = 0; i < n->n_ips; i++)
+		for (size_t k = 0; k < o->n_routes; k++)
+			if ((r = clash_one(n, "subnet", &n->ips[i].addr, n->ips[i].prefix, o,
+					   "the <route> to", &o->routes[k].addr,
+					   o->routes[k].prefix, e)) < 0)
+				return r;
 	return 0;
 }
 
