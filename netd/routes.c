@@ -88,19 +88,32 @@ static int bridge_index(struct step_ctx *c, struct nl_sock *sk, int *ifindex, st
 	return 0;
 }
 
-static int route_add(struct nl_sock *sk, int ifindex, const struct step_ctx *c,
-		     const struct net_route *rt, struct nerr *e)
+/* Send RTM_NEWROUTE (add) or RTM_DELROUTE for rt on ifindex; 'what' gets
+ * the route in words for the caller's messages. The kernel's answer as
+ * -errno, its reason in rp; -ENOMEM when the request could not be built. */
+static int route_send(struct nl_sock *sk, int ifindex, const struct net_route *rt, bool add,
+		      char *what, size_t len, struct netlink_reply *rp)
 {
 	_cleanup_rtroute_ struct rtnl_route *o = route_obj(ifindex, rt);
 	_cleanup_nlmsg_ struct nl_msg *m = NULL;
-	struct netlink_reply rp = { 0 };
-	char what[128];
 	int r;
 
-	routes_str(rt, what, sizeof what);
-	if (!o || rtnl_route_build_add_request(o, NLM_F_CREATE | NLM_F_EXCL, &m) < 0)
-		return nerr_set(e, -ENOMEM, "route %s: out of memory", what);
-	r = netlink_request(sk, m, &rp);
+	routes_str(rt, what, len);
+	r = !o	  ? -ENOMEM
+	    : add ? rtnl_route_build_add_request(o, NLM_F_CREATE | NLM_F_EXCL, &m)
+		  : rtnl_route_build_del_request(o, 0, &m);
+	if (r < 0)
+		return -ENOMEM;
+	return netlink_request(sk, m, rp);
+}
+
+static int route_add(struct nl_sock *sk, int ifindex, const struct step_ctx *c,
+		     const struct net_route *rt, struct nerr *e)
+{
+	struct netlink_reply rp = { 0 };
+	char what[128];
+	int r = route_send(sk, ifindex, rt, true, what, sizeof what, &rp);
+
 	if (r == -EEXIST)
 		return nerr_set(e, r,
 				"route %s dev %s: the host already has a route to that subnet with "
@@ -113,16 +126,10 @@ static int route_add(struct nl_sock *sk, int ifindex, const struct step_ctx *c,
 
 static int route_del(struct nl_sock *sk, int ifindex, const struct net_route *rt, struct nerr *e)
 {
-	_cleanup_rtroute_ struct rtnl_route *o = route_obj(ifindex, rt);
-	_cleanup_nlmsg_ struct nl_msg *m = NULL;
 	struct netlink_reply rp = { 0 };
 	char what[128];
-	int r;
+	int r = route_send(sk, ifindex, rt, false, what, sizeof what, &rp);
 
-	routes_str(rt, what, sizeof what);
-	if (!o || rtnl_route_build_del_request(o, 0, &m) < 0)
-		return nerr_set(e, -ENOMEM, "route %s: out of memory", what);
-	r = netlink_request(sk, m, &rp);
 	/* already gone (ESRCH), or its device with it */
 	if (r == -ESRCH || r == -ENODEV || r == -ENOENT)
 		return 0;
