@@ -138,6 +138,20 @@ static int route_del(struct nl_sock *sk, int ifindex, const struct net_route *rt
 	return 0;
 }
 
+/* The command's socket and the bridge's ifindex (0: the bridge is gone);
+ * with 'need', a missing bridge is an error. */
+static int rt_bridge(struct step_ctx *c, bool need, struct nl_sock **sk, int *ifindex,
+		     struct nerr *e)
+{
+	int r;
+
+	if ((r = step_nl(c, sk, e)) < 0 || (r = bridge_index(c, *sk, ifindex, e)) < 0)
+		return r;
+	if (need && !*ifindex)
+		return nerr_set(e, -ENODEV, "routes: bridge %s does not exist", c->n->bridge);
+	return 0;
+}
+
 static int rt_apply(struct step_ctx *c, void *st, struct nerr *e)
 {
 	const struct net *n = c->n;
@@ -147,10 +161,8 @@ static int rt_apply(struct step_ctx *c, void *st, struct nerr *e)
 	(void)st;
 	if (!n->n_routes)
 		return 0;
-	if ((r = step_nl(c, &sk, e)) < 0 || (r = bridge_index(c, sk, &ifindex, e)) < 0)
+	if ((r = rt_bridge(c, true, &sk, &ifindex, e)) < 0)
 		return r;
-	if (!ifindex)
-		return nerr_set(e, -ENODEV, "routes: bridge %s does not exist", n->bridge);
 	for (size_t i = 0; i < n->n_routes; i++) {
 		if ((r = route_add(sk, ifindex, c, &n->routes[i], e)) < 0) {
 			/* nothing of this step stays behind */
@@ -176,7 +188,7 @@ static int rt_undo(struct step_ctx *c, void *st, struct nerr *e)
 	(void)st;
 	if (!n->n_routes)
 		return 0;
-	if ((r = step_nl(c, &sk, e)) < 0 || (r = bridge_index(c, sk, &ifindex, e)) < 0)
+	if ((r = rt_bridge(c, false, &sk, &ifindex, e)) < 0)
 		return r;
 	if (!ifindex)
 		return 0; /* the routes went with the bridge */
@@ -259,7 +271,7 @@ static int rt_check(struct step_ctx *c, void *st, struct drift *d, struct nerr *
 	if (!s->present && !(s->present = calloc(n->n_routes, sizeof *s->present)))
 		return nerr_set(e, -ENOMEM, "routes: out of memory");
 	s->n = n->n_routes;
-	if ((r = step_nl(c, &sk, e)) < 0 || (r = bridge_index(c, sk, &scan.ifindex, e)) < 0)
+	if ((r = rt_bridge(c, false, &sk, &scan.ifindex, e)) < 0)
 		return r;
 	for (int t = 0; t < 3; t++) {
 		memset(s->present, 0, s->n * sizeof *s->present);
@@ -295,10 +307,8 @@ static int rt_repair(struct step_ctx *c, void *st, struct nerr *e)
 	struct nl_sock *sk;
 	int ifindex, r;
 
-	if ((r = step_nl(c, &sk, e)) < 0 || (r = bridge_index(c, sk, &ifindex, e)) < 0)
+	if ((r = rt_bridge(c, true, &sk, &ifindex, e)) < 0)
 		return r;
-	if (!ifindex)
-		return nerr_set(e, -ENODEV, "routes: bridge %s does not exist", n->bridge);
 	for (size_t i = 0; i < n->n_routes && i < s->n; i++)
 		if (!s->present[i] && (r = route_add(sk, ifindex, c, &n->routes[i], e)) < 0)
 			return r;
@@ -348,10 +358,8 @@ static int rt_reload(struct step_ctx *c, void *st, const struct net *old, struct
 	(void)st;
 	if (!n->n_routes && !old->n_routes)
 		return 0;
-	if ((r = step_nl(c, &sk, e)) < 0 || (r = bridge_index(c, sk, &ifindex, e)) < 0)
+	if ((r = rt_bridge(c, true, &sk, &ifindex, e)) < 0)
 		return r;
-	if (!ifindex)
-		return nerr_set(e, -ENODEV, "routes: bridge %s does not exist", n->bridge);
 	for (size_t i = 0; i < old->n_routes; i++) {
 		if (has_route(n, &old->routes[i]))
 			continue;
