@@ -315,6 +315,8 @@ const struct step_ops hostfw_step = {
 	.apply = hfw_apply,
 	.undo = hfw_undo,
 	.check = hfw_check,
+	/* listing others' nftables and iptables tables needs CAP_NET_ADMIN */
+	.check_needs_root = true,
 	.repair = NULL, /* only the chain's owner can: step_run_check leaves it unrepaired */
 	.describe = hfw_describe,
 };

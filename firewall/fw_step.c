@@ -137,6 +137,8 @@ const struct step_ops fw_step = {
 	.apply = fws_apply,
 	.undo = fws_undo,
 	.check = fws_check,
+	/* listing nftables needs CAP_NET_ADMIN */
+	.check_needs_root = true,
 	.repair = fws_repair,
 	.state_free = fws_state_free,
 	.reload = fws_reload,

@@ -104,15 +104,19 @@ static int bconf_step_describe(struct step_ctx *c, void *st, json_t *status, str
 {
 	struct bconf_state *s = st;
 	struct sess_report sr;
+	struct sess_user u;
 	json_t *o, *why;
+	/* A user asks whether their own qemu can join; root, whether users can. */
+	bool user = c->as_user && sess_user_self(&u) == 0;
 
-	sess_check(c->p, c->n->bridge, s->checked ? &s->rep : NULL, &sr);
-	o = json_pack("{s:b, s:o, s:[]}", "usable", sr.usable, "group",
-		      c->n->access_group[0] ? json_string(c->n->access_group) : json_null(),
-		      "problems");
+	sess_check(c->p, c->n->bridge, c->n->access_group, s->checked ? &s->rep : NULL,
+		   user ? &u : NULL, &sr);
+	o = json_pack("{s:b, s:o, s:o, s:[]}", "usable", sr.usable, "group",
+		      c->n->access_group[0] ? json_string(c->n->access_group) : json_null(), "user",
+		      user ? nd_json_string(u.name) : json_null(), "problems");
 	why = o ? json_object_get(o, "problems") : NULL;
 	for (size_t i = 0; why && i < sr.n; i++)
-		if (json_array_append_new(why, json_string(sr.why[i])) < 0)
+		if (json_array_append_new(why, nd_json_string(sr.why[i])) < 0)
 			why = NULL;
 	if (!why || json_object_set_new(status, "session_vms", o) < 0) {
 		json_decref(o);

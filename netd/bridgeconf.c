@@ -232,6 +232,12 @@ static struct bseen *seen_add(struct bscan *s, const struct stat *st, const char
 	return b;
 }
 
+static void noread_add(struct bconf_report *rep, const char *path)
+{
+	if (rep->n_noread++ < BCONF_NOREAD_MAX)
+		display_copy(rep->noread[rep->n_noread - 1], sizeof rep->noread[0], path);
+}
+
 /* The helper reads includes with errors ignored; so do we. Only absolute
  * paths of regular files are followed: a relative one depends on the
  * caller's working directory, and a FIFO would block. */
@@ -243,6 +249,7 @@ static void scan_include(struct bscan *s, const char *path, const char *from, un
 	char why[160];
 	struct stat st;
 	size_t len;
+	int r = 0;
 
 	if (path[0] != '/') {
 		report_bad(s->rep, from, line, false,
@@ -250,7 +257,13 @@ static void scan_include(struct bscan *s, const char *path, const char *from, un
 			   "resolves it from qemu's working directory");
 		return;
 	}
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+	/* A directory on the way the caller may not search (never root):
+	 * the helper, parsing as the caller, cannot open it either. */
+	if ((r = stat(path, &st)) < 0 && errno == EACCES) {
+		noread_add(s->rep, path);
+		return;
+	}
+	if (r < 0 || !S_ISREG(st.st_mode)) {
 		/* Missing (or no file): others must not be able to create it.
 		 * Checked a bounded number of times, like the files read. */
 		if (s->n_absent++ < BCONF_FILES_MAX)
@@ -284,7 +297,9 @@ static void scan_include(struct bscan *s, const char *path, const char *from, un
 	/* Whoever can change it decides what the helper allows. */
 	chain_check(s->rep, path, false);
 	/* Empty: nothing to read; and a /proc file that says 0 may block. */
-	if (st.st_size == 0 || nd_read_file(path, &data, &len) < 0) {
+	if (st.st_size == 0 || (r = nd_read_file(path, &data, &len)) < 0) {
+		if (st.st_size && r == -EACCES)
+			noread_add(s->rep, path);
 		b->open = false;
 		return;
 	}

@@ -90,6 +90,9 @@ struct bconf_unsafe {
 	ino_t ino;
 };
 
+/* Includes kept in a report's noread[] (n_noread counts them all). */
+#define BCONF_NOREAD_MAX 4
+
 struct bconf_report {
 	bool missing;	   /* the file does not exist: the helper refuses everything */
 	bool present;	   /* the main file has an 'allow BRIDGE' line */
@@ -109,6 +112,12 @@ struct bconf_report {
 	size_t n_unsafe; /* writable by others than root; the first BCONF_UNSAFE_MAX
 			  * are in unsafe[]. bconf_add* refuse to add then. */
 	struct bconf_unsafe unsafe[BCONF_UNSAFE_MAX];
+	/* Includes the caller may not read (EACCES; never for root): the
+	 * helper, which parses as the calling user, skips them too, so their
+	 * rules do not apply to that user's qemu (a group-only ACL file of a
+	 * group the caller is not in). */
+	size_t n_noread;
+	char noread[BCONF_NOREAD_MAX][256];
 };
 
 /* Whether an unprivileged user's qemu can join BRIDGE through the helper. */

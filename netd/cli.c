@@ -44,6 +44,12 @@ enum store_use {
 	STORE_NONE, /* the command reads no store */
 	STORE_READ, /* reads it; atomic writes make a lock unnecessary */
 	STORE_LOCK, /* changes it or the host: serialised with other netd runs */
+	/* Reads the store and the host (status). Root takes the lock, so that
+	 * it never reports a network that a start or stop is half way
+	 * through as drift. Any other user reads without it: the lock file is
+	 * root's (0600), and a user's flock on it would hold up every netd
+	 * root runs, boot's included. */
+	STORE_VIEW,
 };
 
 struct cmd {
@@ -253,7 +259,10 @@ struct list_row {
 	char last_error[512]; /* why the last start failed; "" when it did not */
 };
 
-static void list_row_fill(const struct store *s, const char *name, struct list_row *row)
+/* who: NULL as root (can ordinary users' qemu join?), else the calling
+ * user (can MY qemu join?). */
+static void list_row_fill(const struct store *s, const char *name, const struct sess_user *who,
+			  struct list_row *row)
 {
 	_cleanup_net_ struct net n = { 0 };
 	struct nerr e = { { 0 } };
@@ -278,14 +287,14 @@ static void list_row_fill(const struct store *s, const char *name, struct list_r
 	if (row->active) {
 		struct sess_report sr;
 
-		sess_check(&s->p, n.bridge, NULL, &sr);
+		sess_check(&s->p, n.bridge, n.access_group, NULL, who, &sr);
 		row->session = sr.usable;
 	}
 	net_uuid_str(n.uuid, row->uuid);
 	row->mode = net_fwd_mode_str(n.fwd_mode);
 }
 
-static json_t *list_row_json(const struct list_row *r)
+static json_t *list_row_json(const struct list_row *r, bool user)
 {
 	json_t *o = json_pack("{s:o, s:b, s:b, s:b, s:o}", "name", nd_json_string(r->name),
 			      "active", r->active, "autostart", r->autostart, "persistent",
@@ -303,19 +312,21 @@ static json_t *list_row_json(const struct list_row *r)
 		   (!r->active || json_object_set_new(o, "config_changed",
 						      json_boolean(r->config_changed)) == 0) &&
 		   (!r->active ||
-		    json_object_set_new(o, "session_vms", json_boolean(r->session)) == 0)) {
+		    json_object_set_new(o, "session_vms", json_boolean(r->session)) == 0) &&
+		   (!r->active || !user ||
+		    json_object_set_new(o, "joinable", json_boolean(r->session)) == 0)) {
 		return o;
 	}
 	json_decref(o);
 	return NULL;
 }
 
-static int list_json(const struct list_row *rows, size_t n)
+static int list_json(const struct list_row *rows, size_t n, bool user)
 {
 	json_auto_t *a = json_array();
 
 	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, list_row_json(&rows[i])) < 0) {
+		if (json_array_append_new(a, list_row_json(&rows[i], user)) < 0) {
 			json_decref(a);
 			a = NULL;
 		}
@@ -327,10 +338,11 @@ static int list_json(const struct list_row *rows, size_t n)
 	return CLI_OK;
 }
 
-static void list_text(const struct list_row *rows, size_t n)
+/* user: the last column says whether the caller's own qemu can join. */
+static void list_text(const struct list_row *rows, size_t n, bool user)
 {
 	printf("%-20s %-9s %-10s %-16s %-9s %s\n", "NAME", "STATE", "AUTOSTART", "BRIDGE",
-	       "FORWARD", "SESSION-VMS");
+	       "FORWARD", user ? "YOU-CAN-JOIN" : "SESSION-VMS");
 	for (size_t i = 0; i < n; i++) {
 		const struct list_row *r = &rows[i];
 
@@ -360,6 +372,8 @@ static int cmd_list(struct ctx *c)
 	char **names = NULL, **tnames = NULL, **all;
 	size_t count = 0, tcount = 0, n = 0;
 	int rc = CLI_OK;
+	struct sess_user who;
+	bool user = geteuid() != 0 && sess_user_self(&who) == 0;
 
 	if (store_names(&c->s, &names, &count, &c->e) < 0)
 		return fail(&c->e);
@@ -382,7 +396,7 @@ static int cmd_list(struct ctx *c)
 		names[count++] = tnames[i];
 	free(tnames);
 	for (size_t i = 0; i < count; i++) {
-		list_row_fill(&c->s, names[i], &rows[n]);
+		list_row_fill(&c->s, names[i], user ? &who : NULL, &rows[n]);
 		/* A network whose last start (or boot) failed is listed too:
 		 * that is what an admin looking for it must see. */
 		if (c->all || rows[n].active || rows[n].last_error[0])
@@ -390,9 +404,9 @@ static int cmd_list(struct ctx *c)
 	}
 	store_names_free(names, count);
 	if (c->json)
-		rc = list_json(rows, n);
+		rc = list_json(rows, n, user);
 	else
-		list_text(rows, n);
+		list_text(rows, n, user);
 	free(rows);
 	return rc;
 }
@@ -640,7 +654,7 @@ static const struct cmd commands[] = {
 	  "running network the drift 'netd apply' would repair, without repairing it;\n"
 	  "why the last start or boot failed, until a start works ('last:').\n\n"
 	  "Options:\n  --json   one JSON object (last_error, last_error_at: null when none)\n",
-	  cmd_status, 1, 1, "j", ARG_NAME, STORE_LOCK },
+	  cmd_status, 1, 1, "j", ARG_NAME, STORE_VIEW },
 	{ "leases", "NAME [--json]", "Show the network's current DHCP leases.",
 	  "From dnsmasq's lease file: expiry, MAC, IP and hostname of each lease.\n\n"
 	  "Options:\n  --json   one JSON array of objects: ip, mac, hostname, clientid,\n"
@@ -738,7 +752,9 @@ static int cmd_run(const struct cmd *cmd, int argc, char **argv)
 
 	if (r >= 0)
 		return r;
-	if (cmd->store != STORE_NONE && store_open(&c.s, cmd->store == STORE_LOCK, &c.e) < 0)
+	bool lock = cmd->store == STORE_LOCK || (cmd->store == STORE_VIEW && geteuid() == 0);
+
+	if (cmd->store != STORE_NONE && store_open(&c.s, lock, &c.e) < 0)
 		return fail(&c.e);
 	return cmd->run(&c);
 }

@@ -70,9 +70,24 @@ static json_t *status_model(const struct net *n, bool active, bool autostart)
 	return o;
 }
 
+/* "not_checked": the steps a user's status could not check (needs root). */
+static int status_unchecked(const struct drift *d, json_t *o, struct nerr *e)
+{
+	json_t *a = json_array();
+
+	if (!a || json_object_set_new(o, "not_checked", a) < 0)
+		return nerr_set(e, -ENOMEM, "status: out of memory");
+	for (size_t i = 0; i < d->n_unchecked; i++)
+		if (!add_str(a, d->unchecked[i]))
+			return nerr_set(e, -ENOMEM, "status: out of memory");
+	return 0;
+}
+
 /* What the host has of a running network: its steps' checks and
- * descriptions. A check that fails is reported, not fatal. */
-static int status_host(struct store *s, const struct net *n, json_t *o, struct nerr *e)
+ * descriptions. A check that fails is reported, not fatal. For a user
+ * other than root, the checks that need root are listed as not checked. */
+static int status_host(struct store *s, const struct net *n, bool as_user, json_t *o,
+		       struct nerr *e)
 {
 	_cleanup_step_run_ struct step_run run = { 0 };
 	struct drift d = { 0 };
@@ -85,6 +100,7 @@ static int status_host(struct store *s, const struct net *n, json_t *o, struct n
 		return oom(e, n->name);
 	if ((r = lc_run_init(&run, s, n, NULL, e)) < 0)
 		return r;
+	run.c.as_user = as_user;
 	if (step_run_check(&run, false, &d, &ce) < 0 &&
 	    json_object_set_new(o, "check_error", nd_json_string(ce.msg)) < 0)
 		return oom(e, n->name);
@@ -96,6 +112,8 @@ static int status_host(struct store *s, const struct net *n, json_t *o, struct n
 	/* whether netd apply can repair any of it */
 	if (json_object_set_new(o, "drift_repairable", json_boolean(repairable)) < 0)
 		return oom(e, n->name);
+	if (as_user && (r = status_unchecked(&d, o, e)) < 0)
+		return r;
 	return step_run_describe(&run, o, e);
 }
 
@@ -230,13 +248,57 @@ static void status_bandwidth(const json_t *o, FILE *out)
 		text_line(out, "bandwidth:", "%s", line);
 }
 
+/* "a, b, c" of a string array; NULL when empty (or out of memory). */
+static char *joined(const json_t *a)
+{
+	struct sbuf b = { 0 };
+
+	if (!json_array_size(a))
+		return NULL;
+	for (size_t i = 0; i < json_array_size(a); i++)
+		sbuf_printf(&b, "%s%s", i ? ", " : "", json_string_value(json_array_get(a, i)));
+	return sbuf_finish(&b);
+}
+
+/* The session line: root asks whether ordinary users' qemu can join, a
+ * user whether their own can. */
+static void status_session(const json_t *sess, FILE *out)
+{
+	const char *user = str(sess, "user");
+
+	if (!json_is_true(json_object_get(sess, "usable")) && user)
+		text_line(out, "session:", "you (%s) can NOT join with qemu:///session:", user);
+	else if (!json_is_true(json_object_get(sess, "usable")))
+		text_line(out, "session:", "NOT usable by unprivileged qemu (qemu:///session):");
+	else if (user && str(sess, "group"))
+		text_line(out, "session:",
+			  "you (%s) can join with qemu:///session (as a member of group %s)", user,
+			  str(sess, "group"));
+	else if (user)
+		text_line(out, "session:", "you (%s) can join with qemu:///session", user);
+	else if (str(sess, "group"))
+		text_line(out, "session:",
+			  "usable by unprivileged qemu (qemu:///session) of members of group %s "
+			  "only",
+			  str(sess, "group"));
+	else
+		text_line(out, "session:", "usable by unprivileged qemu (qemu:///session)");
+	text_list(out, "", json_object_get(sess, "problems"), "- ");
+}
+
 static void status_text(const struct net *n, const json_t *o, FILE *out)
 {
 	const json_t *pid = json_object_get(o, "dnsmasq_pid");
 	const json_t *drift = json_object_get(o, "drift");
 	const json_t *sess = json_object_get(o, "session_vms");
+	_cleanup_free_ char *unchecked = joined(json_object_get(o, "not_checked"));
 	const json_t *rs;
 
+	if (json_is_integer(json_object_get(o, "lock_held_by")))
+		text_line(out, "note:",
+			  "another netd (pid %lld) is changing networks right now: what follows "
+			  "may be half way through its change",
+			  (long long)json_integer_value(json_object_get(o, "lock_held_by")));
 	text_line(out, "network:", "%s", str(o, "name"));
 	text_line(out, "state:", "%s",
 		  json_is_true(json_object_get(o, "active")) ? "active" : "inactive");
@@ -277,24 +339,17 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 	if (str(o, "check_error"))
 		text_line(out, "drift:", "cannot check: %s", str(o, "check_error"));
 	else if (json_array_size(drift) == 0)
-		text_line(out, "drift:", "none");
+		text_line(out, "drift:", "%s", unchecked ? "none found" : "none");
 	text_list(out, "drift:", drift, "");
+	if (unchecked)
+		text_line(out, "unchecked:", "%s: not checked (needs root: sudo netd status %s)",
+			  unchecked, n->name);
 	if (json_array_size(drift) && json_is_true(json_object_get(o, "drift_repairable")))
 		text_line(out, "repair:", "netd apply %s", n->name);
 	else if (json_array_size(drift))
 		text_line(out, "repair:", "none by netd: what it found is not netd's to change");
-	if (!sess)
-		return;
-	if (!json_is_true(json_object_get(sess, "usable")))
-		text_line(out, "session:", "NOT usable by unprivileged qemu (qemu:///session):");
-	else if (str(sess, "group"))
-		text_line(out, "session:",
-			  "usable by unprivileged qemu (qemu:///session) of members of group %s "
-			  "only",
-			  str(sess, "group"));
-	else
-		text_line(out, "session:", "usable by unprivileged qemu (qemu:///session)");
-	text_list(out, "", json_object_get(sess, "problems"), "- ");
+	if (sess)
+		status_session(sess, out);
 }
 
 int status_print(struct store *s, const char *name, bool json, FILE *out, struct nerr *e)
@@ -302,12 +357,20 @@ int status_print(struct store *s, const char *name, bool json, FILE *out, struct
 	_cleanup_net_ struct net n = { 0 };
 	json_auto_t *o = NULL;
 	bool active = store_active(s, name);
+	/* Not root: no lock (cli.c), no check that needs root, and the
+	 * session check answers for this user. */
+	bool as_user = geteuid() != 0;
+	long holder = 0;
 	int r;
 
 	r = active ? record_load(s, name, &n, e) : store_load(s, name, &n, e);
 	if (r < 0)
 		return r;
 	if (!(o = status_model(&n, active, store_autostart(s, name))))
+		return oom(e, name);
+	/* Root waited for the lock; a user says the view may be mid-change. */
+	if (as_user && store_lock_holder(s, &holder) == 1 &&
+	    json_object_set_new(o, "lock_held_by", json_integer((json_int_t)holder)) < 0)
 		return oom(e, name);
 	if (json_object_set_new(o, "persistent", json_boolean(store_exists(s, name))) < 0 ||
 	    json_object_set_new(o, "config_changed",
@@ -316,7 +379,7 @@ int status_print(struct store *s, const char *name, bool json, FILE *out, struct
 	if ((r = status_last_error(s, name, o, e)) < 0)
 		return r;
 	if (active)
-		r = status_host(s, &n, o, e);
+		r = status_host(s, &n, as_user, o, e);
 	else if (json_object_set_new(o, "dnsmasq_pid", json_null()) < 0 ||
 		 json_object_set_new(o, "drift", json_array()) < 0 ||
 		 json_object_set_new(o, "drift_repairable", json_false()) < 0)

@@ -36,6 +36,21 @@ void drift_add_norepair(struct drift *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+void drift_unchecked(struct drift *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_unchecked; i++)
+		if (strcmp(d->unchecked[i], name) == 0)
+			return;
+	if (d->n_unchecked < DRIFT_MAX)
+		d->unchecked[d->n_unchecked++] = name;
+}
+
+/* A check that root would run, but not for another user. */
+static bool step_skipped(const struct step_run *run, const struct step_ops *o)
+{
+	return run->c.as_user && o->check_needs_root;
+}
+
 void step_note(struct step_ctx *c, const char *fmt, ...)
 {
 	size_t used = strlen(c->notes);
@@ -221,7 +236,18 @@ int step_run_check(struct step_run *run, bool repair, struct drift *d, struct ne
 
 		if (!o->check)
 			continue;
-		if ((r = o->check(&run->c, run->state[i], d, e)) < 0)
+		if (step_skipped(run, o)) {
+			drift_unchecked(d, o->name);
+			continue;
+		}
+		r = o->check(&run->c, run->state[i], d, e);
+		/* A user may lack a permission root has: that step is not
+		 * checked, the others still are. */
+		if ((r == -EPERM || r == -EACCES) && run->c.as_user) {
+			drift_unchecked(d, o->name);
+			continue;
+		}
+		if (r < 0)
 			return nerr_wrap(e, r, "network %s: check", run->c.n->name);
 		if (!repair)
 			continue;
@@ -242,7 +268,7 @@ int step_run_describe(struct step_run *run, json_t *status, struct nerr *e)
 	int r;
 
 	for (size_t i = 0; i < run->n; i++)
-		if (run->ops[i]->describe &&
+		if (run->ops[i]->describe && !step_skipped(run, run->ops[i]) &&
 		    (r = run->ops[i]->describe(&run->c, run->state[i], status, e)) < 0)
 			return r;
 	return 0;

@@ -48,11 +48,18 @@ struct drift {
 	/* A finding netd cannot repair (another's route on the host): repair
 	 * runs, but apply says "could not repair". */
 	bool norepair[DRIFT_MAX];
+	/* Steps whose check did not run because it needs root and the caller
+	 * is another user (netd status as a user): status says "not checked
+	 * (needs root)" for them instead of "no drift". */
+	size_t n_unchecked;
+	const char *unchecked[DRIFT_MAX];
 };
 
 void drift_add(struct drift *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void drift_add_norepair(struct drift *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Record that step 'name' (a string that outlives d) was not checked. */
+void drift_unchecked(struct drift *d, const char *name);
 
 /* What the steps of one command share. */
 struct step_ctx {
@@ -77,6 +84,10 @@ struct step_ctx {
 	 * not remove what networks share (netd's nft table), as one of them
 	 * may be adding its part to it right now. */
 	bool concurrent_run;
+	/* Run by a user other than root (netd status): checks that need root
+	 * (CAP_NET_ADMIN, root's files) are not run; they never pass for
+	 * "no drift". */
+	bool as_user;
 };
 
 /* Add a line to c->notes (cut when full). */
@@ -96,6 +107,11 @@ struct step_ops {
 	 * boot's workers): it touches nothing another network's start does.
 	 * Steps without it run one at a time across workers (step_run.serial_fd). */
 	bool concurrent;
+	/* Its check (and describe) needs root: nftables or iptables listings
+	 * need CAP_NET_ADMIN. For another user the loop skips both and lists
+	 * the step as not checked. A step that needs root only for some
+	 * networks says so itself with drift_unchecked(). */
+	bool check_needs_root;
 	int (*apply)(struct step_ctx *c, void *st, struct nerr *e);
 	int (*undo)(struct step_ctx *c, void *st, struct nerr *e);
 	/* May be NULL: nothing to drift. */
@@ -149,7 +165,7 @@ int step_run_undo(struct step_run *run, struct nerr *e);
 /* Check every step in order; with repair, repair each step's findings
  * before the next step is checked (dnsmasq binds to the bridge). */
 int step_run_check(struct step_run *run, bool repair, struct drift *d, struct nerr *e);
-/* Every step's describe, in order. */
+/* Every step's describe, in order (but those step_run_check skipped). */
 int step_run_describe(struct step_run *run, json_t *status, struct nerr *e);
 
 #endif

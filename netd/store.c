@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 /* The lock file is created where it is missing, never through a link:
  * O_CREAT would follow a symbolic link and create its target. What is
@@ -64,6 +65,39 @@ void store_close(struct store *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the flock */
 	s->lock_fd = -1;
+}
+
+int store_locks_find(const char *locks, dev_t dev, ino_t ino, long *pid)
+{
+	for (const char *l = locks; l && *l;) {
+		const char *nl = strchr(l, '\n');
+		unsigned maj, min;
+		unsigned long long i;
+		char kind[16], how[16], mode[16];
+		long p;
+
+		/* "1: FLOCK  ADVISORY  WRITE 1234 00:2a:5678 0 EOF"; a waiter's
+		 * line has "->" after the number */
+		if (sscanf(l, "%*d: %15s %15s %15s %ld %x:%x:%llu", kind, how, mode, &p, &maj, &min,
+			   &i) == 7 &&
+		    maj == major(dev) && min == minor(dev) && i == (unsigned long long)ino) {
+			*pid = p > 0 ? p : 0;
+			return 1;
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+int store_lock_holder(const struct store *s, long *pid)
+{
+	_cleanup_free_ char *locks = NULL;
+	struct stat st;
+
+	*pid = 0;
+	if (stat(s->p.lock_file, &st) < 0 || nd_read_file("/proc/locks", &locks, NULL) < 0)
+		return 0;
+	return store_locks_find(locks, st.st_dev, st.st_ino, pid);
 }
 
 static int conf_path(const struct store *s, const char *name, char *buf, size_t len)

@@ -4,6 +4,7 @@
 #define NETD_STORE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "model.h"
 #include "paths.h"
@@ -17,6 +18,13 @@ struct store {
  * exclusive lock (waits for another netd to finish). */
 int store_open(struct store *s, bool lock, struct nerr *e);
 void store_close(struct store *s);
+/* Without taking it (any user may call this): 1 when a netd holds the lock
+ * (its pid in *pid, 0 when /proc does not say), as /proc/locks shows it;
+ * 0 when none does or that cannot be told. */
+int store_lock_holder(const struct store *s, long *pid);
+/* The pure part: in 'locks' (the text of /proc/locks), the holder of a
+ * lock on the file dev:ino, not a waiter's. */
+int store_locks_find(const char *locks, dev_t dev, ino_t ino, long *pid);
 static inline void store_closep(struct store *s)
 {
 	store_close(s);

@@ -69,7 +69,7 @@ static const char *reason(const struct sess_report *r, const char *needle)
 
 static void check(struct fx *f, struct sess_report *r)
 {
-	assert_int_equal(sess_check(&f->p, "virbr0", NULL, r), 0);
+	assert_int_equal(sess_check(&f->p, "virbr0", "", NULL, NULL, r), 0);
 	assert_int_equal(r->usable, r->n == 0);
 }
 
