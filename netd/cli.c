@@ -64,9 +64,24 @@ struct cmd {
 	enum store_use store;
 };
 
+static bool nerr_is_eacces(const struct nerr *e)
+{
+	const char *why = strerror(EACCES);
+	size_t n = strlen(e->msg), k = strlen(why);
+
+	return n >= k && strcmp(e->msg + n - k, why) == 0;
+}
+
 static int fail(const struct nerr *e)
 {
-	fprintf(stderr, "netd: %s\n", e->msg);
+	/* The message names the file and ends in strerror(EACCES) (every
+	 * message does, where a file was refused); a user must also learn
+	 * that the file is root's, not broken. */
+	if (geteuid() != 0 && nerr_is_eacces(e))
+		fprintf(stderr, "netd: %s (needs root: not readable by uid %u)\n", e->msg,
+			(unsigned)getuid());
+	else
+		fprintf(stderr, "netd: %s\n", e->msg);
 	return CLI_FAIL;
 }
 
@@ -254,6 +269,7 @@ struct list_row {
 	char uuid[37];
 	const char *mode;
 	bool active, autostart, broken, session;
+	bool noperm; /* broken: the caller may not read it (not root) */
 	bool persistent, config_changed;
 	char error[256];
 	char last_error[512]; /* why the last start failed; "" when it did not */
@@ -279,6 +295,7 @@ static void list_row_fill(const struct store *s, const char *name, const struct 
 	if ((row->persistent ? store_load(s, name, &n, &e) : record_load(s, name, &n, &e)) < 0) {
 		/* Listed, not hidden: an admin must see a config that broke. */
 		row->broken = true;
+		row->noperm = geteuid() != 0 && nerr_is_eacces(&e);
 		nd_strlcpy(row->error, e.msg, sizeof row->error);
 		row->mode = "?";
 		return;
@@ -349,7 +366,8 @@ static void list_text(const struct list_row *rows, size_t n, bool user)
 		printf("%-20s %-9s %-10s %-16s %-9s %s\n", r->name,
 		       r->active ? "active" : "inactive", r->autostart ? "yes" : "no",
 		       r->broken ? "-" : r->bridge, r->broken ? "?" : r->mode,
-		       r->broken    ? "(config unreadable: see netd validate)"
+		       r->noperm    ? "(config not readable by you: needs root)"
+		       : r->broken  ? "(config unreadable: see netd validate)"
 		       : !r->active ? "-"
 		       : r->session ? "yes"
 				    : "no (see netd status)");

@@ -196,7 +196,7 @@ static bool has_cap_net_admin(const char *path)
 	return le32toh(cap.data[CAP_NET_ADMIN / 32].permitted) & (1u << (CAP_NET_ADMIN % 32));
 }
 
-static void check_helper(const struct nd_paths *p, struct sess_report *r)
+static void check_helper(const struct nd_paths *p, bool user, struct sess_report *r)
 {
 	const char *h = p->bridge_helper;
 	char fix[2 * PATH_MAX + 128];
@@ -221,8 +221,8 @@ static void check_helper(const struct nd_paths *p, struct sess_report *r)
 			       h, h); /* may be truncated */
 	sess_add(r,
 		 "%s is neither setuid root nor has cap_net_admin, so it cannot add a tap "
-		 "to the bridge: run %s",
-		 h, fix);
+		 "to the bridge: %s %s",
+		 h, user ? "an admin must run" : "run", fix);
 }
 
 /* The helper opens the tun device after dropping to the caller's uid. */
@@ -418,7 +418,7 @@ int sess_check(const struct nd_paths *p, const char *bridge, const char *group,
 	memset(r, 0, sizeof *r);
 	r->usable = true;
 	check_acl(p, bridge, group, acl, who, r);
-	check_helper(p, r);
+	check_helper(p, who != NULL, r);
 	check_tun(who, r);
 	return 0;
 }
