@@ -671,7 +671,15 @@ static const struct cmd commands[] = {
 	  "State, autostart, forward mode, bridge, addresses, dnsmasq pid, and for a\n"
 	  "running network the drift 'netd apply' would repair, without repairing it;\n"
 	  "why the last start or boot failed, until a start works ('last:').\n\n"
-	  "Options:\n  --json   one JSON object (last_error, last_error_at: null when none)\n",
+	  "Any user may run it. Root waits for netd's lock, so that a network half way\n"
+	  "through a start is not shown as drift; another user takes no lock (a\n"
+	  "'note:' line says when a netd holds it), and is told whether their own\n"
+	  "qemu can join the bridge and, if not, what an admin must change (bridge.conf\n"
+	  "and its includes readable by you, your groups for a group-only network,\n"
+	  "the helper setuid or with cap_net_admin, /dev/net/tun usable by you).\n"
+	  "Checks that need root are listed as 'unchecked:', never as no drift.\n\n"
+	  "Options:\n  --json   one JSON object (last_error, last_error_at: null when none;\n"
+	  "           for a user: not_checked, session_vms.user, lock_held_by)\n",
 	  cmd_status, 1, 1, "j", ARG_NAME, STORE_VIEW },
 	{ "leases", "NAME [--json]", "Show the network's current DHCP leases.",
 	  "From dnsmasq's lease file: expiry, MAC, IP and hostname of each lease.\n\n"
@@ -699,7 +707,9 @@ static const struct cmd commands[] = {
 	  "  --all    include networks that are not running\n"
 	  "  --json   one JSON array of objects: name, active, autostart, persistent,\n"
 	  "           last_error (or null), uuid, bridge, forward, session_vms\n"
-	  "           (running ones; or error)\n",
+	  "           (running ones; or error)\n\n"
+	  "Run by a user other than root, the last column is YOU-CAN-JOIN: whether\n"
+	  "that user's own qemu can join the bridge ('joinable' in JSON).\n",
 	  cmd_list, 0, 0, "aj", ARG_ANY, STORE_READ },
 	{ "dumpxml", "NAME", "Print a network's config as XML, defaults filled in.",
 	  "The output is libvirt network XML that 'netd define' and 'virsh\n"

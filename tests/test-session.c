@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "bridgeconf.h"
 #include "session.h"
 #include "testutil.h"
 #include "util.h"
@@ -218,6 +219,115 @@ static void test_acl_no_content(void **state)
 		fail_msg("does not name %s: %s", text, why);
 }
 
+/* A user of uid/gid 65534 with the given supplementary groups. */
+static struct sess_user user_with(const gid_t *groups, size_t n)
+{
+	struct sess_user u = { .uid = 65534, .gid = 65534 };
+
+	for (size_t i = 0; i < n; i++)
+		u.groups[u.n_groups++] = groups[i];
+	snprintf(u.name, sizeof u.name, "tester");
+	return u;
+}
+
+static struct stat st_of(uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat st = { 0 };
+
+	st.st_uid = uid;
+	st.st_gid = gid;
+	st.st_mode = S_IFREG | mode;
+	return st;
+}
+
+/* The kernel's classes: the owner's bits for the owner even when others
+ * may do more, the group's for any of the user's groups, else others'. */
+static void test_perm_ok(void **state)
+{
+	gid_t kvm = 993;
+	struct sess_user u = user_with(&kvm, 1), lone = user_with(NULL, 0);
+	struct stat st;
+
+	(void)state;
+	st = st_of(0, 0, 0644);
+	assert_true(sess_perm_ok(&u, &st, R_OK));
+	assert_false(sess_perm_ok(&u, &st, R_OK | W_OK));
+	st = st_of(0, kvm, 0640);
+	assert_true(sess_perm_ok(&u, &st, R_OK));
+	assert_false(sess_perm_ok(&lone, &st, R_OK));
+	st = st_of(0, 65534, 0640); /* the primary group counts too */
+	assert_true(sess_perm_ok(&lone, &st, R_OK));
+	st = st_of(65534, 0, 0044); /* the owner's class, not others' */
+	assert_false(sess_perm_ok(&lone, &st, R_OK));
+	st = st_of(0, kvm, 0604); /* a member gets the group's bits, not others' */
+	assert_false(sess_perm_ok(&u, &st, R_OK));
+	assert_true(sess_perm_ok(&lone, &st, R_OK));
+	st = st_of(0, 0, 0666);
+	assert_true(sess_perm_ok(&lone, &st, R_OK | W_OK));
+	st = st_of(0, 0, 0711);
+	assert_true(sess_perm_ok(&lone, &st, X_OK));
+	assert_false(sess_perm_ok(&lone, &st, R_OK));
+}
+
+static void test_perm_why(void **state)
+{
+	struct sess_user lone = user_with(NULL, 0), member = user_with((gid_t[]){ 0 }, 1);
+	struct stat st = st_of(0, 0, 0600);
+	char why[400];
+
+	(void)state;
+	sess_perm_why(&lone, &st, R_OK | W_OK, why, sizeof why);
+	assert_string_equal(why, "mode 0600 root:root: you (tester) are neither its owner nor in "
+				 "group root, and others may not read and write it");
+	st = st_of(0, 0, 0600);
+	sess_perm_why(&member, &st, R_OK, why, sizeof why);
+	assert_string_equal(why,
+			    "mode 0600 root:root: you (tester) are in group root, which may not "
+			    "read it");
+	st = st_of(65534, 0, 0200);
+	sess_perm_why(&lone, &st, R_OK, why, sizeof why);
+	assert_non_null(strstr(why, "you (tester) own it, and its owner may not read it"));
+	st = st_of(0, 0, 0644); /* the bits allow it: something else refuses */
+	sess_perm_why(&lone, &st, R_OK, why, sizeof why);
+	assert_non_null(strstr(why, "POSIX ACL or a security module"));
+}
+
+/* A user's view of a bridge.conf report that allows them nothing: a
+ * group-only network names the group and the usermod; an include the user
+ * may not read is named with its mode and the chmod. */
+static void test_user_not_allowed(void **state)
+{
+	struct fx *f = *state;
+	struct sess_user lone = user_with(NULL, 0), member = user_with((gid_t[]){ 0 }, 1);
+	struct bconf_report rep = { 0 };
+	struct sess_report r;
+	char inc[4200];
+	const char *why;
+
+	assert_int_equal(sess_check(&f->p, "virbr0", "root", &rep, &lone, &r), 0);
+	why = reason(&r, "is for members of group root only");
+	assert_non_null(why);
+	assert_non_null(strstr(why, "you (tester) are not one: an admin must run 'usermod -aG "
+				    "root tester'"));
+	/* a member not allowed all the same: no group reason */
+	assert_int_equal(sess_check(&f->p, "virbr0", "root", &rep, &member, &r), 0);
+	assert_null(reason(&r, "is for members of group"));
+	assert_non_null(reason(&r, "has no 'allow virbr0' for you"));
+
+	snprintf(inc, sizeof inc, "%s/private.conf", f->dir);
+	put(inc, "allow virbr0\n", 0600);
+	rep.n_noread = 1;
+	assert_true(strlen(inc) < sizeof rep.noread[0]);
+	memcpy(rep.noread[0], inc, strlen(inc) + 1);
+	assert_int_equal(sess_check(&f->p, "virbr0", "", &rep, &lone, &r), 0);
+	why = reason(&r, "skips that include");
+	assert_non_null(why);
+	assert_non_null(strstr(why, "(mode 0600 root:root: you (tester) are neither"));
+	snprintf(inc, sizeof inc, "an admin must run 'chmod a+r %s/private.conf'", f->dir);
+	assert_non_null(strstr(why, inc));
+	assert_false(r.usable);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +338,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_helper_caps_ep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helper_caps_p_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_conf_states, setup, teardown),
+		cmocka_unit_test(test_perm_ok),
+		cmocka_unit_test(test_perm_why),
+		cmocka_unit_test_setup_teardown(test_user_not_allowed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -412,9 +413,31 @@ static void test_lock_symlink(void **state)
 	assert_int_equal(store_open(&f->s, true, &e), 0);
 }
 
+/* /proc/locks: the holder of a lock on dev:ino, never a waiter ("->"),
+ * never a lock on another file of the same number elsewhere. */
+static void test_locks_find(void **state)
+{
+	const char *locks = "1: POSIX  ADVISORY  WRITE 411 00:1a:77 0 EOF\n"
+			    "2: FLOCK  ADVISORY  WRITE 523 fe:01:1234 0 EOF\n"
+			    "2: -> FLOCK  ADVISORY  WRITE 600 fe:01:1234 0 EOF\n"
+			    "3: OFDLCK ADVISORY  READ  -1 00:05:99 0 EOF\n";
+	long pid = -5;
+
+	(void)state;
+	assert_int_equal(store_locks_find(locks, makedev(0xfe, 1), 1234, &pid), 1);
+	assert_int_equal(pid, 523);
+	assert_int_equal(store_locks_find(locks, makedev(0xfe, 2), 1234, &pid), 0);
+	assert_int_equal(store_locks_find(locks, makedev(0, 5), 99, &pid), 1);
+	assert_int_equal(pid, 0); /* no pid to tell */
+	assert_int_equal(store_locks_find("", makedev(0, 0x1a), 77, &pid), 0);
+	assert_int_equal(store_locks_find(locks, makedev(0, 0x1a), 77, &pid), 1);
+	assert_int_equal(pid, 411);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_locks_find),
 		cmocka_unit_test_setup_teardown(test_define_fills_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redefine_keeps_identity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redefine_other_uuid_refused, setup, teardown),
