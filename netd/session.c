@@ -42,6 +42,7 @@ int sess_user_self(struct sess_user *u)
 	u->uid = getuid();
 	u->gid = getgid();
 	if (n < 0 || !(all = calloc((size_t)n + 1, sizeof *all)) || (n = getgroups(n, all)) < 0)
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): _cleanup_free_ frees all */
 		return -errno;
 	for (int i = 0; i < n && u->n_groups < SESS_GROUPS_MAX; i++)
 		u->groups[u->n_groups++] = all[i];

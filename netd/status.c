@@ -294,11 +294,18 @@ static void status_text(const struct net *n, const json_t *o, FILE *out)
 	_cleanup_free_ char *unchecked = joined(json_object_get(o, "not_checked"));
 	const json_t *rs;
 
-	if (json_is_integer(json_object_get(o, "lock_held_by")))
+	if (json_is_integer(json_object_get(o, "lock_held_by"))) {
+		json_int_t holder = json_integer_value(json_object_get(o, "lock_held_by"));
+		char who[48] = "another netd";
+
+		if (holder > 0)
+			(void)snprintf(who, sizeof who, "another netd (pid %lld)",
+				       (long long)holder);
 		text_line(out, "note:",
-			  "another netd (pid %lld) is changing networks right now: what follows "
-			  "may be half way through its change",
-			  (long long)json_integer_value(json_object_get(o, "lock_held_by")));
+			  "%s is changing networks right now: what follows may be half way "
+			  "through its change",
+			  who);
+	}
 	text_line(out, "network:", "%s", str(o, "name"));
 	text_line(out, "state:", "%s",
 		  json_is_true(json_object_get(o, "active")) ? "active" : "inactive");

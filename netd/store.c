@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -67,21 +68,57 @@ void store_close(struct store *s)
 	s->lock_fd = -1;
 }
 
+/* The n-th white-space separated field of line [l, end), copied into buf. */
+static bool locks_field(const char *l, const char *end, int n, char *buf, size_t len)
+{
+	for (int k = 0; l < end; k++) {
+		while (l < end && (*l == ' ' || *l == '\t'))
+			l++;
+		const char *f = l;
+
+		while (l < end && *l != ' ' && *l != '\t')
+			l++;
+		if (k < n || f == l)
+			continue;
+		if ((size_t)(l - f) >= len)
+			return false;
+		memcpy(buf, f, (size_t)(l - f));
+		buf[l - f] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* "fe:01:1234" (major and minor in hex, the inode in decimal). */
+static bool locks_dev_ino(const char *s, dev_t dev, ino_t ino)
+{
+	char *end;
+	unsigned long maj = strtoul(s, &end, 16), min, i;
+
+	if (*end != ':')
+		return false;
+	min = strtoul(end + 1, &end, 16);
+	if (*end != ':')
+		return false;
+	i = strtoul(end + 1, &end, 10);
+	return *end == '\0' && maj == major(dev) && min == minor(dev) && i == (unsigned long)ino;
+}
+
 int store_locks_find(const char *locks, dev_t dev, ino_t ino, long *pid)
 {
 	for (const char *l = locks; l && *l;) {
-		const char *nl = strchr(l, '\n');
-		unsigned maj, min;
-		unsigned long long i;
-		char kind[16], how[16], mode[16];
-		long p;
+		const char *nl = strchr(l, '\n'), *end = nl ? nl : l + strlen(l);
+		char arrow[8], pidf[24], id[64];
 
 		/* "1: FLOCK  ADVISORY  WRITE 1234 00:2a:5678 0 EOF"; a waiter's
 		 * line has "->" after the number */
-		if (sscanf(l, "%*d: %15s %15s %15s %ld %x:%x:%llu", kind, how, mode, &p, &maj, &min,
-			   &i) == 7 &&
-		    maj == major(dev) && min == minor(dev) && i == (unsigned long long)ino) {
-			*pid = p > 0 ? p : 0;
+		if (locks_field(l, end, 1, arrow, sizeof arrow) && strcmp(arrow, "->") != 0 &&
+		    locks_field(l, end, 4, pidf, sizeof pidf) &&
+		    locks_field(l, end, 5, id, sizeof id) && locks_dev_ino(id, dev, ino)) {
+			char *e;
+			long p = strtol(pidf, &e, 10);
+
+			*pid = *e == '\0' && p > 0 ? p : 0;
 			return 1;
 		}
 		l = nl ? nl + 1 : NULL;
