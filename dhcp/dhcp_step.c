@@ -179,17 +179,21 @@ static int dhcp_undo(struct step_ctx *c, void *state, struct nerr *e)
 	return unlink_file(c->n, st->fb.files.addnhosts, r, e);
 }
 
-/* Whether dnsmasq's DHCPv4 socket is bound to another interface than the
- * bridge as it is now. What cannot be read (no IPv4 DHCP, no bridge: the
- * bridge step reports that) is not reported here. */
-static bool deaf(const struct step_ctx *c, pid_t pid)
+/* Whether (1) dnsmasq's DHCPv4 socket is bound to another interface than
+ * the bridge as it is now. What cannot be read (no IPv4 DHCP, no bridge:
+ * the bridge step reports that) is not reported here (0), but for a user
+ * other than root, who may not look at dnsmasq's sockets (/proc/PID/fd):
+ * -EACCES, so that status says it did not check. */
+static int deaf(const struct step_ctx *c, pid_t pid)
 {
 	struct nerr ignore;
 	int want = c->ifindex ? c->ifindex : (int)if_nametoindex(c->n->bridge);
-	int have = 0;
+	int have = 0, r;
 
-	if (want <= 0 || dhcp_bound_ifindex(pid, &have, &ignore) < 0)
-		return false;
+	if (want <= 0)
+		return 0;
+	if ((r = dhcp_bound_ifindex(pid, &have, &ignore)) < 0)
+		return c->as_user && (r == -EACCES || r == -EPERM) ? -EACCES : 0;
 	return have != 0 && have != want;
 }
 
@@ -213,7 +217,7 @@ static int dhcp_check(struct step_ctx *c, void *state, struct drift *d, struct n
 	struct dhcp_step_state *st = state;
 	_cleanup_free_ char *want = NULL, *have = NULL;
 	bool running;
-	int r;
+	int r, sock = 0;
 
 	st->found = DHCP_OK;
 	if (!dhcp_needed(c->n))
@@ -228,13 +232,15 @@ static int dhcp_check(struct step_ctx *c, void *state, struct drift *d, struct n
 		st->found = DHCP_NOT_RUNNING;
 	else if (nd_read_file(st->fb.files.conf, &have, NULL) < 0 || strcmp(have, want) != 0)
 		st->found = DHCP_STALE_CONF;
-	else if (deaf(c, st->pid))
+	else if ((sock = deaf(c, st->pid)) == 1)
 		st->found = DHCP_DEAF;
 	else if ((r = servers_stale(c, st, e)) != 0) {
 		if (r < 0)
 			return r;
 		st->found = DHCP_STALE_SERVERS;
 	}
+	if (sock < 0)
+		drift_unchecked(d, "dnsmasq's DHCP socket");
 	switch (st->found) {
 	case DHCP_NOT_RUNNING:
 		drift_add(d, "dnsmasq: not running");

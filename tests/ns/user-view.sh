@@ -143,7 +143,7 @@ check "status: you can not join" has "$OUT" "you (nobody) can NOT join"
 check "status: names the helper and the fix" has "$OUT" \
 	"$HELPER is neither setuid root nor has cap_net_admin.*an admin must run"
 check "status: the root-only checks are said not checked" has "$OUT" \
-	"unchecked: firewall, host firewall: not checked (needs root"
+	"unchecked: firewall, host firewall, dnsmasq.s DHCP socket: not checked (needs root"
 check_not "status: no false 'drift: none'" has "$OUT" "^drift: *none$"
 un status isolated --json
 check "--json: usable false, for user nobody" \
