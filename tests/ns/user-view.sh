@@ -94,6 +94,9 @@ un status isolated
 check "status while root holds the lock: exit 0" eq "$RC" 0
 check "...and it returned at once (${SECONDS}s)" test "$SECONDS" -lt 10
 check "...and it says a netd is busy" has "$OUT" "another netd .* is changing networks"
+un status isolated --json
+check "--json: lock_held_by is root's flock" jq -e --argjson p "$holder" '.lock_held_by == $p' \
+	<<<"$OUT"
 # While the user's status runs (strace slows it), /proc/locks never shows a
 # lock of a process of uid 65534.
 if command -v strace >/dev/null; then
@@ -220,6 +223,14 @@ un list
 check "list still works: exit 0" eq "$RC" 0
 check "list: the config needs root" has "$OUT" "config not readable by you: needs root"
 must chmod 0644 /var/lib/netd/dnsmasq/isolated.leases /etc/netd/networks/isolated.xml
+# An administrator's 0700 state directory: dnsmasq's files are root's only.
+must chmod 0700 /var/lib/netd
+un status isolated --json
+check "status with /var/lib/netd 0700: exit 0" eq "$RC" 0
+check "...dnsmasq is listed as not checked" jq -e '.not_checked | index("dnsmasq")' <<<"$OUT"
+un leases isolated
+check "leases with /var/lib/netd 0700: exit 1, needs root" has "$ERR" "(needs root: not readable by uid 65534)"
+must chmod 0755 /var/lib/netd
 
 nd_ok stop isolated
 nd_ok stop grp
