@@ -16,7 +16,8 @@
 #    again" when /etc/group lists the user but the session lacks the group;
 # 5. bridge.conf 0600: the user's status names the file and the chmod;
 # 6. files the user may not read: one line naming the file, "needs root",
-#    exit 1.
+#    exit 1; status lists dnsmasq as not checked when its files are root's
+#    only (a 0700 state directory, a 0600 servers file), never as drift.
 # Usage: user-view.sh NETD_BINARY
 # Private namespaces only: ns_enter (lib.sh) re-runs this script under
 # unshare --mount --net --pid; the helper and /dev/net/tun are bind mounts
@@ -231,6 +232,18 @@ check "...dnsmasq is listed as not checked" jq -e '.not_checked | index("dnsmasq
 un leases isolated
 check "leases with /var/lib/netd 0700: exit 1, needs root" has "$ERR" "(needs root: not readable by uid 65534)"
 must chmod 0755 /var/lib/netd
+# A NAT network's upstream servers file (host resolvers) root's only.
+nd_ok define "$NS_SRC/nat.xml"
+nd_ok start nat
+servers=/var/lib/netd/dnsmasq/nat.servers
+must test -f "$servers"
+must chmod 0600 "$servers"
+un status nat --json
+check "nat, servers file 0600: exit 0" eq "$RC" 0
+check "...dnsmasq not checked" jq -e '.not_checked | index("dnsmasq")' <<<"$OUT"
+check "...and not called stale" eq "$(jq -r '.drift[]' <<<"$OUT" | grep -c dnsmasq)" 0
+must chmod 0644 "$servers"
+nd_ok stop nat
 
 nd_ok stop isolated
 nd_ok stop grp
