@@ -48,10 +48,19 @@ EOF
 chmod 0644 $POL
 
 # The listener, as systemd's netd-user.socket would run it: one
-# `netd serve-user` per connection, the connection on its stdin/stdout.
+# `netd serve-user` per connection, the connection on its stdin/stdout,
+# with the shipped unit's capability bounding set and no new privileges
+# (dnsmasq, started from it, gets no more either).
+unit=$NS_SRC/../../install/netd-user@.service.in
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z' 'a-z' |
+	sed -e 's/cap_/+/g' -e 's/ /,/g')
+[ -n "$caps" ] || die "no CapabilityBoundingSet= in $unit"
+grep -qx 'NoNewPrivileges=yes' "$unit" || die "$unit: no NoNewPrivileges=yes"
+say "serve-user's bounding set: $caps"
 systemd-socket-activate -l $SOCK -a --inetd \
 	-E NETD_CONF_DIR -E NETD_RUN_DIR -E NETD_STATE_DIR -E NETD_BRIDGE_CONF \
 	-E NETD_DELEGATION_CONF=$POL -E PATH \
+	setpriv --no-new-privs --bounding-set=-all,"$caps" \
 	"$NETD" serve-user 2>"$T/serve.log" &
 wait_for 20 "the socket" test -S $SOCK || die "no socket $SOCK"
 must chmod 0666 $SOCK
