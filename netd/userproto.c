@@ -134,9 +134,14 @@ int ureq_parse(const char *buf, size_t len, struct ureq *q, struct nerr *e)
 		return nerr_set(e, -EMSGSIZE, "request too long (%zu bytes; at most %d)", len,
 				UREQ_MAX);
 	doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-	if (!doc)
-		return nerr_set(e, -EINVAL, "request is not JSON: %s (byte %d)", je.text,
-				je.position);
+	if (!doc) {
+		char why[sizeof je.text * 4];
+
+		/* jansson quotes the text near the error: the caller's bytes,
+		 * which must not reach the journal as control characters */
+		(void)nd_escape(why, sizeof why, je.text); /* may be truncated */
+		return nerr_set(e, -EINVAL, "request is not JSON: %s (byte %d)", why, je.position);
+	}
 	if (!json_is_object(doc))
 		return nerr_set(e, -EINVAL, "request is not a JSON object");
 	ver = json_object_get(doc, "netd-user");
