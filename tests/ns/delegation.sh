@@ -40,6 +40,7 @@ cat >$POL <<'EOF'
 groups = netdusers
 pool = 10.203.0.0/22
 prefix = 24
+pool6 = fd00:203::/62
 max-networks = 2
 forward = nat isolated
 lease-time = 1h
@@ -119,6 +120,8 @@ check "create web: nat, 2 h leases" has "$OUT" "bridge ndu1, 10.203.1.1/24, nat,
 check "the host calls them alice.lab and alice.web" eq "$(networks)" "alice.lab alice.web "
 check "both run" eq "$("$NETD" list --json | jq -r '[.[] | select(.active)] | length')" 2
 check "bridge ndu1 has 10.203.1.1/24" has "$(ip -4 -br addr show dev ndu1)" "10.203.1.1/24"
+check "...and a /64 of the IPv6 pool" has "$(ip -6 -br addr show dev ndu1)" "fd00:203:0:1::1/64"
+check "ndu0 has the first /64" has "$(ip -6 -br addr show dev ndu0)" "fd00:203::1/64"
 check "dnsmasq config: lease time 7200" grep -q '^dhcp-range=10.203.1.2,10.203.1.254,.*7200' \
 	/var/lib/netd/dnsmasq/alice.web.conf
 check "stored with its owner" grep -q "<netd:owner uid='4311'/>" /etc/netd/networks/alice.lab.xml
