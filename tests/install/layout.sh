@@ -11,6 +11,7 @@ trap 'rm -rf "$dest"' EXIT
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
 root=$dest$prefix
 fails=0
+eq_words() { [ "$1" = "$2" ] || { echo "  got '$1', expected '$2'"; return 1; }; }
 check() { local what=$1; shift; if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi; }
 
 DESTDIR=$dest cmake --install "$build" >"$dest.log" 2>&1 ||
@@ -90,6 +91,14 @@ check "installed netd's install-default works with no template on disk" \
 	"$root/sbin/netd" install-default
 check "it wrote the default network" grep -q "<name>default</name>" "$dest/c/default.xml"
 check "bash completion defines _netd" bash -c ". '$root/share/bash-completion/completions/netd' && declare -F _netd"
+# complete WORDS...: what the completion offers for the last (partial) word.
+complete_words() {
+	bash -c '. "$1" && shift && COMP_WORDS=("$@") && COMP_CWORD=$(($# - 1)) &&
+		_netd && printf "%s " "${COMPREPLY[@]}"' _ "$root/share/bash-completion/completions/netd" "$@"
+}
+check "completion: netd user <TAB>" eq_words "$(complete_words netd user '')" "create list destroy leases "
+check "completion: netd user create x --<TAB>" eq_words "$(complete_words netd user create x --)" \
+	"--nat --isolated --transient --lease-time --help "
 
 [ $fails = 0 ] || { echo "layout: $fails failure(s)"; exit 1; }
 echo "layout: passed"
