@@ -371,8 +371,8 @@ say "host bridge br-lan after stop: kept, and session VMs refused again"
 kill "$lan_dhcp" 2>/dev/null || true
 
 # ---- a user's own network (netd user, through the delegation service) ---
-# $vm_user creates a nat network as itself through netd serve-user behind
-# a socket-activated listener (as netd-user.socket runs it); its qemu joins
+# $vm_user creates an isolated and a nat network as itself through netd serve-user behind
+# a socket-activated listener (as netd-user.socket runs it); its qemu joins each
 # the bridge and gets a lease; another user's qemu is refused by the ACL
 # file that only $vm_user can read. A private /etc/passwd adds that user.
 other_user=netd-e2e-bob other_uid=4243
@@ -380,7 +380,7 @@ getent passwd "$other_uid" >/dev/null && fail "uid $other_uid is taken on this h
 cp /etc/passwd "$scratch/passwd"
 echo "$other_user:x:$other_uid:$vm_gid::/nonexistent:/usr/sbin/nologin" >>"$scratch/passwd"
 mount --bind "$scratch/passwd" /etc/passwd
-printf 'users = %s %s\npool = 10.204.0.0/16\nmax-networks = 1\n' "$vm_user" "$other_user" \
+printf 'users = %s %s\npool = 10.204.0.0/16\nmax-networks = 2\n' "$vm_user" "$other_user" \
 	>/etc/netd/delegation.conf
 systemd-socket-activate -l /run/netd/user.sock -a --inetd \
 	-E NETD_CONF_DIR -E NETD_RUN_DIR -E NETD_STATE_DIR -E NETD_BRIDGE_CONF -E PATH \
@@ -390,23 +390,30 @@ n=100
 while [ ! -S /run/netd/user.sock ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 [ -S /run/netd/user.sock ] || fail "no /run/netd/user.sock"
 chmod 0666 /run/netd/user.sock
-out=$(timeout 60 setpriv --reuid="$vm_uid" --regid="$vm_gid" --clear-groups \
-	env -i NETD_RUN_DIR=/run/netd "$netd" user create lab --nat 2>&1) ||
-	fail "netd user create lab as $vm_user failed: $out"
-echo "$out" >>"$logs/netd.log"
-user_br=$(sed -n "s/.*created: bridge \([^,]*\),.*/\1/p" <<<"$out")
-[ -n "$user_br" ] || fail "netd user create named no bridge: $out"
-! grep -qx "allow $user_br" /etc/qemu/bridge.conf ||
-	fail "bridge.conf allows $user_br to everyone: $(cat /etc/qemu/bridge.conf)"
-run_vm own "$user_br" "$vm_timeout"
-wait_vm own
-[ $vm_rc = 0 ] || fail "qemu of $vm_user on its own $user_br exited with status $vm_rc: $(tail -n 5 "$logs/own.qemu.log")"
-own_ip=$(sed -n 's/^LEASE \([0-9.]*\) .*/\1/p' "$logs/own.serial.log" | head -n1)
-case $own_ip in
-10.204.0.*) ;;
-*) fail "the guest on $vm_user's $user_br got no lease in 10.204.0.0/24 (got '$own_ip')" ;;
-esac
-say "user network: $vm_user's qemu on its own $user_br got $own_ip"
+# as_vm_user ARGS...: netd as $vm_user, its output in out.
+as_vm_user() {
+	out=$(timeout 60 setpriv --reuid="$vm_uid" --regid="$vm_gid" --clear-groups \
+		env -i NETD_RUN_DIR=/run/netd "$netd" "$@" 2>&1)
+}
+# An isolated network and a nat one, each joined by $vm_user's qemu.
+for kind in isolated nat; do
+	as_vm_user user create "$kind" --"$kind" || fail "netd user create $kind as $vm_user failed: $out"
+	echo "$out" >>"$logs/netd.log"
+	br=$(sed -n "s/.*created: bridge \([^,]*\),.*/\1/p" <<<"$out")
+	[ -n "$br" ] || fail "netd user create named no bridge: $out"
+	! grep -qx "allow $br" /etc/qemu/bridge.conf ||
+		fail "bridge.conf allows $br to everyone: $(cat /etc/qemu/bridge.conf)"
+	run_vm "own-$kind" "$br" "$vm_timeout"
+	wait_vm "own-$kind"
+	[ $vm_rc = 0 ] || fail "qemu of $vm_user on its own $kind $br exited with status $vm_rc: $(tail -n 5 "$logs/own-$kind.qemu.log")"
+	own_ip=$(sed -n 's/^LEASE \([0-9.]*\) .*/\1/p' "$logs/own-$kind.serial.log" | head -n1)
+	case $own_ip in
+	10.204.[01].*) ;;
+	*) fail "the guest on $vm_user's $kind $br got no lease in 10.204.0.0/23 (got '$own_ip')" ;;
+	esac
+	say "user network: $vm_user's qemu on its own $kind network ($br) got $own_ip"
+	user_br=$br
+done
 vm_uid_saved=$vm_uid
 vm_uid=$other_uid
 run_vm stranger "$user_br" "$nope_timeout"
@@ -416,10 +423,10 @@ vm_uid=$vm_uid_saved
 grep -q 'access denied by acl file' "$logs/stranger.qemu.log" ||
 	fail "qemu of $other_user on $user_br failed without the ACL denial: $(cat "$logs/stranger.qemu.log")"
 say "user network: $other_user's qemu on $user_br refused: $(grep -m1 'access denied' "$logs/stranger.qemu.log")"
-out=$(timeout 60 setpriv --reuid="$vm_uid" --regid="$vm_gid" --clear-groups \
-	env -i NETD_RUN_DIR=/run/netd "$netd" user destroy lab 2>&1) ||
-	fail "netd user destroy lab as $vm_user failed: $out"
-! grep -q "$user_br" /etc/qemu/bridge.conf || fail "destroy left $user_br in bridge.conf"
+for kind in isolated nat; do
+	as_vm_user user destroy "$kind" || fail "netd user destroy $kind as $vm_user failed: $out"
+done
+! grep -q "netd-ndu" /etc/qemu/bridge.conf || fail "destroy left an include in bridge.conf"
 kill "$sock_pid" 2>/dev/null || true
 umount /etc/passwd
 
