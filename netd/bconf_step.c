@@ -22,6 +22,8 @@ static int bconf_step_allow(const struct step_ctx *c, struct bconf_report *rep, 
 	struct group gr, *res = NULL;
 	char buf[4096];
 
+	if (n->owner_line)
+		return bconf_add_user(c->p->bridge_conf, n->bridge, n->owner_uid, rep, e);
 	if (!n->access_group[0])
 		return bconf_add(c->p->bridge_conf, n->bridge, rep, e);
 	if (getgrnam_r(n->access_group, &gr, buf, sizeof buf, &res) != 0 || !res)
@@ -79,10 +81,13 @@ static int bconf_step_check(struct step_ctx *c, void *st, struct drift *d, struc
 	s->checked = true;
 	if (!s->rep.present)
 		drift_add(d, "bridge.conf: no 'allow %s' in %s", n->bridge, c->p->bridge_conf);
+	else if (n->owner_line && !s->rep.group_only)
+		drift_add(d, "bridge.conf: %s is open to every user, not only its owner (uid %u)",
+			  n->bridge, (unsigned)n->owner_uid);
 	else if (n->access_group[0] && !s->rep.group_only)
 		drift_add(d, "bridge.conf: %s is open to every user, not only group %s", n->bridge,
 			  n->access_group);
-	else if (!n->access_group[0] && s->rep.group_only)
+	else if (!n->access_group[0] && !n->owner_line && s->rep.group_only)
 		drift_add(d, "bridge.conf: %s is restricted to a group the network no longer names",
 			  n->bridge);
 	return 0;
@@ -93,7 +98,7 @@ static int bconf_step_repair(struct step_ctx *c, void *st, struct nerr *e)
 	struct bconf_state *s = st;
 	int r;
 
-	if (!c->n->access_group[0] && s->rep.group_only &&
+	if (!c->n->access_group[0] && !c->n->owner_line && s->rep.group_only &&
 	    (r = bconf_remove(c->p->bridge_conf, c->n->bridge, e)) < 0)
 		return r;
 	s->checked = false; /* the file changed */
@@ -109,11 +114,11 @@ static int bconf_step_describe(struct step_ctx *c, void *st, json_t *status, str
 	/* A user asks whether their own qemu can join; root, whether users can. */
 	bool user = c->as_user && sess_user_self(&u) == 0;
 
-	sess_check(c->p, c->n->bridge, c->n->access_group, s->checked ? &s->rep : NULL,
-		   user ? &u : NULL, &sr);
-	o = json_pack("{s:b, s:o, s:o, s:[]}", "usable", sr.usable, "group",
-		      c->n->access_group[0] ? json_string(c->n->access_group) : json_null(), "user",
-		      user ? nd_json_string(u.name) : json_null(), "problems");
+	sess_check(c->p, c->n, s->checked ? &s->rep : NULL, user ? &u : NULL, &sr);
+	o = json_pack("{s:b, s:o, s:o, s:o, s:[]}", "usable", sr.usable, "group",
+		      c->n->access_group[0] ? json_string(c->n->access_group) : json_null(),
+		      "owner_uid", c->n->owner_line ? json_integer(c->n->owner_uid) : json_null(),
+		      "user", user ? nd_json_string(u.name) : json_null(), "problems");
 	why = o ? json_object_get(o, "problems") : NULL;
 	for (size_t i = 0; why && i < sr.n; i++)
 		if (json_array_append_new(why, nd_json_string(sr.why[i])) < 0)
@@ -130,11 +135,15 @@ static int bconf_step_reload(struct step_ctx *c, void *st, const struct net *old
 {
 	int r;
 
-	if (strcmp(old->access_group, c->n->access_group) == 0)
+	if (strcmp(old->access_group, c->n->access_group) == 0 &&
+	    old->owner_line == c->n->owner_line && old->owner_uid == c->n->owner_uid)
 		return 0;
 	if ((r = bconf_step_undo(c, st, e)) < 0 || (r = bconf_step_apply(c, st, e)) < 0)
 		return r;
-	step_changed(c, "bridge.conf %s", c->n->access_group[0] ? "group" : "entry");
+	step_changed(c, "bridge.conf %s",
+		     c->n->owner_line	     ? "owner"
+		     : c->n->access_group[0] ? "group"
+					     : "entry");
 	return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <string.h>
 #include <grp.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
@@ -927,27 +929,103 @@ int bconf_remove(const char *path, const char *bridge, struct nerr *e)
 
 /* Write the ACL file of a group-only bridge: root:GROUP 0640, so the
  * helper, reading as the calling user, can read it only for members. */
-static int write_acl(const char *acl, const char *bridge, gid_t gid, struct nerr *e)
+/* Who a per-network ACL file is for: the members of a group, or one user. */
+struct acl_who {
+	bool user;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* The kernel's POSIX ACL extended attribute (system.posix_acl_access,
+ * linux/posix_acl_xattr.h, which is not a user-space header): a version
+ * and entries of (tag, permissions, id), little-endian on disk and native
+ * in the system call. */
+#define ACL_XATTR_VERSION 2
+enum {
+	ACL_USER_OBJ = 0x01,
+	ACL_USER = 0x02,
+	ACL_GROUP_OBJ = 0x04,
+	ACL_MASK = 0x10,
+	ACL_OTHER = 0x20
+};
+
+struct acl_xattr_entry {
+	uint16_t tag, perm;
+	uint32_t id;
+};
+
+struct acl_xattr {
+	uint32_t version;
+	struct acl_xattr_entry e[5];
+};
+
+/* root:root 0640 and an ACL entry that lets the one user read: the owner
+ * of a file may chmod it, so the user must not own it, and a group would
+ * let its other members in. */
+static int acl_for_user(int fd, void *arg)
 {
-	struct bfile f = { .missing = false };
+	const struct acl_who *w = arg;
+	const uint32_t none = (uint32_t)-1;
+	struct acl_xattr x = {
+		.version = ACL_XATTR_VERSION,
+		.e = { { ACL_USER_OBJ, 6, none },
+		       { ACL_USER, 4, (uint32_t)w->uid },
+		       { ACL_GROUP_OBJ, 0, none },
+		       { ACL_MASK, 4, none },
+		       { ACL_OTHER, 0, none } },
+	};
+
+	return fsetxattr(fd, "system.posix_acl_access", &x, sizeof x, 0) < 0 ? -errno : 0;
+}
+
+/* Without POSIX ACLs on the file system: the user's private group
+ * (Debian's USERGROUPS: a group of the user's name with no other member)
+ * does the same. */
+static int private_group(uid_t uid, gid_t *gid)
+{
+	char pbuf[4096], gbuf[8192];
+	struct passwd pw, *pr = NULL;
+	struct group gr, *res = NULL;
+
+	if (getpwuid_r(uid, &pw, pbuf, sizeof pbuf, &pr) != 0 || !pr ||
+	    getgrgid_r(pw.pw_gid, &gr, gbuf, sizeof gbuf, &res) != 0 || !res ||
+	    strcmp(gr.gr_name, pw.pw_name) != 0 || (gr.gr_mem && gr.gr_mem[0]))
+		return -ENOENT;
+	*gid = pw.pw_gid;
+	return 0;
+}
+
+static int write_acl(const char *acl, const char *bridge, const struct acl_who *w, struct nerr *e)
+{
 	char text[256];
+	gid_t gid = w->gid;
 	int r;
 
-	f.st.st_uid = 0;
-	f.st.st_gid = gid;
-	f.st.st_mode = S_IFREG | 0640;
-	if (nd_strlcpy(f.path, acl, sizeof f.path) >= sizeof f.path ||
-	    nd_snprintf(text, sizeof text, "%s (this bridge is for one group only)\nallow %s\n",
-			BCONF_MARK, bridge) < 0)
+	if (nd_snprintf(text, sizeof text, "%s (this bridge is for one %s only)\nallow %s\n",
+			BCONF_MARK, w->user ? "user" : "group", bridge) < 0)
 		return nerr_set(e, -ENAMETOOLONG, "qemu bridge ACL %s: path too long", acl);
-	r = write_keeping_owner(&f, text, strlen(text));
+	if (!w->user)
+		r = nd_write_atomic_owned(acl, text, strlen(text), 0640, 0, gid);
+	else {
+		r = nd_write_atomic_prep(acl, text, strlen(text), 0640, 0, 0, acl_for_user,
+					 (void *)w);
+		if (r == -EOPNOTSUPP) {
+			if (private_group(w->uid, &gid) < 0)
+				return nerr_set(e, r,
+						"qemu bridge ACL %s: the file system has no POSIX "
+						"ACLs and uid %u has no private group: netd cannot "
+						"make a file only that user reads",
+						acl, (unsigned)w->uid);
+			r = nd_write_atomic_owned(acl, text, strlen(text), 0640, 0, gid);
+		}
+	}
 	if (r < 0)
 		return nerr_set(e, r, "qemu bridge ACL %s: write: %s", acl, strerror(-r));
 	return 0;
 }
 
-int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bconf_report *rep,
-		    struct nerr *e)
+static int add_restricted(const char *path, const char *bridge, const struct acl_who *w,
+			  struct bconf_report *rep, struct nerr *e)
 {
 	__attribute__((cleanup(bfile_free))) struct bfile f = { .data = NULL };
 	_cleanup_free_ char *out = NULL;
@@ -970,7 +1048,7 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 		return r;
 	/* A network that was open to all users before keeps no allow line. */
 	if ((r = remove_pair(path, pair, e)) < 0 || (r = make_dir(path, e)) < 0 ||
-	    (r = write_acl(acl, bridge, gid, e)) < 0 || (r = bfile_load(path, &f, e)) < 0)
+	    (r = write_acl(acl, bridge, w, e)) < 0 || (r = bfile_load(path, &f, e)) < 0)
 		return r;
 	if (!find_pair(f.data, f.len, 0, ipair)) {
 		out = with_pair(&f, ipair, &len);
@@ -986,6 +1064,22 @@ int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bcon
 	rep->added = added;
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): the cleanups free f and out */
 	return r;
+}
+
+int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bconf_report *rep,
+		    struct nerr *e)
+{
+	const struct acl_who w = { .user = false, .gid = gid };
+
+	return add_restricted(path, bridge, &w, rep, e);
+}
+
+int bconf_add_user(const char *path, const char *bridge, uid_t uid, struct bconf_report *rep,
+		   struct nerr *e)
+{
+	const struct acl_who w = { .user = true, .uid = uid };
+
+	return add_restricted(path, bridge, &w, rep, e);
 }
 
 int bconf_check(const char *path, const char *bridge, struct bconf_report *rep, struct nerr *e)

@@ -97,7 +97,7 @@ struct bconf_report {
 	bool missing;	   /* the file does not exist: the helper refuses everything */
 	bool present;	   /* the main file has an 'allow BRIDGE' line */
 	bool ours;	   /* ...netd's own (marked) one, or netd's include */
-	bool group_only;   /* netd's include of a group-only ACL file */
+	bool group_only;   /* netd's include of a per-network (group or user) ACL file */
 	bool added;	   /* bconf_add() wrote the file */
 	bool allowed;	   /* an allow for BRIDGE or 'allow all', includes counted */
 	bool denied;	   /* a 'deny BRIDGE' or 'deny all' overrides every allow */
@@ -147,6 +147,13 @@ int bconf_add(const char *path, const char *bridge, struct bconf_report *rep, st
  * get the allow. Idempotent. -EPERM as bconf_add(). */
 int bconf_add_group(const char *path, const char *bridge, gid_t gid, struct bconf_report *rep,
 		    struct nerr *e);
+/* The same for one user (a network with <netd:owner>): the ACL file is
+ * root:root 0640 with a POSIX ACL entry that lets only that user read it
+ * (the owner of a file could chmod it, and a group has other members);
+ * where the file system has no POSIX ACLs, root:PRIVATE-GROUP 0640 when
+ * the user has a private group, else an error. */
+int bconf_add_user(const char *path, const char *bridge, uid_t uid, struct bconf_report *rep,
+		   struct nerr *e);
 /* The ACL file's path: beside bridge.conf where it really is (symlinks
  * resolved), the same path for the line netd writes and the one it checks. */
 int bconf_acl_path(const char *path, const char *bridge, char *buf, size_t len);

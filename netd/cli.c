@@ -7,8 +7,10 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "defnet.h"
 #include "edit.h"
@@ -22,6 +24,7 @@
 #include "store.h"
 #include "update.h"
 #include "transient.h"
+#include "user.h"
 
 /* What a command gets from the dispatcher. */
 struct ctx {
@@ -32,6 +35,8 @@ struct ctx {
 	bool force;
 	bool config, live; /* update */
 	bool restart;
+	bool nat, isolated, transient; /* user create */
+	const char *lease;	       /* user create --lease-time */
 	struct nerr e;
 };
 
@@ -133,6 +138,10 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *
 		{ "config", no_argument, NULL, 'c' },
 		{ "live", no_argument, NULL, 'l' },
 		{ "restart", no_argument, NULL, 'r' },
+		{ "nat", no_argument, NULL, 'n' },
+		{ "isolated", no_argument, NULL, 'i' },
+		{ "transient", no_argument, NULL, 't' },
+		{ "lease-time", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -145,8 +154,12 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *
 			print_help(cmd);
 			return CLI_OK;
 		}
-		if (ch == '?' || !strchr(cmd->opts, ch))
-			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		if (ch == '?' || ch == ':' || !strchr(cmd->opts, ch))
+			return usage_error(cmd,
+					   ch == ':' || (ch == '?' && optopt == 'L')
+						   ? "option '%s' needs a value"
+						   : "unknown option '%s'",
+					   argv[optind - 1]);
 		c->all |= ch == 'a';
 		c->json |= ch == 'j';
 		c->disable |= ch == 'd';
@@ -154,6 +167,11 @@ static int parse_args(const struct cmd *cmd, int argc, char **argv, struct ctx *
 		c->config |= ch == 'c';
 		c->live |= ch == 'l';
 		c->restart |= ch == 'r';
+		c->nat |= ch == 'n';
+		c->isolated |= ch == 'i';
+		c->transient |= ch == 't';
+		if (ch == 'L')
+			c->lease = optarg;
 	}
 	c->args = argv + optind;
 	c->nargs = argc - optind;
@@ -273,7 +291,20 @@ struct list_row {
 	bool persistent, config_changed;
 	char error[256];
 	char last_error[512]; /* why the last start failed; "" when it did not */
+	char owner[40];	      /* a user's network (<netd:owner>): the user, or "uid N" */
 };
+
+static void owner_name(uint32_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char pbuf[4096];
+
+	if (getpwuid_r((uid_t)uid, &pw, pbuf, sizeof pbuf, &res) == 0 && res &&
+	    strlen(pw.pw_name) < len)
+		nd_strlcpy(buf, pw.pw_name, len);
+	else
+		(void)snprintf(buf, len, "uid %u", (unsigned)uid); /* fits */
+}
 
 /* who: NULL as root (can ordinary users' qemu join?), else the calling
  * user (can MY qemu join?). */
@@ -301,10 +332,12 @@ static void list_row_fill(const struct store *s, const char *name, const struct 
 		return;
 	}
 	nd_strlcpy(row->bridge, n.bridge, sizeof row->bridge);
+	if (n.owner_line)
+		owner_name(n.owner_uid, row->owner, sizeof row->owner);
 	if (row->active) {
 		struct sess_report sr;
 
-		sess_check(&s->p, n.bridge, n.access_group, NULL, who, &sr);
+		sess_check(&s->p, &n, NULL, who, &sr);
 		row->session = sr.usable;
 	}
 	net_uuid_str(n.uuid, row->uuid);
@@ -324,6 +357,8 @@ static json_t *list_row_json(const struct list_row *r, bool user)
 		if (json_object_set_new(o, "error", nd_json_string(r->error)) == 0)
 			return o;
 	} else if (json_object_set_new(o, "uuid", json_string(r->uuid)) == 0 &&
+		   json_object_set_new(o, "owner",
+				       r->owner[0] ? nd_json_string(r->owner) : json_null()) == 0 &&
 		   json_object_set_new(o, "bridge", nd_json_string(r->bridge)) == 0 &&
 		   json_object_set_new(o, "forward", json_string(r->mode)) == 0 &&
 		   (!r->active || json_object_set_new(o, "config_changed",
@@ -371,6 +406,8 @@ static void list_text(const struct list_row *rows, size_t n, bool user)
 		       : !r->active ? "-"
 		       : r->session ? "yes"
 				    : "no (see netd status)");
+		if (r->owner[0])
+			printf("  owned by user %s (netd user)\n", r->owner);
 		if (!r->persistent)
 			printf("  transient (not persistent): stop removes it\n");
 		if (r->config_changed)
@@ -541,6 +578,60 @@ static int cmd_leases(struct ctx *c)
 	return CLI_OK;
 }
 
+/* The client of the delegation service: what the user asked, checked here
+ * so that a typo is a usage error, then the service's answer. */
+static int cmd_user(struct ctx *c)
+{
+	const struct cmd *cmd = cmd_find("user");
+	struct nd_paths p;
+	struct ureq q = { .op = UREQ_LIST };
+	bool named;
+
+	if (ureq_op_parse(c->args[0], &q.op) < 0)
+		return usage_error(cmd, "'%s' is not one of create, list, destroy, leases",
+				   c->args[0]);
+	named = q.op != UREQ_LIST;
+	if (c->nargs != (named ? 2 : 1))
+		return usage_error(cmd, "%s takes %s", c->args[0], named ? "a NAME" : "no NAME");
+	if (named && !ureq_name_ok(c->args[1]))
+		return usage_error(
+			cmd,
+			"'%s' is not a name for a network of yours (lower-case letters, "
+			"digits, '-', '_', starting with a letter or a digit, at most %d "
+			"bytes)",
+			c->args[1], UREQ_NAME_MAX);
+	if ((c->nat || c->isolated || c->transient || c->lease) && q.op != UREQ_CREATE)
+		return usage_error(cmd, "--nat, --isolated, --transient and --lease-time are "
+					"for create");
+	if (c->nat && c->isolated)
+		return usage_error(cmd, "give --nat or --isolated, not both");
+	if (c->json && q.op != UREQ_LIST && q.op != UREQ_LEASES)
+		return usage_error(cmd, "--json is for list and leases");
+	if (c->force && q.op != UREQ_DESTROY)
+		return usage_error(cmd, "--force is for destroy");
+	if (c->lease && strlen(c->lease) > UREQ_LEASE_MAX)
+		return usage_error(cmd, "lease time '%s' is too long", c->lease);
+	if (named)
+		nd_strlcpy(q.name, c->args[1], sizeof q.name);
+	q.fwd = c->nat ? UREQ_FWD_NAT : c->isolated ? UREQ_FWD_ISOLATED : UREQ_FWD_DEFAULT;
+	q.transient = c->transient;
+	q.force = c->force;
+	q.json = c->json;
+	if (c->lease)
+		nd_strlcpy(q.lease, c->lease, sizeof q.lease);
+	if (paths_init(&p) < 0) {
+		fprintf(stderr, "netd user: a NETD_* path in the environment is not usable\n");
+		return CLI_FAIL;
+	}
+	return user_client(&p, &q);
+}
+
+static int cmd_serve_user(struct ctx *c)
+{
+	(void)c;
+	return user_serve(STDIN_FILENO, STDOUT_FILENO, stderr) == 0 ? CLI_OK : CLI_FAIL;
+}
+
 static int cmd_install_default(struct ctx *c)
 {
 	if (defnet_install(&c->s, stdout, &c->e) < 0)
@@ -706,8 +797,9 @@ static const struct cmd commands[] = {
 	  "Options:\n"
 	  "  --all    include networks that are not running\n"
 	  "  --json   one JSON array of objects: name, active, autostart, persistent,\n"
-	  "           last_error (or null), uuid, bridge, forward, session_vms\n"
-	  "           (running ones; or error)\n\n"
+	  "           last_error (or null), uuid, bridge, forward, owner (the user\n"
+	  "           of a delegated network, or null), session_vms (running ones;\n"
+	  "           or error)\n\n"
 	  "Run by a user other than root, the last column is YOU-CAN-JOIN: whether\n"
 	  "that user's own qemu can join the bridge ('joinable' in JSON).\n",
 	  cmd_list, 0, 0, "aj", ARG_ANY, STORE_READ },
@@ -758,6 +850,43 @@ static const struct cmd commands[] = {
 	  "  --live     change the running network (an error when it is not running)\n"
 	  "Without either: both when the network is running, else the config alone.\n",
 	  cmd_update, 4, 4, "cl", ARG_NAME, STORE_LOCK },
+	{ "user", "create|list|destroy|leases [NAME] [OPTIONS]",
+	  "Networks of your own, without root (when an admin delegates them).",
+	  "Run as an unprivileged user. netd asks its delegation service\n"
+	  "(NETD_RUN_DIR/user.sock, the socket unit netd-user.socket), which runs as\n"
+	  "root, knows you by the socket's credentials, and does what\n"
+	  "/etc/netd/delegation.conf allows you: how many networks, carved from which\n"
+	  "address pool, nat or isolated. NAME is yours alone: your 'lab' and another\n"
+	  "user's 'lab' are different networks (the admin sees them as USER.lab).\n"
+	  "Only your own session VMs can join your networks' bridges.\n\n"
+	  "  create NAME      define and start a network; it stays (and starts at\n"
+	  "                   boot) until you destroy it, unless --transient\n"
+	  "  list             your networks: name, state, bridge, subnet, forward\n"
+	  "  destroy NAME     stop and remove it (refused while your VMs use it,\n"
+	  "                   unless --force)\n"
+	  "  leases NAME      its DHCP leases\n\n"
+	  "Options:\n"
+	  "  --nat            (create) guests reach outside through NAT (the default\n"
+	  "                   where allowed)\n"
+	  "  --isolated       (create) guests reach each other and the host only\n"
+	  "  --transient      (create) gone when it stops or the host reboots\n"
+	  "  --lease-time T   (create) DHCP lease, e.g. 90m, 12h (2m up to the\n"
+	  "                   policy's max-lease-time)\n"
+	  "  --force          (destroy) even while VMs are attached\n"
+	  "  --json           (list, leases) one JSON document\n\n"
+	  "Exit status: 0 done, 1 refused or failed (the message says why), 2 usage\n"
+	  "error.\n",
+	  cmd_user, 1, 2, "jfnitL", ARG_ANY, STORE_NONE },
+	{ "serve-user", "", "The delegation service (run by netd-user.socket, as root).",
+	  "Serves one 'netd user' request on the connection that is its standard input\n"
+	  "and output (systemd's Accept=yes, or systemd-socket-activate --accept\n"
+	  "--inetd), then exits. The caller is who the socket's SO_PEERCRED says;\n"
+	  "what they may do is /etc/netd/delegation.conf (NETD_DELEGATION_CONF), read\n"
+	  "for every request and trusted only when root owns it and its directories.\n"
+	  "A request is one JSON object of at most 4096 bytes, read within 10 s; the\n"
+	  "work is done under netd's lock with the same code as the admin commands.\n"
+	  "One line per request goes to standard error (the journal).\n",
+	  cmd_serve_user, 0, 0, "", ARG_ANY, STORE_NONE },
 };
 
 static const struct cmd *cmd_find(const char *name)

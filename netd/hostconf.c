@@ -13,17 +13,6 @@ static const struct {
 	{ "iptables", offsetof(struct hostconf, iptables) },
 };
 
-static const char *trim(char *s)
-{
-	char *end;
-
-	s += strspn(s, " \t");
-	end = s + strlen(s);
-	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		*--end = '\0';
-	return s;
-}
-
 static int hostconf_line(char *line, const char *file, unsigned no, struct hostconf *hc,
 			 struct nerr *e)
 {
@@ -33,8 +22,8 @@ static int hostconf_line(char *line, const char *file, unsigned no, struct hostc
 	if (!eq)
 		return nerr_set(e, -EINVAL, "%s:%u: expected KEY = VALUE", file, no);
 	*eq = '\0';
-	key = trim(line);
-	val = trim(eq + 1);
+	key = nd_trim(line);
+	val = nd_trim(eq + 1);
 	for (size_t i = 0; i < ARRAY_SIZE(hostconf_keys); i++) {
 		bool *v = (bool *)((char *)hc + hostconf_keys[i].off);
 
@@ -71,7 +60,7 @@ int hostconf_parse(const char *text, const char *file, struct hostconf *hc, stru
 		memcpy(line, p, len);
 		line[len] = '\0';
 		p += len + (p[len] == '\n');
-		t = trim(line);
+		t = nd_trim(line);
 		if (!*t || *t == '#')
 			continue;
 		if ((r = hostconf_line(line, file, no, hc, e)) < 0)

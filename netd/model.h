@@ -263,6 +263,13 @@ struct net {
 	char access_group[NET_GROUP_MAX + 1];
 	int access_line;
 
+	/* <netd:owner uid='N'/>: a user's own network (netd user create, or an
+	 * admin's gift): only that user may attach session VMs (a per-network
+	 * ACL file only that user can read), destroy it or read its leases
+	 * through the delegation service. owner_line 0 = no owner. */
+	uint32_t owner_uid;
+	int owner_line;
+
 	char file[256]; /* where it came from, for messages */
 
 	/* <dnsmasq:options>: libvirt's raw dnsmasq directives, "NAME" or

@@ -373,7 +373,7 @@ int net_format(const struct net *n, FILE *o)
 	char uuid[37];
 
 	fputs("<network", o);
-	if (n->access_group[0])
+	if (n->access_group[0] || n->owner_line)
 		fprintf(o, " xmlns:netd='%s'", NETD_XML_NS);
 	if (n->dnsmasq_line)
 		fprintf(o, " xmlns:dnsmasq='%s'", NET_DNSMASQ_XML_NS);
@@ -395,6 +395,8 @@ int net_format(const struct net *n, FILE *o)
 		format_route(&n->routes[i], o);
 	if (n->access_group[0])
 		fprintf(o, "  <netd:access group='%s'/>\n", n->access_group);
+	if (n->owner_line)
+		fprintf(o, "  <netd:owner uid='%u'/>\n", (unsigned)n->owner_uid);
 	format_dnsmasq_opts(n, o);
 	fputs("</network>\n", o);
 	return ferror(o) ? -EIO : 0;

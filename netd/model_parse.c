@@ -907,6 +907,23 @@ static int parse_access(const struct pctx *c, const xmlNode *node, struct net *n
 	return 0;
 }
 
+static int parse_owner(const struct pctx *c, const xmlNode *node, struct net *n)
+{
+	unsigned long uid = 0;
+	int r;
+
+	if (n->owner_line)
+		return perr(c, node, "<owner>: given more than once");
+	if ((r = check_attrs(c, node, ATTRS("uid"))) < 0 || (r = no_children(c, node)) < 0 ||
+	    (r = attr_uint(c, node, "uid", UINT32_MAX - 1, &uid)) < 0)
+		return r;
+	if (r == 0)
+		return perr(c, node, "<owner>: needs uid");
+	n->owner_uid = (uint32_t)uid;
+	n->owner_line = line_of(node);
+	return 0;
+}
+
 static bool is_dnsmasq(const xmlNode *node, const char *name)
 {
 	return node->ns && node->ns->href &&
@@ -1050,6 +1067,9 @@ static int parse_network(const struct pctx *c, const xmlNode *root, struct net *
 				return r;
 		} else if (is_netd(k, "access")) {
 			if ((r = parse_access(c, k, n)) < 0)
+				return r;
+		} else if (is_netd(k, "owner")) {
+			if ((r = parse_owner(c, k, n)) < 0)
 				return r;
 		} else if (is_dnsmasq(k, "options")) {
 			if ((r = parse_dnsmasq_options(c, k, n)) < 0)

@@ -167,6 +167,19 @@ static int validate_names(const struct net *n, struct nerr *e)
 			    "access group '%s' is not a group name (lower-case letters, "
 			    "digits, '_', '-', starting with a letter or '_')",
 			    n->access_group);
+	if (n->owner_line && n->owner_uid == 0)
+		return verr(
+			n, e, n->owner_line,
+			"owner uid 0: root needs no network of its own (leave <netd:owner> out)");
+	if (n->owner_line && n->access_group[0])
+		return verr(
+			n, e, n->owner_line,
+			"<netd:owner> and <netd:access group='%s'>: a user's network is for its "
+			"owner alone; give one of them",
+			n->access_group);
+	if (n->owner_line && net_is_host_bridge(n))
+		return verr(n, e, n->owner_line,
+			    "<netd:owner>: a network on a host bridge cannot belong to a user");
 	if (n->domain[0] && !net_dnsname_ok(n->domain))
 		return verr(n, e, n->domain_line, "domain name '%s' is not a valid DNS name",
 			    n->domain);

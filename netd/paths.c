@@ -18,6 +18,9 @@
 #ifndef NETD_DEFAULT_HOST_CONF
 #define NETD_DEFAULT_HOST_CONF "/etc/netd/netd.conf"
 #endif
+#ifndef NETD_DEFAULT_DELEGATION_CONF
+#define NETD_DEFAULT_DELEGATION_CONF "/etc/netd/delegation.conf"
+#endif
 #ifndef NETD_DEFAULT_BRIDGE_CONF
 #define NETD_DEFAULT_BRIDGE_CONF "/etc/qemu/bridge.conf"
 #endif
@@ -67,13 +70,16 @@ int paths_init(struct nd_paths *p)
 	    (r = pick(p->bridge_conf, sizeof p->bridge_conf, "NETD_BRIDGE_CONF",
 		      NETD_DEFAULT_BRIDGE_CONF)) < 0 ||
 	    (r = pick(p->host_conf, sizeof p->host_conf, "NETD_HOST_CONF",
-		      NETD_DEFAULT_HOST_CONF)) < 0)
+		      NETD_DEFAULT_HOST_CONF)) < 0 ||
+	    (r = pick(p->deleg_conf, sizeof p->deleg_conf, "NETD_DELEGATION_CONF",
+		      NETD_DEFAULT_DELEGATION_CONF)) < 0)
 		return r;
 	if ((r = pick_helper(p->bridge_helper, sizeof p->bridge_helper)) < 0)
 		return r;
 	if ((r = nd_snprintf(p->autostart_dir, sizeof p->autostart_dir, "%s/autostart",
 			     p->conf_dir)) < 0 ||
-	    (r = nd_snprintf(p->lock_file, sizeof p->lock_file, "%s/netd.lock", p->run_dir)) < 0)
+	    (r = nd_snprintf(p->lock_file, sizeof p->lock_file, "%s/netd.lock", p->run_dir)) < 0 ||
+	    (r = nd_snprintf(p->user_sock, sizeof p->user_sock, "%s/user.sock", p->run_dir)) < 0)
 		return r;
 	return 0;
 }

@@ -17,6 +17,8 @@ struct nd_paths {
 	char bridge_conf[PATH_MAX];   /* NETD_BRIDGE_CONF: qemu's bridge ACL */
 	char host_conf[PATH_MAX];     /* NETD_HOST_CONF: netd.conf, per-host settings */
 	char lock_file[PATH_MAX];     /* run_dir/netd.lock */
+	char deleg_conf[PATH_MAX];    /* NETD_DELEGATION_CONF: who may have networks */
+	char user_sock[PATH_MAX];     /* run_dir/user.sock: the delegation service */
 	/* NETD_BRIDGE_HELPER, else the first of the distributions' paths that
 	 * exists, else "" (for status' session-VM check only) */
 	char bridge_helper[PATH_MAX];

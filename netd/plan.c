@@ -111,6 +111,16 @@ static void plan_firewalld(const struct hostconf *hc, const struct net *n, FILE 
 			n->bridge, n->zone[0] ? n->zone : "netd");
 }
 
+/* Whom the bridge's ACL entry is for, when not every user. */
+static void plan_acl_who(const struct net *n, FILE *o)
+{
+	if (n->owner_line)
+		fprintf(o, " to its owner, uid %u, only (a file only that user can read)",
+			(unsigned)n->owner_uid);
+	else if (n->access_group[0])
+		fprintf(o, " to the members of group %s only", n->access_group);
+}
+
 /* A host bridge network: the bridge is checked, and joined through
  * bridge.conf; nothing else. */
 static void plan_host_bridge(const struct store *s, const struct net *n, FILE *o)
@@ -123,8 +133,7 @@ static void plan_host_bridge(const struct store *s, const struct net *n, FILE *o
 	fprintf(o, "\n## nftables\nnone (guests are on the host's LAN)\n");
 	fprintf(o, "\n## dnsmasq\nnone (the LAN's own DHCP server gives the addresses)\n");
 	fprintf(o, "\n## qemu bridge ACL: %s\nallow %s", s->p.bridge_conf, n->bridge);
-	if (n->access_group[0])
-		fprintf(o, " to the members of group %s only", n->access_group);
+	plan_acl_who(n, o);
 	fputc('\n', o);
 }
 
@@ -154,6 +163,8 @@ int plan_print(const struct store *s, struct net *n, FILE *o, struct nerr *e)
 	plan_firewalld(&hc, n, o);
 	if ((r = plan_dnsmasq(s, n, o, e)) < 0)
 		return r;
-	fprintf(o, "\n## qemu bridge ACL: %s\nallow %s\n", s->p.bridge_conf, n->bridge);
+	fprintf(o, "\n## qemu bridge ACL: %s\nallow %s", s->p.bridge_conf, n->bridge);
+	plan_acl_who(n, o);
+	fputc('\n', o);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bridgeconf.h"
+#include "model.h"
 
 static void sess_add(struct sess_report *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -319,15 +320,29 @@ static void not_member(const char *bridge, const char *group, const struct sess_
 }
 
 /* Why the helper, parsing bridge.conf as who, finds no allow for it. */
-static void user_not_allowed(const struct nd_paths *p, const char *bridge, const char *group,
+static void user_not_allowed(const struct nd_paths *p, const struct net *n,
 			     const struct bconf_report *rep, const struct sess_user *who,
 			     struct sess_report *r)
 {
 	size_t before = r->n;
 	char why[700], fix[PATH_MAX + 16];
 
-	if (group && group[0])
-		not_member(bridge, group, who, r);
+	if (n->owner_line && n->owner_uid != who->uid) {
+		struct passwd pw, *res = NULL;
+		char buf[4096], owner[64];
+
+		if (getpwuid_r((uid_t)n->owner_uid, &pw, buf, sizeof buf, &res) == 0 && res)
+			nd_strlcpy(owner, pw.pw_name, sizeof owner);
+		else
+			(void)snprintf(owner, sizeof owner, "uid %u", (unsigned)n->owner_uid);
+		sess_add(r,
+			 "%s is the network of user %s (netd user): only that user's qemu may "
+			 "join it, not yours (%s)",
+			 n->bridge, owner, who->name);
+		return;
+	}
+	if (n->access_group[0])
+		not_member(n->bridge, n->access_group, who, r);
 	if (r->n > before)
 		return;
 	for (size_t i = 0; i < rep->n_noread && i < BCONF_NOREAD_MAX; i++) {
@@ -339,7 +354,7 @@ static void user_not_allowed(const struct nd_paths *p, const char *bridge, const
 	}
 	if (r->n == before)
 		sess_add(r, "%s has no 'allow %s' for you (an admin's 'netd apply' adds it)",
-			 p->bridge_conf, bridge);
+			 p->bridge_conf, n->bridge);
 }
 
 /* bridge.conf itself the user may not read: the helper allows them nothing. */
@@ -355,10 +370,10 @@ static void user_cannot_read(const struct nd_paths *p, const struct sess_user *w
 		 why, fix);
 }
 
-static void check_acl(const struct nd_paths *p, const char *bridge, const char *group,
-		      const struct bconf_report *acl, const struct sess_user *who,
-		      struct sess_report *r)
+static void check_acl(const struct nd_paths *p, const struct net *n, const struct bconf_report *acl,
+		      const struct sess_user *who, struct sess_report *r)
 {
+	const char *bridge = n->bridge;
 	struct bconf_report read = { 0 };
 	const struct bconf_report *rep = acl ? acl : &read;
 	struct nerr e = { { 0 } };
@@ -391,7 +406,7 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const char *
 		sess_add(r, "%s denies %s, which overrides every allow: remove that line",
 			 rep->deny_at, bridge);
 	else if (!rep->allowed && who)
-		user_not_allowed(p, bridge, group, rep, who, r);
+		user_not_allowed(p, n, rep, who, r);
 	else if (!rep->allowed)
 		sess_add(r, "%s has no 'allow %s' (netd apply adds it)", p->bridge_conf, bridge);
 	/* Every unsafe file first: each is a way to root's trust. */
@@ -413,12 +428,12 @@ static void check_acl(const struct nd_paths *p, const char *bridge, const char *
 			 p->bridge_conf, (unsigned)(rep->mode & 07777), p->bridge_conf);
 }
 
-int sess_check(const struct nd_paths *p, const char *bridge, const char *group,
-	       const struct bconf_report *acl, const struct sess_user *who, struct sess_report *r)
+int sess_check(const struct nd_paths *p, const struct net *n, const struct bconf_report *acl,
+	       const struct sess_user *who, struct sess_report *r)
 {
 	memset(r, 0, sizeof *r);
 	r->usable = true;
-	check_acl(p, bridge, group, acl, who, r);
+	check_acl(p, n, acl, who, r);
 	check_helper(p, who != NULL, r);
 	check_tun(who, r);
 	return 0;

@@ -59,11 +59,14 @@ void sess_perm_why(const struct sess_user *u, const struct stat *st, int want, c
 
 struct bconf_report;
 
-/* acl: what bconf_check() says of bridge.conf for this bridge, when the
- * caller has it (read by this process); NULL reads the file. group: the
- * network's access group ("" for none). who: NULL for root's view, else
- * the user whose qemu must join (the calling process's ids). */
-int sess_check(const struct nd_paths *p, const char *bridge, const char *group,
-	       const struct bconf_report *acl, const struct sess_user *who, struct sess_report *r);
+struct net;
+
+/* For the bridge of network n: whom it is for (everyone, the members of
+ * n->access_group, the user n->owner_uid of a delegated network). acl: what
+ * bconf_check() says of bridge.conf for this bridge, when the caller has
+ * it (read by this process); NULL reads the file. who: NULL for root's
+ * view, else the user whose qemu must join (the calling process's ids). */
+int sess_check(const struct nd_paths *p, const struct net *n, const struct bconf_report *acl,
+	       const struct sess_user *who, struct sess_report *r);
 
 #endif

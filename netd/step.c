@@ -130,27 +130,9 @@ void step_run_done(struct step_run *run)
 	run->n = 0;
 }
 
-/* Undo steps [0, upto) newest first; append each failure to notes. */
-static int undo_range(struct step_run *run, size_t upto, char *notes, size_t len)
-{
-	int failed = 0;
-
-	for (size_t i = upto; i-- > 0;) {
-		struct nerr ue = { { 0 } };
-		size_t used = strlen(notes);
-
-		if (!run->ops[i]->undo || run->ops[i]->undo(&run->c, run->state[i], &ue) >= 0)
-			continue;
-		failed++;
-		(void)snprintf(notes + used, len - used, "; undo %s failed: %s", run->ops[i]->name,
-			       ue.msg); /* may be truncated */
-	}
-	return failed;
-}
-
-/* NETD_STEP_TIMES=1 prints how long each step's apply took, on stderr:
- * the profile bench/run reports where start time goes. */
-static void step_time(const struct step_ops *o, int64_t t0)
+/* NETD_STEP_TIMES=1 prints how long each step's apply (and undo) took,
+ * on stderr: the profile bench/run reports where start and stop time go. */
+static void step_time(const struct step_ops *o, const char *what, int64_t t0)
 {
 	const char *v = getenv("NETD_STEP_TIMES");
 	struct timespec ts;
@@ -158,7 +140,7 @@ static void step_time(const struct step_ops *o, int64_t t0)
 	if (!v || strcmp(v, "1") != 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	fprintf(stderr, "netd: step %s: %.2f ms\n", o->name,
+	fprintf(stderr, "netd: step %s%s: %.2f ms\n", o->name, what,
 		(double)((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - t0) / 1e6);
 }
 
@@ -168,6 +150,28 @@ static int64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Undo steps [0, upto) newest first; append each failure to notes. */
+static int undo_range(struct step_run *run, size_t upto, char *notes, size_t len)
+{
+	int failed = 0;
+
+	for (size_t i = upto; i-- > 0;) {
+		struct nerr ue = { { 0 } };
+		size_t used = strlen(notes);
+		int64_t t0 = now_ns();
+		int r = run->ops[i]->undo ? run->ops[i]->undo(&run->c, run->state[i], &ue) : 0;
+
+		if (run->ops[i]->undo)
+			step_time(run->ops[i], " undo", t0);
+		if (r >= 0)
+			continue;
+		failed++;
+		(void)snprintf(notes + used, len - used, "; undo %s failed: %s", run->ops[i]->name,
+			       ue.msg); /* may be truncated */
+	}
+	return failed;
 }
 
 void step_serial_enter(int serial_fd)
@@ -198,7 +202,7 @@ int step_run_apply(struct step_run *run, struct nerr *e)
 		r = run->ops[i]->apply(&run->c, run->state[i], e);
 		if (serial)
 			step_serial_leave(run->serial_fd);
-		step_time(run->ops[i], t0);
+		step_time(run->ops[i], "", t0);
 		if (r < 0)
 			break;
 	}

@@ -261,6 +261,12 @@ int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
 			  gid_t gid)
 {
+	return nd_write_atomic_prep(path, data, len, mode, uid, gid, NULL, NULL);
+}
+
+int nd_write_atomic_prep(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+			 gid_t gid, int (*prep)(int fd, void *arg), void *arg)
+{
 	char tmp[4096];
 	_cleanup_close_ int fd = -1;
 	int r;
@@ -278,6 +284,8 @@ int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t
 		r = -errno;
 	if (r == 0 && fchmod(fd, mode) < 0)
 		r = -errno;
+	if (r == 0 && prep)
+		r = prep(fd, arg);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
@@ -287,6 +295,17 @@ int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t
 		return r;
 	}
 	return fsync_dir_of(path);
+}
+
+char *nd_trim(char *s)
+{
+	char *end;
+
+	s += strspn(s, " \t");
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
 }
 
 const char *nd_strerror(int r)
@@ -320,15 +339,21 @@ static int read_fd_check(int fd, size_t max)
 int nd_read_file_max(const char *path, size_t max, char **data, size_t *len)
 {
 	_cleanup_close_ int fd = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return nd_read_fd_max(fd, max, data, len);
+}
+
+int nd_read_fd_max(int fd, size_t max, char **data, size_t *len)
+{
 	_cleanup_free_ char *buf = NULL;
 	size_t cap = 0, n = 0;
 	int r;
 
 	if (max >= SIZE_MAX - 1)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	if ((r = read_fd_check(fd, max)) < 0)
 		return r;
 	/* Read at most max + 1 bytes: one past the limit tells a file of

@@ -90,6 +90,11 @@ int nd_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
  * the creator's) before it appears under its name. */
 int nd_write_atomic_owned(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
 			  gid_t gid);
+/* The same, with prep(fd, arg) run on the temporary file after its owner
+ * and mode are set and before it is renamed into place (to set extended
+ * attributes such as a POSIX ACL); its negative errno ends the write. */
+int nd_write_atomic_prep(const char *path, const void *data, size_t len, mode_t mode, uid_t uid,
+			 gid_t gid, int (*prep)(int fd, void *arg), void *arg);
 /* write() all of it, retrying on EINTR and short writes. */
 int nd_write_all(int fd, const void *data, size_t len);
 /* Read a whole regular file (NUL terminated), at most 'max' bytes: a
@@ -98,6 +103,10 @@ int nd_write_all(int fd, const void *data, size_t len);
  * anything but a regular file is refused: -EISDIR for a directory,
  * -ND_ENOTREG for a FIFO, socket or device (nd_strerror() names it). */
 int nd_read_file_max(const char *path, size_t max, char **data, size_t *len);
+/* The same from an open file (which must be a regular one). */
+int nd_read_fd_max(int fd, size_t max, char **data, size_t *len);
+/* s without the blanks (space, tab, CR) at both ends, in place. */
+char *nd_trim(char *s);
 /* nd_read_file_max() with ND_READ_MAX, for the files netd reads that have
  * no tighter limit of their own (runtime records, leases, /proc). */
 #define ND_READ_MAX ((size_t)16 << 20)

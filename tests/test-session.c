@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "bridgeconf.h"
+#include "model.h"
 #include "session.h"
 #include "testutil.h"
 #include "util.h"
@@ -68,9 +69,25 @@ static const char *reason(const struct sess_report *r, const char *needle)
 	return NULL;
 }
 
+/* Network virbr0, for a group's members (group not "") or, with owner >= 0,
+ * for one user (a delegated network). */
+static const struct net *net_of(const char *group, long owner)
+{
+	static struct net n;
+
+	memset(&n, 0, sizeof n);
+	nd_strlcpy(n.bridge, "virbr0", sizeof n.bridge);
+	nd_strlcpy(n.access_group, group, sizeof n.access_group);
+	if (owner >= 0) {
+		n.owner_line = 1;
+		n.owner_uid = (uint32_t)owner;
+	}
+	return &n;
+}
+
 static void check(struct fx *f, struct sess_report *r)
 {
-	assert_int_equal(sess_check(&f->p, "virbr0", "", NULL, NULL, r), 0);
+	assert_int_equal(sess_check(&f->p, net_of("", -1), NULL, NULL, r), 0);
 	assert_int_equal(r->usable, r->n == 0);
 }
 
@@ -304,13 +321,13 @@ static void test_user_not_allowed(void **state)
 	char inc[4200];
 	const char *why;
 
-	assert_int_equal(sess_check(&f->p, "virbr0", "root", &rep, &lone, &r), 0);
+	assert_int_equal(sess_check(&f->p, net_of("root", -1), &rep, &lone, &r), 0);
 	why = reason(&r, "is for members of group root only");
 	assert_non_null(why);
 	assert_non_null(strstr(why, "you (tester) are not one: an admin must run 'usermod -aG "
 				    "root tester'"));
 	/* a member not allowed all the same: no group reason */
-	assert_int_equal(sess_check(&f->p, "virbr0", "root", &rep, &member, &r), 0);
+	assert_int_equal(sess_check(&f->p, net_of("root", -1), &rep, &member, &r), 0);
 	assert_null(reason(&r, "is for members of group"));
 	assert_non_null(reason(&r, "has no 'allow virbr0' for you"));
 
@@ -319,13 +336,20 @@ static void test_user_not_allowed(void **state)
 	rep.n_noread = 1;
 	assert_true(strlen(inc) < sizeof rep.noread[0]);
 	memcpy(rep.noread[0], inc, strlen(inc) + 1);
-	assert_int_equal(sess_check(&f->p, "virbr0", "", &rep, &lone, &r), 0);
+	assert_int_equal(sess_check(&f->p, net_of("", -1), &rep, &lone, &r), 0);
 	why = reason(&r, "skips that include");
 	assert_non_null(why);
 	assert_non_null(strstr(why, "(mode 0600 root:root: you (tester) are neither"));
 	snprintf(inc, sizeof inc, "an admin must run 'chmod a+r %s/private.conf'", f->dir);
 	assert_non_null(strstr(why, inc));
 	assert_false(r.usable);
+
+	/* another user's network: said so, and no chmod advised */
+	assert_int_equal(sess_check(&f->p, net_of("", 0), &rep, &lone, &r), 0);
+	why = reason(&r, "is the network of user root (netd user)");
+	assert_non_null(why);
+	assert_non_null(strstr(why, "not yours (tester)"));
+	assert_null(reason(&r, "chmod a+r"));
 }
 
 int main(void)

@@ -1,7 +1,10 @@
 #!/bin/bash
 # End-to-end: an unprivileged qemu:///session-style VM joins netd's bridge
 # through qemu-bridge-helper and gets a DHCP lease from netd's dnsmasq; the
-# same VM on a bridge netd did not allow is refused by the helper's ACL.
+# same VM on a bridge netd did not allow is refused by the helper's ACL; a
+# group-only network, the host's own bridge, and a network the VM's user
+# created for itself with `netd user create` (the delegation service), which
+# another user's qemu cannot join.
 #
 # Usage: run.sh NETD_BINARY SOURCE_DIR [CACHE_DIR]
 #   CACHE_DIR (default $NETD_E2E_CACHE, else /var/cache/netd-e2e) keeps the
@@ -175,7 +178,7 @@ say "status with the setuid helper and a 0666 tun: usable by session VMs"
 
 # ---- the VM, as an unprivileged user ------------------------------------
 vmdir=$scratch/vm
-mkdir -m 0700 "$vmdir"
+mkdir -m 0711 "$vmdir" # searchable: another user's VM has its serial file here too
 chown "$vm_user" "$vmdir"
 
 # run_vm NAME BRIDGE TIMEOUT [GID]: start qemu as $vm_user in the
@@ -185,7 +188,7 @@ run_vm() {
 	local name=$1 br=$2 limit=$3 groups=--clear-groups
 	[ -n "${4:-}" ] && groups=--groups=$4
 	: >"$vmdir/$name.serial"
-	chown "$vm_user" "$vmdir/$name.serial"
+	chown "$vm_uid" "$vmdir/$name.serial"
 	timeout -k 5 "$limit" setpriv --reuid="$vm_uid" --regid="$vm_gid" "$groups" \
 		env -i PATH=/usr/bin:/bin HOME="$vmdir" \
 		qemu-system-x86_64 -machine pc,accel=tcg -m 256 -smp 1 \
@@ -366,6 +369,66 @@ grep -q 'access denied by acl file' "$logs/lanvm2.qemu.log" ||
 	fail "qemu on br-lan after netd stop lan was not refused by the ACL: $(cat "$logs/lanvm2.qemu.log")"
 say "host bridge br-lan after stop: kept, and session VMs refused again"
 kill "$lan_dhcp" 2>/dev/null || true
+
+# ---- a user's own network (netd user, through the delegation service) ---
+# $vm_user creates an isolated and a nat network as itself through netd serve-user behind
+# a socket-activated listener (as netd-user.socket runs it); its qemu joins each
+# the bridge and gets a lease; another user's qemu is refused by the ACL
+# file that only $vm_user can read. A private /etc/passwd adds that user.
+other_user=netd-e2e-bob other_uid=4243
+getent passwd "$other_uid" >/dev/null && fail "uid $other_uid is taken on this host"
+cp /etc/passwd "$scratch/passwd"
+echo "$other_user:x:$other_uid:$vm_gid::/nonexistent:/usr/sbin/nologin" >>"$scratch/passwd"
+mount --bind "$scratch/passwd" /etc/passwd
+printf 'users = %s %s\npool = 10.204.0.0/16\nmax-networks = 2\n' "$vm_user" "$other_user" \
+	>/etc/netd/delegation.conf
+systemd-socket-activate -l /run/netd/user.sock -a --inetd \
+	-E NETD_CONF_DIR -E NETD_RUN_DIR -E NETD_STATE_DIR -E NETD_BRIDGE_CONF -E PATH \
+	"$netd" serve-user 2>>"$logs/serve-user.log" &
+sock_pid=$!
+n=100
+while [ ! -S /run/netd/user.sock ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+[ -S /run/netd/user.sock ] || fail "no /run/netd/user.sock"
+chmod 0666 /run/netd/user.sock
+# as_vm_user ARGS...: netd as $vm_user, its output in out.
+as_vm_user() {
+	out=$(timeout 60 setpriv --reuid="$vm_uid" --regid="$vm_gid" --clear-groups \
+		env -i NETD_RUN_DIR=/run/netd "$netd" "$@" 2>&1)
+}
+# An isolated network and a nat one, each joined by $vm_user's qemu.
+for kind in isolated nat; do
+	as_vm_user user create "$kind" --"$kind" || fail "netd user create $kind as $vm_user failed: $out"
+	echo "$out" >>"$logs/netd.log"
+	br=$(sed -n "s/.*created: bridge \([^,]*\),.*/\1/p" <<<"$out")
+	[ -n "$br" ] || fail "netd user create named no bridge: $out"
+	! grep -qx "allow $br" /etc/qemu/bridge.conf ||
+		fail "bridge.conf allows $br to everyone: $(cat /etc/qemu/bridge.conf)"
+	run_vm "own-$kind" "$br" "$vm_timeout"
+	wait_vm "own-$kind"
+	[ $vm_rc = 0 ] || fail "qemu of $vm_user on its own $kind $br exited with status $vm_rc: $(tail -n 5 "$logs/own-$kind.qemu.log")"
+	own_ip=$(sed -n 's/^LEASE \([0-9.]*\) .*/\1/p' "$logs/own-$kind.serial.log" | head -n1)
+	case $own_ip in
+	10.204.[01].*) ;;
+	*) fail "the guest on $vm_user's $kind $br got no lease in 10.204.0.0/23 (got '$own_ip')" ;;
+	esac
+	say "user network: $vm_user's qemu on its own $kind network ($br) got $own_ip"
+	user_br=$br
+done
+vm_uid_saved=$vm_uid
+vm_uid=$other_uid
+run_vm stranger "$user_br" "$nope_timeout"
+wait_vm stranger
+vm_uid=$vm_uid_saved
+[ $vm_rc != 0 ] || fail "qemu of $other_user joined $vm_user's $user_br"
+grep -q 'access denied by acl file' "$logs/stranger.qemu.log" ||
+	fail "qemu of $other_user on $user_br failed without the ACL denial: $(cat "$logs/stranger.qemu.log")"
+say "user network: $other_user's qemu on $user_br refused: $(grep -m1 'access denied' "$logs/stranger.qemu.log")"
+for kind in isolated nat; do
+	as_vm_user user destroy "$kind" || fail "netd user destroy $kind as $vm_user failed: $out"
+done
+! grep -q "netd-ndu" /etc/qemu/bridge.conf || fail "destroy left an include in bridge.conf"
+kill "$sock_pid" 2>/dev/null || true
+umount /etc/passwd
 
 # ---- the helper reads bridge.conf as the calling user -------------------
 # With the ACL unreadable by that user the same VM on virbr0 fails: proof

@@ -11,6 +11,7 @@ trap 'rm -rf "$dest"' EXIT
 prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
 root=$dest$prefix
 fails=0
+eq_words() { [ "$1" = "$2" ] || { echo "  got '$1', expected '$2'"; return 1; }; }
 check() { local what=$1; shift; if "$@"; then echo "ok   $what"; else echo "FAIL $what"; fails=$((fails + 1)); fi; }
 
 DESTDIR=$dest cmake --install "$build" >"$dest.log" 2>&1 ||
@@ -20,7 +21,9 @@ for f in sbin/netd share/netd/templates/default.xml share/netd/templates/nat.xml
 	share/netd/templates/route.xml share/netd/templates/isolated.xml \
 	share/netd/templates/dual-stack.xml lib/systemd/system/netd.service \
 	lib/systemd/system/netd-firewall.service lib/systemd/system/netd-resolv.path \
-	lib/systemd/system/netd-resolv.service lib/tmpfiles.d/netd.conf \
+	lib/systemd/system/netd-resolv.service lib/systemd/system/netd-user.socket \
+	lib/systemd/system/netd-user@.service share/doc/netd/delegation.conf.example \
+	lib/tmpfiles.d/netd.conf \
 	share/bash-completion/completions/netd share/man/man8/netd.8; do
 	check "installed $prefix/$f" test -f "$root/$f"
 done
@@ -38,6 +41,15 @@ check "netd.service: no ExecStop (stopping it stops no network)" eval '! grep -q
 check "netd.service: KillMode=process (its dnsmasq outlive a stop)" grep -qx 'KillMode=process' <<<"$unit"
 check "netd.service: after the host's firewall" grep -q '^After=.*nftables.service' <<<"$unit"
 check "netd.service: before libvirtd" grep -q '^Before=.*libvirtd.service' <<<"$unit"
+run_dir=$(sed -n 's/^NETD_RUN_DIR:PATH=//p' "$build/CMakeCache.txt")
+sock=$(cat "$root/lib/systemd/system/netd-user.socket")
+check "netd-user.socket: ListenStream=$run_dir/user.sock" grep -qx "ListenStream=$run_dir/user.sock" <<<"$sock"
+check "netd-user.socket: Accept=yes, mode 0666" eval 'grep -qx Accept=yes <<<"$sock" && grep -qx SocketMode=0666 <<<"$sock"'
+uunit=$(cat "$root/lib/systemd/system/netd-user@.service")
+check "netd-user@.service: ExecStart=$prefix/sbin/netd serve-user" grep -qx "ExecStart=$prefix/sbin/netd serve-user" <<<"$uunit"
+check "netd-user@.service: the connection on stdin and stdout" eval 'grep -qx StandardInput=socket <<<"$uunit" && grep -qx StandardOutput=socket <<<"$uunit"'
+check "netd-user@.service: KillMode=process (dnsmasq outlives the request)" grep -qx 'KillMode=process' <<<"$uunit"
+check "the example delegation.conf is all comments" eval '! grep -v "^#" "$root/share/doc/netd/delegation.conf.example" | grep -q .'
 fw=$(cat "$root/lib/systemd/system/netd-firewall.service")
 check "netd-firewall.service: runs netd apply" grep -qx "ExecStart=$prefix/sbin/netd apply" <<<"$fw"
 check "netd-firewall.service: follows nftables/firewalld/docker/ufw restarts" \
@@ -79,6 +91,14 @@ check "installed netd's install-default works with no template on disk" \
 	"$root/sbin/netd" install-default
 check "it wrote the default network" grep -q "<name>default</name>" "$dest/c/default.xml"
 check "bash completion defines _netd" bash -c ". '$root/share/bash-completion/completions/netd' && declare -F _netd"
+# complete WORDS...: what the completion offers for the last (partial) word.
+complete_words() {
+	bash -c '. "$1" && shift && COMP_WORDS=("$@") && COMP_CWORD=$(($# - 1)) &&
+		_netd && printf "%s " "${COMPREPLY[@]}"' _ "$root/share/bash-completion/completions/netd" "$@"
+}
+check "completion: netd user <TAB>" eq_words "$(complete_words netd user '')" "create list destroy leases "
+check "completion: netd user create x --<TAB>" eq_words "$(complete_words netd user create x --)" \
+	"--nat --isolated --transient --lease-time --help "
 
 [ $fails = 0 ] || { echo "layout: $fails failure(s)"; exit 1; }
 echo "layout: passed"
