@@ -14,6 +14,8 @@
 # 4. a group-only network: joinable for nobody with the group, not
 #    without (status names the group and the usermod to run), and "log in
 #    again" when /etc/group lists the user but the session lacks the group;
+#    a user's own network (<netd:owner>) joinable by its owner only, and
+#    another user told whose it is;
 # 5. bridge.conf 0600: the user's status names the file and the chmod;
 # 6. files the user may not read: one line naming the file, "needs root",
 #    exit 1; status lists dnsmasq as not checked when its files are root's
@@ -195,6 +197,28 @@ un status grp
 check "listed in /etc/group, not in the session: log in again" has "$OUT" \
 	"you (nobody) are one, but this login session started before you were added: log in again"
 must gpasswd -d nobody netdtest >/dev/null
+
+say "-- 4b. users' own networks (<netd:owner>): nobody's and daemon's"
+owned() { # NAME BRIDGE NET UID
+	sed -e 's|<network>|<network xmlns:netd="urn:netd:network:1">|' \
+		-e "s|<name>isolated</name>|<name>$1</name>|" -e "s|virbr22|$2|" \
+		-e "s|192.168.152|$3|g" \
+		-e "s|</network>|  <netd:owner uid='$4'/>\n</network>|" \
+		"$NS_SRC/isolated.xml" >"$T/$1.xml"
+	nd_ok define "$T/$1.xml"
+	nd_ok start "$1"
+}
+owned mine virbr24 192.168.154 65534
+owned theirs virbr25 192.168.155 1
+un list --json
+check "list: my own network joinable" eq "$(joinable mine)" true
+check "list: another user's network not joinable" eq "$(joinable theirs)" false
+un status theirs
+check "status: whose network it is, no chmod advised" has "$OUT" \
+	"virbr25 is the network of user $(id -nu 1) (netd user): only that user's qemu may join it, not yours (nobody)"
+check_not "...and no chmod of its ACL file" has "$OUT" "chmod a+r"
+nd_ok stop mine
+nd_ok stop theirs
 
 say "-- 5. bridge.conf not readable by the user"
 must chmod 0600 $BC
