@@ -95,7 +95,7 @@ static int subnet(const char *val, int family, struct net_addr *a, unsigned *pre
 		goto bad;
 	*prefix = (unsigned)p;
 	net_addr_mask(a, *prefix, &m);
-	if (memcmp(&m, a, sizeof m) != 0)
+	if (memcmp(m.u.b, a->u.b, sizeof m.u.b) != 0)
 		return nerr_set(e, -EINVAL, "%s:%u: %s: '%s' has host bits set", file, no, key,
 				val);
 	return 0;

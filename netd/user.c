@@ -397,9 +397,8 @@ static void create_undo(struct uctx *u, const char *global)
 	(void)record_error_clear(&u->s, global, &ignore);
 }
 
-static int op_create(struct uctx *u, const struct ureq *q)
+static int op_create(struct uctx *u, const struct ureq *q, const struct netset *ns)
 {
-	__attribute__((cleanup(netset_free))) struct netset ns = { 0 };
 	_cleanup_net_ struct net n = { 0 };
 	_cleanup_free_ char *xml = NULL;
 	struct create_plan cp;
@@ -407,7 +406,7 @@ static int op_create(struct uctx *u, const struct ureq *q)
 	bool replaced;
 	int r;
 
-	if ((r = netset_load(&u->s, &ns, &u->e)) < 0 || (r = create_plan_fill(u, q, &ns, &cp)) < 0)
+	if ((r = create_plan_fill(u, q, ns, &cp)) < 0)
 		return r;
 	if (!(xml = create_xml(u->pol, u->pr, &cp)))
 		return nerr_set(&u->e, -ENOMEM, "out of memory");
@@ -441,16 +440,14 @@ static int op_create(struct uctx *u, const struct ureq *q)
 	return 0;
 }
 
-static int op_destroy(struct uctx *u, const struct ureq *q)
+static int op_destroy(struct uctx *u, const struct ureq *q, const struct netset *ns)
 {
-	__attribute__((cleanup(netset_free))) struct netset ns = { 0 };
 	char global[NET_NAME_MAX + 1];
 	int r;
 
-	if ((r = netset_load(&u->s, &ns, &u->e)) < 0 ||
-	    (r = global_name(u->pr, q->name, global, sizeof global, &u->e)) < 0)
+	if ((r = global_name(u->pr, q->name, global, sizeof global, &u->e)) < 0)
 		return r;
-	if (!find_own(&ns, u->pr, global))
+	if (!find_own(ns, u->pr, global))
 		return nerr_set(&u->e, -ENOENT, "you have no network '%s' (netd user list)",
 				q->name);
 	r = lc_stop_guarded(&u->s, global, q->force, u->out, &u->e);
@@ -469,16 +466,14 @@ static int op_destroy(struct uctx *u, const struct ureq *q)
 	return 0;
 }
 
-static int op_leases(struct uctx *u, const struct ureq *q)
+static int op_leases(struct uctx *u, const struct ureq *q, const struct netset *ns)
 {
-	__attribute__((cleanup(netset_free))) struct netset ns = { 0 };
 	char global[NET_NAME_MAX + 1];
 	int r;
 
-	if ((r = netset_load(&u->s, &ns, &u->e)) < 0 ||
-	    (r = global_name(u->pr, q->name, global, sizeof global, &u->e)) < 0)
+	if ((r = global_name(u->pr, q->name, global, sizeof global, &u->e)) < 0)
 		return r;
-	if (!find_own(&ns, u->pr, global))
+	if (!find_own(ns, u->pr, global))
 		return nerr_set(&u->e, -ENOENT, "you have no network '%s' (netd user list)",
 				q->name);
 	return status_leases_print(&u->s, global, q->json, u->out, &u->e);
@@ -492,21 +487,17 @@ static const char *own_name(const struct peer *pr, const char *global)
 	return strncmp(global, pr->user, ul) == 0 && global[ul] == '.' ? global + ul + 1 : global;
 }
 
-static int op_list(struct uctx *u, const struct ureq *q)
+static int op_list(struct uctx *u, const struct ureq *q, const struct netset *ns)
 {
-	__attribute__((cleanup(netset_free))) struct netset ns = { 0 };
 	json_auto_t *a = q->json ? json_array() : NULL;
-	int r;
 
-	if ((r = netset_load(&u->s, &ns, &u->e)) < 0)
-		return r;
 	if (q->json && !a)
 		return nerr_set(&u->e, -ENOMEM, "out of memory");
 	if (!q->json)
 		fprintf(u->out, "%-17s %-9s %-8s %-20s %-9s %s\n", "NAME", "STATE", "BRIDGE",
 			"SUBNET", "FORWARD", "KEPT");
-	for (size_t i = 0; i < ns.n; i++) {
-		const struct net *n = &ns.v[i];
+	for (size_t i = 0; i < ns->n; i++) {
+		const struct net *n = &ns->v[i];
 		bool active = store_active(&u->s, n->name), kept = store_exists(&u->s, n->name);
 		char addr[64] = "-";
 
@@ -536,19 +527,30 @@ static int op_list(struct uctx *u, const struct ureq *q)
 	return 0;
 }
 
+/* Every operation looks at all of netd's networks: read them once. */
 static int serve_op(struct uctx *u, const struct ureq *q)
 {
+	struct netset ns;
+	int r = netset_load(&u->s, &ns, &u->e);
+
+	if (r < 0)
+		return r;
 	switch (q->op) {
 	case UREQ_CREATE:
-		return op_create(u, q);
+		r = op_create(u, q, &ns);
+		break;
 	case UREQ_DESTROY:
-		return op_destroy(u, q);
+		r = op_destroy(u, q, &ns);
+		break;
 	case UREQ_LEASES:
-		return op_leases(u, q);
+		r = op_leases(u, q, &ns);
+		break;
 	case UREQ_LIST:
+		r = op_list(u, q, &ns);
 		break;
 	}
-	return op_list(u, q);
+	netset_free(&ns);
+	return r;
 }
 
 static int answer(int fd, int status, const char *out, const char *err)
@@ -639,15 +641,19 @@ int user_serve(int in_fd, int out_fd, FILE *log)
 
 int user_client(const struct nd_paths *p, const struct ureq *q)
 {
+	/* the answer: up to 1 MiB, once per run */
+	static char resp[URESP_MAX + 1];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	_cleanup_free_ char *req = ureq_format(q), *resp = NULL, *out = NULL, *err = NULL;
+	_cleanup_free_ char *req = ureq_format(q);
+	_cleanup_free_ char *out = NULL;
+	_cleanup_free_ char *err = NULL;
 	_cleanup_close_ int fd = -1;
 	struct nerr e = { { 0 } };
 	size_t len = 0;
 	int status;
 
 	signal(SIGPIPE, SIG_IGN);
-	if (!req || !(resp = malloc(URESP_MAX + 1))) {
+	if (!req) {
 		fprintf(stderr, "netd user: out of memory\n");
 		return 1;
 	}
