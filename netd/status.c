@@ -276,6 +276,11 @@ static void status_session(const json_t *sess, FILE *out)
 			  str(sess, "group"));
 	else if (user)
 		text_line(out, "session:", "you (%s) can join with qemu:///session", user);
+	else if (json_is_integer(json_object_get(sess, "owner_uid")))
+		text_line(out, "session:",
+			  "usable by unprivileged qemu (qemu:///session) of its owner, uid %lld, "
+			  "only",
+			  (long long)json_integer_value(json_object_get(sess, "owner_uid")));
 	else if (str(sess, "group"))
 		text_line(out, "session:",
 			  "usable by unprivileged qemu (qemu:///session) of members of group %s "

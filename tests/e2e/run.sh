@@ -403,6 +403,8 @@ for kind in isolated nat; do
 	[ -n "$br" ] || fail "netd user create named no bridge: $out"
 	! grep -qx "allow $br" /etc/qemu/bridge.conf ||
 		fail "bridge.conf allows $br to everyone: $(cat /etc/qemu/bridge.conf)"
+	"$netd" status "$vm_user.$kind" 2>&1 | grep -q "session: *usable by unprivileged qemu (qemu:///session) of its owner, uid $vm_uid, only" ||
+		fail "netd status $vm_user.$kind does not say its bridge is for its owner only: $("$netd" status "$vm_user.$kind" 2>&1)"
 	run_vm "own-$kind" "$br" "$vm_timeout"
 	wait_vm "own-$kind"
 	[ $vm_rc = 0 ] || fail "qemu of $vm_user on its own $kind $br exited with status $vm_rc: $(tail -n 5 "$logs/own-$kind.qemu.log")"

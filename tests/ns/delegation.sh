@@ -126,6 +126,10 @@ check "dnsmasq config: lease time 7200" grep -q '^dhcp-range=10.203.1.2,10.203.1
 	/var/lib/netd/dnsmasq/alice.web.conf
 check "stored with its owner" grep -q "<netd:owner uid='4311'/>" /etc/netd/networks/alice.lab.xml
 check "marked autostart" test -e /etc/netd/networks/autostart/alice.lab.xml
+nd status alice.lab --json
+check "root's status: the bridge is its owner's" eq "$(jq -r .session_vms.owner_uid <<<"$OUT")" 4311
+nd plan alice.lab
+check "plan: the ACL entry for its owner only" has "$OUT" "allow ndu0 to its owner, uid 4311, only"
 check_not "bridge.conf does not allow ndu0 to everyone" grep -qx 'allow ndu0' /etc/qemu/bridge.conf
 check "bridge.conf includes ndu0's ACL file" grep -qx 'include /etc/qemu/netd-ndu0.conf' \
 	/etc/qemu/bridge.conf
