@@ -142,18 +142,16 @@ static int forwards(char *val, struct deleg_policy *pol, const char *file, unsig
 	return 0;
 }
 
-static int deleg_line(char *line, const char *file, unsigned no, struct deleg_policy *pol,
-		      struct nerr *e)
-{
-	char *eq = strchr(line, '=');
-	const char *key;
-	char *val;
+struct deleg_parse {
+	const char *file;
+	struct deleg_policy *pol;
+};
 
-	if (!eq)
-		return nerr_set(e, -EINVAL, "%s:%u: expected KEY = VALUE", file, no);
-	*eq = '\0';
-	key = nd_trim(line);
-	val = nd_trim(eq + 1);
+static int deleg_line(const char *key, char *val, unsigned no, void *arg, struct nerr *e)
+{
+	const char *file = ((struct deleg_parse *)arg)->file;
+	struct deleg_policy *pol = ((struct deleg_parse *)arg)->pol;
+
 	if (strcmp(key, "users") == 0)
 		return names(val, pol->users, &pol->n_users, file, no, key, e);
 	if (strcmp(key, "groups") == 0)
@@ -195,7 +193,7 @@ static int deleg_line(char *line, const char *file, unsigned no, struct deleg_po
 
 int deleg_parse(const char *text, const char *file, struct deleg_policy *pol, struct nerr *e)
 {
-	unsigned no = 0;
+	struct deleg_parse dp = { .file = file, .pol = pol };
 	int r;
 
 	memset(pol, 0, sizeof *pol);
@@ -204,24 +202,8 @@ int deleg_parse(const char *text, const char *file, struct deleg_policy *pol, st
 	pol->nat = pol->isolated = true;
 	pol->lease_time = 3600;
 	pol->max_lease_time = 86400;
-	for (const char *p = text; *p;) {
-		size_t len = strcspn(p, "\n");
-		char line[4096];
-		const char *t;
-
-		no++;
-		if (len >= sizeof line)
-			return nerr_set(e, -EINVAL, "%s:%u: line longer than %zu bytes", file, no,
-					sizeof line - 1);
-		memcpy(line, p, len);
-		line[len] = '\0';
-		p += len + (p[len] == '\n');
-		t = nd_trim(line);
-		if (!*t || *t == '#')
-			continue;
-		if ((r = deleg_line(line, file, no, pol, e)) < 0)
-			return r;
-	}
+	if ((r = nd_conf_parse(text, file, 4096, deleg_line, &dp, e)) < 0)
+		return r;
 	if (pol->pool.family && pol->pool_prefix < 8)
 		return nerr_set(e, -EINVAL, "%s: pool /%u: give a pool of /8 or smaller", file,
 				pol->pool_prefix);

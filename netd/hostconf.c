@@ -13,17 +13,16 @@ static const struct {
 	{ "iptables", offsetof(struct hostconf, iptables) },
 };
 
-static int hostconf_line(char *line, const char *file, unsigned no, struct hostconf *hc,
-			 struct nerr *e)
-{
-	char *eq = strchr(line, '=');
-	const char *key, *val;
+struct hostconf_parse {
+	const char *file;
+	struct hostconf *hc;
+};
 
-	if (!eq)
-		return nerr_set(e, -EINVAL, "%s:%u: expected KEY = VALUE", file, no);
-	*eq = '\0';
-	key = nd_trim(line);
-	val = nd_trim(eq + 1);
+static int hostconf_line(const char *key, char *val, unsigned no, void *arg, struct nerr *e)
+{
+	const char *file = ((struct hostconf_parse *)arg)->file;
+	struct hostconf *hc = ((struct hostconf_parse *)arg)->hc;
+
 	for (size_t i = 0; i < ARRAY_SIZE(hostconf_keys); i++) {
 		bool *v = (bool *)((char *)hc + hostconf_keys[i].off);
 
@@ -44,29 +43,10 @@ static int hostconf_line(char *line, const char *file, unsigned no, struct hostc
 
 int hostconf_parse(const char *text, const char *file, struct hostconf *hc, struct nerr *e)
 {
-	unsigned no = 0;
-	int r;
+	struct hostconf_parse hp = { .file = file, .hc = hc };
 
 	*hc = (struct hostconf){ .firewalld = true, .iptables = true };
-	for (const char *p = text; *p;) {
-		size_t len = strcspn(p, "\n");
-		char line[256];
-		const char *t;
-
-		no++;
-		if (len >= sizeof line)
-			return nerr_set(e, -EINVAL, "%s:%u: line longer than %zu bytes", file, no,
-					sizeof line - 1);
-		memcpy(line, p, len);
-		line[len] = '\0';
-		p += len + (p[len] == '\n');
-		t = nd_trim(line);
-		if (!*t || *t == '#')
-			continue;
-		if ((r = hostconf_line(line, file, no, hc, e)) < 0)
-			return r;
-	}
-	return 0;
+	return nd_conf_parse(text, file, 256, hostconf_line, &hp, e);
 }
 
 int hostconf_load(const struct nd_paths *p, struct hostconf *hc, struct nerr *e)

@@ -440,16 +440,28 @@ static int op_create(struct uctx *u, const struct ureq *q, const struct netset *
 	return 0;
 }
 
+/* The caller's network q->name by its store name; -ENOENT (with the
+ * message) when they have none of that name. */
+static int own_global(struct uctx *u, const struct ureq *q, const struct netset *ns,
+		      char global[NET_NAME_MAX + 1])
+{
+	int r;
+
+	if ((r = global_name(u->pr, q->name, global, NET_NAME_MAX + 1, &u->e)) < 0)
+		return r;
+	if (!find_own(ns, u->pr, global))
+		return nerr_set(&u->e, -ENOENT, "you have no network '%s' (netd user list)",
+				q->name);
+	return 0;
+}
+
 static int op_destroy(struct uctx *u, const struct ureq *q, const struct netset *ns)
 {
 	char global[NET_NAME_MAX + 1];
 	int r;
 
-	if ((r = global_name(u->pr, q->name, global, sizeof global, &u->e)) < 0)
+	if ((r = own_global(u, q, ns, global)) < 0)
 		return r;
-	if (!find_own(ns, u->pr, global))
-		return nerr_set(&u->e, -ENOENT, "you have no network '%s' (netd user list)",
-				q->name);
 	r = lc_stop_guarded(&u->s, global, q->force, u->out, &u->e);
 	if (r == -EBUSY)
 		nerr_append(&u->e, 0, " (netd user destroy --force %s cuts them off)", q->name);
@@ -471,11 +483,8 @@ static int op_leases(struct uctx *u, const struct ureq *q, const struct netset *
 	char global[NET_NAME_MAX + 1];
 	int r;
 
-	if ((r = global_name(u->pr, q->name, global, sizeof global, &u->e)) < 0)
+	if ((r = own_global(u, q, ns, global)) < 0)
 		return r;
-	if (!find_own(ns, u->pr, global))
-		return nerr_set(&u->e, -ENOENT, "you have no network '%s' (netd user list)",
-				q->name);
 	return status_leases_print(&u->s, global, q->json, u->out, &u->e);
 }
 

@@ -308,6 +308,38 @@ char *nd_trim(char *s)
 	return s;
 }
 
+int nd_conf_parse(const char *text, const char *file, size_t line_max,
+		  int (*fn)(const char *key, char *val, unsigned no, void *arg, struct nerr *e),
+		  void *arg, struct nerr *e)
+{
+	unsigned no = 0;
+	int r;
+
+	if (line_max > 4096)
+		line_max = 4096;
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, "\n");
+		char line[4096], *t, *eq;
+
+		no++;
+		if (len >= line_max)
+			return nerr_set(e, -EINVAL, "%s:%u: line longer than %zu bytes", file, no,
+					line_max - 1);
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p += len + (p[len] == '\n');
+		t = nd_trim(line);
+		if (!*t || *t == '#')
+			continue;
+		if (!(eq = strchr(t, '=')))
+			return nerr_set(e, -EINVAL, "%s:%u: expected KEY = VALUE", file, no);
+		*eq = '\0';
+		if ((r = fn(nd_trim(t), nd_trim(eq + 1), no, arg, e)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 const char *nd_strerror(int r)
 {
 	return r == -ND_ENOTREG ? "not a regular file" : strerror(r < 0 ? -r : r);

@@ -107,6 +107,15 @@ int nd_read_file_max(const char *path, size_t max, char **data, size_t *len);
 int nd_read_fd_max(int fd, size_t max, char **data, size_t *len);
 /* s without the blanks (space, tab, CR) at both ends, in place. */
 char *nd_trim(char *s);
+/* The "KEY = VALUE" lines of a settings file (netd.conf, delegation.conf):
+ * blank lines and '#' comments skipped, each other line split at its
+ * first '=' and trimmed, fn called with the key, the value (which it may
+ * change), the line's number and arg; its error ends the parse. A line of
+ * line_max bytes or more (at most 4096) or without '=' is an error naming
+ * FILE:LINE. */
+int nd_conf_parse(const char *text, const char *file, size_t line_max,
+		  int (*fn)(const char *key, char *val, unsigned no, void *arg, struct nerr *e),
+		  void *arg, struct nerr *e);
 /* nd_read_file_max() with ND_READ_MAX, for the files netd reads that have
  * no tighter limit of their own (runtime records, leases, /proc). */
 #define ND_READ_MAX ((size_t)16 << 20)

@@ -26,11 +26,7 @@ problems() { jq -r '.session_vms.problems[]' <<<"$OUT"; }
 # /etc is the test's overlay: the group exists in this namespace only.
 must groupadd -f netdtest
 nd_ok define "$NS_SRC/isolated.xml"
-sed -e 's|<network>|<network xmlns:netd="urn:netd:network:1">|' \
-	-e 's|<name>isolated</name>|<name>grp</name>|' -e 's|virbr22|virbr23|' \
-	-e 's|192.168.152|192.168.153|g' \
-	-e 's|</network>|  <netd:access group="netdtest"/>\n</network>|' \
-	"$NS_SRC/isolated.xml" >"$T/grp.xml"
+grp_xml
 nd_ok define "$T/grp.xml"
 
 say "-- 1. bridge.conf a symlink into another directory, a group-only network"

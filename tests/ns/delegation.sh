@@ -71,15 +71,8 @@ must chmod 0666 $SOCK
 as() {
 	local u=$1
 	shift
-	say "\$ ($u) netd $*"
-	timeout 60 setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups \
-		env NETD_RUN_DIR=/run/netd "$NETD" "$@" >"$T/as.out" 2>"$T/as.err"
-	RC=$?
-	OUT=$(cat "$T/as.out")
-	ERR=$(cat "$T/as.err")
-	[ -z "$OUT" ] || sed 's/^/  | /' "$T/as.out"
-	[ -z "$ERR" ] || sed 's/^/  ! /' "$T/as.err"
-	[ "$RC" = 0 ] || say "  [exit $RC]"
+	run_shown "($u) netd $*" timeout 60 setpriv --reuid="$u" --regid="$(id -g "$u")" \
+		--init-groups env NETD_RUN_DIR=/run/netd "$NETD" "$@"
 }
 # raw USER: send stdin to the socket as that user, whatever it is (a
 # client that keeps sending after the service gave up, too); the answer's
@@ -205,12 +198,14 @@ check "serve-user logged each request" grep -q "uid 4314 (carol) pid [0-9]*: cre
 	"$T/serve.log"
 
 say "-- 3. bob and dave at the same time"
-( as bob user create lab >"$T/bob.log" 2>&1 ) &
+timeout 60 setpriv --reuid=bob --regid=netdusers --init-groups \
+	env NETD_RUN_DIR=/run/netd "$NETD" user create lab >"$T/bob.log" 2>&1 &
 b=$!
-( as dave user create lab >"$T/dave.log" 2>&1 ) &
+timeout 60 setpriv --reuid=dave --regid=netdusers --init-groups \
+	env NETD_RUN_DIR=/run/netd "$NETD" user create lab >"$T/dave.log" 2>&1 &
 d=$!
-wait $b
-wait $d
+check "bob's create: exit 0" wait $b
+check "dave's create: exit 0" wait $d
 cat "$T/bob.log" "$T/dave.log"
 sb=$("$NETD" dumpxml bob.lab | sed -n "s/.*<ip address='\([0-9.]*\)'.*/\1/p")
 sd=$("$NETD" dumpxml dave.lab | sed -n "s/.*<ip address='\([0-9.]*\)'.*/\1/p")

@@ -232,11 +232,13 @@ ns_exit() {
 
 # ---- netd -------------------------------------------------------------------
 
-# nd ARGS...: run netd (bounded: ND_TIMEOUT seconds, 60 unless set); stdout
-# in $OUT, stderr in $ERR, exit status in $RC, all echoed.
-nd() {
-	say "\$ netd $*"
-	timeout "${ND_TIMEOUT:-60}" "$NETD" "$@" >"$T/nd.out" 2>"$T/nd.err"
+# run_shown LABEL CMD...: run CMD (bounded by the caller: timeout ...);
+# stdout in $OUT, stderr in $ERR, exit status in $RC, all echoed under
+# "$ LABEL".
+run_shown() {
+	say "\$ $1"
+	shift
+	"$@" >"$T/nd.out" 2>"$T/nd.err"
 	RC=$?
 	OUT=$(cat "$T/nd.out")
 	ERR=$(cat "$T/nd.err")
@@ -244,10 +246,23 @@ nd() {
 	[ -z "$ERR" ] || sed 's/^/  ! /' "$T/nd.err"
 	[ "$RC" = 0 ] || say "  [exit $RC]"
 }
+# nd ARGS...: run netd (bounded: ND_TIMEOUT seconds, 60 unless set), as
+# run_shown.
+nd() { run_shown "netd $*" timeout "${ND_TIMEOUT:-60}" "$NETD" "$@"; }
 # nd_ok ARGS...: netd must succeed (set-up steps).
 nd_ok() {
 	nd "$@"
 	[ "$RC" = 0 ] || die "netd $* failed"
+}
+
+# grp_xml: $T/grp.xml, isolated.xml as network 'grp' (virbr23,
+# 192.168.153.0/24) for the members of group netdtest only.
+grp_xml() {
+	sed -e 's|<network>|<network xmlns:netd="urn:netd:network:1">|' \
+		-e 's|<name>isolated</name>|<name>grp</name>|' -e 's|virbr22|virbr23|' \
+		-e 's|192.168.152|192.168.153|g' \
+		-e 's|</network>|  <netd:access group="netdtest"/>\n</network>|' \
+		"$NS_SRC/isolated.xml" >"$T/grp.xml"
 }
 
 # ---- what exists ------------------------------------------------------------

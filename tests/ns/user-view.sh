@@ -44,25 +44,14 @@ GID=$(getent group netdtest | cut -d: -f3)
 un() {
 	local groups=(--clear-groups)
 	case ${1:-} in --groups=*) groups=("$1"); shift ;; esac
-	say "\$ (nobody ${groups[*]}) netd $*"
-	timeout "${ND_TIMEOUT:-20}" setpriv --reuid=65534 --regid=65534 "${groups[@]}" \
-		"$T/netd" "$@" >"$T/nd.out" 2>"$T/nd.err"
-	RC=$?
-	OUT=$(cat "$T/nd.out")
-	ERR=$(cat "$T/nd.err")
-	[ -z "$OUT" ] || sed 's/^/  | /' "$T/nd.out"
-	[ -z "$ERR" ] || sed 's/^/  ! /' "$T/nd.err"
-	[ "$RC" = 0 ] || say "  [exit $RC]"
+	run_shown "(nobody ${groups[*]}) netd $*" timeout "${ND_TIMEOUT:-20}" \
+		setpriv --reuid=65534 --regid=65534 "${groups[@]}" "$T/netd" "$@"
 }
 problems() { jq -r '.session_vms.problems[]' <<<"$OUT"; }
 joinable() { jq -r --arg n "$1" '.[] | select(.name == $n) | .joinable' <<<"$OUT"; }
 
 nd_ok define "$NS_SRC/isolated.xml"
-sed -e 's|<network>|<network xmlns:netd="urn:netd:network:1">|' \
-	-e 's|<name>isolated</name>|<name>grp</name>|' -e 's|virbr22|virbr23|' \
-	-e 's|192.168.152|192.168.153|g' \
-	-e 's|</network>|  <netd:access group="netdtest"/>\n</network>|' \
-	"$NS_SRC/isolated.xml" >"$T/grp.xml"
+grp_xml
 nd_ok define "$T/grp.xml"
 
 say "-- 1. read-only commands as a user, and no lock"
