@@ -34,7 +34,11 @@ run_pkgs=(dnsmasq-base nftables iproute2)
 test_pkgs=(libcmocka-dev util-linux busybox socat bind9-dnsutils jq qemu-system-x86 clang libclang-rt-14-dev
            ndisc6 isc-dhcp-client cppcheck clang-tidy clang-format iptables ufw
            firewalld dbus-daemon
-           iperf3) # iperf3: tests/ns/bandwidth.sh measures the shaped rates
+           iperf3 # iperf3: tests/ns/bandwidth.sh measures the shaped rates
+           # tests/ns/delegation.sh: systemd-socket-activate (package systemd;
+           # no systemd as PID 1 needed), useradd (passwd), python3 for a raw
+           # socket client; tests/ns/user-view.sh: strace for its flock check
+           systemd passwd python3 strace)
 
 install_pkgs() {
 	local missing=()

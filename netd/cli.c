@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -294,18 +293,6 @@ struct list_row {
 	char owner[40];	      /* a user's network (<netd:owner>): the user, or "uid N" */
 };
 
-static void owner_name(uint32_t uid, char *buf, size_t len)
-{
-	struct passwd pw, *res = NULL;
-	char pbuf[4096];
-
-	if (getpwuid_r((uid_t)uid, &pw, pbuf, sizeof pbuf, &res) == 0 && res &&
-	    strlen(pw.pw_name) < len)
-		nd_strlcpy(buf, pw.pw_name, len);
-	else
-		(void)snprintf(buf, len, "uid %u", (unsigned)uid); /* fits */
-}
-
 /* who: NULL as root (can ordinary users' qemu join?), else the calling
  * user (can MY qemu join?). */
 static void list_row_fill(const struct store *s, const char *name, const struct sess_user *who,
@@ -333,7 +320,7 @@ static void list_row_fill(const struct store *s, const char *name, const struct 
 	}
 	nd_strlcpy(row->bridge, n.bridge, sizeof row->bridge);
 	if (n.owner_line)
-		owner_name(n.owner_uid, row->owner, sizeof row->owner);
+		nd_user_name((uid_t)n.owner_uid, row->owner, sizeof row->owner);
 	if (row->active) {
 		struct sess_report sr;
 
@@ -885,7 +872,9 @@ static const struct cmd commands[] = {
 	  "for every request and trusted only when root owns it and its directories.\n"
 	  "A request is one JSON object of at most 4096 bytes, read within 10 s; the\n"
 	  "work is done under netd's lock with the same code as the admin commands.\n"
-	  "One line per request goes to standard error (the journal).\n",
+	  "One line per request goes to standard error (the journal).\n\n"
+	  "Exit status: 0 when it answered, a refusal too (so that refused requests\n"
+	  "leave no failed units), 1 when standard input is not a connection.\n",
 	  cmd_serve_user, 0, 0, "", ARG_ANY, STORE_NONE },
 };
 

@@ -189,12 +189,8 @@ void guests_tap_owners(const char *proc, struct guest *g, size_t n)
 
 static void user_str(uid_t uid, char *buf, size_t len)
 {
-	struct passwd *pw = uid == (uid_t)-1 ? NULL : getpwuid(uid);
-
-	if (pw && pw->pw_name)
-		(void)snprintf(buf, len, "%s", pw->pw_name); /* may be truncated */
-	else if (uid != (uid_t)-1)
-		(void)snprintf(buf, len, "uid %lu", (unsigned long)uid);
+	if (uid != (uid_t)-1)
+		nd_user_name(uid, buf, len);
 	else
 		(void)snprintf(buf, len, "?");
 }

@@ -34,8 +34,6 @@ static void sess_add(struct sess_report *r, const char *fmt, ...)
 
 int sess_user_self(struct sess_user *u)
 {
-	struct passwd pw, *res = NULL;
-	char buf[4096];
 	int n = getgroups(0, NULL);
 	_cleanup_free_ gid_t *all = NULL;
 
@@ -47,10 +45,7 @@ int sess_user_self(struct sess_user *u)
 		return -errno;
 	for (int i = 0; i < n && u->n_groups < SESS_GROUPS_MAX; i++)
 		u->groups[u->n_groups++] = all[i];
-	if (getpwuid_r(u->uid, &pw, buf, sizeof buf, &res) == 0 && res &&
-	    nd_strlcpy(u->name, pw.pw_name, sizeof u->name) < sizeof u->name)
-		return 0;
-	(void)snprintf(u->name, sizeof u->name, "uid %u", (unsigned)u->uid);
+	nd_user_name(u->uid, u->name, sizeof u->name);
 	return 0;
 }
 
@@ -328,13 +323,9 @@ static void user_not_allowed(const struct nd_paths *p, const struct net *n,
 	char why[700], fix[PATH_MAX + 16];
 
 	if (n->owner_line && n->owner_uid != who->uid) {
-		struct passwd pw, *res = NULL;
-		char buf[4096], owner[64];
+		char owner[64];
 
-		if (getpwuid_r((uid_t)n->owner_uid, &pw, buf, sizeof buf, &res) == 0 && res)
-			nd_strlcpy(owner, pw.pw_name, sizeof owner);
-		else
-			(void)snprintf(owner, sizeof owner, "uid %u", (unsigned)n->owner_uid);
+		nd_user_name((uid_t)n->owner_uid, owner, sizeof owner);
 		sess_add(r,
 			 "%s is the network of user %s (netd user): only that user's qemu may "
 			 "join it, not yours (%s)",

@@ -60,6 +60,7 @@ static int peer_get(int fd, struct peer *pr, struct nerr *e)
 	char buf[4096];
 
 	memset(pr, 0, sizeof *pr);
+	pr->uid = (uid_t)-1; /* no caller until the kernel names one */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0 || len != sizeof cr)
 		return nerr_set(e, -ENOTSOCK,
 				"standard input is not a unix socket connection: netd serve-user "
@@ -645,7 +646,10 @@ int user_serve(int in_fd, int out_fd, FILE *log)
 			r < 0 ? e.msg : "");
 	if (answer(out_fd, status, out ? out : "", err) < 0)
 		return 1;
-	return status;
+	/* A refusal the caller got is the service doing its job: only a run
+	 * that had no caller (not on a socket) fails its unit, so that
+	 * refused requests do not pile up as failed netd-user@ instances. */
+	return pr.uid == (uid_t)-1 ? 1 : 0;
 }
 
 int user_client(const struct nd_paths *p, const struct ureq *q)

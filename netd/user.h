@@ -23,8 +23,11 @@
 
 #define USER_READ_TIMEOUT_MS 10000
 
-/* The service's whole run: the exit status. Errors of the caller's request
- * go to the caller; 'log' (the journal) gets one line per request. */
+/* The service's whole run. 0 when it answered a caller, whatever the
+ * answer (a refusal is in the answer and the journal line, not the exit
+ * status); 1 when there was no caller to answer (standard input not a
+ * unix socket connection) or the answer could not be sent. 'log' (the
+ * journal) gets one line per request. */
 int user_serve(int in_fd, int out_fd, FILE *log);
 
 /* The client: send q to the service, print its answer; the exit status. */

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdint.h>
@@ -295,6 +296,17 @@ int nd_write_atomic_prep(const char *path, const void *data, size_t len, mode_t 
 		return r;
 	}
 	return fsync_dir_of(path);
+}
+
+const char *nd_user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char pbuf[4096];
+
+	if (getpwuid_r(uid, &pw, pbuf, sizeof pbuf, &res) != 0 || !res ||
+	    nd_strlcpy(buf, pw.pw_name, len) >= len)
+		(void)snprintf(buf, len, "uid %u", (unsigned)uid); /* may be truncated */
+	return buf;
 }
 
 char *nd_trim(char *s)

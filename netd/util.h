@@ -105,6 +105,9 @@ int nd_write_all(int fd, const void *data, size_t len);
 int nd_read_file_max(const char *path, size_t max, char **data, size_t *len);
 /* The same from an open file (which must be a regular one). */
 int nd_read_fd_max(int fd, size_t max, char **data, size_t *len);
+/* The account name of uid into buf, or "uid N" when it has none (or
+ * the name does not fit); returns buf. */
+const char *nd_user_name(uid_t uid, char *buf, size_t len);
 /* s without the blanks (space, tab, CR) at both ends, in place. */
 char *nd_trim(char *s);
 /* The "KEY = VALUE" lines of a settings file (netd.conf, delegation.conf):

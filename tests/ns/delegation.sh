@@ -197,6 +197,10 @@ mv $POL.off $POL
 check "serve-user logged each request" grep -q "uid 4314 (carol) pid [0-9]*: create lab: refused: user carol may not" \
 	"$T/serve.log"
 
+nd serve-user </dev/null
+check "serve-user not on a socket: exit 1" eq "$RC" 1
+check "...saying it needs a connection" has "$ERR" "standard input is not a unix socket connection"
+
 say "-- 3. bob and dave at the same time"
 timeout 60 setpriv --reuid=bob --regid=netdusers --init-groups \
 	env NETD_RUN_DIR=/run/netd "$NETD" user create lab >"$T/bob.log" 2>&1 &
