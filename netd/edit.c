@@ -50,6 +50,9 @@ static int edit_spawn(const char *editor, const char *path, struct nerr *e)
 	if (pid < 0)
 		return nerr_set(e, -errno, "edit: fork: %s", strerror(errno));
 	if (pid == 0) {
+		/* The editor gets the terminal and nothing else of netd's:
+		 * libnftables' netlink sockets are not close-on-exec. */
+		(void)close_range(3, ~0U, 0);
 		execl("/bin/sh", "sh", "-c", script, editor, path, (char *)NULL);
 		_exit(127);
 	}
