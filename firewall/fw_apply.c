@@ -2,9 +2,11 @@
  * part of the firewall that touches the system. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -26,85 +28,109 @@
  * sent it: nf_tables' NETLINK_URELEASE handler flushes its destroy work,
  * which waits for an RCU grace period. Measured here, a context freed right
  * after `netd start`'s transaction blocked 9-21 ms in close(); freed 10 ms
- * later, 0.5 ms. So the sockets of this file are not closed when their
- * command is done: the last few are kept, unused, and closed when one more
- * needs the slot (the oldest, whose grace period is long over) or when netd
- * exits, by when it has done its other steps meanwhile. Each command still
- * opens a socket of its own, in the namespace it runs in (fw_check's child
- * loads into a scratch namespace). */
-#define FW_RETIRED 4
+ * later, 0.5 ms; in `netd boot`, where other workers commit all the time,
+ * nearly every close waited. So this file closes no netfilter socket
+ * before netd exits: a raw socket, or a duplicate of the one a libnftables
+ * context used (the context itself, and its cache, are freed at once), is
+ * kept in a ring, unused, until exit; only when the ring is full is its
+ * oldest closed, long after its transaction. Each command still opens a
+ * socket of its own, in the namespace it runs in (fw_check's child loads
+ * into a scratch namespace). */
+#define FW_RING_MAX 256
 
 static struct {
-	struct nft_ctx *ctx[FW_RETIRED];
-	int fd[FW_RETIRED];
-	unsigned n_ctx, n_fd; /* how many were ever retired: the slot is n % FW_RETIRED */
+	int fd[FW_RING_MAX];
+	unsigned size, n; /* ring size; how many ever kept (slot: n % size) */
 	bool registered;
-} retired;
+} kept;
 
-static void fw_retired_close(void)
+static void fw_kept_close(void)
 {
-	for (unsigned i = 0; i < FW_RETIRED; i++) {
-		if (i < retired.n_ctx && retired.ctx[i])
-			nft_ctx_free(retired.ctx[i]);
-		if (i < retired.n_fd && retired.fd[i] >= 0)
-			close(retired.fd[i]);
-		retired.ctx[i] = NULL;
-		retired.fd[i] = -1;
+	for (unsigned i = 0; i < kept.size && i < kept.n; i++)
+		if (kept.fd[i] >= 0)
+			close(kept.fd[i]);
+	kept.n = 0;
+}
+
+/* Keep fd open until exit (or until its slot is needed). */
+static void fw_sock_keep(int fd)
+{
+	struct rlimit rl;
+	unsigned slot;
+
+	if (!kept.registered) {
+		/* a quarter of the descriptors netd may open, at most */
+		kept.size = FW_RING_MAX;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur / 4 < kept.size)
+			kept.size = (unsigned)(rl.rlim_cur / 4);
+		kept.registered = kept.size > 0 && atexit(fw_kept_close) == 0;
 	}
-	retired.n_ctx = retired.n_fd = 0;
-}
-
-static void fw_retire_register(void)
-{
-	if (!retired.registered)
-		retired.registered = atexit(fw_retired_close) == 0;
-}
-
-static void fw_ctx_retire(struct nft_ctx **c)
-{
-	unsigned slot = retired.n_ctx % FW_RETIRED;
-
-	if (!*c)
-		return;
-	fw_retire_register();
-	if (!retired.registered) {
-		nft_ctx_free(*c);
+	if (!kept.registered) {
+		close(fd);
 		return;
 	}
-	if (retired.n_ctx >= FW_RETIRED && retired.ctx[slot])
-		nft_ctx_free(retired.ctx[slot]);
-	retired.ctx[slot] = *c;
-	retired.n_ctx++;
+	slot = kept.n % kept.size;
+	if (kept.n >= kept.size)
+		close(kept.fd[slot]);
+	kept.fd[slot] = fd;
+	kept.n++;
 }
-#define _cleanup_nft_ctx_ __attribute__((cleanup(fw_ctx_retire)))
 
 static void fw_sock_retire(int *fd)
 {
-	unsigned slot = retired.n_fd % FW_RETIRED;
-
-	if (*fd < 0)
-		return;
-	fw_retire_register();
-	if (!retired.registered) {
-		close(*fd);
-		return;
-	}
-	if (retired.n_fd >= FW_RETIRED && retired.fd[slot] >= 0)
-		close(retired.fd[slot]);
-	retired.fd[slot] = *fd;
-	retired.n_fd++;
+	if (*fd >= 0)
+		fw_sock_keep(*fd);
+	*fd = -1;
 }
 #define _cleanup_nfsock_ __attribute__((cleanup(fw_sock_retire)))
 
+static bool is_nf_socket(int fd)
+{
+	int dom = 0, proto = 0;
+	socklen_t l1 = sizeof dom, l2 = sizeof proto;
+
+	return fd >= 0 && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l1) == 0 &&
+	       getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l2) == 0 && dom == AF_NETLINK &&
+	       proto == NETLINK_NETFILTER;
+}
+
+/* A libnftables context and the descriptor its netfilter socket gets: the
+ * lowest free one when the context was made (libnftables opens nothing
+ * else that stays open, and netd has no threads). */
+struct fw_nft {
+	struct nft_ctx *c;
+	int sock;
+};
+
+static void fw_nft_free(struct fw_nft *n)
+{
+	int keep = -1;
+
+	if (!n->c)
+		return;
+	/* libnftables' socket is not close-on-exec; the kept duplicate is */
+	if (is_nf_socket(n->sock))
+		keep = fcntl(n->sock, F_DUPFD_CLOEXEC, 0);
+	nft_ctx_free(n->c);
+	n->c = NULL;
+	if (keep >= 0)
+		fw_sock_keep(keep);
+}
+#define _cleanup_fw_nft_ __attribute__((cleanup(fw_nft_free)))
+
 /* A context whose output and errors go to buffers, so that the caller
  * decides what to print. */
-static int fw_ctx_new(struct nft_ctx **out, struct nerr *e)
+static int fw_ctx_new(struct fw_nft *n, struct nerr *e)
 {
-	_cleanup_nft_ctx_ struct nft_ctx *c = nft_ctx_new(NFT_CTX_DEFAULT);
+	int probe = open("/", O_PATH | O_CLOEXEC);
 
-	if (!c || nft_ctx_buffer_output(c) < 0 || nft_ctx_buffer_error(c) < 0)
+	/* the lowest free descriptor, which the context's socket will take */
+	if (probe >= 0)
+		close(probe);
+	n->sock = probe;
+	n->c = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!n->c || nft_ctx_buffer_output(n->c) < 0 || nft_ctx_buffer_error(n->c) < 0)
 		return nerr_set(e, -ENOMEM, "nftables: create context: out of memory");
-	*out = TAKE_PTR(c);
 	return 0;
 }
 
@@ -167,8 +193,9 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
 static int fw_run(const char *cmds, bool dry_run, unsigned oflags, const char *what, char **out,
 		  struct nerr *e)
 {
-	_cleanup_nft_ctx_ struct nft_ctx *c = NULL;
+	_cleanup_fw_nft_ struct fw_nft n = { .sock = -1 };
 	_cleanup_close_ int fd = -1;
+	struct nft_ctx *c;
 	char path[64];
 	int r;
 
@@ -178,8 +205,9 @@ static int fw_run(const char *cmds, bool dry_run, unsigned oflags, const char *w
 	if ((r = nd_write_all(fd, cmds, strlen(cmds))) < 0)
 		return nerr_set(e, r, "nftables: %s: write script: %s", what, strerror(-r));
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	if ((r = fw_ctx_new(&c, e)) < 0)
+	if ((r = fw_ctx_new(&n, e)) < 0)
 		return r;
+	c = n.c;
 	nft_ctx_set_dry_run(c, dry_run);
 	nft_ctx_output_set_flags(c, nft_ctx_output_get_flags(c) | oflags);
 	if (nft_run_cmd_from_filename(c, path) != 0)

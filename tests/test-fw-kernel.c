@@ -4,7 +4,9 @@
  * alone; replace and conflicts behave. Runs in a private network namespace
  * made at the start of main, so the host's ruleset is never touched; skips
  * (77) unless root. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/netlink.h>
 
 #include "fw.h"
 #include "step.h"
@@ -766,9 +770,40 @@ static void test_check_eperm(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* netd closes no netfilter socket before it exits (fw_apply.c: a close
+ * right after a transaction waits for an RCU grace period): the sockets of
+ * the loads above are still open, every one close-on-exec (libnftables'
+ * own is not: a duplicate is kept), so no child (dnsmasq, an editor) gets
+ * one. */
+static void test_kept_sockets(void **state)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	size_t nf = 0, inherited = 0;
+
+	(void)state;
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name), dom = 0, proto = 0;
+		socklen_t l1 = sizeof dom, l2 = sizeof proto;
+
+		if (de->d_name[0] == '.' || fd == dirfd(d) ||
+		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l1) < 0 ||
+		    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l2) < 0 || dom != AF_NETLINK ||
+		    proto != NETLINK_NETFILTER)
+			continue;
+		nf++;
+		if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+			inherited++;
+	}
+	closedir(d);
+	assert_true(nf > 0);
+	assert_int_equal(inherited, 0);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 14];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 15];
 	size_t k = 0;
 
 	if (geteuid() != 0) {
@@ -800,5 +835,6 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_stop_prefix);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_step);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_eperm);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_kept_sockets);
 	return _cmocka_run_group_tests("fw-kernel", tests, k, NULL, NULL);
 }
