@@ -231,4 +231,9 @@ extern const struct step_ops fw_step;
  * outside table inet netd (netd/bandwidth.c). */
 int fw_list_json_cmd(const char *cmd, json_t **root, struct nerr *e);
 
+/* Any listing command's output as nft prints it (caller frees): its JSON
+ * with json, else text with handles. For the host firewall check, which
+ * reads other tables than netd's. */
+int fw_list_cmd(const char *cmd, bool json, char **out, struct nerr *e);
+
 #endif

@@ -508,6 +508,12 @@ int fw_list_chain(const char *family, const char *table, const char *chain, char
 	return fw_run(cmd, false, NFT_CTX_OUTPUT_HANDLE, cmd, out, e);
 }
 
+int fw_list_cmd(const char *cmd, bool json, char **out, struct nerr *e)
+{
+	*out = NULL;
+	return fw_run(cmd, false, json ? NFT_CTX_OUTPUT_JSON : NFT_CTX_OUTPUT_HANDLE, cmd, out, e);
+}
+
 /* Whether a listed object ({"chain": {...}}...) is of table inet netd. */
 static bool in_table(json_t *obj)
 {
