@@ -784,16 +784,18 @@ static void test_kept_sockets(void **state)
 	(void)state;
 	assert_non_null(d);
 	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name), dom = 0, proto = 0;
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+		int dom = 0, proto = 0;
 		socklen_t l1 = sizeof dom, l2 = sizeof proto;
 
-		if (de->d_name[0] == '.' || fd == dirfd(d) ||
-		    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &dom, &l1) < 0 ||
-		    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l2) < 0 || dom != AF_NETLINK ||
-		    proto != NETLINK_NETFILTER)
+		if (*end || end == de->d_name || fd == dirfd(d) ||
+		    getsockopt((int)fd, SOL_SOCKET, SO_DOMAIN, &dom, &l1) < 0 ||
+		    getsockopt((int)fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l2) < 0 ||
+		    dom != AF_NETLINK || proto != NETLINK_NETFILTER)
 			continue;
 		nf++;
-		if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+		if (!(fcntl((int)fd, F_GETFD) & FD_CLOEXEC))
 			inherited++;
 	}
 	closedir(d);
