@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -44,12 +45,70 @@ static struct {
 	bool registered;
 } kept;
 
+/* In the child of fw_kept_close(): every descriptor closed but keep[0..n)
+ * (sorted). */
+static void close_all_but(const int *keep, unsigned n)
+{
+	unsigned lo = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > lo)
+			(void)close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	(void)close_range(lo, ~0U, 0);
+}
+
+/* At exit the last close of each kept socket, the one that waits, is left
+ * to a process of its own, so that netd's caller does not wait for the
+ * kernel either. It keeps only those sockets (not the lock, not stdout: a
+ * caller reading netd's output gets its end at once), and netd exits only
+ * once it has closed the rest (EOF on 'ready'); it closes the sockets when
+ * netd has closed its copies (EOF on 'go'), and is gone, a grace period
+ * later at most. Without that process netd closes them itself. */
 static void fw_kept_close(void)
 {
-	for (unsigned i = 0; i < kept.size && i < kept.n; i++)
-		if (kept.fd[i] >= 0)
+	unsigned n = kept.n < kept.size ? kept.n : kept.size;
+	int keep[FW_RING_MAX + 1], go[2] = { -1, -1 }, ready[2] = { -1, -1 };
+	pid_t pid = -1;
+	char c;
+
+	if (n && pipe2(go, O_CLOEXEC) == 0 && pipe2(ready, O_CLOEXEC) == 0)
+		pid = fork();
+	if (pid == 0) {
+		unsigned k = 0;
+
+		for (unsigned i = 0; i < n; i++)
+			keep[k++] = kept.fd[i];
+		keep[k++] = go[0];
+		for (unsigned i = 1; i < k; i++) /* insertion sort: k <= 257 */
+			for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+				int t = keep[j];
+
+				keep[j] = keep[j - 1];
+				keep[j - 1] = t;
+			}
+		close_all_but(keep, k); /* ready[1] too: netd may go on */
+		(void)prctl(PR_SET_NAME, "netd-release");
+		while (read(go[0], &c, 1) < 0 && errno == EINTR)
+			;
+		for (unsigned i = 0; i < n; i++)
 			close(kept.fd[i]);
+		_exit(0);
+	}
+	if (ready[1] >= 0)
+		close(ready[1]);
+	while (pid > 0 && read(ready[0], &c, 1) < 0 && errno == EINTR)
+		;
+	for (unsigned i = 0; i < n; i++)
+		close(kept.fd[i]);
 	kept.n = 0;
+	for (int i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (i == 0 && ready[0] >= 0)
+			close(ready[0]);
+	}
 }
 
 /* Keep fd open until exit (or until its slot is needed). */

@@ -11,7 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -380,6 +384,164 @@ int bridge_create(struct nl_sock *sk, const struct net *n, int *ifindex, struct 
 	return 0;
 }
 
+/* ---- deleting without waiting for the kernel's release ------------------
+ *
+ * RTM_DELLINK unlists the device within a few ms, announces it gone
+ * (RTM_DELLINK to RTNLGRP_LINK), and then, still inside the sender's
+ * sendmsg(), waits for RCU to release it (rcu_barrier() and the device's
+ * last references in netdev_run_todo()): measured here, "Deleted" at 18-25
+ * ms of an `ip link del` that returns at 43-52. From the announcement on,
+ * the name and index are free and nothing can reach the device, so netd
+ * takes that as done: a grandchild sends the delete and waits out the
+ * release (reparented, it needs no reaping), netd goes on when the
+ * announcement comes, or returns the grandchild's error. */
+
+#define DEL_DEADLINE_MS 10000
+
+/* In the grandchild: send RTM_DELLINK for ifindex, report the errno (0
+ * when done) on fd 'w'. */
+static _Noreturn void del_child(int ifindex, int w)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req = {
+		.nh = { .nlmsg_len = sizeof req,
+			.nlmsg_type = RTM_DELLINK,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+			.nlmsg_seq = 1 },
+		.ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex },
+	};
+	union {
+		struct nlmsghdr nh;
+		char b[4096];
+	} ans;
+	int fd, err = EIO;
+	ssize_t got;
+
+	(void)prctl(PR_SET_NAME, "netd-release");
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0 || send(fd, &req, sizeof req, 0) < 0) {
+		err = errno;
+	} else {
+		do
+			got = recv(fd, ans.b, sizeof ans.b, 0);
+		while (got < 0 && errno == EINTR);
+		if (got < 0)
+			err = errno;
+		else if (NLMSG_OK(&ans.nh, (size_t)got) && ans.nh.nlmsg_type == NLMSG_ERROR &&
+			 ans.nh.nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+			err = -((const struct nlmsgerr *)NLMSG_DATA(&ans.nh))->error;
+	}
+	(void)nd_write_all(w, &err, sizeof err);
+	_exit(0);
+}
+
+/* Whether one of the messages in buf announces ifindex deleted. */
+static bool del_announced(const char *buf, size_t len, int ifindex)
+{
+	for (const struct nlmsghdr *nh = (const void *)buf; NLMSG_OK(nh, len);
+	     nh = NLMSG_NEXT(nh, len)) {
+		const struct ifinfomsg *ifi = NLMSG_DATA(nh);
+
+		/* AF_BRIDGE ones are about ports leaving the bridge */
+		if (nh->nlmsg_type == RTM_DELLINK && nh->nlmsg_len >= NLMSG_LENGTH(sizeof *ifi) &&
+		    ifi->ifi_family == AF_UNSPEC && ifi->ifi_index == ifindex)
+			return true;
+	}
+	return false;
+}
+
+/* Fork the grandchild; *rd gets the read end of its report. */
+static int del_spawn(int ifindex, int *rd)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		return r;
+	}
+	if (pid == 0) {
+		/* the child: keep only the report's pipe (not stdout: a caller
+		 * reading netd's output gets its end at once), hand over to a
+		 * grandchild, go */
+		if (fds[1] != 3 && dup2(fds[1], 3) < 0)
+			_exit(1);
+		(void)close_range(0, 2, 0);
+		(void)close_range(4, ~0U, 0);
+		if (fork() == 0)
+			del_child(ifindex, 3);
+		_exit(0);
+	}
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	*rd = fds[0];
+	return 0;
+}
+
+/* Delete ifindex; 1 when it could not be done this way (then delete as
+ * usual). */
+static int link_del_early(int ifindex, const char *name, struct nerr *e)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	_cleanup_close_ int mon = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	_cleanup_close_ int rd = -1;
+	int64_t deadline = nd_now_ms() + DEL_DEADLINE_MS;
+	union {
+		struct nlmsghdr nh;
+		char b[16384];
+	} buf;
+
+	/* subscribed before the delete is sent: the announcement cannot be
+	 * missed */
+	if (mon < 0 || bind(mon, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    del_spawn(ifindex, &rd) < 0)
+		return 1;
+	for (;;) {
+		struct pollfd p[2] = { { .fd = mon, .events = POLLIN },
+				       { .fd = rd, .events = POLLIN } };
+		int64_t left = deadline - nd_now_ms();
+		ssize_t got;
+		int err;
+
+		if (left <= 0)
+			return nerr_set(e, -ETIMEDOUT, "bridge %s: delete: no answer within %d s",
+					name, DEL_DEADLINE_MS / 1000);
+		if (poll(p, 2, (int)left) < 0) {
+			if (errno == EINTR)
+				continue;
+			return nerr_set(e, -errno, "bridge %s: delete: poll: %s", name,
+					strerror(errno));
+		}
+		if (p[0].revents) {
+			got = recv(mon, buf.b, sizeof buf.b, MSG_DONTWAIT);
+			if (got > 0 && del_announced(buf.b, (size_t)got, ifindex))
+				return 0;
+			/* ENOBUFS: announcements were lost; the report still comes */
+		}
+		if (p[1].revents) {
+			got = read(rd, &err, sizeof err);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got != (ssize_t)sizeof err)
+				return nerr_set(e, -EIO,
+						"bridge %s: delete: the deleting process died",
+						name);
+			if (err == 0 || err == ENODEV)
+				return 0;
+			return nerr_set(e, -err, "bridge %s: delete: %s", name, strerror(err));
+		}
+	}
+}
+
 int bridge_delete(struct nl_sock *sk, const char *name, struct nerr *e)
 {
 	struct br_link l;
@@ -397,6 +559,9 @@ int bridge_delete(struct nl_sock *sk, const char *name, struct nerr *e)
 			e, -EMEDIUMTYPE,
 			"bridge %s: delete: the interface is %s%s, not a bridge; left alone", name,
 			l.link.kind[0] ? "a " : "a device", l.link.kind);
+	r = link_del_early(l.link.ifindex, name, e);
+	if (r <= 0)
+		return r;
 	return link_del(sk, l.link.ifindex, name, e);
 }
 

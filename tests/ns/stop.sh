@@ -69,8 +69,26 @@ check "g1's veth is left alone (no longer a port)" eval \
 	'link_exists g1-br && ! [ -e /sys/class/net/g1-br/brport ]'
 check "the lease file is kept" test -s /var/lib/netd/dnsmasq/nat.leases
 
-nd stop isolated
+# netd returns once the kernel has unlisted the bridge; a process of its
+# own waits out the kernel's release of the device and of the netfilter
+# sockets. Whatever is still running the moment netd exits must hold
+# neither netd's output nor its lock: only the sockets. (Scanned with
+# builtins only, so the scan starts before those processes end.)
+holders() { # FILE: the fds of other processes that have FILE open
+	local d
+	for d in /proc/[0-9]*/fd/*; do
+		[[ $d == /proc/$$/* || $d == /proc/$BASHPID/* ]] && continue
+		[[ $d -ef $1 ]] && echo "$d"
+	done
+}
+say "\$ netd stop isolated"
+"$NETD" stop isolated >"$T/stop.out" 2>&1
+RC=$?
+out_holders=$(holders "$T/stop.out") lock_holders=$(holders /run/netd/netd.lock)
+OUT=$(cat "$T/stop.out")
 check "stop isolated: exit 0" eq "$RC" 0
+check "no process left holding netd's output" eq "$out_holders" ""
+check "no process left holding netd's lock" eq "$lock_holders" ""
 check_gone isolated virbr22
 check_not "no table inet netd after the last stop" table_exists
 check "nft ruleset as before the first start (the admin's tables intact)" \
