@@ -487,8 +487,8 @@ static int del_spawn(int ifindex, int *rd)
 	return 0;
 }
 
-/* Delete ifindex; 1 when it could not be done this way (then delete as
- * usual). */
+/* Delete ifindex; 1 when it could not be done this way (no socket, no
+ * process, no report from it): then the caller deletes as usual. */
 static int link_del_early(int ifindex, const char *name, struct nerr *e)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
@@ -531,10 +531,10 @@ static int link_del_early(int ifindex, const char *name, struct nerr *e)
 			got = read(rd, &err, sizeof err);
 			if (got < 0 && errno == EINTR)
 				continue;
+			/* no report: the grandchild was not made or died; delete
+			 * as usual (ENODEV if it got that far) */
 			if (got != (ssize_t)sizeof err)
-				return nerr_set(e, -EIO,
-						"bridge %s: delete: the deleting process died",
-						name);
+				return 1;
 			if (err == 0 || err == ENODEV)
 				return 0;
 			return nerr_set(e, -err, "bridge %s: delete: %s", name, strerror(err));
