@@ -45,6 +45,13 @@ static struct {
 	bool registered;
 } kept;
 
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* In the child of fw_kept_close(): every descriptor closed but keep[0..n)
  * (sorted). */
 static void close_all_but(const int *keep, unsigned n)
@@ -81,13 +88,7 @@ static void fw_kept_close(void)
 		for (unsigned i = 0; i < n; i++)
 			keep[k++] = kept.fd[i];
 		keep[k++] = go[0];
-		for (unsigned i = 1; i < k; i++) /* insertion sort: k <= 257 */
-			for (unsigned j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-				int t = keep[j];
-
-				keep[j] = keep[j - 1];
-				keep[j - 1] = t;
-			}
+		qsort(keep, k, sizeof *keep, cmp_int);
 		close_all_but(keep, k); /* ready[1] too: netd may go on */
 		(void)prctl(PR_SET_NAME, "netd-release");
 		while (read(go[0], &c, 1) < 0 && errno == EINTR)
@@ -103,12 +104,12 @@ static void fw_kept_close(void)
 	for (unsigned i = 0; i < n; i++)
 		close(kept.fd[i]);
 	kept.n = 0;
-	for (int i = 0; i < 2; i++) {
-		if (go[i] >= 0)
-			close(go[i]);
-		if (i == 0 && ready[0] >= 0)
-			close(ready[0]);
-	}
+	if (ready[0] >= 0)
+		close(ready[0]);
+	if (go[0] >= 0)
+		close(go[0]);
+	if (go[1] >= 0) /* last: it lets the process close its copies */
+		close(go[1]);
 }
 
 /* Keep fd open until exit (or until its slot is needed). */
