@@ -498,7 +498,17 @@ static void leave_nothing(const char *pidfile, const char *conf_path)
 	unlink_pidfile(pidfile);
 }
 
-int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct nerr *e)
+/* Best effort (dhcp_mute()): a dnsmasq that keeps its groups still works. */
+static void mute(pid_t pid, const char *conf_path, bool ipv6)
+{
+	_cleanup_close_ int pidfd = pidfd_open(pid, 0);
+	int muted;
+
+	if (pidfd >= 0 && proc_is_ours(pid, conf_path))
+		(void)dhcp_mute(pid, pidfd, ipv6, &muted);
+}
+
+int dhcp_spawn(const char *conf_path, const char *pidfile, bool ipv6, pid_t *pid, struct nerr *e)
 {
 	int64_t deadline = nd_now_ms() + DHCP_SPAWN_TIMEOUT_MS;
 	_cleanup_close_ int errfd = -1;
@@ -538,6 +548,7 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct ne
 				"after start (is it the config's pid-file=?)",
 				conf_path, pidfile);
 	}
+	mute(*pid, conf_path, ipv6);
 	return 0;
 }
 

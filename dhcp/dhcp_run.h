@@ -48,8 +48,20 @@
  * message: -EINVAL (config, exit 1), -EADDRINUSE (network, exit 2),
  * -ENOMEM (exit 4), -EIO (files, exit 3, or any other failure), -ETIMEDOUT,
  * -EEXIST (ours already runs; *pid is set). A stale pid file, and any
- * daemon of ours for CONF left without one, are removed first. */
-int dhcp_spawn(const char *conf_path, const char *pidfile, pid_t *pid, struct nerr *e);
+ * daemon of ours for CONF left without one, are removed first. The daemon
+ * started is muted (dhcp_mute(), with 'ipv6': the network has an IPv6
+ * address). */
+int dhcp_spawn(const char *conf_path, const char *pidfile, bool ipv6, pid_t *pid, struct nerr *e);
+
+/* Take dnsmasq 'pid' (pidfd: its pidfd, opened before it was checked to be
+ * ours) out of the rtnetlink multicast groups it subscribes to and does not
+ * need here: all IPv4 and IPv6 address and route groups, but the IPv6
+ * address one when 'ipv6' (RA and DHCPv6 use it). *muted counts the
+ * rtnetlink sockets changed. -errno when the kernel refuses (pidfd_getfd:
+ * EPERM under a ptrace restriction, ENOSYS before Linux 5.6): dnsmasq is
+ * unchanged and works, only waking for every such event. dhcp_spawn() does
+ * this, ignoring failures; see dhcp_mute.c for why. */
+int dhcp_mute(pid_t pid, int pidfd, bool ipv6, int *muted);
 
 /* Stop our dnsmasq named by 'pidfile', and any other of ours for conf_path
  * found by its command line (a daemon whose pid file was lost): SIGTERM,

@@ -125,7 +125,8 @@ static int start(struct step_ctx *c, struct dhcp_step_state *st, struct nerr *e)
 	if ((r = dhcp_check_tftp_root(c->n, &st->fb.files, e)) < 0 ||
 	    (r = write_files(c, &st->fb, e)) < 0)
 		return r;
-	r = dhcp_spawn(st->fb.files.conf, st->fb.files.pidfile, &st->pid, e);
+	r = dhcp_spawn(st->fb.files.conf, st->fb.files.pidfile, net_has_family(c->n, AF_INET6),
+		       &st->pid, e);
 	if (r == -EEXIST)
 		r = 0;
 	if (r == -EADDRINUSE)

@@ -68,7 +68,8 @@ static int texts_put(const struct dhcp_files *f, const struct dhcp_texts *t,
 	return 0;
 }
 
-static int restart(const struct dhcp_files_buf *fb, bool needed, pid_t *pid, struct nerr *e)
+static int restart(const struct dhcp_files_buf *fb, bool needed, bool ipv6, pid_t *pid,
+		   struct nerr *e)
 {
 	const char *was;
 	int r;
@@ -82,7 +83,7 @@ static int restart(const struct dhcp_files_buf *fb, bool needed, pid_t *pid, str
 		return nerr_set(e, r, "create %s: %s", fb->piddir, strerror(-r));
 	if ((r = dhcp_leasefile_prepare(fb->dir, fb->files.leasefile, &was, e)) < 0)
 		return r;
-	return dhcp_spawn(fb->files.conf, fb->files.pidfile, pid, e);
+	return dhcp_spawn(fb->files.conf, fb->files.pidfile, ipv6, pid, e);
 }
 
 int dhcp_update_live(const struct nd_paths *p, const struct net *n, struct dhcp_live *res,
@@ -127,7 +128,7 @@ int dhcp_update_live(const struct nd_paths *p, const struct net *n, struct dhcp_
 	if ((r = nd_mkdir_p(fb.dir, 0755)) < 0)
 		return nerr_set(e, r, "create %s: %s", fb.dir, strerror(-r));
 	if ((r = texts_put(&fb.files, &want, &was, e)) >= 0 &&
-	    (r = restart(&fb, needed, &res->new_pid, e)) >= 0) {
+	    (r = restart(&fb, needed, net_has_family(n, AF_INET6), &res->new_pid, e)) >= 0) {
 		res->how = needed ? DHCP_LIVE_RESTART : DHCP_LIVE_STOPPED;
 		return 0;
 	}
@@ -136,7 +137,8 @@ int dhcp_update_live(const struct nd_paths *p, const struct net *n, struct dhcp_
 	pid_t again;
 
 	r = nerr_wrap(e, r, "network %s: dnsmasq", n->name);
+	/* The old config may have had IPv6: keep its address events. */
 	if (texts_put(&fb.files, &was, &want, &ignore) == 0 && res->old_pid && was.conf)
-		(void)restart(&fb, true, &again, &ignore);
+		(void)restart(&fb, true, true, &again, &ignore);
 	return r;
 }

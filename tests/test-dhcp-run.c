@@ -218,7 +218,7 @@ static pid_t spawn_ok(const struct fx *f)
 	struct nerr e = { { 0 } };
 	pid_t pid = 0;
 
-	if (dhcp_spawn(f->conf, f->pid, &pid, &e) < 0)
+	if (dhcp_spawn(f->conf, f->pid, false, &pid, &e) < 0)
 		fail_msg("dhcp_spawn: %s", e.msg);
 	assert_true(pid > 1);
 	return pid;
@@ -272,7 +272,7 @@ static void test_bad_config(void **state)
 	pid_t pid = 0;
 
 	write_conf(f, "dhcp-range=garbage\n");
-	assert_int_equal(dhcp_spawn(f->conf, f->pid, &pid, &e), -EINVAL);
+	assert_int_equal(dhcp_spawn(f->conf, f->pid, false, &pid, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "bad dhcp-range at line 10 of"));
 	assert_non_null(strstr(e.msg, f->conf));
 	assert_null(strchr(e.msg, '\n'));
@@ -280,14 +280,14 @@ static void test_bad_config(void **state)
 	assert_int_equal(stat(f->pid, &st), -1);
 
 	write_conf_as(f, "no-such-user-netd", "");
-	assert_int_equal(dhcp_spawn(f->conf, f->pid, &pid, &e), -EINVAL);
+	assert_int_equal(dhcp_spawn(f->conf, f->pid, false, &pid, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "unknown user or group: no-such-user-netd"));
 	assert_int_equal(count_with_conf(f->conf), 0);
 
 	/* Reported by the daemon after the fork, through the first process. */
 	snprintf(f->pid, sizeof f->pid, "%s/no-such-dir/net.pid", f->dir);
 	write_conf(f, "");
-	assert_int_equal(dhcp_spawn(f->conf, f->pid, &pid, &e), -EIO);
+	assert_int_equal(dhcp_spawn(f->conf, f->pid, false, &pid, &e), -EIO);
 	assert_non_null(strstr(e.msg, f->pid));
 	assert_non_null(strstr(e.msg, "No such file or directory"));
 	assert_int_equal(count_with_conf(f->conf), 0);
@@ -304,7 +304,7 @@ static void test_port_taken(void **state)
 	pid = spawn_ok(f);
 	fx_paths(&g, "other");
 	write_conf(&g, "");
-	assert_int_equal(dhcp_spawn(g.conf, g.pid, &pid2, &e), -EADDRINUSE);
+	assert_int_equal(dhcp_spawn(g.conf, g.pid, false, &pid2, &e), -EADDRINUSE);
 	assert_non_null(strstr(e.msg, "Address already in use"));
 	assert_int_equal(count_with_conf(g.conf), 0);
 	assert_true(pid_alive(pid));
@@ -319,7 +319,7 @@ static void test_already_running(void **state)
 
 	write_conf(f, "");
 	pid = spawn_ok(f);
-	assert_int_equal(dhcp_spawn(f->conf, f->pid, &pid2, &e), -EEXIST);
+	assert_int_equal(dhcp_spawn(f->conf, f->pid, false, &pid2, &e), -EEXIST);
 	assert_int_equal(pid2, pid);
 	assert_int_equal(count_with_conf(f->conf), 1);
 }

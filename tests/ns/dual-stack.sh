@@ -74,6 +74,9 @@ check "$BR has IPv6 on" eq "$(cat /proc/sys/net/ipv6/conf/$BR/disable_ipv6)" 0
 table=$(nft list table inet netd)
 check "the table accepts DHCPv6 from the bridge" has "$table" "udp dport 547"
 check "the table forwards the IPv6 subnet" has "$table" "fd00:133::/64"
+# Of its rtnetlink groups, an IPv6 network's dnsmasq keeps only the IPv6
+# addresses (RTMGRP_IPV6_IFADDR, 0x100): RA and DHCPv6 follow them.
+check "dnsmasq keeps only the IPv6 address events" eq "$(rtnl_groups "$(dnsmasq_pid dualstack)")" 00000100
 
 guest_add g1 $BR 52:54:00:13:30:01
 must wait_for 50 "g1's link-local address to leave DAD" no_tentative g1

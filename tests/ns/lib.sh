@@ -287,6 +287,14 @@ dnsmasq_pid() {
 	pid=$(cat "/run/netd/dnsmasq/$1.pid" 2>/dev/null) || return 1
 	[ -n "$pid" ] && is_dnsmasq "$pid" && say "$pid"
 }
+# The multicast groups (hex mask, first 32) of each rtnetlink socket process
+# PID holds, one line each, from /proc/net/netlink matched by inode.
+rtnl_groups() {
+	local ino
+	for ino in $(ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p'); do
+		awk -v ino="$ino" 'NR > 1 && $2 == 0 && $NF == ino { print $4 }' /proc/net/netlink
+	done
+}
 link_exists() { ip link show dev "$1" >/dev/null 2>&1; }
 table_exists() { nft list table inet netd >/dev/null 2>&1; }
 bconf_has() { grep -qx "allow $1" /etc/qemu/bridge.conf 2>/dev/null; }

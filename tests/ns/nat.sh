@@ -22,6 +22,10 @@ check "dnsmasq of nat runs" dnsmasq_pid nat
 
 ruleset=$(nft list ruleset)
 pid=$(dnsmasq_pid nat)
+# dnsmasq subscribes to every address and route change (0x551); netd takes
+# an IPv4 network's dnsmasq out of them all (dhcp_mute.c), so that another
+# bridge coming up wakes none of the running dnsmasq.
+check "dnsmasq of nat hears no address or route events" eq "$(rtnl_groups "$pid")" 00000000
 nd start nat
 check "start again: exit 0" eq "$RC" 0
 check "start again: says already running" has "$OUT" "already running"
