@@ -222,6 +222,7 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
 	const char *p = nft_ctx_get_error_buffer(c);
 	char loc[48] = "", msg[512], cmd[512] = "";
 	size_t n, plen = strlen(path);
+	int r;
 
 	p = p ? p : "";
 	if (strncmp(p, path, plen) == 0 && p[plen] == ':') {
@@ -229,6 +230,11 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
 		n = strcspn(p, " \n");
 		(void)snprintf(loc, sizeof loc, "line %.*s ", (int)n, p); /* may be truncated */
 		p += n + (p[n] == ' ');
+	} else if (strncmp(p, "internal:", 9) == 0) {
+		/* the kernel refused a map element: nft keeps no location for
+		 * elements given in the map's declaration */
+		p += strcspn(p, " \n");
+		p += *p == ' ';
 	}
 	if (strncmp(p, "Error: ", 7) == 0)
 		p += 7;
@@ -242,7 +248,12 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
 		(void)snprintf(cmd, sizeof cmd, ", in `%.*s`", (int)strcspn(p, "\n"),
 			       p); /* may be truncated */
 	}
-	return nerr_set(e, fw_errno(msg), "nftables: %s: %s%s%s", what, loc, msg, cmd);
+	r = nerr_set(e, fw_errno(msg), "nftables: %s: %s%s%s", what, loc, msg, cmd);
+	if (r == -EEXIST && !cmd[0])
+		nerr_append(e, r,
+			    " (a map of table " TBL " already holds this network's bridge name, "
+			    "subnet or address: another network has it)");
+	return r;
 }
 
 /* Run commands; *out gets a copy of their output when out is not NULL,
