@@ -183,10 +183,29 @@ static void closedirp(DIR **d)
 		closedir(*d);
 }
 
+/* Process pid was started by the dhcp_spawn() that put 'mark' in its
+ * environment (its daemon inherits it): NETD_SPAWN=MARK exactly. */
+static bool proc_has_mark(pid_t pid, const char *mark)
+{
+	char path[64];
+	_cleanup_free_ char *env = NULL;
+	size_t len;
+
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+	if (!mark || nd_read_file(path, &env, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len; i += strlen(env + i) + 1)
+		if (strncmp(env + i, "NETD_SPAWN=", 11) == 0 && strcmp(env + i + 11, mark) == 0)
+			return true;
+	return false;
+}
+
 /* Every live dnsmasq of ours for conf_path, found by its command line: after
  * a start that failed half-way or a netd killed during start, a daemon may
- * run without a pid file, holding the network's addresses. */
-static int stop_strays(const char *conf_path, struct nerr *e)
+ * run without a pid file, holding the network's addresses. Those whose
+ * environment holds 'mark' (NULL: none) are the start under way and are
+ * spared. *stopped (may be NULL) counts those stopped. */
+static int stop_strays(const char *conf_path, const char *mark, int *stopped, struct nerr *e)
 {
 	__attribute__((cleanup(closedirp))) DIR *d = opendir("/proc");
 	struct dirent *de;
@@ -203,11 +222,14 @@ static int stop_strays(const char *conf_path, struct nerr *e)
 		    !proc_has_conf(pid, conf_path))
 			continue;
 		fd = pidfd_open(pid, 0); /* then check: see stop_by_pidfile() */
-		if (fd < 0 || !proc_is_ours(pid, conf_path) || pidfd_exits(fd, 0))
+		if (fd < 0 || !proc_is_ours(pid, conf_path) || proc_has_mark(pid, mark) ||
+		    pidfd_exits(fd, 0))
 			continue;
 		k = signal_and_wait(fd, pid, conf_path, e);
 		if (k < 0 && r == 0)
 			r = k;
+		if (k == 0 && stopped)
+			(*stopped)++;
 	}
 	return r;
 }
@@ -243,7 +265,7 @@ int dhcp_stop(const char *pidfile, const char *conf_path, struct nerr *e)
 
 	if (r < 0)
 		return r;
-	r = stop_strays(conf_path, e);
+	r = stop_strays(conf_path, NULL, NULL, e);
 	if (r < 0)
 		return r;
 	unlink_pidfile(pidfile);
@@ -457,14 +479,16 @@ static int check_conf_path(const char *conf_path, const char *pidfile, struct ne
 }
 
 /* Fork and exec; the child's stderr goes to *errfd (non-blocking read end). */
-static int start_child(const char *conf_path, pid_t *child, int *errfd, struct nerr *e)
+static int start_child(const char *conf_path, const char *mark, pid_t *child, int *errfd,
+		       struct nerr *e)
 {
-	char arg[PATH_MAX + 16];
+	char arg[PATH_MAX + 16], env[64];
 	char *argv[] = { "dnsmasq", arg, NULL };
-	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", env, NULL };
 	int fds[2];
 
 	snprintf(arg, sizeof arg, "--conf-file=%s", conf_path);
+	snprintf(env, sizeof env, "NETD_SPAWN=%s", mark);
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		int err = errno;
 
@@ -508,13 +532,40 @@ static void mute(pid_t pid, const char *conf_path, bool ipv6)
 		(void)dhcp_mute(pid, pidfd, ipv6, &muted);
 }
 
+/* Start one dnsmasq and wait for its first process. Meanwhile (dnsmasq
+ * takes 4-6 ms to start) look for strays of this config, sparing the
+ * processes of this start by their mark: the scan reads the command line
+ * of every process on the host, 1-3 ms with a few hundred. 1 when the
+ * first process failed, with *status and *out; 0 when it exited 0. */
+static int spawn_once(const char *conf_path, const char *mark, int64_t deadline, int *status,
+		      struct spawn_out *out, int *stopped, struct nerr *e)
+{
+	_cleanup_close_ int errfd = -1;
+	pid_t child = -1;
+	int r, rs;
+
+	if ((r = start_child(conf_path, mark, &child, &errfd, e)) < 0)
+		return r;
+	rs = stop_strays(conf_path, mark, stopped, e);
+	r = wait_first(child, errfd, deadline, status, out);
+	if (r < 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return nerr_set(e, r, "start dnsmasq for %s: %s", conf_path,
+				r == -ETIMEDOUT ? "did not finish starting in time" : strerror(-r));
+	}
+	if (rs < 0)
+		return nerr_wrap(e, rs, "start dnsmasq for %s", conf_path);
+	return !WIFEXITED(*status) || WEXITSTATUS(*status) != 0;
+}
+
 int dhcp_spawn(const char *conf_path, const char *pidfile, bool ipv6, pid_t *pid, struct nerr *e)
 {
 	int64_t deadline = nd_now_ms() + DHCP_SPAWN_TIMEOUT_MS;
-	_cleanup_close_ int errfd = -1;
 	struct spawn_out out = { .len = 0 };
-	pid_t child = -1;
-	int status = 0, r;
+	struct timespec now;
+	char mark[48];
+	int status = 0, stopped = 0, r;
 
 	r = check_conf_path(conf_path, pidfile, e);
 	if (r < 0)
@@ -522,24 +573,21 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, bool ipv6, pid_t *pid
 	if (dhcp_running(pidfile, conf_path, pid))
 		return nerr_set(e, -EEXIST, "start dnsmasq for %s: already running as pid %d",
 				conf_path, (int)*pid);
-	r = stop_strays(conf_path, e);
-	if (r < 0)
-		return nerr_wrap(e, r, "start dnsmasq for %s", conf_path);
 	unlink_pidfile(pidfile);
-	r = start_child(conf_path, &child, &errfd, e);
-	if (r < 0)
-		return r;
-	r = wait_first(child, errfd, deadline, &status, &out);
-	if (r < 0) {
-		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		leave_nothing(pidfile, conf_path);
-		return nerr_set(e, r, "start dnsmasq for %s: %s", conf_path,
-				r == -ETIMEDOUT ? "did not finish starting in time" : strerror(-r));
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snprintf(mark, sizeof mark, "%ld.%lld.%ld", (long)getpid(), (long long)now.tv_sec,
+		 now.tv_nsec);
+	r = spawn_once(conf_path, mark, deadline, &status, &out, &stopped, e);
+	/* A stray that still held the network's addresses when ours bound
+	 * them is gone now: once more. */
+	if (r == 1 && stopped && WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		out.len = 0;
+		out.buf[0] = '\0';
+		r = spawn_once(conf_path, mark, deadline, &status, &out, NULL, e);
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (r != 0) {
 		leave_nothing(pidfile, conf_path);
-		return first_failed(conf_path, status, &out, e);
+		return r < 0 ? r : first_failed(conf_path, status, &out, e);
 	}
 	if (wait_pidfile(pidfile, conf_path, deadline, pid) < 0) {
 		leave_nothing(pidfile, conf_path);

@@ -252,8 +252,13 @@ static void test_spawn_stop(void **state)
 	snprintf(want, sizeof want, "\nPPid:\t%d\n", (int)getpid());
 	assert_null(strstr(status, want));
 	free(status);
+	/* PATH, and the mark by which the start spares its own processes
+	 * while it stops strays (dhcp_spawn()). */
 	text = proc_file(pid, "environ", &len);
-	assert_memory_equal(text, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", len);
+	assert_true(len > 35);
+	assert_memory_equal(text, "PATH=/usr/sbin:/usr/bin:/sbin:/bin", 35);
+	assert_int_equal(strncmp(text + 35, "NETD_SPAWN=", 11), 0);
+	assert_int_equal(strlen(text + 35) + 36, len);
 	free(text);
 
 	assert_int_equal(dhcp_stop(f->pid, f->conf, &e), 0);
@@ -347,6 +352,26 @@ static void test_stray_replaced(void **state)
 	assert_int_equal(count_with_conf(f->conf), 0);
 }
 
+/* A stray that outlives the new dnsmasq's start (stopped: SIGTERM waits,
+ * SIGKILL after DHCP_TERM_TIMEOUT_MS) still held the ports when the new one
+ * bound them: the start goes once more after the stray is gone. */
+static void test_stray_slow_to_die(void **state)
+{
+	struct fx *f = *state;
+	struct nerr e = { { 0 } };
+	pid_t pid, pid2;
+
+	write_conf(f, "");
+	pid = spawn_ok(f);
+	assert_int_equal(unlink(f->pid), 0);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	pid2 = spawn_ok(f);
+	assert_int_not_equal(pid, pid2);
+	assert_false(pid_alive(pid));
+	assert_int_equal(count_with_conf(f->conf), 1);
+	assert_int_equal(dhcp_stop(f->pid, f->conf, &e), 0);
+}
+
 /* A pid file naming some other process never gets it signalled. */
 static void test_stale_pidfile(void **state)
 {
@@ -384,6 +409,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_port_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_already_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stray_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stray_slow_to_die, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_pidfile, setup, teardown),
 	};
 
