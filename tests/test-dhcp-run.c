@@ -329,21 +329,32 @@ static void test_already_running(void **state)
 	assert_int_equal(count_with_conf(f->conf), 1);
 }
 
+/* Start, lose the pid file (and, with 'freeze', stop the daemon with
+ * SIGSTOP so that only SIGKILL ends it), start again: the new start ends
+ * the stray and only the new daemon runs. */
+static pid_t replace_stray(struct fx *f, bool freeze)
+{
+	pid_t pid, pid2;
+
+	write_conf(f, "");
+	pid = spawn_ok(f);
+	assert_int_equal(unlink(f->pid), 0);
+	if (freeze)
+		assert_int_equal(kill(pid, SIGSTOP), 0);
+	pid2 = spawn_ok(f);
+	assert_int_not_equal(pid, pid2);
+	assert_false(pid_alive(pid));
+	assert_int_equal(count_with_conf(f->conf), 1);
+	return pid2;
+}
+
 /* A daemon whose pid file was lost is found by its command line: replaced
  * by a new start, not left to hold the addresses, and stopped by stop. */
 static void test_stray_replaced(void **state)
 {
 	struct fx *f = *state;
 	struct nerr e = { { 0 } };
-	pid_t pid, pid2;
-
-	write_conf(f, "");
-	pid = spawn_ok(f);
-	assert_int_equal(unlink(f->pid), 0);
-	pid2 = spawn_ok(f);
-	assert_int_not_equal(pid, pid2);
-	assert_false(pid_alive(pid));
-	assert_int_equal(count_with_conf(f->conf), 1);
+	pid_t pid2 = replace_stray(f, false);
 
 	/* Stop finds it too. */
 	assert_int_equal(unlink(f->pid), 0);
@@ -359,16 +370,8 @@ static void test_stray_slow_to_die(void **state)
 {
 	struct fx *f = *state;
 	struct nerr e = { { 0 } };
-	pid_t pid, pid2;
 
-	write_conf(f, "");
-	pid = spawn_ok(f);
-	assert_int_equal(unlink(f->pid), 0);
-	assert_int_equal(kill(pid, SIGSTOP), 0);
-	pid2 = spawn_ok(f);
-	assert_int_not_equal(pid, pid2);
-	assert_false(pid_alive(pid));
-	assert_int_equal(count_with_conf(f->conf), 1);
+	(void)replace_stray(f, true);
 	assert_int_equal(dhcp_stop(f->pid, f->conf, &e), 0);
 }
 
