@@ -236,4 +236,21 @@ int fw_list_json_cmd(const char *cmd, json_t **root, struct nerr *e);
  * reads other tables than netd's. */
 int fw_list_cmd(const char *cmd, bool json, char **out, struct nerr *e);
 
+/* What an iptables-nft conntrack or state match accepts (xt match 'name',
+ * revision 'rev', its info blob of 'len' bytes), as nft's own translation
+ * prints it: "ct state established,related", "ct state != new"; "ct other"
+ * for a match that checks more than the state, or that netd cannot read.
+ * 0, or -EINVAL when 'name' is neither. */
+int fw_xt_ct_text(const char *name, uint32_t rev, const void *info, size_t len, char *buf,
+		  size_t size);
+
+/* The part of `nft -a list table FAMILY TABLE` that the host-firewall
+ * analysis reads, appended to *text: "table FAMILY TABLE {" with
+ * "\tflags dormant" when it is, and for each rule with conntrack or state
+ * matches, under "table FAMILY TABLE {" and "\tchain CHAIN {", a line of
+ * their fw_xt_ct_text()s ending "# handle N". Read over nfnetlink: nft's
+ * text listing loads libxtables and its extensions to translate every xt
+ * match of the table, 6-30 ms in netd's process on a host with Docker. */
+int fw_xt_ct_listing(const char *family, const char *table, struct sbuf *text, struct nerr *e);
+
 #endif

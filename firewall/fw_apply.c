@@ -1,6 +1,7 @@
 /* Loading scripts and reading the table back, through libnftables: the only
  * part of the firewall that touches the system. */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
@@ -435,14 +437,19 @@ static void table_line(const struct nlmsghdr *nh, struct sbuf *s)
  * libnftables fetches its whole cache (every chain, set and element of the
  * table) for any listing, which made each stop cost more with every
  * network already running. Bounded: 5 s per read. */
-static int nfnl_dump(int get, uint8_t family, void (*fn)(const struct nlmsghdr *, void *),
-		     void *arg, const char *what, struct nerr *e)
+/* A dump of one family's objects; with 'table' (not NULL), of that table's
+ * alone (the kernel filters rule dumps by NFTA_RULE_TABLE). */
+static int nfnl_dump_in(int get, uint8_t family, const char *table,
+			void (*fn)(const struct nlmsghdr *, void *), void *arg, const char *what,
+			struct nerr *e)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct nfgenmsg nf;
+		struct nlattr na;
+		char name[NLA_ALIGN(NFT_TABLE_MAXNAMELEN)];
 	} req = {
-		.nh = { .nlmsg_len = sizeof req,
+		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct nfgenmsg)),
 			.nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | get),
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
 			.nlmsg_seq = 1 },
@@ -456,8 +463,19 @@ static int nfnl_dump(int get, uint8_t family, void (*fn)(const struct nlmsghdr *
 	struct timeval tv = { .tv_sec = 5 };
 	_cleanup_nfsock_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 
+	if (table) {
+		size_t n = strlen(table) + 1;
+
+		if (n > sizeof req.name)
+			return nerr_set(e, -EINVAL, "nftables: %s: table name too long", what);
+		/* NFTA_RULE_TABLE, like every object's table attribute, is 1 */
+		req.na = (struct nlattr){ .nla_len = (uint16_t)(NLA_HDRLEN + n),
+					  .nla_type = NFTA_RULE_TABLE };
+		memcpy(req.name, table, n);
+		req.nh.nlmsg_len += (uint32_t)NLA_ALIGN(NLA_HDRLEN + n);
+	}
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
-	    send(fd, &req, sizeof req, 0) < 0)
+	    send(fd, &req, req.nh.nlmsg_len, 0) < 0)
 		return nerr_set(e, -errno, "nftables: %s: %s", what, strerror(errno));
 	for (;;) {
 		ssize_t got = recv(fd, buf, sizeof ans.b, 0);
@@ -484,6 +502,12 @@ static int nfnl_dump(int get, uint8_t family, void (*fn)(const struct nlmsghdr *
 				fn(nh, arg);
 		}
 	}
+}
+
+static int nfnl_dump(int get, uint8_t family, void (*fn)(const struct nlmsghdr *, void *),
+		     void *arg, const char *what, struct nerr *e)
+{
+	return nfnl_dump_in(get, family, NULL, fn, arg, what, e);
 }
 
 /* The string attribute 'type' of an nf_tables message (NUL-terminated
@@ -522,6 +546,159 @@ static bool nfnl_has(const struct nlmsghdr *nh, unsigned type)
 		off += NLA_ALIGN(a->nla_len);
 	}
 	return false;
+}
+
+/* ---- iptables-nft's conntrack matches, over nfnetlink --------------------- */
+
+/* The attributes of [*p, *p + *len) one by one: the next, or NULL at the
+ * end or at one that does not fit. */
+static const struct nlattr *nla_next(const char **p, size_t *len)
+{
+	const struct nlattr *a = (const void *)*p;
+	size_t step;
+
+	if (*len < NLA_HDRLEN || a->nla_len < NLA_HDRLEN || a->nla_len > *len)
+		return NULL;
+	step = NLA_ALIGN(a->nla_len);
+	if (step > *len)
+		step = *len;
+	*p += step;
+	*len -= step;
+	return a;
+}
+
+static const char *nla_payload(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+static size_t nla_size(const struct nlattr *a)
+{
+	return a->nla_len - NLA_HDRLEN;
+}
+
+/* A NUL-terminated string attribute of at most max bytes, or NULL. */
+static const char *nla_string(const struct nlattr *a, size_t max)
+{
+	size_t n = nla_size(a);
+
+	return n > 0 && n <= max && nla_payload(a)[n - 1] == '\0' ? nla_payload(a) : NULL;
+}
+
+/* Attribute 'type' among the attributes of [p, p + len), or NULL. */
+static const struct nlattr *nla_find(const char *p, size_t len, unsigned type)
+{
+	for (const struct nlattr *a; (a = nla_next(&p, &len));)
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+	return NULL;
+}
+
+static const struct nlattr *nfnl_attr(const struct nlmsghdr *nh, unsigned type)
+{
+	size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+
+	if (nh->nlmsg_len < off)
+		return NULL;
+	return nla_find((const char *)nh + off, nh->nlmsg_len - off, type);
+}
+
+static uint32_t nla_be32(const struct nlattr *a)
+{
+	uint32_t v = 0;
+
+	if (a && nla_size(a) >= sizeof v)
+		memcpy(&v, nla_payload(a), sizeof v);
+	return ntohl(v);
+}
+
+struct ct_scan {
+	const char *family, *table;
+	struct sbuf *text;
+	bool dormant;
+};
+
+/* One match expression's words (NFTA_EXPR_DATA of a "match"), appended to
+ * line; nothing for matches other than conntrack and state. */
+static void ct_expr(const struct nlattr *data, char *line, size_t size)
+{
+	const struct nlattr *name = nla_find(nla_payload(data), nla_size(data), NFTA_MATCH_NAME);
+	const struct nlattr *rev = nla_find(nla_payload(data), nla_size(data), NFTA_MATCH_REV);
+	const struct nlattr *info = nla_find(nla_payload(data), nla_size(data), NFTA_MATCH_INFO);
+	const char *n = name ? nla_string(name, 32) : NULL;
+	char words[128];
+	size_t used = strlen(line);
+
+	if (!n || !info ||
+	    fw_xt_ct_text(n, nla_be32(rev), nla_payload(info), nla_size(info), words,
+			  sizeof words) < 0)
+		return;
+	(void)snprintf(line + used, size - used, "%s%s", used ? " " : "",
+		       words); /* may be truncated: then "ct" twice is unlikely, MAYBE anyway */
+}
+
+static void on_rule_ct(const struct nlmsghdr *nh, void *arg)
+{
+	struct ct_scan *cs = arg;
+	const char *table = nfnl_str(nh, NFTA_RULE_TABLE, NFT_TABLE_MAXNAMELEN);
+	const char *chain = nfnl_str(nh, NFTA_RULE_CHAIN, NFT_CHAIN_MAXNAMELEN);
+	const struct nlattr *handle = nfnl_attr(nh, NFTA_RULE_HANDLE);
+	const struct nlattr *exprs = nfnl_attr(nh, NFTA_RULE_EXPRESSIONS);
+	const char *p;
+	size_t len;
+	char line[512] = "";
+	uint64_t h = 0;
+
+	if ((nh->nlmsg_type & 0xff) != NFT_MSG_NEWRULE || !table || !chain || !handle || !exprs ||
+	    nla_size(handle) != sizeof h || strcmp(table, cs->table) != 0)
+		return;
+	memcpy(&h, nla_payload(handle), sizeof h);
+	h = be64toh(h);
+	p = nla_payload(exprs);
+	len = nla_size(exprs);
+	for (const struct nlattr *el; (el = nla_next(&p, &len));) {
+		const struct nlattr *name = nla_find(nla_payload(el), nla_size(el), NFTA_EXPR_NAME);
+		const struct nlattr *data = nla_find(nla_payload(el), nla_size(el), NFTA_EXPR_DATA);
+		const char *n = name ? nla_string(name, 32) : NULL;
+
+		if (n && data && strcmp(n, "match") == 0)
+			ct_expr(data, line, sizeof line);
+	}
+	if (line[0])
+		sbuf_printf(cs->text, "table %s %s {\n\tchain %s {\n\t\t%s # handle %llu\n",
+			    cs->family, cs->table, chain, line, (unsigned long long)h);
+}
+
+static void on_table_flags(const struct nlmsghdr *nh, void *arg)
+{
+	struct ct_scan *cs = arg;
+	const char *name = nfnl_str(nh, NFTA_TABLE_NAME, NFT_TABLE_MAXNAMELEN);
+
+	if ((nh->nlmsg_type & 0xff) == NFT_MSG_NEWTABLE && name && strcmp(name, cs->table) == 0 &&
+	    (nla_be32(nfnl_attr(nh, NFTA_TABLE_FLAGS)) & NFT_TABLE_F_DORMANT))
+		cs->dormant = true;
+}
+
+int fw_xt_ct_listing(const char *family, const char *table, struct sbuf *text, struct nerr *e)
+{
+	struct ct_scan cs = { .family = family, .table = table, .text = text };
+	uint8_t f = strcmp(family, "ip") == 0	    ? NFPROTO_IPV4
+		    : strcmp(family, "ip6") == 0    ? NFPROTO_IPV6
+		    : strcmp(family, "inet") == 0   ? NFPROTO_INET
+		    : strcmp(family, "arp") == 0    ? NFPROTO_ARP
+		    : strcmp(family, "bridge") == 0 ? NFPROTO_BRIDGE
+		    : strcmp(family, "netdev") == 0 ? NFPROTO_NETDEV
+						    : NFPROTO_UNSPEC;
+	int r;
+
+	if (f == NFPROTO_UNSPEC)
+		return nerr_set(e, -EINVAL, "nftables: tables of family %s", family);
+	if ((r = nfnl_dump(NFT_MSG_GETTABLE, f, on_table_flags, &cs, "list tables", e)) < 0)
+		return r;
+	/* First, so that the table's first line is followed by its flags. */
+	sbuf_printf(text, "table %s %s {\n%s", family, table,
+		    cs.dormant ? "\tflags dormant\n" : "");
+	return nfnl_dump_in(NFT_MSG_GETRULE, f, table, on_rule_ct, &cs, "list rules", e);
 }
 
 static void on_table(const struct nlmsghdr *nh, void *arg)

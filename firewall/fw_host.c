@@ -351,9 +351,9 @@ static bool rule_text(const char *text, const struct eval *ev, const char *chain
 }
 
 /* An xt match: iptables-nft's conntrack shows in JSON without its
- * arguments; its state list is read from the text listing's translation
- * ("ct state related,established"). A comment always matches. Anything
- * else (multiport, addrtype, ...): MAYBE. */
+ * arguments; its state list is read from the text (fw_xt_ct_listing():
+ * "ct state established,related", in the words of nft's translation). A comment always matches.
+ * Anything else (multiport, addrtype, ...): MAYBE. */
 static enum tri xt_match(struct eval *ev, const char *chain, json_t *rule, json_t *xt,
 			 const struct pkt *p)
 {
@@ -841,7 +841,7 @@ static void chain_check(json_t *list, const char *text, json_t *c, const struct 
 }
 
 /* A dormant table sees no packet. nft 1.0.6 prints its JSON "flags" from
- * freed memory (garbage), so the text listing's "flags dormant" line is
+ * freed memory (garbage), so the text's "flags dormant" line is
  * believed too. */
 static bool table_dormant(json_t *list, const char *text, const char *fam, const char *table)
 {

@@ -806,9 +806,56 @@ static void test_kept_sockets(void **state)
 	assert_int_equal(inherited, 0);
 }
 
+/* iptables-nft's conntrack and state matches, read over nfnetlink in the
+ * words the host-firewall analysis expects from nft's translation; the
+ * rules made by the real iptables-nft. */
+static void test_xt_ct_listing(void **state)
+{
+	static const char *const rules[] = {
+		"-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+		"-A FORWARD -m conntrack ! --ctstate NEW -j ACCEPT",
+		"-A FORWARD -m state --state NEW,INVALID -j DROP",
+		"-A FORWARD -m conntrack --ctstate NEW --ctproto tcp -j DROP",
+		"-A FORWARD -i lo -j ACCEPT",
+		"-A INPUT -m conntrack --ctstate UNTRACKED -m conntrack --ctstate NEW -j ACCEPT",
+		/* another table's: not in filter's listing */
+		"-t mangle -A PREROUTING -m conntrack --ctstate NEW -j ACCEPT",
+	};
+	struct sbuf s = { 0 };
+	struct nerr e = { { 0 } };
+	_cleanup_free_ char *text = NULL;
+	char cmd[256];
+	size_t n = 0;
+
+	(void)state;
+	if (system("iptables-nft -V >/dev/null 2>&1") != 0)
+		skip();
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		snprintf(cmd, sizeof cmd, "iptables-nft %s", rules[i]);
+		assert_int_equal(system(cmd), 0);
+	}
+	assert_int_equal(fw_xt_ct_listing("ip", "filter", &s, &e), 0);
+	text = sbuf_finish(&s);
+	assert_non_null(text);
+	assert_int_equal(strncmp(text, "table ip filter {\n", 18), 0);
+	assert_null(strstr(text, "flags")); /* not dormant */
+	assert_non_null(
+		strstr(text, "\tchain FORWARD {\n\t\tct state established,related # handle "));
+	assert_non_null(strstr(text, "\t\tct state != new # handle "));
+	assert_non_null(strstr(text, "\t\tct state invalid,new # handle "));
+	assert_non_null(strstr(text, "\t\tct other # handle "));
+	assert_non_null(
+		strstr(text, "\tchain INPUT {\n\t\tct state untracked ct state new # handle "));
+	/* five rules with such matches, the one without none, mangle's not */
+	for (const char *p = text; (p = strstr(p, "# handle ")); p++)
+		n++;
+	assert_int_equal(n, 5);
+	assert_int_equal(system("nft delete table ip filter && nft delete table ip mangle"), 0);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 15];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 16];
 	size_t k = 0;
 
 	if (geteuid() != 0) {
@@ -841,5 +888,6 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_step);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_check_eperm);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_kept_sockets);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_xt_ct_listing);
 	return _cmocka_run_group_tests("fw-kernel", tests, k, NULL, NULL);
 }

@@ -103,6 +103,10 @@ check "start: warns about ufw's FORWARD" has "$OUT" "^warning: table ip filter c
 check "start: prints ufw's fix" has "$OUT" "fix: ufw allow in on virbr0"
 nd status default --json
 check "status --json: ufw named" jq -e '[.host_firewall.blockers[] | select(.owner == "ufw")] | length >= 2' <<<"$OUT"
+# ufw-before-forward accepts replies with an iptables-nft conntrack match,
+# whose states netd reads over nfnetlink (fw_xt.c): replies are not blocked.
+check "status --json: ufw's FORWARD blocks new traffic, not replies" jq -e \
+	'[.host_firewall.blockers[] | select(.chain == "FORWARD") | .blocks[]] | index("forward-out") != null and index("forward-reply") == null' <<<"$OUT"
 nd_ok stop default
 must timeout 60 ufw --force disable
 must nft flush ruleset
