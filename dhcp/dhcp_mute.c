@@ -73,11 +73,7 @@ static int mute_one(int fd, bool ipv6)
 	return 0;
 }
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 int dhcp_mute(pid_t pid, int pidfd, bool ipv6, int *muted)
 {

@@ -177,11 +177,7 @@ static int signal_and_wait(int pidfd, pid_t pid, const char *conf_path, struct n
 			(int)pid, conf_path, DHCP_KILL_TIMEOUT_MS);
 }
 
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 /* Process pid was started by the dhcp_spawn() that put 'mark' in its
  * environment (its daemon inherits it): NETD_SPAWN=MARK exactly. */

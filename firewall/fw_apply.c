@@ -407,6 +407,18 @@ static const char *family_name(uint8_t f)
 	}
 }
 
+/* family_name()'s inverse: NFPROTO_UNSPEC for a name nft does not have. */
+static uint8_t family_num(const char *name)
+{
+	static const uint8_t all[] = { NFPROTO_INET, NFPROTO_IPV4,   NFPROTO_IPV6,
+				       NFPROTO_ARP,  NFPROTO_BRIDGE, NFPROTO_NETDEV };
+
+	for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+		if (strcmp(family_name(all[i]), name) == 0)
+			return all[i];
+	return NFPROTO_UNSPEC;
+}
+
 /* One NEWTABLE message of the dump as a listing line. */
 static void table_line(const struct nlmsghdr *nh, struct sbuf *s)
 {
@@ -682,13 +694,7 @@ static void on_table_flags(const struct nlmsghdr *nh, void *arg)
 int fw_xt_ct_listing(const char *family, const char *table, struct sbuf *text, struct nerr *e)
 {
 	struct ct_scan cs = { .family = family, .table = table, .text = text };
-	uint8_t f = strcmp(family, "ip") == 0	    ? NFPROTO_IPV4
-		    : strcmp(family, "ip6") == 0    ? NFPROTO_IPV6
-		    : strcmp(family, "inet") == 0   ? NFPROTO_INET
-		    : strcmp(family, "arp") == 0    ? NFPROTO_ARP
-		    : strcmp(family, "bridge") == 0 ? NFPROTO_BRIDGE
-		    : strcmp(family, "netdev") == 0 ? NFPROTO_NETDEV
-						    : NFPROTO_UNSPEC;
+	uint8_t f = family_num(family);
 	int r;
 
 	if (f == NFPROTO_UNSPEC)
@@ -1004,9 +1010,7 @@ int fw_chains_exist(const char *family, const char *table, const char *const *na
 		    unsigned *mask, struct nerr *e)
 {
 	struct chains_of co = { .table = table, .names = names, .n = n };
-	uint8_t f = strcmp(family, "ip") == 0	 ? NFPROTO_IPV4
-		    : strcmp(family, "ip6") == 0 ? NFPROTO_IPV6
-						 : NFPROTO_UNSPEC;
+	uint8_t f = family_num(family);
 	int r;
 
 	*mask = 0;
