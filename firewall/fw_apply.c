@@ -304,6 +304,68 @@ int fw_apply(const char *script, bool dry_run, struct nerr *e)
 		      dry_run ? "check rules for table " TBL : "load table " TBL, NULL, e);
 }
 
+/* The attributes of [*p, *p + *len) one by one: the next, or NULL at the
+ * end or at one that does not fit. */
+static const struct nlattr *nla_next(const char **p, size_t *len)
+{
+	const struct nlattr *a = (const void *)*p;
+	size_t step;
+
+	if (*len < NLA_HDRLEN || a->nla_len < NLA_HDRLEN || a->nla_len > *len)
+		return NULL;
+	step = NLA_ALIGN(a->nla_len);
+	if (step > *len)
+		step = *len;
+	*p += step;
+	*len -= step;
+	return a;
+}
+
+static const char *nla_payload(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+static size_t nla_size(const struct nlattr *a)
+{
+	return a->nla_len - NLA_HDRLEN;
+}
+
+/* A NUL-terminated string attribute of at most max bytes, or NULL. */
+static const char *nla_string(const struct nlattr *a, size_t max)
+{
+	size_t n = nla_size(a);
+
+	return n > 0 && n <= max && nla_payload(a)[n - 1] == '\0' ? nla_payload(a) : NULL;
+}
+
+/* Attribute 'type' among the attributes of [p, p + len), or NULL. */
+static const struct nlattr *nla_find(const char *p, size_t len, unsigned type)
+{
+	for (const struct nlattr *a; (a = nla_next(&p, &len));)
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+	return NULL;
+}
+
+static const struct nlattr *nfnl_attr(const struct nlmsghdr *nh, unsigned type)
+{
+	size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+
+	if (nh->nlmsg_len < off)
+		return NULL;
+	return nla_find((const char *)nh + off, nh->nlmsg_len - off, type);
+}
+
+static uint32_t nla_be32(const struct nlattr *a)
+{
+	uint32_t v = 0;
+
+	if (a && nla_size(a) >= sizeof v)
+		memcpy(&v, nla_payload(a), sizeof v);
+	return ntohl(v);
+}
+
 /* One request, one answer: NFT_MSG_GETTABLE for inet netd. Asked over
  * nfnetlink rather than listed with nft because nft 1.0.6 prints a table
  * with one flag through freed memory (table_flags_json(), fixed in 1.0.7):
@@ -322,6 +384,7 @@ static int nfnl_get_u32(const void *req, size_t len, unsigned want, unsigned att
 	struct timeval tv = { .tv_sec = 5 };
 	_cleanup_nfsock_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	const struct nlmsghdr *nh = &ans.nh;
+	const struct nlattr *a;
 	ssize_t got;
 
 	*found = false;
@@ -345,21 +408,9 @@ static int nfnl_get_u32(const void *req, size_t len, unsigned want, unsigned att
 	if (nh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | want))
 		return nerr_set(e, -EIO, "nftables: ask for %s: answer of type %u", what,
 				nh->nlmsg_type);
-	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
-	     off + NLA_HDRLEN <= nh->nlmsg_len;) {
-		const struct nlattr *a = (const void *)((const char *)nh + off);
-
-		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == attr &&
-		    a->nla_len >= NLA_HDRLEN + sizeof(uint32_t)) {
-			uint32_t be;
-
-			memcpy(&be, (const char *)a + NLA_HDRLEN, sizeof be);
-			*val = ntohl(be);
-			*found = true;
-		}
-		off += NLA_ALIGN(a->nla_len);
+	if ((a = nfnl_attr(nh, attr)) && nla_size(a) >= sizeof(uint32_t)) {
+		*val = nla_be32(a);
+		*found = true;
 	}
 	return 0;
 }
@@ -526,103 +577,18 @@ static int nfnl_dump(int get, uint8_t family, void (*fn)(const struct nlmsghdr *
  * within 'max' bytes), or NULL. */
 static const char *nfnl_str(const struct nlmsghdr *nh, unsigned type, size_t max)
 {
-	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
-	     off + NLA_HDRLEN <= nh->nlmsg_len;) {
-		const struct nlattr *a = (const void *)((const char *)nh + off);
-		size_t len;
+	const struct nlattr *a = nfnl_attr(nh, type);
 
-		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
-			return NULL;
-		len = a->nla_len - NLA_HDRLEN;
-		if ((a->nla_type & NLA_TYPE_MASK) == type)
-			return len > 0 && len <= max &&
-					       ((const char *)a)[NLA_HDRLEN + len - 1] == '\0'
-				       ? (const char *)a + NLA_HDRLEN
-				       : NULL;
-		off += NLA_ALIGN(a->nla_len);
-	}
-	return NULL;
+	return a ? nla_string(a, max) : NULL;
 }
 
 /* Whether an nf_tables message has attribute 'type'. */
 static bool nfnl_has(const struct nlmsghdr *nh, unsigned type)
 {
-	for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
-	     off + NLA_HDRLEN <= nh->nlmsg_len;) {
-		const struct nlattr *a = (const void *)((const char *)nh + off);
-
-		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
-			return false;
-		if ((a->nla_type & NLA_TYPE_MASK) == type)
-			return true;
-		off += NLA_ALIGN(a->nla_len);
-	}
-	return false;
+	return nfnl_attr(nh, type) != NULL;
 }
 
 /* ---- iptables-nft's conntrack matches, over nfnetlink --------------------- */
-
-/* The attributes of [*p, *p + *len) one by one: the next, or NULL at the
- * end or at one that does not fit. */
-static const struct nlattr *nla_next(const char **p, size_t *len)
-{
-	const struct nlattr *a = (const void *)*p;
-	size_t step;
-
-	if (*len < NLA_HDRLEN || a->nla_len < NLA_HDRLEN || a->nla_len > *len)
-		return NULL;
-	step = NLA_ALIGN(a->nla_len);
-	if (step > *len)
-		step = *len;
-	*p += step;
-	*len -= step;
-	return a;
-}
-
-static const char *nla_payload(const struct nlattr *a)
-{
-	return (const char *)a + NLA_HDRLEN;
-}
-
-static size_t nla_size(const struct nlattr *a)
-{
-	return a->nla_len - NLA_HDRLEN;
-}
-
-/* A NUL-terminated string attribute of at most max bytes, or NULL. */
-static const char *nla_string(const struct nlattr *a, size_t max)
-{
-	size_t n = nla_size(a);
-
-	return n > 0 && n <= max && nla_payload(a)[n - 1] == '\0' ? nla_payload(a) : NULL;
-}
-
-/* Attribute 'type' among the attributes of [p, p + len), or NULL. */
-static const struct nlattr *nla_find(const char *p, size_t len, unsigned type)
-{
-	for (const struct nlattr *a; (a = nla_next(&p, &len));)
-		if ((a->nla_type & NLA_TYPE_MASK) == type)
-			return a;
-	return NULL;
-}
-
-static const struct nlattr *nfnl_attr(const struct nlmsghdr *nh, unsigned type)
-{
-	size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
-
-	if (nh->nlmsg_len < off)
-		return NULL;
-	return nla_find((const char *)nh + off, nh->nlmsg_len - off, type);
-}
-
-static uint32_t nla_be32(const struct nlattr *a)
-{
-	uint32_t v = 0;
-
-	if (a && nla_size(a) >= sizeof v)
-		memcpy(&v, nla_payload(a), sizeof v);
-	return ntohl(v);
-}
 
 struct ct_scan {
 	const char *family, *table;
