@@ -80,14 +80,18 @@ int fw_list_json(json_t **objs, uint32_t *flags, struct nerr *e);
  * other function here follows from it. */
 bool fw_net_has_part(const struct net *n);
 
+/* The interface group n's bridge belongs in: FW_DEVGROUP (see the iptables
+ * glue below) when n has a part in the table, else the default group 0. */
+uint32_t fw_net_devgroup(const struct net *n);
+
 /* Whether 'chain' is one of the chains fw_render() may create for n
  * (n_NAME_{in,out,input,post,nat}, used or not). No other network's chain
  * can have one of these names, even when its name extends n's ("a" and
  * "a_in" make n_a_in and n_a_in_in): no suffix holds a '_'. */
 bool fw_chain_is_net(const struct net *n, const char *chain);
 
-/* Bring n's rules in: fw_render(n), followed by 'extra' (fw_glue_render's
- * commands, or NULL), loaded in one transaction. */
+/* Bring n's rules in: fw_render(n), followed by 'extra' (more commands, or
+ * NULL), loaded in one transaction. */
 int fw_start(const struct net *n, const char *extra, struct nerr *e);
 
 /* A chain of any table as `nft -a list chain FAMILY TABLE CHAIN` prints it
@@ -109,8 +113,10 @@ int fw_chains_exist(const char *family, const char *table, const char *const *na
  * the table (other networks' starts may be loading theirs: netd boot). One
  * transaction. Succeeds when the table or n's part is already gone; fails
  * with -EEXIST, nothing changed, when another network now holds one of n's
- * keys. */
-int fw_stop(const struct net *n, bool keep_table, struct nerr *e);
+ * keys. *last (last may be NULL) says whether no other network has a part
+ * in the table (and keep_table is false): the shared iptables accepts of
+ * fw_glue.c then go too. */
+int fw_stop(const struct net *n, bool keep_table, bool *last, struct nerr *e);
 
 /* ---- drift ---- */
 
@@ -180,27 +186,65 @@ int fw_repair(const struct net *n, const struct fw_drift *d, struct nerr *e);
  * netd's accepts in the iptables-nft chains of the host, so that a drop
  * there (Docker's FORWARD policy, ufw's INPUT and FORWARD) does not stop
  * the traffic netd's own table lets through: nftables ANDs base chains
- * across tables. For each family the network has (ip, ip6) and only when
- * table FAMILY filter and the chain already exist (netd never creates
- * them): in INPUT, DHCP (udp 67; udp 547 with IPv6) and DNS (udp and tcp
- * 53) from the bridge; in DOCKER-USER when FORWARD jumps to it, else in
- * FORWARD, bridge to bridge and, for nat and route networks, from the
- * bridge with a source in the subnet and to the bridge with a destination
- * in it. Every rule is one match per expression with a counter and the
- * comment "netd:NAME", a shape iptables-save prints faithfully (a native
- * anonymous set or ct state is not: iptables-nft 1.8.9 prints the first as
- * a bare -j ACCEPT and refuses the second). The comment is how stop and
- * check find exactly these rules (by handle) and never touch another. The
- * return path has no ct state match for that reason: netd's own table
- * still rejects new connections into a NAT subnet. */
+ * across tables. They are shared by all networks and do not grow with
+ * them: every bridge of a network with a part in netd's table is in the
+ * interface group FW_DEVGROUP (the bridge step sets it), and in each family
+ * of table FAMILY filter where the chain already exists (netd never
+ * creates one) there are
+ *   INPUT: from the group, DHCP (udp 67; udp 547 in ip6) and DNS (udp and
+ *          tcp 53);
+ *   DOCKER-USER when FORWARD jumps to it, else FORWARD: from the group,
+ *          and to it,
+ * each with a counter and the comment "netd". netd's own table still
+ * decides per bridge and subnet, as it does without iptables: it rejects
+ * what the shared accepts would let through and a network must not pass
+ * (another subnet, an isolated network's forwarding, new connections into
+ * a NAT subnet). A network that serves TFTP has one accept of its own in ip
+ * INPUT (udp 69 from its bridge, comment "netd:NAME"), so that no host TFTP
+ * server is opened to the others' guests.
+ *
+ * The group match is iptables-nft's devgroup extension, the form
+ * iptables-save prints and iptables-restore reproduces (nft's native
+ * iifgroup is one iptables-nft 1.8.9 cannot read, which breaks
+ * iptables-save for the whole table): the shared rules are inserted by
+ * iptables-nft-restore --noflush, once, by the first network that finds
+ * them missing, and deleted by handle (one nft transaction) by the last
+ * network with a part in netd's table to stop. A family's accepts come in
+ * with the first network that has the family, and stay until that last
+ * stop. Rules of netd's are read over nfnetlink (fw_glue_rules()), never as
+ * nft text: that would load libxtables (6-30 ms) for the devgroup match. */
 
-/* The commands that delete n's rules from every such chain (by handle) and
- * insert them anew at the top, in order; "" when there is nothing to
- * insert or delete. on=false (netd.conf iptables = no) only deletes. */
-int fw_glue_render(const struct net *n, bool on, char **out, struct nerr *e);
+/* The interface group of netd's bridges: "netd" in ASCII. */
+#define FW_DEVGROUP 0x6e657464u
 
-/* Delete n's rules (by handle), touching no other rule. */
-int fw_glue_stop(const struct net *n, struct nerr *e);
+enum fw_glue_mode {
+	/* The shared accepts for n's families and n's own: start, repair. */
+	FW_GLUE_WANT,
+	/* n's own rules out, the shared ones left: stop while another
+	 * network has a part in netd's table, n without a part any more. */
+	FW_GLUE_DROP_OWN,
+	/* n's own and the shared ones out: the last stop, iptables = no. */
+	FW_GLUE_DROP_ALL,
+};
+
+/* What fw_glue_apply would change: an nft script (deletes by handle, n's
+ * own accept) and, per family (0 ip, 1 ip6), the input of
+ * ip(6)tables-nft-restore --noflush that inserts the missing shared rules;
+ * each "" / NULL when there is nothing. */
+struct fw_glue_plan {
+	char *nft;
+	char *restore[2];
+};
+void fw_glue_plan_free(struct fw_glue_plan *p);
+
+int fw_glue_render(const struct net *n, enum fw_glue_mode m, struct fw_glue_plan *p,
+		   struct nerr *e);
+
+/* fw_glue_render(n, m) and what it says: the nft script first, then the
+ * inserts. With serial_fd >= 0 (netd boot's workers) a change of the
+ * shared rules is read again and made under that lock, so that two workers
+ * never insert them twice. */
+int fw_glue_apply(const struct net *n, enum fw_glue_mode m, int serial_fd, struct nerr *e);
 
 /* What fw_glue_check found: one line each ("iptables chain ip filter
  * FORWARD lacks netd's accepts for virbr0"), at most FW_GLUE_MAX. */
@@ -210,14 +254,33 @@ struct fw_glue_drift {
 	char what[FW_GLUE_MAX][128];
 };
 
-/* Compare n's rules in the chains with what fw_glue_render(n, on) loads:
- * a chain that lacks them, has them changed, out of order or below another
- * rule, or has them where they do not belong (a DOCKER-USER that appeared,
- * the switch turned off). */
-int fw_glue_check(const struct net *n, bool on, struct fw_glue_drift *d, struct nerr *e);
+/* Compare the chains with what fw_glue_apply(n, m) would leave: a chain
+ * that lacks a rule, has one below a rule not netd's, or has netd's rules
+ * where none belong (a DOCKER-USER that appeared, the switch turned off, a
+ * network's rule from before the shared ones). */
+int fw_glue_check(const struct net *n, enum fw_glue_mode m, struct fw_glue_drift *d,
+		  struct nerr *e);
 
-/* fw_glue_render(n, on), loaded in one transaction. */
-int fw_glue_apply(const struct net *n, bool on, struct nerr *e);
+/* One rule of a host chain, read over nfnetlink, with what netd needs to
+ * know of it. 'known' when every expression is one of those decoded here
+ * (the matches below, a counter, a comment, an accept); the fields are then
+ * what the rule matches, 0 / "" for anything. */
+struct fw_host_rule {
+	char chain[32];
+	uint64_t handle;
+	char comment[64]; /* nft's comment or an xt comment match; "" */
+	char jump[32];	  /* the chain it jumps or goes to; "" */
+	bool accept, known;
+	char iif[16], oif[16];	       /* iifname / oifname, exact */
+	uint8_t l4;		       /* meta l4proto or the ip protocol field */
+	uint16_t dport;		       /* transport header destination port */
+	uint32_t src_group, dst_group; /* devgroup, full mask, not inverted; 0 */
+};
+
+/* The rules of chains names[0..n_names) of table FAMILY TABLE, in chain
+ * order (caller frees *rules). No table: none. */
+int fw_glue_rules(const char *family, const char *table, const char *const *names, size_t n_names,
+		  struct fw_host_rule **rules, size_t *n, struct nerr *e);
 
 /* The firewall's entry in the step table (step.h): apply fw_start, undo
  * fw_stop, check fw_check (one drift line "firewall: FINDING" each),
@@ -236,18 +299,19 @@ int fw_list_json_cmd(const char *cmd, json_t **root, struct nerr *e);
  * reads other tables than netd's. */
 int fw_list_cmd(const char *cmd, bool json, char **out, struct nerr *e);
 
-/* What an iptables-nft conntrack or state match accepts (xt match 'name',
- * revision 'rev', its info blob of 'len' bytes), as nft's own translation
- * prints it: "ct state established,related", "ct state != new"; "ct other"
- * for a match that checks more than the state, or that netd cannot read.
- * 0, or -EINVAL when 'name' is neither. */
+/* What an iptables-nft conntrack, state or devgroup match accepts (xt
+ * match 'name', revision 'rev', its info blob of 'len' bytes), as nft's own
+ * translation prints it: "ct state established,related", "ct state !=
+ * new"; "ct other" for a match that checks more than the state, or that
+ * netd cannot read; "iifgroup 0x6e657464", "oifgroup 0x1", "devgroup other"
+ * (a mask, an inversion). 0, or -EINVAL when 'name' is none of these. */
 int fw_xt_ct_text(const char *name, uint32_t rev, const void *info, size_t len, char *buf,
 		  size_t size);
 
 /* The part of `nft -a list table FAMILY TABLE` that the host-firewall
  * analysis reads, appended to *text: "table FAMILY TABLE {" with
- * "\tflags dormant" when it is, and for each rule with conntrack or state
- * matches, under "table FAMILY TABLE {" and "\tchain CHAIN {", a line of
+ * "\tflags dormant" when it is, and for each rule with conntrack, state or
+ * devgroup matches, under "table FAMILY TABLE {" and "\tchain CHAIN {", a line of
  * their fw_xt_ct_text()s ending "# handle N". Read over nfnetlink: nft's
  * text listing loads libxtables and its extensions to translate every xt
  * match of the table, 6-30 ms in netd's process on a host with Docker. */

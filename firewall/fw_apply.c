@@ -17,6 +17,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nf_tables_compat.h>
+#include <linux/netfilter/xt_devgroup.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
@@ -673,6 +674,292 @@ int fw_xt_ct_listing(const char *family, const char *table, struct sbuf *text, s
 	return nfnl_dump_in(NFT_MSG_GETRULE, f, table, on_rule_ct, &cs, "list rules", e);
 }
 
+/* ---- host chains' rules, decoded, over nfnetlink (fw_glue_rules) ------ */
+
+enum reg_kind { RK_NONE, RK_L4, RK_DPORT, RK_IIF, RK_OIF };
+
+struct rule_dec {
+	struct fw_host_rule *r;
+	enum reg_kind reg[NFT_REG32_15 + 1]; /* what each register holds */
+	uint8_t family;
+};
+
+static uint32_t nla_u32_in(const struct nlattr *data, unsigned type, bool *ok)
+{
+	const struct nlattr *a = nla_find(nla_payload(data), nla_size(data), type);
+
+	if (!a || nla_size(a) < sizeof(uint32_t))
+		*ok = false;
+	return nla_be32(a);
+}
+
+static enum reg_kind *dec_reg(struct rule_dec *d, uint32_t reg)
+{
+	/* NFT_REG_1..4 are 16-byte registers; NFT_REG32_00.. 4-byte ones */
+	if (reg >= NFT_REG_1 && reg <= NFT_REG_4)
+		reg = NFT_REG32_00 + (reg - NFT_REG_1) * 4;
+	return reg >= NFT_REG32_00 && reg <= NFT_REG32_15 ? &d->reg[reg] : NULL;
+}
+
+static bool dec_load(struct rule_dec *d, const char *name, const struct nlattr *data)
+{
+	bool ok = true;
+	enum reg_kind k = RK_NONE, *slot;
+	uint32_t dreg;
+
+	if (strcmp(name, "meta") == 0) {
+		uint32_t key = nla_u32_in(data, NFTA_META_KEY, &ok);
+
+		dreg = nla_u32_in(data, NFTA_META_DREG, &ok);
+		k = key == NFT_META_L4PROTO   ? RK_L4
+		    : key == NFT_META_IIFNAME ? RK_IIF
+		    : key == NFT_META_OIFNAME ? RK_OIF
+					      : RK_NONE;
+	} else {
+		uint32_t base = nla_u32_in(data, NFTA_PAYLOAD_BASE, &ok);
+		uint32_t off = nla_u32_in(data, NFTA_PAYLOAD_OFFSET, &ok);
+		uint32_t len = nla_u32_in(data, NFTA_PAYLOAD_LEN, &ok);
+
+		dreg = nla_u32_in(data, NFTA_PAYLOAD_DREG, &ok);
+		if (base == NFT_PAYLOAD_TRANSPORT_HEADER && off == 2 && len == 2)
+			k = RK_DPORT;
+		else if (base == NFT_PAYLOAD_NETWORK_HEADER && d->family == NFPROTO_IPV4 &&
+			 off == 9 && len == 1)
+			k = RK_L4;
+	}
+	if (!ok || k == RK_NONE || !(slot = dec_reg(d, dreg)))
+		return false;
+	*slot = k;
+	return true;
+}
+
+/* An exact interface name: NUL-terminated within the compared bytes (a
+ * wildcard "virbr*" compares a prefix and has no NUL). */
+static bool dec_ifname(const char *v, size_t n, char *out, size_t size)
+{
+	size_t len = strnlen(v, n);
+
+	if (len == n || len == 0 || len >= size)
+		return false;
+	memcpy(out, v, len + 1);
+	return true;
+}
+
+static bool dec_cmp(struct rule_dec *d, const struct nlattr *data)
+{
+	bool ok = true;
+	uint32_t sreg = nla_u32_in(data, NFTA_CMP_SREG, &ok);
+	uint32_t op = nla_u32_in(data, NFTA_CMP_OP, &ok);
+	const struct nlattr *cd = nla_find(nla_payload(data), nla_size(data), NFTA_CMP_DATA);
+	const struct nlattr *v =
+		cd ? nla_find(nla_payload(cd), nla_size(cd), NFTA_DATA_VALUE) : NULL;
+	enum reg_kind *slot = dec_reg(d, sreg);
+	const char *b;
+	size_t n;
+
+	if (!ok || op != NFT_CMP_EQ || !v || !slot)
+		return false;
+	b = nla_payload(v);
+	n = nla_size(v);
+	switch (*slot) {
+	case RK_L4:
+		if (n != 1)
+			return false;
+		d->r->l4 = (uint8_t)b[0];
+		return true;
+	case RK_DPORT:
+		if (n != 2)
+			return false;
+		d->r->dport = (uint16_t)((uint8_t)b[0] << 8 | (uint8_t)b[1]);
+		return true;
+	case RK_IIF:
+		return dec_ifname(b, n, d->r->iif, sizeof d->r->iif);
+	case RK_OIF:
+		return dec_ifname(b, n, d->r->oif, sizeof d->r->oif);
+	case RK_NONE:
+		break;
+	}
+	return false;
+}
+
+static bool dec_match(struct rule_dec *d, const struct nlattr *data)
+{
+	const struct nlattr *name = nla_find(nla_payload(data), nla_size(data), NFTA_MATCH_NAME);
+	const struct nlattr *info = nla_find(nla_payload(data), nla_size(data), NFTA_MATCH_INFO);
+	const char *n = name ? nla_string(name, 32) : NULL;
+
+	if (!n || !info)
+		return false;
+	if (strcmp(n, "comment") == 0) {
+		/* struct xt_comment_info: char comment[256], NUL-terminated */
+		size_t len = strnlen(nla_payload(info), nla_size(info));
+
+		if (len == nla_size(info) || len >= sizeof d->r->comment)
+			return false;
+		memcpy(d->r->comment, nla_payload(info), len + 1);
+		return true;
+	}
+	if (strcmp(n, "devgroup") == 0) {
+		struct xt_devgroup_info g;
+
+		if (nla_size(info) < sizeof g)
+			return false;
+		memcpy(&g, nla_payload(info), sizeof g);
+		if (g.flags & ~(unsigned)(XT_DEVGROUP_MATCH_SRC | XT_DEVGROUP_MATCH_DST))
+			return false; /* inverted */
+		if (g.flags & XT_DEVGROUP_MATCH_SRC) {
+			if (g.src_mask != ~0u || !g.src_group)
+				return false;
+			d->r->src_group = g.src_group;
+		}
+		if (g.flags & XT_DEVGROUP_MATCH_DST) {
+			if (g.dst_mask != ~0u || !g.dst_group)
+				return false;
+			d->r->dst_group = g.dst_group;
+		}
+		return g.flags != 0;
+	}
+	return false;
+}
+
+static bool dec_verdict(struct rule_dec *d, const struct nlattr *data)
+{
+	bool ok = true;
+	uint32_t dreg = nla_u32_in(data, NFTA_IMMEDIATE_DREG, &ok);
+	const struct nlattr *id = nla_find(nla_payload(data), nla_size(data), NFTA_IMMEDIATE_DATA);
+	const struct nlattr *vd =
+		id ? nla_find(nla_payload(id), nla_size(id), NFTA_DATA_VERDICT) : NULL;
+	const struct nlattr *chain;
+	int32_t code;
+
+	if (!ok || dreg != NFT_REG_VERDICT || !vd)
+		return false;
+	code = (int32_t)nla_u32_in(vd, NFTA_VERDICT_CODE, &ok);
+	if (!ok)
+		return false;
+	if (code == NF_ACCEPT) {
+		d->r->accept = true;
+		return true;
+	}
+	chain = nla_find(nla_payload(vd), nla_size(vd), NFTA_VERDICT_CHAIN);
+	if ((code == NFT_JUMP || code == NFT_GOTO) && chain && nla_string(chain, sizeof d->r->jump))
+		nd_strlcpy(d->r->jump, nla_payload(chain), sizeof d->r->jump);
+	return false; /* anything but accept is not a rule netd could have made */
+}
+
+/* nft's comment: the rule's user data, TLVs of {u8 type, u8 len, value};
+ * NFTNL_UDATA_RULE_COMMENT (0) is a NUL-terminated string. */
+static void dec_udata(const struct nlattr *u, struct fw_host_rule *r)
+{
+	const uint8_t *p = (const uint8_t *)nla_payload(u);
+	size_t left = nla_size(u);
+
+	while (left >= 2 && (size_t)p[1] + 2 <= left) {
+		size_t len = p[1];
+
+		if (p[0] == 0 && len > 0 && len <= sizeof r->comment && p[2 + len - 1] == '\0')
+			memcpy(r->comment, p + 2, len);
+		left -= len + 2;
+		p += len + 2;
+	}
+}
+
+struct rule_scan {
+	const char *table;
+	const char *const *names;
+	size_t n_names;
+	uint8_t family;
+	struct fw_host_rule *r;
+	size_t n;
+	int err;
+};
+
+static void on_rule_glue(const struct nlmsghdr *nh, void *arg)
+{
+	struct rule_scan *rs = arg;
+	const char *table = nfnl_str(nh, NFTA_RULE_TABLE, NFT_TABLE_MAXNAMELEN);
+	const char *chain = nfnl_str(nh, NFTA_RULE_CHAIN, NFT_CHAIN_MAXNAMELEN);
+	const struct nlattr *handle = nfnl_attr(nh, NFTA_RULE_HANDLE);
+	const struct nlattr *exprs = nfnl_attr(nh, NFTA_RULE_EXPRESSIONS);
+	const struct nlattr *udata = nfnl_attr(nh, NFTA_RULE_USERDATA);
+	struct rule_dec d = { .family = rs->family };
+	struct fw_host_rule *r;
+	bool wanted = false, known = true;
+	const char *p;
+	size_t len;
+	uint64_t h;
+
+	if (rs->err || (nh->nlmsg_type & 0xff) != NFT_MSG_NEWRULE || !table || !chain || !handle ||
+	    nla_size(handle) != sizeof h || strcmp(table, rs->table) != 0)
+		return;
+	for (size_t i = 0; i < rs->n_names; i++)
+		wanted = wanted || strcmp(chain, rs->names[i]) == 0;
+	if (!wanted || strlen(chain) >= sizeof r->chain)
+		return;
+	if (!(r = nd_array_push(&rs->r, &rs->n, sizeof *r, 1u << 20))) {
+		rs->err = -ENOMEM;
+		return;
+	}
+	memset(r, 0, sizeof *r);
+	d.r = r;
+	memcpy(r->chain, chain, strlen(chain) + 1);
+	memcpy(&h, nla_payload(handle), sizeof h);
+	r->handle = be64toh(h);
+	if (udata)
+		dec_udata(udata, r);
+	p = exprs ? nla_payload(exprs) : "";
+	len = exprs ? nla_size(exprs) : 0;
+	for (const struct nlattr *el; (el = nla_next(&p, &len));) {
+		const struct nlattr *name = nla_find(nla_payload(el), nla_size(el), NFTA_EXPR_NAME);
+		const struct nlattr *data = nla_find(nla_payload(el), nla_size(el), NFTA_EXPR_DATA);
+		const char *n = name ? nla_string(name, 32) : NULL;
+		bool ok = false;
+
+		if (n && strcmp(n, "counter") == 0)
+			continue;
+		if (n && data) {
+			if (strcmp(n, "meta") == 0 || strcmp(n, "payload") == 0)
+				ok = dec_load(&d, n, data);
+			else if (strcmp(n, "cmp") == 0)
+				ok = dec_cmp(&d, data);
+			else if (strcmp(n, "match") == 0)
+				ok = dec_match(&d, data);
+			else if (strcmp(n, "immediate") == 0)
+				ok = dec_verdict(&d, data);
+		}
+		known = known && ok;
+	}
+	r->known = known && r->accept;
+}
+
+int fw_glue_rules(const char *family, const char *table, const char *const *names, size_t n_names,
+		  struct fw_host_rule **rules, size_t *n, struct nerr *e)
+{
+	struct rule_scan rs = { .table = table, .names = names, .n_names = n_names };
+	int r;
+
+	*rules = NULL;
+	*n = 0;
+	rs.family = family_num(family);
+	if (rs.family == NFPROTO_UNSPEC)
+		return nerr_set(e, -EINVAL, "nftables: rules of family %s", family);
+	r = nfnl_dump_in(NFT_MSG_GETRULE, rs.family, table, on_rule_glue, &rs, "list rules", e);
+	if (r == -ENOENT) {
+		if (e)
+			e->msg[0] = '\0';
+		r = 0;
+	}
+	if (r == 0 && rs.err)
+		r = nerr_set(e, rs.err, "nftables: list rules: out of memory");
+	if (r < 0) {
+		free(rs.r);
+		return r;
+	}
+	*rules = rs.r;
+	*n = rs.n;
+	return 0;
+}
+
 static void on_table(const struct nlmsghdr *nh, void *arg)
 {
 	if ((nh->nlmsg_type & 0xff) == NFT_MSG_NEWTABLE)
@@ -994,17 +1281,21 @@ int fw_chains_exist(const char *family, const char *table, const char *const *na
  * jumps to one), so no chain but n's and the base chains means nothing of
  * another's. The dump and the load are two steps, but netd's lock keeps
  * other netd commands out between them. */
-int fw_stop(const struct net *n, bool keep_table, struct nerr *e)
+int fw_stop(const struct net *n, bool keep_table, bool *last, struct nerr *e)
 {
 	_cleanup_free_ char *script = NULL;
 	struct chain_scan cs = { .n = n };
 	bool present;
 	int r;
 
+	if (last)
+		*last = false;
 	if (!fw_net_has_part(n))
 		return 0;
 	if ((r = nfnl_dump(NFT_MSG_GETCHAIN, NFPROTO_INET, on_chain, &cs, "list chains", e)) < 0)
 		return nerr_wrap(e, r, "firewall: network %s: stop", n->name);
+	if (last)
+		*last = !cs.others && !keep_table;
 	if (!cs.chains) {
 		/* no table, or an empty one */
 		if ((r = fw_table_present(&present, e)) < 0)

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -28,6 +29,8 @@ struct pkt {
 	int af;
 	const char *iif, *oif, *not_if;
 	const char *ibr, *obr; /* bridge family: the bridge; else NULL */
+	const char *br;	       /* the network's bridge, and its interface group */
+	uint32_t br_group;
 	int l4;		       /* 17, 6, or 0 for any */
 	unsigned dport, sport; /* 0 for any */
 	struct net_addr sa, da;
@@ -350,10 +353,41 @@ static bool rule_text(const char *text, const struct eval *ev, const char *chain
 	return false;
 }
 
-/* An xt match: iptables-nft's conntrack shows in JSON without its
- * arguments; its state list is read from the text (fw_xt_ct_listing():
- * "ct state established,related", in the words of nft's translation). A comment always matches.
- * Anything else (multiport, addrtype, ...): MAYBE. */
+/* Whether interface 'dev' of p is in group 'g': known for the network's
+ * bridge alone (its group is netd's to set: fw_net_devgroup()). */
+static enum tri group_is(const struct pkt *p, const char *dev, const char *line, const char *word)
+{
+	const char *s = strstr(line, word);
+	unsigned long g;
+
+	if (!s)
+		return T_YES; /* this side not matched */
+	g = strtoul(s + strlen(word), NULL, 16);
+	if (!dev || dev != p->br)
+		return T_MAYBE;
+	return g == p->br_group ? T_YES : T_NO;
+}
+
+/* An xt devgroup match, from its words in the text ("iifgroup 0x...",
+ * "oifgroup 0x..."; fw_xt_ct_text()). */
+static enum tri devgroup_match(const char *line, const struct pkt *p)
+{
+	enum tri a, b;
+
+	if (strstr(line, "devgroup other"))
+		return T_MAYBE;
+	a = group_is(p, p->iif, line, "iifgroup 0x");
+	b = group_is(p, p->oif, line, "oifgroup 0x");
+	if (a == T_NO || b == T_NO)
+		return T_NO;
+	return a == T_YES && b == T_YES ? T_YES : T_MAYBE;
+}
+
+/* An xt match: iptables-nft's conntrack and devgroup show in JSON without
+ * their arguments; they are read from the text (fw_xt_ct_listing(): "ct
+ * state established,related", "iifgroup 0x6e657464", in the words of nft's
+ * translation). A comment always matches. Anything else (multiport,
+ * addrtype, ...): MAYBE. */
 static enum tri xt_match(struct eval *ev, const char *chain, json_t *rule, json_t *xt,
 			 const struct pkt *p)
 {
@@ -364,10 +398,15 @@ static enum tri xt_match(struct eval *ev, const char *chain, json_t *rule, json_
 	/* A comment matches every packet. */
 	if (name && strcmp(name, "comment") == 0)
 		return T_YES;
-	if (!name || (strcmp(name, "conntrack") != 0 && strcmp(name, "state") != 0) ||
+	if (!name ||
+	    (strcmp(name, "conntrack") != 0 && strcmp(name, "state") != 0 &&
+	     strcmp(name, "devgroup") != 0) ||
 	    !rule_text(ev->text, ev, chain, json_integer_value(json_object_get(rule, "handle")),
-		       line, sizeof line) ||
-	    !(s = strstr(line, "ct state ")))
+		       line, sizeof line))
+		return T_MAYBE;
+	if (strcmp(name, "devgroup") == 0)
+		return devgroup_match(line, p);
+	if (!(s = strstr(line, "ct state ")))
 		return T_MAYBE;
 	s += strlen("ct state ");
 	/* Only one conntrack match, and no other ct match beside it. */
@@ -584,6 +623,8 @@ static void pkt_make(const struct net *n, enum hfw_class k, int af, const char *
 	const char *br = n->bridge;
 
 	memset(p, 0, sizeof *p);
+	p->br = br;
+	p->br_group = fw_net_devgroup(n);
 	p->af = af;
 	p->sa.family = p->da.family = af;
 	p->not_if = br;

@@ -203,6 +203,11 @@ bool fw_net_has_part(const struct net *n)
 	return n->fwd_mode != NET_FWD_OPEN && n->fwd_mode != NET_FWD_BRIDGE;
 }
 
+uint32_t fw_net_devgroup(const struct net *n)
+{
+	return fw_net_has_part(n) ? FW_DEVGROUP : 0;
+}
+
 bool fw_chain_is_net(const struct net *n, const char *chain)
 {
 	size_t len = strlen(n->name);

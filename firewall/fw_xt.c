@@ -1,12 +1,13 @@
-/* iptables-nft's conntrack and state matches, read from their xt info
- * blobs as the kernel keeps them (xt_conntrack.h, xt_state.h): the states
- * they accept, in the words of nft's translation. */
+/* iptables-nft's conntrack, state and devgroup matches, read from their xt
+ * info blobs as the kernel keeps them (xt_conntrack.h, xt_state.h,
+ * xt_devgroup.h): what they accept, in the words of nft's translation. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/xt_conntrack.h>
+#include <linux/netfilter/xt_devgroup.h>
 #include <linux/netfilter/xt_state.h>
 
 #include "fw.h"
@@ -58,6 +59,28 @@ int fw_xt_ct_text(const char *name, uint32_t rev, const void *info, size_t len, 
 			return states_text(~0u, false, buf, size);
 		memcpy(&si, info, sizeof si);
 		return states_text(si.statemask, false, buf, size);
+	}
+	if (strcmp(name, "devgroup") == 0) {
+		struct xt_devgroup_info g;
+
+		if (rev != 0 || len < sizeof g)
+			return snprintf(buf, size, "devgroup other") < 0 ? -EIO : 0;
+		memcpy(&g, info, sizeof g);
+		/* A whole group, not inverted: nft's iifgroup / oifgroup. */
+		if ((g.flags & ~(unsigned)(XT_DEVGROUP_MATCH_SRC | XT_DEVGROUP_MATCH_DST)) ||
+		    ((g.flags & XT_DEVGROUP_MATCH_SRC) && g.src_mask != ~0u) ||
+		    ((g.flags & XT_DEVGROUP_MATCH_DST) && g.dst_mask != ~0u) || !g.flags)
+			return snprintf(buf, size, "devgroup other") < 0 ? -EIO : 0;
+		if (g.flags == (XT_DEVGROUP_MATCH_SRC | XT_DEVGROUP_MATCH_DST))
+			return snprintf(buf, size, "iifgroup 0x%x oifgroup 0x%x", g.src_group,
+					g.dst_group) < 0
+				       ? -EIO
+				       : 0;
+		return snprintf(buf, size, "%s 0x%x",
+				g.flags & XT_DEVGROUP_MATCH_SRC ? "iifgroup" : "oifgroup",
+				g.flags & XT_DEVGROUP_MATCH_SRC ? g.src_group : g.dst_group) < 0
+			       ? -EIO
+			       : 0;
 	}
 	if (strcmp(name, "conntrack") != 0)
 		return -EINVAL;

@@ -25,6 +25,7 @@
 #include <netlink/netlink.h>
 
 #include "bridge.h"
+#include "fw.h"
 #include "hostnet.h"
 #include "netlink.h"
 #include "step.h"
@@ -67,6 +68,7 @@ enum {
 	OPT_MAC = 1,
 	OPT_DELAY = 2,
 	OPT_STP = 4,
+	OPT_GROUP = 8,
 };
 
 unsigned bridge_want_delay(const struct net *n)
@@ -95,6 +97,8 @@ static struct nl_msg *msg_bridge(const struct net *n, int ifindex, int nlflags, 
 	if (!ifindex && nla_put_string(m, IFLA_IFNAME, n->bridge) < 0)
 		return NULL;
 	if ((opts & OPT_MAC) && n->has_mac && nla_put(m, IFLA_ADDRESS, 6, n->mac) < 0)
+		return NULL;
+	if ((opts & OPT_GROUP) && nla_put_u32(m, IFLA_GROUP, fw_net_devgroup(n)) < 0)
 		return NULL;
 	if (!(info = nla_nest_start(m, IFLA_LINKINFO)) ||
 	    nla_put_string(m, IFLA_INFO_KIND, "bridge") < 0 ||
@@ -305,6 +309,9 @@ static int fix(struct nl_sock *sk, const struct net *n, const struct br_link *bl
 		netlink_batch_add(&b, msg_bridge(n, l->ifindex, 0, OPT_DELAY), "set forward delay");
 	if (d->mac)
 		netlink_batch_add(&b, msg_change(l->ifindex, 0, n->mac, false), "set mac");
+	if (d->group)
+		netlink_batch_add(&b, msg_bridge(n, l->ifindex, 0, OPT_GROUP),
+				  "set interface group");
 	if (d->mtu) {
 		/* Only an MTU the kernel sees change is pinned (the bridge
 		 * then stops following its ports'): step off it and back. */
@@ -352,7 +359,7 @@ int bridge_create(struct nl_sock *sk, const struct net *n, int *ifindex, struct 
 
 	if (!net_ifname_ok(n->bridge))
 		return nerr_set(e, -EINVAL, "network %s: bad bridge name '%s'", n->name, n->bridge);
-	m = msg_bridge(n, 0, NLM_F_CREATE | NLM_F_EXCL, OPT_MAC | OPT_DELAY | OPT_STP);
+	m = msg_bridge(n, 0, NLM_F_CREATE | NLM_F_EXCL, OPT_MAC | OPT_DELAY | OPT_STP | OPT_GROUP);
 	if (!m)
 		return nerr_set(e, -ENOMEM, "bridge %s: create: out of memory", n->bridge);
 	r = netlink_request(sk, m, &rp);
@@ -629,6 +636,8 @@ static int check(struct nl_sock *sk, const struct net *n, struct bridge_drift *d
 	d->mtu = n->mtu && l->mtu != n->mtu;
 	d->have_mtu = l->mtu;
 	d->mac = n->has_mac && l->has_mac && memcmp(l->mac, n->mac, 6) != 0;
+	d->group = l->group != fw_net_devgroup(n);
+	d->have_group = l->group;
 	memcpy(d->have_mac, l->mac, 6);
 	if (bl.has_opts) {
 		d->stp = (bl.stp != 0) != (n->stp != NET_NO);
@@ -678,7 +687,7 @@ int bridge_repair(struct nl_sock *sk, const struct net *n, const struct bridge_d
 bool bridge_drift_any(const struct bridge_drift *d)
 {
 	return d->missing || d->foreign || d->down || d->mtu || d->mac || d->stp || d->delay ||
-	       d->n_missing_ips;
+	       d->group || d->n_missing_ips;
 }
 
 int bridge_drift_str(const struct net *n, const struct bridge_drift *d, char *buf, size_t len)
@@ -708,6 +717,8 @@ int bridge_drift_str(const struct net *n, const struct bridge_drift *d, char *bu
 		net_mac_str(n->mac, w);
 		ITEM("mac %s (want %s)", m, w);
 	}
+	if (d->group)
+		ITEM("interface group 0x%x (want 0x%x)", d->have_group, fw_net_devgroup(n));
 	if (d->stp)
 		ITEM("stp %s (want %s)", n->stp != NET_NO ? "off" : "on",
 		     n->stp != NET_NO ? "on" : "off");
@@ -980,6 +991,8 @@ static void report_changes(struct step_ctx *c, const struct bridge_drift *d)
 		step_changed(c, "forward delay %us", bridge_want_delay(c->n) / BR_USER_HZ);
 	if (d->mac)
 		step_changed(c, "mac");
+	if (d->group)
+		step_changed(c, "interface group 0x%x", fw_net_devgroup(c->n));
 	for (size_t i = 0; i < d->n_missing_ips; i++) {
 		ip_str(&c->n->ips[d->missing_ips[i]], a, sizeof a);
 		step_changed(c, "address +%s", a);

@@ -37,6 +37,8 @@ struct bridge_drift {
 	unsigned have_mtu;
 	bool mac; /* n->mac is set and the bridge has another */
 	uint8_t have_mac[6];
+	bool group; /* another interface group than fw_net_devgroup() */
+	uint32_t have_group;
 	bool stp;	     /* STP on where off is wanted, or the reverse */
 	bool delay;	     /* forward delay differs */
 	unsigned have_delay; /* centiseconds, as the kernel keeps it */

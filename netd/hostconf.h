@@ -5,9 +5,10 @@
  *
  * Keys (each "yes" or "no"; no file, or a key left out, means the default):
  *     firewalld = yes   put netd's bridges in firewalld's zone over D-Bus
- *     iptables  = yes   insert narrow accepts for netd's bridges into the
- *                       iptables chains that would drop their traffic
- *                       (DOCKER-USER, else ip/ip6 filter INPUT and FORWARD)
+ *     iptables  = yes   insert accepts for netd's bridges (their interface
+ *                       group, shared by all networks) into the iptables
+ *                       chains that would drop their traffic (DOCKER-USER,
+ *                       else ip/ip6 filter INPUT and FORWARD)
  * An unknown key or value is an error naming FILE:LINE: a typo must not
  * silently leave an integration on. */
 #ifndef NETD_HOSTCONF_H

@@ -139,6 +139,7 @@ static int start(struct store *s, const struct net *n, FILE *out, int serial_fd,
 	if ((r = lc_run_init(&run, s, n, out, e)) < 0)
 		return r;
 	run.serial_fd = serial_fd;
+	run.c.serial_fd = serial_fd;
 	run.c.concurrent_run = serial_fd >= 0;
 	step_serial_enter(serial_fd);
 	r = start_begin(s, &run, n, e);

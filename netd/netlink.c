@@ -300,9 +300,8 @@ int netlink_batch_finish(struct netlink_batch *b)
 /* ---- links ----------------------------------------------------------- */
 
 static const struct nla_policy link_pol[IFLA_MAX + 1] = {
-	[IFLA_MTU] = { .type = NLA_U32 },
-	[IFLA_MASTER] = { .type = NLA_U32 },
-	[IFLA_IFNAME] = { .type = NLA_STRING },
+	[IFLA_MTU] = { .type = NLA_U32 },	  [IFLA_MASTER] = { .type = NLA_U32 },
+	[IFLA_GROUP] = { .type = NLA_U32 },	  [IFLA_IFNAME] = { .type = NLA_STRING },
 	[IFLA_LINKINFO] = { .type = NLA_NESTED },
 };
 static const struct nla_policy info_pol[IFLA_INFO_MAX + 1] = {
@@ -327,6 +326,8 @@ int netlink_link_parse(struct nl_msg *msg, struct netlink_link *l, netlink_link_
 		l->mtu = nla_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_MASTER])
 		l->master = (int)nla_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_GROUP])
+		l->group = nla_get_u32(tb[IFLA_GROUP]);
 	if (tb[IFLA_IFNAME])
 		nla_strlcpy(l->name, tb[IFLA_IFNAME], sizeof l->name);
 	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == 6) {

@@ -115,9 +115,10 @@ struct netlink_link {
 	unsigned mtu;
 	bool has_mac;
 	uint8_t mac[6];
-	char kind[16]; /* IFLA_INFO_KIND, "" for devices without one */
-	char name[16]; /* IFLA_IFNAME (IF_NAMESIZE), "" when absent */
-	int master;    /* IFLA_MASTER: the bridge it is a port of; 0 none */
+	char kind[16];	/* IFLA_INFO_KIND, "" for devices without one */
+	char name[16];	/* IFLA_IFNAME (IF_NAMESIZE), "" when absent */
+	int master;	/* IFLA_MASTER: the bridge it is a port of; 0 none */
+	uint32_t group; /* IFLA_GROUP: the interface group; 0 default */
 };
 
 /* The kind's own attributes (IFLA_INFO_DATA) of a link being parsed;

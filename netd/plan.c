@@ -80,21 +80,29 @@ static int plan_dnsmasq(const struct store *s, const struct net *n, FILE *o, str
 	return 0;
 }
 
-/* The commands fw_start would append for the host's iptables chains, or a
- * comment saying why there are none that plan can know of. */
+/* What start would change in the host's iptables chains, or a comment
+ * saying why there is nothing that plan can know of. */
 static void plan_glue(const struct hostconf *hc, const struct net *n, FILE *o)
 {
-	_cleanup_free_ char *glue = NULL;
+	struct fw_glue_plan g = { 0 };
 	struct nerr ge = { { 0 } };
+	static const char *const fam[] = { "iptables", "ip6tables" };
 
 	if (!fw_net_has_part(n) || !hc->iptables)
 		return;
-	if (fw_glue_render(n, true, &glue, &ge) < 0) {
+	if (fw_glue_render(n, FW_GLUE_WANT, &g, &ge) < 0) {
 		fprintf(o, "# iptables chains: not read: %s\n", ge.msg);
 		return;
 	}
-	if (glue[0])
-		fprintf(o, "# the host's iptables chains (netd.conf iptables = yes):\n%s", glue);
+	if (g.nft[0])
+		fprintf(o, "# the host's iptables chains (netd.conf iptables = yes):\n%s", g.nft);
+	for (size_t f = 0; f < ARRAY_SIZE(g.restore); f++)
+		if (g.restore[f])
+			fprintf(o,
+				"# the shared accepts of netd's bridges (interface group 0x%x), "
+				"through %s-nft-restore --noflush:\n%s",
+				FW_DEVGROUP, fam[f], g.restore[f]);
+	fw_glue_plan_free(&g);
 }
 
 /* What the firewalld step would do; plan does not ask D-Bus whether

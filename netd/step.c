@@ -102,6 +102,7 @@ int step_run_init(struct step_run *run, const struct step_ops *const *ops, size_
 	run->conf = (struct hostconf){ .firewalld = true, .iptables = true };
 	run->c.conf = &run->conf;
 	run->serial_fd = -1;
+	run->c.serial_fd = -1;
 	if (n > STEP_MAX)
 		return nerr_set(e, -E2BIG, "network %s: %zu steps, at most %d", net->name, n,
 				STEP_MAX);

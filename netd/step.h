@@ -84,6 +84,10 @@ struct step_ctx {
 	 * not remove what networks share (netd's nft table), as one of them
 	 * may be adding its part to it right now. */
 	bool concurrent_run;
+	/* The lock boot's workers share (-1 outside netd boot): a concurrent
+	 * step's apply takes it around what two networks must not do at
+	 * once (step_serial_enter). */
+	int serial_fd;
 	/* Run by a user other than root (netd status): checks that need root
 	 * (CAP_NET_ADMIN, root's files) are not run; they never pass for
 	 * "no drift". */

@@ -605,7 +605,7 @@ static void stop(const struct net *n)
 {
 	struct nerr e = { { 0 } };
 
-	if (fw_stop(n, false, &e) < 0)
+	if (fw_stop(n, false, NULL, &e) < 0)
 		fail_msg("fw_stop %s: %s", n->name, e.msg);
 }
 

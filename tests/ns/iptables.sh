@@ -4,10 +4,14 @@
 # FORWARD drop). In both orders (the tool first, netd first) and after the
 # tool reloads followed by `netd apply`, a guest gets a lease, resolves a
 # name through the bridge's DNS, reaches upstream masqueraded and reaches a
-# second guest on the bridge. netd's accepts are in a shape iptables-save
-# prints faithfully and iptables-restore reproduces; status names them when
-# they are gone; stop leaves the tool's rules exactly as they were. With
-# `iptables = no` in netd.conf nothing is inserted and Docker's drop wins.
+# second guest on the bridge. netd's accepts are shared by its networks
+# (interface group 0x6e657464 of netd's bridges): a second network adds
+# none, the last stop takes them, a boot of several inserts them once, and
+# a network's rules of an older netd ("netd:NAME") are replaced. They are
+# in a shape iptables-save prints faithfully and iptables-restore
+# reproduces; status names them when they are gone; stop leaves the tool's
+# rules exactly as they were. With `iptables = no` in netd.conf nothing is
+# inserted and Docker's drop wins.
 # Usage: iptables.sh NETD_BINARY
 . "$(dirname "$0")/lib.sh"
 ns_enter "$@"
@@ -30,7 +34,8 @@ foreign_nft() {
 		sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
 }
 # netd's rules in iptables-save's form.
-netd_rules() { ipt_save | grep -F -- "--comment \"netd:nat\"";  }
+G=0x6e657464
+netd_rules() { ipt_save | grep -E -- '--comment "?netd'; }
 
 # Guests g1 and g2 on the running network's bridge (anew for each case).
 guests() {
@@ -72,31 +77,29 @@ no_drift() {
 # drift). faithful WHAT [noinput]: noinput when ip filter has no INPUT chain
 # (Docker alone never creates it), so netd inserts nothing there.
 faithful() {
-	local what=$1 rules before after n=6
+	local what=$1 rules before after n=5
 	rules=$(netd_rules)
 	if [ "${2:-}" = noinput ]; then
-		n=3
+		n=2
 		check "$what: no INPUT chain, none created" \
 			lacks "$(nft list table ip filter)" "chain INPUT"
 	else
 	check "$what: iptables-save prints the DHCP accept" \
-		has "$rules" "-i $BR -p udp -m udp --dport 67 -m comment --comment \"netd:nat\" -j ACCEPT"
+		has "$rules" "-p udp -m devgroup --src-group $G -m udp --dport 67 -m comment --comment netd -j ACCEPT"
 	check "$what: ... the DNS accepts" \
-		has "$rules" "-i $BR -p udp -m udp --dport 53 -m comment --comment \"netd:nat\" -j ACCEPT"
+		has "$rules" "-p udp -m devgroup --src-group $G -m udp --dport 53 -m comment --comment netd -j ACCEPT"
 	check "$what: ... (tcp)" \
-		has "$rules" "-i $BR -p tcp -m tcp --dport 53 -m comment --comment \"netd:nat\" -j ACCEPT"
+		has "$rules" "-p tcp -m devgroup --src-group $G -m tcp --dport 53 -m comment --comment netd -j ACCEPT"
 	fi
-	check "$what: ... bridge to bridge" \
-		has "$rules" "-i $BR -o $BR -m comment --comment \"netd:nat\" -j ACCEPT"
-	check "$what: ... forward out of the subnet" \
-		has "$rules" "-s $NET -i $BR -m comment --comment \"netd:nat\" -j ACCEPT"
-	check "$what: ... back to the subnet" \
-		has "$rules" "-d $NET -o $BR -m comment --comment \"netd:nat\" -j ACCEPT"
+	check "$what: ... forward from netd's bridges" \
+		has "$rules" "-m devgroup --src-group $G -m comment --comment netd -j ACCEPT"
+	check "$what: ... forward to them" \
+		has "$rules" "-m devgroup --dst-group $G -m comment --comment netd -j ACCEPT"
 	check "$what: $n rules of netd's, no bare -j ACCEPT" eq "$(wc -l <<<"$rules")" $n
 	check "$what: no rule without a match" lacks "$(ipt_save)" "^-A [A-Z-]* -j ACCEPT$"
 
 	check "$what: iptables-save knows every rule (no incompatible table)" \
-		lacks "$(iptables-save 2>&1)" "incompatible"
+		lacks "$(iptables-save 2>&1)" "incompatible\|Parsing nftables rule failed"
 	before=$(ipt_save)
 	iptables-save | iptables-restore
 	after=$(ipt_save)
@@ -131,7 +134,7 @@ must docker_up
 ipt0=$(ipt_save) nft0=$(foreign_nft)
 nd plan nat
 check "docker first: plan lists the DOCKER-USER accepts" has "$OUT" \
-	"^insert rule ip filter DOCKER-USER iifname \"$BR\" ip saddr $NET counter accept comment \"netd:nat\"$"
+	"^-I DOCKER-USER 1 -m devgroup --src-group $G -m comment --comment netd -j ACCEPT$"
 check "docker first: plan changed nothing" eq "$(ipt_save)" "$ipt0"
 nd start nat
 check "docker first: start exit 0" eq "$RC" 0
@@ -139,7 +142,9 @@ guests
 works "docker first"
 no_drift "docker first"
 check "docker first: forward accepts are in DOCKER-USER" \
-	has "$(iptables -S DOCKER-USER)" "-A DOCKER-USER -s $NET -i $BR"
+	has "$(iptables -S DOCKER-USER)" "-A DOCKER-USER -m devgroup --src-group $G"
+check "docker first: the bridge is in netd's interface group" \
+	eq "$(ip -j link show $BR | jq -r '.[0].group')" $((G))
 check "docker first: FORWARD has no netd rule" lacks "$(iptables -S FORWARD)" "netd"
 nd stop nat --force
 check "docker first: stop exit 0" eq "$RC" 0
@@ -161,7 +166,7 @@ nd apply
 check "docker reload: apply exit 0" eq "$RC" 0
 works "docker reload + apply"
 no_drift "docker reload + apply"
-ipt1=$(ipt_save | grep -v netd:nat)
+ipt1=$(ipt_save | grep -v -- "--comment netd")
 nd_ok stop nat --force
 check "docker reload: stop takes netd's rules only" eq "$(ipt_save)" "$ipt1"
 
@@ -171,9 +176,9 @@ nft flush ruleset
 iptables -P INPUT ACCEPT
 iptables -P FORWARD ACCEPT
 nd_ok start nat
-check "netd first: DHCP accept at the top of INPUT" \
-	has "$(iptables -S INPUT | sed -n 2p)" "--dport 67 .*netd:nat"
-check "netd first: forward accepts in FORWARD" has "$(iptables -S FORWARD)" "-s $NET -i $BR"
+check "netd first: netd's accepts at the top of INPUT" \
+	has "$(iptables -S INPUT | sed -n 2,4p | grep -c -- '--comment netd')" 3
+check "netd first: forward accepts in FORWARD" has "$(iptables -S FORWARD)" "--src-group $G"
 must docker_up
 nd status nat --json
 # Docker's jumps now come first in FORWARD; netd's accepts there still
@@ -242,7 +247,7 @@ nd apply
 check "ufw reload: apply exit 0" eq "$RC" 0
 works "ufw reload + apply"
 no_drift "ufw reload + apply"
-ipt1=$(ipt_save | grep -v netd:nat)
+ipt1=$(ipt_save | grep -v -- "--comment netd")
 nd_ok stop nat --force
 check "ufw reload: stop takes netd's rules only" eq "$(ipt_save)" "$ipt1"
 
@@ -270,13 +275,14 @@ nd_ok define "$NS_TEMPLATES/dual-stack.xml"
 ipt0=$(ipt_save)
 nd start dualstack
 check "dual-stack: start exit 0" eq "$RC" 0
-rules6=$(ip6tables-save | grep -F -- '--comment "netd:dualstack"')
+rules6=$(ip6tables-save | grep -F -- '--comment netd')
 check "dual-stack: ip6tables-save prints the DHCPv6 accept" has "$rules6" \
-	'-A INPUT -i virbr13 -p udp -m udp --dport 547 -m comment --comment "netd:dualstack" -j ACCEPT'
-check "dual-stack: ... forward out of fd00:133::/64" has "$rules6" \
-	'-A FORWARD -s fd00:133::/64 -i virbr13 -m comment --comment "netd:dualstack" -j ACCEPT'
-check "dual-stack: ... back to it" has "$rules6" \
-	'-A FORWARD -d fd00:133::/64 -o virbr13 -m comment --comment "netd:dualstack" -j ACCEPT'
+	"-A INPUT -p udp -m devgroup --src-group $G -m udp --dport 547 -m comment --comment netd -j ACCEPT"
+check "dual-stack: ... forward from netd's bridges" has "$rules6" \
+	"-A FORWARD -m devgroup --src-group $G -m comment --comment netd -j ACCEPT"
+check "dual-stack: ... to them" has "$rules6" \
+	"-A FORWARD -m devgroup --dst-group $G -m comment --comment netd -j ACCEPT"
+check "dual-stack: 5 in ip6 filter" eq "$(wc -l <<<"$rules6")" 5
 nd status dualstack --json
 check "dual-stack: no drift" jq -e '.drift == []' <<<"$OUT"
 ip6tables-save | ip6tables-restore
@@ -284,3 +290,98 @@ nd status dualstack --json
 check "dual-stack: no drift after an ip6tables round trip" jq -e '.drift == []' <<<"$OUT"
 nd_ok stop dualstack --force
 check "dual-stack: stop leaves iptables-save as it was" eq "$(ipt_save)" "$ipt0"
+
+# ---- shared by the networks ----------------------------------------------------
+ip_rules() { iptables-save | grep -c -- '--comment netd$\|--comment netd ' || true; }
+ip6_rules() { ip6tables-save | grep -c -- '--comment netd$\|--comment netd ' || true; }
+
+say "-- two networks share the accepts (ufw enabled)"
+ipt0=$(ipt_save)
+nd_ok start nat
+check "shared: nat alone: 5 in ip filter" eq "$(ip_rules)" 5
+check "shared: none in ip6 filter for an IPv4 network" eq "$(ip6_rules)" 0
+nd_ok start dualstack
+check "shared: a second network adds none to ip filter" eq "$(ip_rules)" 5
+check "shared: ... and its family's to ip6 filter" eq "$(ip6_rules)" 5
+check "shared: dualstack's bridge is in netd's group too" \
+	eq "$(ip -j link show virbr13 | jq -r '.[0].group')" $((G))
+nd_ok stop nat --force
+check "shared: a stop while another network runs leaves them" eq "$(ip_rules)" 5
+guest_add g3 virbr13 52:54:00:15:00:03
+check "shared: a guest of the other network still gets a lease" guest_dhcp g3
+nd status dualstack --json
+check "shared: dualstack has no drift" jq -e '.drift == []' <<<"$OUT"
+nd_ok stop dualstack --force
+check "shared: the last stop takes them" eq "$(ipt_save)" "$ipt0"
+
+say "-- a network's rules of an older netd"
+iptables -I FORWARD -i $BR -o $BR -m comment --comment "netd:nat" -j ACCEPT
+iptables -I INPUT -i $BR -p udp --dport 67 -m comment --comment "netd:nat" -j ACCEPT
+nd_ok start nat
+check "older: start took them out" eq "$(ipt_save | grep -c 'netd:nat')" 0
+check "older: and put the shared ones in" eq "$(ip_rules)" 5
+iptables -A FORWARD -s $NET -i $BR -m comment --comment "netd:nat" -j ACCEPT
+nd status nat --json
+check "older: status names one that came back" jq -e \
+	'.drift | any(test("chain ip filter FORWARD has netd.s accepts for virbr20 of an older shape"))' \
+	<<<"$OUT"
+nd apply
+check "older: apply exit 0" eq "$RC" 0
+check "older: apply took it out" eq "$(ipt_save | grep -c 'netd:nat')" 0
+no_drift "older: after apply"
+nd_ok stop nat --force
+check "older: stop leaves iptables-save as before" eq "$(ipt_save)" "$ipt0"
+
+say "-- a TFTP network's own accept"
+ROOT=$T/tftp
+must mkdir -p "$ROOT"
+must chmod 0755 "$T" "$ROOT"
+head -c 5000 /dev/urandom >"$ROOT/pxelinux.0"
+must chmod 0644 "$ROOT/pxelinux.0"
+cat >"$T/tftp.xml" <<XML
+<network>
+  <name>boot</name>
+  <forward mode='nat'/>
+  <bridge name='virbr21' stp='off' delay='0'/>
+  <ip address='192.168.151.1' prefix='24'>
+    <tftp root='$ROOT'/>
+    <dhcp><range start='192.168.151.100' end='192.168.151.199'/></dhcp>
+  </ip>
+</network>
+XML
+nd_ok define "$T/tftp.xml"
+nd_ok start boot
+check "tftp: its own accept in INPUT" has "$(iptables -S INPUT)" \
+	'-A INPUT -i virbr21 -p udp -m udp --dport 69 -m comment --comment "netd:boot" -j ACCEPT'
+check "tftp: beside the 5 shared" eq "$(ip_rules)" 5
+guest_add g4 virbr21 52:54:00:15:00:04
+check "tftp: g4 gets a lease" guest_dhcp g4
+rm -f "$T/got"
+timeout 20 ip netns exec g4 busybox tftp -g -r pxelinux.0 -l "$T/got" 192.168.151.1 2>"$T/tftp.err"
+check "tftp: g4 fetches a file through ufw's INPUT drop" cmp "$ROOT/pxelinux.0" "$T/got"
+iptables-save | iptables-restore
+nd status boot --json
+check "tftp: no drift after a round trip" jq -e '.drift == []' <<<"$OUT"
+nd_ok stop boot --force
+check "tftp: stop leaves iptables-save as before" eq "$(ipt_save)" "$ipt0"
+
+say "-- netd boot of several networks inserts them once"
+for i in 1 2 3 4; do
+	cat >"$T/b$i.xml" <<X
+<network><name>b$i</name><forward mode='nat'/><bridge name='virbr3$i'/>
+<ip address='10.91.$i.1' prefix='24'><dhcp><range start='10.91.$i.2' end='10.91.$i.99'/></dhcp></ip>
+</network>
+X
+	nd_ok define "$T/b$i.xml"
+	nd_ok autostart "b$i"
+done
+NETD_BOOT_JOBS=4 nd boot
+check "boot: exit 0" eq "$RC" 0
+check "boot: 4 started" eq "$(grep -c "started: bridge" <<<"$OUT")" 4
+check "boot: 5 shared rules, each once" eq "$(ip_rules)" 5
+for i in 1 2 3 4; do
+	nd status "b$i" --json
+	check "boot: b$i has no drift" jq -e '.drift == []' <<<"$OUT"
+done
+for i in 1 2 3 4; do nd_ok stop "b$i"; done
+check "boot: the last stop takes them" eq "$(ipt_save)" "$ipt0"
