@@ -20,6 +20,7 @@
 #include "record.h"
 #include "reload.h"
 #include "session.h"
+#include "step.h"
 #include "store.h"
 #include "update.h"
 #include "transient.h"
@@ -900,9 +901,14 @@ static int cmd_run(const struct cmd *cmd, int argc, char **argv)
 		return r;
 	bool lock = cmd->store == STORE_LOCK || (cmd->store == STORE_VIEW && geteuid() == 0);
 
+	int64_t t0 = step_phase_begin();
+
 	if (cmd->store != STORE_NONE && store_open(&c.s, lock, &c.e) < 0)
 		return fail(&c.e);
-	return cmd->run(&c);
+	step_phase_time("store open", t0);
+	r = cmd->run(&c);
+	step_phase_time("command", t0);
+	return r;
 }
 
 /* Output that did not reach its file (a full disk, a closed pipe) is a

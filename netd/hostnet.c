@@ -54,23 +54,6 @@ static bool is_link_local(const struct net_addr *a)
 	return a->family == AF_INET6 && a->u.b[0] == 0xfe && (a->u.b[1] & 0xc0) == 0x80;
 }
 
-static bool to_net_addr(const struct nl_addr *src, int family, struct net_addr *a)
-{
-	size_t len = net_addr_len(family);
-
-	memset(a, 0, sizeof *a);
-	if (family != AF_INET && family != AF_INET6)
-		return false;
-	a->family = family;
-	/* The default route has no destination, or an empty one. */
-	if (!src || nl_addr_get_len(src) == 0)
-		return true;
-	if (nl_addr_get_len(src) != len)
-		return false;
-	memcpy(a->u.b, nl_addr_get_binary_addr(src), len);
-	return true;
-}
-
 static void add_ent(struct hostnet *h, const struct hn_ent *x)
 {
 	struct hn_ent *p = nd_array_push(&h->ents, &h->n, sizeof *p, HN_MAX);
@@ -100,79 +83,115 @@ static void on_link(struct nl_object *o, void *arg)
 	nd_strlcpy(p->name, name, sizeof p->name);
 }
 
-static void on_addr(struct nl_object *o, void *arg)
-{
-	struct hostnet *h = arg;
-	struct rtnl_addr *a = (struct rtnl_addr *)o;
-	struct hn_ent x = { .ifindex = rtnl_addr_get_ifindex(a) };
-	int fam = rtnl_addr_get_family(a);
+/* Addresses and routes are read from the messages themselves: libnl's
+ * object for each (an allocation per address, a nexthop list per route)
+ * cost more than the rest of the check, and with 200 networks up the
+ * overlap check of every start read 400 of them. */
 
-	if (!to_net_addr(rtnl_addr_get_local(a), fam, &x.a) || is_link_local(&x.a))
+/* The address of attribute a when it is one of family's, into *out. */
+static bool rta_addr(const struct rtattr *a, int family, struct net_addr *out)
+{
+	size_t len = net_addr_len(family);
+
+	memset(out, 0, sizeof *out);
+	if (!a || (family != AF_INET && family != AF_INET6) || RTA_PAYLOAD(a) != len)
+		return false;
+	out->family = family;
+	memcpy(out->u.b, RTA_DATA(a), len);
+	return true;
+}
+
+/* One RTM_NEWADDR. IPv6 gives its address as IFA_ADDRESS alone; IPv4 gives
+ * IFA_LOCAL, and an IFA_ADDRESS that differs is a point-to-point peer. */
+static void on_addr(const struct nlmsghdr *nh, struct hostnet *h)
+{
+	const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+	const struct rtattr *local = NULL, *addr = NULL;
+	struct hn_ent x = { 0 };
+	bool peer;
+
+	if (nh->nlmsg_type != RTM_NEWADDR || nh->nlmsg_len < NLMSG_LENGTH(sizeof *ifa))
 		return;
-	x.prefix = (unsigned)rtnl_addr_get_prefixlen(a);
+	int len = (int)IFA_PAYLOAD(nh);
+	for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFA_LOCAL)
+			local = a;
+		else if (a->rta_type == IFA_ADDRESS)
+			addr = a;
+	}
+	peer = local && addr &&
+	       (RTA_PAYLOAD(local) != RTA_PAYLOAD(addr) ||
+		memcmp(RTA_DATA(local), RTA_DATA(addr), RTA_PAYLOAD(addr)) != 0);
+	if (!rta_addr(local ? local : addr, ifa->ifa_family, &x.a) || is_link_local(&x.a))
+		return;
+	x.ifindex = (int)ifa->ifa_index;
+	x.prefix = ifa->ifa_prefixlen;
 	/* A point-to-point peer's prefix is the route's business; an absurdly
 	 * short prefix does not claim everything: keep the address itself. */
-	if (rtnl_addr_get_peer(a) || x.prefix < HOSTNET_MIN_PREFIX)
-		x.prefix = fam == AF_INET6 ? 128 : 32;
+	if (peer || x.prefix < HOSTNET_MIN_PREFIX)
+		x.prefix = ifa->ifa_family == AF_INET6 ? 128 : 32;
 	add_ent(h, &x);
 }
 
-static void on_route(struct nl_object *o, void *arg)
+/* One RTM_NEWROUTE: a unicast route outside the local table, one entry per
+ * device, so that ignoring our bridge ignores only what goes through it. */
+static void on_route(const struct nlmsghdr *nh, struct hostnet *h)
 {
-	struct hostnet *h = arg;
-	struct rtnl_route *rt = (struct rtnl_route *)o;
+	const struct rtmsg *rm = NLMSG_DATA(nh);
+	const struct rtattr *dst = NULL, *mp = NULL;
 	struct hn_ent x = { .route = true };
-	struct nl_addr *dst = rtnl_route_get_dst(rt);
-	int fam = rtnl_route_get_family(rt);
+	uint32_t table;
+	int oif = 0;
 
-	if (rtnl_route_get_table(rt) == RT_TABLE_LOCAL || rtnl_route_get_type(rt) != RTN_UNICAST ||
-	    !to_net_addr(dst, fam, &x.a))
+	if (nh->nlmsg_type != RTM_NEWROUTE || nh->nlmsg_len < NLMSG_LENGTH(sizeof *rm))
 		return;
-	x.prefix = dst ? (unsigned)nl_addr_get_prefixlen(dst) : 0;
-	if (x.prefix < HOSTNET_MIN_PREFIX || is_link_local(&x.a))
+	table = rm->rtm_table;
+	int len = (int)RTM_PAYLOAD(nh);
+	for (const struct rtattr *a = RTM_RTA(rm); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == RTA_DST)
+			dst = a;
+		else if (a->rta_type == RTA_MULTIPATH)
+			mp = a;
+		else if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == sizeof(uint32_t))
+			memcpy(&oif, RTA_DATA(a), sizeof oif);
+		else if (a->rta_type == RTA_TABLE && RTA_PAYLOAD(a) == sizeof(uint32_t))
+			memcpy(&table, RTA_DATA(a), sizeof table);
+	}
+	/* The default route has no destination. */
+	if (table == RT_TABLE_LOCAL || rm->rtm_type != RTN_UNICAST ||
+	    rm->rtm_dst_len < HOSTNET_MIN_PREFIX || !rta_addr(dst, rm->rtm_family, &x.a) ||
+	    is_link_local(&x.a))
 		return;
-	/* One entry per device, so that ignoring our bridge ignores only
-	 * what goes through it. */
-	int nnh = rtnl_route_get_nnexthops(rt);
-	if (nnh <= 0) {
+	x.prefix = rm->rtm_dst_len;
+	if (!mp) {
+		x.ifindex = oif; /* 0: no device (a nexthop object, a blackhole) */
 		add_ent(h, &x);
 		return;
 	}
-	for (int i = 0; i < nnh; i++) {
-		struct rtnl_nexthop *nh = rtnl_route_nexthop_n(rt, i);
-
-		x.ifindex = nh ? rtnl_route_nh_get_ifindex(nh) : 0;
+	int left = (int)RTA_PAYLOAD(mp);
+	for (const struct rtnexthop *nhp = RTA_DATA(mp);
+	     left >= (int)sizeof *nhp && nhp->rtnh_len >= sizeof *nhp && nhp->rtnh_len <= left;
+	     left -= RTNH_ALIGN(nhp->rtnh_len), nhp = RTNH_NEXT(nhp)) {
+		x.ifindex = nhp->rtnh_ifindex;
 		add_ent(h, &x);
 	}
 }
 
 struct hn_dump {
 	struct hostnet *h;
-	void (*fn)(struct nl_object *, void *);
+	void (*fn)(struct nl_object *, void *);			/* through libnl's objects */
+	void (*raw)(const struct nlmsghdr *, struct hostnet *); /* or the message itself */
 };
-
-/* Routes on_route() drops anyway, told from the fixed header: the local
- * table holds two or three per address on the host (hundreds with many
- * networks), and building libnl's object for each made the overlap check of
- * every start grow with the networks already running. */
-static bool route_skipped(struct nl_msg *msg)
-{
-	const struct nlmsghdr *nh = nlmsg_hdr(msg);
-	const struct rtmsg *rm = nlmsg_data(nh);
-
-	if (nh->nlmsg_type != RTM_NEWROUTE || nh->nlmsg_len < NLMSG_LENGTH(sizeof *rm))
-		return false;
-	return rm->rtm_table == RT_TABLE_LOCAL || rm->rtm_type != RTN_UNICAST ||
-	       rm->rtm_dst_len < HOSTNET_MIN_PREFIX;
-}
 
 static int on_msg(struct nl_msg *msg, void *arg)
 {
 	struct hn_dump *d = arg;
 	int r;
 
-	if (d->fn == on_route && route_skipped(msg))
+	if (d->raw) {
+		d->raw(nlmsg_hdr(msg), d->h);
 		return NL_OK;
+	}
 	r = nl_msg_parse(msg, d->fn, d->h);
 
 	/* Messages libnl cannot parse (other families) are not ours. */
@@ -181,10 +200,9 @@ static int on_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int dump(struct nl_sock *sk, int type, const char *what, struct hostnet *h,
-		void (*fn)(struct nl_object *, void *), struct nerr *e)
+static int dump(struct nl_sock *sk, int type, const char *what, struct hostnet *h, struct hn_dump d,
+		struct nerr *e)
 {
-	struct hn_dump d = { .h = h, .fn = fn };
 	struct netlink_reply rp = { .on_msg = on_msg, .arg = &d };
 	size_t n0 = h->n, i0 = h->n_ifs;
 	int r = 0;
@@ -193,7 +211,11 @@ static int dump(struct nl_sock *sk, int type, const char *what, struct hostnet *
 	for (int t = 0; t < HN_DUMP_TRIES; t++) {
 		h->n = n0;
 		h->n_ifs = i0;
-		r = netlink_dump(sk, type, &rp);
+		/* Only unicast routes are wanted (on_route, on_ra_route): the
+		 * kernel skips the local table's, hundreds with many networks
+		 * up, itself. */
+		r = type == RTM_GETROUTE ? netlink_dump_routes(sk, RTN_UNICAST, &rp)
+					 : netlink_dump(sk, type, &rp);
 		if (r != -EAGAIN)
 			break;
 	}
@@ -214,8 +236,9 @@ int hostnet_load(struct nl_sock *sk, struct hostnet **hp, struct nerr *e)
 	/* No dump of the links: the few names a message needs are asked for
 	 * by index (if_name()), and a link dump costs more than the other two
 	 * together (every link's statistics, parsed by libnl). */
-	if ((r = dump(sk, RTM_GETADDR, "addresses", h, on_addr, e)) < 0 ||
-	    (r = dump(sk, RTM_GETROUTE, "routes", h, on_route, e)) < 0)
+	if ((r = dump(sk, RTM_GETADDR, "addresses", h, (struct hn_dump){ h, NULL, on_addr }, e)) <
+		    0 ||
+	    (r = dump(sk, RTM_GETROUTE, "routes", h, (struct hn_dump){ h, NULL, on_route }, e)) < 0)
 		return r;
 	*hp = TAKE_PTR(h);
 	return 0;
@@ -337,8 +360,10 @@ int hostnet_ra_default_ifs(struct nl_sock *sk, char (*names)[IF_NAMESIZE], size_
 	*n = 0;
 	if (!h)
 		return nerr_set(e, -ENOMEM, "host: out of memory");
-	if ((r = dump(sk, RTM_GETLINK, "interfaces", h, on_link, e)) < 0 ||
-	    (r = dump(sk, RTM_GETROUTE, "routes", h, on_ra_route, e)) < 0)
+	if ((r = dump(sk, RTM_GETLINK, "interfaces", h, (struct hn_dump){ h, on_link, NULL }, e)) <
+		    0 ||
+	    (r = dump(sk, RTM_GETROUTE, "routes", h, (struct hn_dump){ h, on_ra_route, NULL }, e)) <
+		    0)
 		return r;
 	for (size_t i = 0; i < h->n; i++) {
 		char nbuf[IF_NAMESIZE];

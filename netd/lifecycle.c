@@ -120,10 +120,12 @@ static void started_line(struct step_ctx *c)
  * networks with one subnet must not both pass the overlap check. */
 static int start_begin(struct store *s, struct step_run *run, const struct net *n, struct nerr *e)
 {
+	int64_t t0 = step_phase_begin();
 	int r;
 
 	if ((r = start_checks(s, &run->c, e)) < 0)
 		return r;
+	step_phase_time("checks", t0);
 	if ((r = record_write(s, n, e)) < 0)
 		return nerr_wrap(e, r, "network %s: start failed at step 'runtime record'",
 				 n->name);
@@ -163,10 +165,12 @@ static int start_named(struct store *s, const char *name, FILE *out, int serial_
 {
 	_cleanup_net_ struct net n = { 0 };
 	struct nerr ke = { { 0 } };
+	int64_t t0 = step_phase_begin();
 	int r;
 
 	if ((r = store_load(s, name, &n, e)) < 0)
 		return r;
+	step_phase_time("load", t0);
 	r = start(s, &n, out, serial_fd, e);
 	if (r == 0)
 		(void)record_error_clear(s, name, &ke);

@@ -202,6 +202,40 @@ int netlink_request(struct nl_sock *sk, struct nl_msg *msg, struct netlink_reply
 	return r < 0 ? r : netlink_wait(sk, rp);
 }
 
+/* Send a dump request with the given header; with 'strict', under the
+ * kernel's strict checking (NETLINK_GET_STRICT_CHK, Linux 4.20), which makes
+ * it apply the header's filters itself. The kernel reads the flag while it
+ * handles the request, inside sendmsg(), so it is set for that call only:
+ * every other request on the socket is checked as before. A kernel without
+ * it ignores the filters, and the caller's on_msg still sees everything. */
+static int dump_send(struct nl_sock *sk, int type, void *hdr, size_t hlen, bool strict)
+{
+	int fd = nl_socket_get_fd(sk), one = 1, zero = 0, r;
+	bool set = strict &&
+		   setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof one) == 0;
+
+	r = nl_send_simple(sk, type, NLM_F_DUMP, hdr, hlen);
+	if (set)
+		(void)setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &zero, sizeof zero);
+	return r;
+}
+
+static int dump_read(struct nl_sock *sk, struct nl_cb *cb, struct netlink_reply *rp)
+{
+	for (;;) {
+		/* libnl reads on to NLMSG_DONE, then reports whether any
+		 * part of the dump was flagged NLM_F_DUMP_INTR. */
+		int r = nl_recvmsgs_report(sk, cb);
+
+		if (r < 0 && rp->err)
+			return rp->err; /* the kernel refused the dump */
+		if (r < 0 || (r == 0 && !rp->done))
+			return recv_errno(r, rp);
+		if (rp->done)
+			return 0;
+	}
+}
+
 int netlink_dump(struct nl_sock *sk, int type, struct netlink_reply *rp)
 {
 	_cleanup_nlcb_ struct nl_cb *cb = reply_cb(rp);
@@ -219,20 +253,20 @@ int netlink_dump(struct nl_sock *sk, int type, struct netlink_reply *rp)
 
 	if (!cb)
 		return -ENOMEM;
-	r = nl_send_simple(sk, type, NLM_F_DUMP, &hdr, hlen);
-	if (r < 0)
-		return netlink_errno(r);
-	for (;;) {
-		/* libnl reads on to NLMSG_DONE, then reports whether any
-		 * part of the dump was flagged NLM_F_DUMP_INTR. */
-		r = nl_recvmsgs_report(sk, cb);
-		if (r < 0 && rp->err)
-			return rp->err; /* the kernel refused the dump */
-		if (r < 0 || (r == 0 && !rp->done))
-			return recv_errno(r, rp);
-		if (rp->done)
-			return 0;
-	}
+	r = dump_send(sk, type, &hdr, hlen, false);
+	return r < 0 ? netlink_errno(r) : dump_read(sk, cb, rp);
+}
+
+int netlink_dump_routes(struct nl_sock *sk, unsigned char rtm_type, struct netlink_reply *rp)
+{
+	_cleanup_nlcb_ struct nl_cb *cb = reply_cb(rp);
+	struct rtmsg hdr = { .rtm_family = AF_UNSPEC, .rtm_type = rtm_type };
+	int r;
+
+	if (!cb)
+		return -ENOMEM;
+	r = dump_send(sk, RTM_GETROUTE, &hdr, sizeof hdr, true);
+	return r < 0 ? netlink_errno(r) : dump_read(sk, cb, rp);
 }
 
 int netlink_fail(struct nerr *e, int r, const struct netlink_reply *rp, const char *fmt, ...)

@@ -153,6 +153,19 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t step_phase_begin(void)
+{
+	return now_ns();
+}
+
+void step_phase_time(const char *name, int64_t t0)
+{
+	const char *v = getenv("NETD_STEP_TIMES");
+
+	if (v && strcmp(v, "1") == 0)
+		fprintf(stderr, "netd: phase %s: %.2f ms\n", name, (double)(now_ns() - t0) / 1e6);
+}
+
 /* Undo steps [0, upto) newest first; append each failure to notes. */
 static int undo_range(struct step_run *run, size_t upto, char *notes, size_t len)
 {

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -152,6 +153,11 @@ struct step_run {
 /* Hold the serial lock of run (when it has one) from serial_enter() to
  * serial_leave(). */
 void step_serial_enter(int serial_fd);
+
+/* NETD_STEP_TIMES=1: "netd: phase NAME: X ms" on stderr for the work of a
+ * command outside its steps (step_phase_begin() gives t0). */
+int64_t step_phase_begin(void);
+void step_phase_time(const char *name, int64_t t0);
 void step_serial_leave(int serial_fd);
 
 int step_run_init(struct step_run *run, const struct step_ops *const *ops, size_t n,

@@ -145,6 +145,48 @@ static void route_add(const char *cidr, const char *dev, uint32_t table)
 	rtnl_route_put(r);
 }
 
+/* A route of kind 'type' (RTN_UNREACHABLE: no device), or a unicast one
+ * over each of devs (NULL-terminated): a multipath route with two. */
+static void route_add_kind(const char *cidr, uint8_t type, const char *const *devs)
+{
+	struct rtnl_route *r = rtnl_route_alloc();
+	struct nl_addr *dst = NULL;
+
+	nl_ok(nl_addr_parse(cidr, AF_UNSPEC, &dst), cidr);
+	rtnl_route_set_dst(r, dst);
+	rtnl_route_set_family(r, nl_addr_get_family(dst));
+	rtnl_route_set_table(r, RT_TABLE_MAIN);
+	rtnl_route_set_type(r, type);
+	if (type == RTN_UNICAST)
+		rtnl_route_set_scope(r, RT_SCOPE_LINK);
+	for (size_t i = 0; devs && devs[i]; i++) {
+		struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+
+		rtnl_route_nh_set_ifindex(nh, (int)if_nametoindex(devs[i]));
+		rtnl_route_add_nexthop(r, nh);
+	}
+	nl_ok(rtnl_route_add(sk, r, NLM_F_EXCL), cidr);
+	nl_addr_put(dst);
+	rtnl_route_put(r);
+}
+
+/* A point-to-point address: local, and a peer with its prefix. */
+static void peer_add(const char *dev, const char *local, const char *peer)
+{
+	struct rtnl_addr *a = rtnl_addr_alloc();
+	struct nl_addr *l = NULL, *p = NULL;
+
+	nl_ok(nl_addr_parse(local, AF_INET, &l), local);
+	nl_ok(nl_addr_parse(peer, AF_INET, &p), peer);
+	rtnl_addr_set_ifindex(a, (int)if_nametoindex(dev));
+	rtnl_addr_set_local(a, l);
+	rtnl_addr_set_peer(a, p);
+	nl_ok(rtnl_addr_add(sk, a, NLM_F_EXCL), "add peer address");
+	nl_addr_put(l);
+	nl_addr_put(p);
+	rtnl_addr_put(a);
+}
+
 static bool exists(const char *ifname)
 {
 	return if_nametoindex(ifname) != 0;
@@ -672,6 +714,23 @@ static void test_overlap(void **state)
 	overlap("<ip address='172.16.5.1' prefix='24'/>", NULL, 1, "route 172.16.0.0/12 dev ntv0");
 	/* And the device to ignore is ignored. */
 	overlap("<ip address='172.16.5.1' prefix='24'/>", "ntv0", 0, NULL);
+
+	/* A point-to-point address claims itself; its peer's prefix is the
+	 * route the kernel makes for it. */
+	peer_add("ntv0", "10.44.0.1", "10.44.1.2/24");
+	overlap("<ip address='10.44.0.129' prefix='25'/>", NULL, 0, NULL);
+	overlap("<ip address='10.44.0.2' prefix='25'/>", NULL, 1, "address 10.44.0.1/32 on ntv0");
+	overlap("<ip address='10.44.1.1' prefix='24'/>", NULL, 1, "route 10.44.1.0/24 dev ntv0");
+	/* Each device of a multipath route is a claim of its own. */
+	veth_add("ntv1", "ntv1x");
+	link_change("ntv1", 0, NULL, 1);
+	route_add_kind("10.55.0.0/16", RTN_UNICAST, (const char *const[]){ "ntv0", "ntv1", NULL });
+	overlap("<ip address='10.55.3.1' prefix='24'/>", NULL, 1, "route 10.55.0.0/16 dev ntv0");
+	overlap("<ip address='10.55.3.1' prefix='24'/>", "ntv0", 1, "route 10.55.0.0/16 dev ntv1");
+	/* A route that is not unicast carries no traffic to claim a subnet. */
+	route_add_kind("10.66.0.0/16", RTN_UNREACHABLE, NULL);
+	overlap("<ip address='10.66.3.1' prefix='24'/>", NULL, 0, NULL);
+	link_del("ntv1");
 
 	/* IPv6: /8 and shorter do not count, link-local neither. */
 	route_add("2000::/3", "ntv0", RT_TABLE_MAIN);
