@@ -3,11 +3,13 @@
  * changes the host: apply warns, check reports one drift line per blocking
  * chain, and there is no repair netd can do (only the chain's owner can). */
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fw.h"
 #include "fw_host.h"
+#include "hostnet.h"
 #include "step.h"
 
 struct hfw_state {
@@ -137,29 +139,17 @@ static int hfw_list_tables(json_t *all, struct sbuf *text, struct hfw_report *r,
 	return 0;
 }
 
-/* The interface of the IPv4 default route, or "" (then unknown): the line
- * of /proc/net/route whose destination and mask are 00000000. */
-static void hfw_uplink(char *buf, size_t len)
+/* The interface of the IPv4 default route, or "" (then unknown). Asked of
+ * the kernel for the main table's unicast routes only: /proc/net/route
+ * prints every route of the table, one line per network netd runs. */
+static void hfw_uplink(struct step_ctx *c, char buf[IF_NAMESIZE])
 {
-	_cleanup_free_ char *data = NULL;
+	struct nerr ign = { { 0 } };
+	struct nl_sock *sk;
 
 	buf[0] = '\0';
-	if (nd_read_file("/proc/net/route", &data, NULL) < 0)
-		return;
-	for (char *line = strchr(data, '\n'); line && *++line; line = strchr(line, '\n')) {
-		char *save = NULL, *f[8];
-		size_t nf = 0;
-		char copy[256];
-
-		(void)snprintf(copy, sizeof copy, "%.*s", (int)strcspn(line, "\n"), line);
-		for (char *t = strtok_r(copy, " \t", &save); t && nf < ARRAY_SIZE(f);
-		     t = strtok_r(NULL, " \t", &save))
-			f[nf++] = t;
-		if (nf == 8 && strcmp(f[1], "00000000") == 0 && strcmp(f[7], "00000000") == 0) {
-			nd_strlcpy(buf, f[0], len);
-			return;
-		}
-	}
+	if (step_nl(c, &sk, &ign) == 0)
+		(void)hostnet_default_ifname(sk, buf);
 }
 
 /* Legacy iptables tables, which nftables cannot see. */
@@ -183,7 +173,7 @@ static int hfw_run(struct step_ctx *c, struct hfw_state *s, struct nerr *e)
 	json_auto_t *all = json_array();
 	struct sbuf tb = { 0 };
 	struct hfw_report tmp = { 0 };
-	char uplink[32];
+	char uplink[IF_NAMESIZE];
 	int r;
 
 	s->have = false;
@@ -193,7 +183,7 @@ static int hfw_run(struct step_ctx *c, struct hfw_state *s, struct nerr *e)
 	text = sbuf_finish(&tb);
 	if (r < 0)
 		return r;
-	hfw_uplink(uplink, sizeof uplink);
+	hfw_uplink(c, uplink);
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 	r = hfw_analyse(all, text, c->n, uplink[0] ? uplink : NULL, &s->rep, e);
 	if (r < 0)

@@ -214,8 +214,9 @@ static int dump(struct nl_sock *sk, int type, const char *what, struct hostnet *
 		/* Only unicast routes are wanted (on_route, on_ra_route): the
 		 * kernel skips the local table's, hundreds with many networks
 		 * up, itself. */
-		r = type == RTM_GETROUTE ? netlink_dump_routes(sk, RTN_UNICAST, &rp)
-					 : netlink_dump(sk, type, &rp);
+		r = type == RTM_GETROUTE
+			    ? netlink_dump_routes(sk, AF_UNSPEC, RT_TABLE_UNSPEC, RTN_UNICAST, &rp)
+			    : netlink_dump(sk, type, &rp);
 		if (r != -EAGAIN)
 			break;
 	}
@@ -393,5 +394,47 @@ int hostnet_subnet_free(struct nl_sock *sk, const struct net_addr *subnet, unsig
 	if (r < 0)
 		return r;
 	*is_free = !hostnet_overlap(h, subnet, prefix, NULL, what, len);
+	return 0;
+}
+
+/* The IPv4 default route's device, from one RTM_NEWROUTE of the main table. */
+static int on_default(struct nl_msg *msg, void *arg)
+{
+	const struct nlmsghdr *nh = nlmsg_hdr(msg);
+	const struct rtmsg *rm = NLMSG_DATA(nh);
+	int *ifindex = arg, oif = 0;
+
+	if (*ifindex || nh->nlmsg_type != RTM_NEWROUTE ||
+	    nh->nlmsg_len < NLMSG_LENGTH(sizeof *rm) || rm->rtm_family != AF_INET ||
+	    rm->rtm_table != RT_TABLE_MAIN || rm->rtm_type != RTN_UNICAST || rm->rtm_dst_len != 0)
+		return NL_OK;
+	int len = (int)RTM_PAYLOAD(nh);
+	for (const struct rtattr *a = RTM_RTA(rm); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == RTA_OIF && RTA_PAYLOAD(a) == sizeof(uint32_t))
+			memcpy(&oif, RTA_DATA(a), sizeof oif);
+		else if (a->rta_type == RTA_MULTIPATH && !oif &&
+			 RTA_PAYLOAD(a) >= sizeof(struct rtnexthop))
+			oif = ((const struct rtnexthop *)RTA_DATA(a))->rtnh_ifindex;
+	}
+	*ifindex = oif;
+	return NL_OK;
+}
+
+int hostnet_default_ifname(struct nl_sock *sk, char buf[IF_NAMESIZE])
+{
+	int ifindex = 0, r = -EAGAIN;
+	struct netlink_reply rp = { .on_msg = on_default, .arg = &ifindex };
+
+	buf[0] = '\0';
+	for (int t = 0; t < HN_DUMP_TRIES && r == -EAGAIN; t++) {
+		ifindex = 0;
+		rp.done = false;
+		rp.err = 0;
+		r = netlink_dump_routes(sk, AF_INET, RT_TABLE_MAIN, RTN_UNICAST, &rp);
+	}
+	if (r < 0)
+		return r;
+	if (ifindex > 0 && !if_indextoname((unsigned)ifindex, buf))
+		buf[0] = '\0';
 	return 0;
 }

@@ -39,6 +39,11 @@ int hostnet_overlap(const struct hostnet *h, const struct net_addr *subnet, unsi
 int hostnet_find_overlap(struct nl_sock *sk, const struct net *n, const char *ignore_ifname,
 			 char *what, size_t len, struct nerr *e);
 
+/* The device of the IPv4 default route of the main table (the first, when
+ * there are several), or "" when there is none; a negative errno when the
+ * routes could not be read. */
+int hostnet_default_ifname(struct nl_sock *sk, char buf[IF_NAMESIZE]);
+
 /* One subnet, for install-default picking 192.168.X.0/24. To try many, load
  * a snapshot once and call hostnet_overlap() instead. */
 int hostnet_subnet_free(struct nl_sock *sk, const struct net_addr *subnet, unsigned prefix,

@@ -257,10 +257,11 @@ int netlink_dump(struct nl_sock *sk, int type, struct netlink_reply *rp)
 	return r < 0 ? netlink_errno(r) : dump_read(sk, cb, rp);
 }
 
-int netlink_dump_routes(struct nl_sock *sk, unsigned char rtm_type, struct netlink_reply *rp)
+int netlink_dump_routes(struct nl_sock *sk, unsigned char family, unsigned char table,
+			unsigned char rtm_type, struct netlink_reply *rp)
 {
 	_cleanup_nlcb_ struct nl_cb *cb = reply_cb(rp);
-	struct rtmsg hdr = { .rtm_family = AF_UNSPEC, .rtm_type = rtm_type };
+	struct rtmsg hdr = { .rtm_family = family, .rtm_table = table, .rtm_type = rtm_type };
 	int r;
 
 	if (!cb)

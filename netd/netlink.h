@@ -75,11 +75,12 @@ int netlink_request(struct nl_sock *sk, struct nl_msg *msg, struct netlink_reply
  * -EAGAIN when a change on the host interrupted it (NLM_F_DUMP_INTR): what
  * on_msg saw may be inconsistent, so the caller starts again. */
 int netlink_dump(struct nl_sock *sk, int type, struct netlink_reply *rp);
-/* The same for the routes of one type (RTN_UNICAST) in every table and
- * family: the kernel leaves out the others (the local table's two or three
- * routes per address on the host) where it can, so on_msg must still skip
- * what it does not want. */
-int netlink_dump_routes(struct nl_sock *sk, unsigned char rtm_type, struct netlink_reply *rp);
+/* The same for the routes of one family (AF_UNSPEC: all), table
+ * (RT_TABLE_UNSPEC: all) and type (RTN_UNICAST; 0: all): the kernel leaves
+ * out the others (the local table's two or three routes per address on the
+ * host) where it can, so on_msg must still skip what it does not want. */
+int netlink_dump_routes(struct nl_sock *sk, unsigned char family, unsigned char table,
+			unsigned char rtm_type, struct netlink_reply *rp);
 
 /* Record "CONTEXT: strerror(-r) (why)" in e, the kernel's reason in
  * brackets when rp has one (rp may be NULL); evaluates to r. */

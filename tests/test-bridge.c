@@ -678,6 +678,7 @@ static void test_overlap(void **state)
 {
 	const char *v4 = "<ip address='192.168.122.1' prefix='24'/>";
 	const char *v6 = "<ip family='ipv6' address='2001:db8:5:1::1' prefix='64'/>";
+	char uplink[IF_NAMESIZE];
 
 	(void)state;
 	veth_add("ntv0", "ntv0x");
@@ -705,7 +706,14 @@ static void test_overlap(void **state)
 	/* What a VPN client's redirect-gateway def1 installs, and defaults. */
 	route_add("0.0.0.0/1", "ntv0", RT_TABLE_MAIN);
 	route_add("128.0.0.0/1", "ntv0", RT_TABLE_MAIN);
+	/* The uplink the host-firewall check reasons about: the main table's
+	 * default route, not the VPN's halves, not another table's. */
+	route_add("0.0.0.0/0", "ntv0", 100);
+	assert_int_equal(hostnet_default_ifname(nd, uplink), 0);
+	assert_string_equal(uplink, "");
 	route_add("0.0.0.0/0", "ntv0", RT_TABLE_MAIN);
+	assert_int_equal(hostnet_default_ifname(nd, uplink), 0);
+	assert_string_equal(uplink, "ntv0");
 	route_add("10.0.0.0/7", "ntv0", RT_TABLE_MAIN);
 	overlap("<ip address='172.16.5.1' prefix='24'/>", NULL, 0, NULL);
 	overlap("<ip address='10.20.30.1' prefix='24'/>", NULL, 0, NULL);
