@@ -183,7 +183,10 @@ static int hfw_run(struct step_ctx *c, struct hfw_state *s, struct nerr *e)
 	text = sbuf_finish(&tb);
 	if (r < 0)
 		return r;
-	hfw_uplink(c, uplink);
+	/* No foreign table, nothing for the uplink to matter to. */
+	uplink[0] = '\0';
+	if (json_array_size(all))
+		hfw_uplink(c, uplink);
 	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees it */
 	r = hfw_analyse(all, text, c->n, uplink[0] ? uplink : NULL, &s->rep, e);
 	if (r < 0)
