@@ -528,21 +528,21 @@ static void mute(pid_t pid, const char *conf_path, bool ipv6)
 		(void)dhcp_mute(pid, pidfd, ipv6, &muted);
 }
 
-/* Start one dnsmasq and wait for its first process. Meanwhile (dnsmasq
- * takes 4-6 ms to start) look for strays of this config, sparing the
- * processes of this start by their mark: the scan reads the command line
- * of every process on the host, 1-3 ms with a few hundred. 1 when the
- * first process failed, with *status and *out; 0 when it exited 0. */
-static int spawn_once(const char *conf_path, const char *mark, int64_t deadline, int *status,
-		      struct spawn_out *out, int *stopped, struct nerr *e)
+/* Start one dnsmasq and wait for its first process; with 'scan', meanwhile
+ * (dnsmasq takes 4-6 ms to start) look for strays of this config, sparing
+ * the processes of this start by their mark. 1 when the first process
+ * failed, with *status and *out; 0 when it exited 0. */
+static int spawn_once(const char *conf_path, const char *mark, bool scan, int64_t deadline,
+		      int *status, struct spawn_out *out, int *stopped, struct nerr *e)
 {
 	_cleanup_close_ int errfd = -1;
 	pid_t child = -1;
-	int r, rs;
+	int r, rs = 0;
 
 	if ((r = start_child(conf_path, mark, &child, &errfd, e)) < 0)
 		return r;
-	rs = stop_strays(conf_path, mark, stopped, e);
+	if (scan)
+		rs = stop_strays(conf_path, mark, stopped, e);
 	r = wait_first(child, errfd, deadline, status, out);
 	if (r < 0) {
 		kill(child, SIGKILL);
@@ -555,6 +555,21 @@ static int spawn_once(const char *conf_path, const char *mark, int64_t deadline,
 	return !WIFEXITED(*status) || WEXITSTATUS(*status) != 0;
 }
 
+/* Whether the config turns DNS off (port=0, which dhcp_render() writes for
+ * <dns enable='no'/>): then a stray can serve DHCP beside the new daemon
+ * (its DHCP socket shares the port) and nothing fails to tell of it. */
+static bool conf_without_dns(const char *conf_path)
+{
+	_cleanup_free_ char *text = NULL;
+
+	if (nd_read_file(conf_path, &text, NULL) < 0)
+		return true; /* cannot tell: look */
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (strncmp(l, "port=0", 6) == 0 && (l[6] == '\n' || l[6] == '\0'))
+			return true;
+	return false;
+}
+
 int dhcp_spawn(const char *conf_path, const char *pidfile, bool ipv6, pid_t *pid, struct nerr *e)
 {
 	int64_t deadline = nd_now_ms() + DHCP_SPAWN_TIMEOUT_MS;
@@ -562,6 +577,7 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, bool ipv6, pid_t *pid
 	struct timespec now;
 	char mark[48];
 	int status = 0, stopped = 0, r;
+	bool scan;
 
 	r = check_conf_path(conf_path, pidfile, e);
 	if (r < 0)
@@ -573,13 +589,27 @@ int dhcp_spawn(const char *conf_path, const char *pidfile, bool ipv6, pid_t *pid
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	snprintf(mark, sizeof mark, "%ld.%lld.%ld", (long)getpid(), (long long)now.tv_sec,
 		 now.tv_nsec);
-	r = spawn_once(conf_path, mark, deadline, &status, &out, &stopped, e);
-	/* A stray that still held the network's addresses when ours bound
-	 * them is gone now: once more. */
-	if (r == 1 && stopped && WIFEXITED(status) && WEXITSTATUS(status) == 2) {
-		out.len = 0;
-		out.buf[0] = '\0';
-		r = spawn_once(conf_path, mark, deadline, &status, &out, NULL, e);
+	/* A daemon of ours for this config that no pid file names (a start cut
+	 * short, a pid file removed) holds the network's DNS ports, so the new
+	 * one fails to bind them (exit 2): only then are the strays looked for,
+	 * which reads the command line of every process on the host (3 ms with
+	 * 200 networks up, at every start when it was done each time). A
+	 * config without DNS gives no such failure: it looks at once. */
+	scan = conf_without_dns(conf_path);
+	r = spawn_once(conf_path, mark, scan, deadline, &status, &out, &stopped, e);
+	if (r == 1 && WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		int rs = scan ? 0 : stop_strays(conf_path, mark, &stopped, e);
+
+		if (rs < 0) {
+			leave_nothing(pidfile, conf_path);
+			return nerr_wrap(e, rs, "start dnsmasq for %s", conf_path);
+		}
+		/* The strays are gone now: once more. */
+		if (stopped) {
+			out.len = 0;
+			out.buf[0] = '\0';
+			r = spawn_once(conf_path, mark, false, deadline, &status, &out, NULL, e);
+		}
 	}
 	if (r != 0) {
 		leave_nothing(pidfile, conf_path);

@@ -47,8 +47,10 @@
  * dnsmasq. On failure nothing is left running and e holds dnsmasq's own
  * message: -EINVAL (config, exit 1), -EADDRINUSE (network, exit 2),
  * -ENOMEM (exit 4), -EIO (files, exit 3, or any other failure), -ETIMEDOUT,
- * -EEXIST (ours already runs; *pid is set). A stale pid file, and any
- * daemon of ours for CONF left without one, are removed first. The daemon
+ * -EEXIST (ours already runs; *pid is set). A stale pid file is removed
+ * first, and any daemon of ours for CONF left without one is stopped: when
+ * the new one cannot bind its DNS ports for it, or at once when CONF has
+ * no DNS (port=0). The daemon
  * started is muted (dhcp_mute(), with 'ipv6': the network has an IPv6
  * address). */
 int dhcp_spawn(const char *conf_path, const char *pidfile, bool ipv6, pid_t *pid, struct nerr *e);

@@ -363,6 +363,24 @@ static void test_stray_replaced(void **state)
 	assert_int_equal(count_with_conf(f->conf), 0);
 }
 
+/* Without DNS (port=0) a stray binds nothing the new daemon needs (DHCP
+ * sockets share their port): the start looks for it at once, not only
+ * after a failed bind, and still replaces it. */
+static void test_stray_replaced_without_dns(void **state)
+{
+	struct fx *f = *state;
+	struct nerr e = { { 0 } };
+
+	write_conf(f, "port=0\n");
+	pid_t pid = spawn_ok(f);
+	assert_int_equal(unlink(f->pid), 0);
+	pid_t pid2 = spawn_ok(f);
+	assert_int_not_equal(pid, pid2);
+	assert_false(pid_alive(pid));
+	assert_int_equal(count_with_conf(f->conf), 1);
+	assert_int_equal(dhcp_stop(f->pid, f->conf, &e), 0);
+}
+
 /* A stray that outlives the new dnsmasq's start (stopped: SIGTERM waits,
  * SIGKILL after DHCP_TERM_TIMEOUT_MS) still held the ports when the new one
  * bound them: the start goes once more after the stray is gone. */
@@ -412,6 +430,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_port_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_already_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stray_replaced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stray_replaced_without_dns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stray_slow_to_die, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_pidfile, setup, teardown),
 	};
