@@ -674,6 +674,125 @@ int fw_xt_ct_listing(const char *family, const char *table, struct sbuf *text, s
 	return nfnl_dump_in(NFT_MSG_GETRULE, f, table, on_rule_ct, &cs, "list rules", e);
 }
 
+/* ---- a table's fingerprint, over nfnetlink (fw_table_fingerprint) ------ */
+
+struct fp_scan {
+	const char *table;
+	uint64_t h;
+};
+
+/* FNV-1a, 64 bits: a change detector, not a defence (the cache it keys is
+ * root's, in netd's run directory). */
+static void fp_mix(struct fp_scan *fs, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		fs->h ^= b[i];
+		fs->h *= 0x100000001b3ULL;
+	}
+}
+
+/* One attribute, header and all. */
+static void fp_attr(struct fp_scan *fs, const struct nlattr *a)
+{
+	fp_mix(fs, a, a->nla_len);
+}
+
+/* A rule's expressions: each one whole, but for those whose data is state
+ * the traffic changes (a counter's packets, a quota's use, when a rule last
+ * matched): their name alone. */
+static void fp_exprs(struct fp_scan *fs, const struct nlattr *list)
+{
+	static const char *const volatile_exprs[] = { "counter", "quota", "last" };
+	const char *p = nla_payload(list);
+	size_t len = nla_size(list);
+
+	fp_mix(fs, &list->nla_type, sizeof list->nla_type);
+	for (const struct nlattr *el; (el = nla_next(&p, &len));) {
+		const struct nlattr *na = nla_find(nla_payload(el), nla_size(el), NFTA_EXPR_NAME);
+		const char *name = na ? nla_string(na, 32) : NULL;
+		bool state = false;
+
+		for (size_t i = 0; name && i < ARRAY_SIZE(volatile_exprs); i++)
+			state = state || strcmp(name, volatile_exprs[i]) == 0;
+		if (state)
+			fp_attr(fs, na);
+		else
+			fp_attr(fs, el);
+	}
+}
+
+/* Every attribute of a message of fs->table but 'skip' (a counter, a use
+ * count), 'exprs' (a rule's expressions) through fp_exprs(). */
+static void fp_msg(const struct nlmsghdr *nh, struct fp_scan *fs, unsigned table_attr,
+		   const unsigned *skip, size_t n_skip, unsigned exprs)
+{
+	const char *t = nfnl_str(nh, table_attr, NFT_TABLE_MAXNAMELEN);
+	const char *p = (const char *)nh + NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	size_t len = nh->nlmsg_len > NLMSG_LENGTH(sizeof(struct nfgenmsg))
+			     ? nh->nlmsg_len - NLMSG_LENGTH(sizeof(struct nfgenmsg))
+			     : 0;
+	uint16_t type = nh->nlmsg_type;
+
+	if (!t || strcmp(t, fs->table) != 0)
+		return;
+	fp_mix(fs, &type, sizeof type);
+	for (const struct nlattr *a; (a = nla_next(&p, &len));) {
+		unsigned at = a->nla_type & NLA_TYPE_MASK;
+		bool skipped = false;
+
+		for (size_t i = 0; i < n_skip; i++)
+			skipped = skipped || at == skip[i];
+		if (skipped)
+			continue;
+		if (exprs && at == exprs)
+			fp_exprs(fs, a);
+		else
+			fp_attr(fs, a);
+	}
+}
+
+static void on_fp_table(const struct nlmsghdr *nh, void *arg)
+{
+	static const unsigned skip[] = { NFTA_TABLE_USE };
+
+	if ((nh->nlmsg_type & 0xff) == NFT_MSG_NEWTABLE)
+		fp_msg(nh, arg, NFTA_TABLE_NAME, skip, ARRAY_SIZE(skip), 0);
+}
+
+static void on_fp_chain(const struct nlmsghdr *nh, void *arg)
+{
+	static const unsigned skip[] = { NFTA_CHAIN_COUNTERS, NFTA_CHAIN_USE };
+
+	if ((nh->nlmsg_type & 0xff) == NFT_MSG_NEWCHAIN)
+		fp_msg(nh, arg, NFTA_CHAIN_TABLE, skip, ARRAY_SIZE(skip), 0);
+}
+
+static void on_fp_rule(const struct nlmsghdr *nh, void *arg)
+{
+	if ((nh->nlmsg_type & 0xff) == NFT_MSG_NEWRULE)
+		fp_msg(nh, arg, NFTA_RULE_TABLE, NULL, 0, NFTA_RULE_EXPRESSIONS);
+}
+
+int fw_table_fingerprint(const char *family, const char *table, uint64_t *fp, struct nerr *e)
+{
+	struct fp_scan fs = { .table = table, .h = 0xcbf29ce484222325ULL };
+	uint8_t f = family_num(family);
+	int r;
+
+	if (f == NFPROTO_UNSPEC)
+		return nerr_set(e, -EINVAL, "nftables: tables of family %s", family);
+	/* The chain dump is the family's (the kernel filters chains by family
+	 * only): for an ip or ip6 table it leaves out inet netd's hundreds. */
+	if ((r = nfnl_dump(NFT_MSG_GETTABLE, f, on_fp_table, &fs, "list tables", e)) < 0 ||
+	    (r = nfnl_dump(NFT_MSG_GETCHAIN, f, on_fp_chain, &fs, "list chains", e)) < 0 ||
+	    (r = nfnl_dump_in(NFT_MSG_GETRULE, f, table, on_fp_rule, &fs, "list rules", e)) < 0)
+		return r;
+	*fp = fs.h;
+	return 0;
+}
+
 /* ---- host chains' rules, decoded, over nfnetlink (fw_glue_rules) ------ */
 
 enum reg_kind { RK_NONE, RK_L4, RK_DPORT, RK_IIF, RK_OIF };

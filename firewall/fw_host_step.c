@@ -3,9 +3,13 @@
  * changes the host: apply warns, check reports one drift line per blocking
  * chain, and there is no repair netd can do (only the chain's owner can). */
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fw.h"
 #include "fw_host.h"
@@ -85,6 +89,119 @@ static void hfw_unchecked(struct hfw_report *r, const char *fam, const char *nam
 		       fam, name); /* may be truncated */
 }
 
+/* ---- the listings of earlier runs, by fingerprint ---------------------- */
+
+/* libnftables 1.0.6 fetches every chain of the ruleset for any listing,
+ * inet netd's six per network among them: listing Docker's two tables took
+ * 1.3 ms of a start with one network and 3.6 ms with 200 up. So what a
+ * listing gave is kept in the run directory under the table's fingerprint
+ * (fw_table_fingerprint: three dumps of its family alone), with the network
+ * namespace it was read in, and listed again only when that changes. */
+#define HFW_CACHE "host-firewall.json"
+
+struct hfw_cache {
+	char path[PATH_MAX];
+	char ns[48];	/* "dev:ino" of the network namespace */
+	json_t *old;	/* the file's tables, or NULL */
+	json_t *tables; /* this run's, written back when they differ */
+	bool changed;
+};
+
+static void hfw_cache_open(const struct step_ctx *c, struct hfw_cache *hc)
+{
+	json_auto_t *doc = NULL;
+	struct stat ns;
+
+	hc->old = NULL;
+	hc->changed = false;
+	hc->tables = json_array();
+	hc->path[0] = hc->ns[0] = '\0';
+	if (stat("/proc/self/ns/net", &ns) < 0 ||
+	    nd_snprintf(hc->path, sizeof hc->path, "%s/%s", c->p->run_dir, HFW_CACHE) < 0) {
+		hc->path[0] = '\0';
+		return;
+	}
+	(void)snprintf(hc->ns, sizeof hc->ns, "%llu:%llu", (unsigned long long)ns.st_dev,
+		       (unsigned long long)ns.st_ino);
+	doc = json_load_file(hc->path, 0, NULL);
+	const char *fns = json_string_value(json_object_get(doc, "netns"));
+	json_t *t = json_object_get(doc, "tables");
+
+	if (fns && strcmp(fns, hc->ns) == 0 && json_is_array(t))
+		hc->old = json_incref(t);
+}
+
+/* The entry kept for family/name with fingerprint fp, or NULL. */
+static json_t *hfw_cache_find(const struct hfw_cache *hc, const char *fam, const char *name,
+			      const char *fp)
+{
+	json_t *ent;
+	size_t i;
+
+	json_array_foreach(hc->old, i, ent)
+	{
+		const char *f = json_string_value(json_object_get(ent, "family"));
+		const char *n = json_string_value(json_object_get(ent, "name"));
+		const char *p = json_string_value(json_object_get(ent, "fingerprint"));
+
+		if (f && n && p && strcmp(f, fam) == 0 && strcmp(n, name) == 0 &&
+		    strcmp(p, fp) == 0 && json_is_string(json_object_get(ent, "text")))
+			return ent;
+	}
+	return NULL;
+}
+
+/* Written only when this run's tables are not the file's; a failure to
+ * write costs the next start a listing, nothing else. */
+static void hfw_cache_close(struct hfw_cache *hc)
+{
+	json_auto_t *doc = NULL;
+	_cleanup_free_ char *text = NULL;
+
+	if (hc->path[0] && hc->tables &&
+	    (hc->changed || json_array_size(hc->tables) != json_array_size(hc->old)) &&
+	    (doc = json_pack("{s:s, s:O}", "netns", hc->ns, "tables", hc->tables)) &&
+	    (text = json_dumps(doc, JSON_COMPACT)))
+		(void)nd_write_atomic(hc->path, text, strlen(text), 0600);
+	json_decref(hc->old);
+	json_decref(hc->tables);
+	hc->old = hc->tables = NULL;
+}
+
+/* One foreign table read afresh: its JSON objects into *objs (NULL: the
+ * listing does not hold it), whether it is dormant, and its text. */
+static void hfw_list_one(const char *fam, const char *name, json_t **objs, bool *dormant,
+			 struct sbuf *text)
+{
+	struct nerr ign = { { 0 } };
+	_cleanup_free_ char *out = NULL;
+	json_auto_t *doc = NULL;
+	char cmd[128];
+	json_t *list;
+
+	*objs = NULL;
+	*dormant = false;
+	if (nd_snprintf(cmd, sizeof cmd, "list table %s %s", fam, name) < 0)
+		return;
+	if (hfw_nft(cmd, true, &out, &ign) == 0) {
+		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): freed by cleanup */
+		doc = json_loads(out, 0, NULL);
+	}
+	list = json_object_get(doc, "nftables");
+	if (json_is_array(list) && hfw_has_table(list, fam, name))
+		*objs = json_incref(list);
+	else
+		*dormant = hfw_dormant(cmd); /* a dormant table sees no traffic */
+	/* The text the analysis reads: the table's dormant flag and its
+	 * conntrack matches' states (JSON shows iptables-nft's xt matches
+	 * without their arguments), read over nfnetlink rather than printed
+	 * by nft, whose translation of xt matches loads libxtables: 6-30 ms
+	 * of every start on a host with Docker. Without it those matches
+	 * stay unknown: still correct, only more cautious. */
+	(void)fw_xt_ct_listing(fam, name, text, &ign);
+	/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees out */
+}
+
 /* The foreign tables one by one, never netd's own: that one is the bulk of
  * the ruleset (a chain set per network), and listing it made every start
  * cost more with each network already running; the analysis skips it
@@ -93,49 +210,66 @@ static void hfw_unchecked(struct hfw_report *r, const char *fam, const char *nam
  * no error): a table missing from its own listing is skipped when dormant
  * (it sees no traffic), else named in r->unchecked rather than guessed at.
  * Each table's text listing (with handles) is appended to *text. */
-static int hfw_list_tables(json_t *all, struct sbuf *text, struct hfw_report *r, struct nerr *e)
+static int hfw_list_tables(const struct step_ctx *c, json_t *all, struct sbuf *text,
+			   struct hfw_report *r, struct nerr *e)
 {
 	_cleanup_free_ char *tables = NULL;
+	struct hfw_cache hc;
 	int ret;
 
 	if ((ret = fw_list_tables(&tables, e)) < 0)
 		return nerr_wrap(e, ret, "host firewall");
+	hfw_cache_open(c, &hc);
 	for (char *s = tables; *s;) {
 		size_t n = strcspn(s, "\n");
-		char fam[16], name[80], cmd[128];
-		_cleanup_free_ char *out = NULL;
-		json_auto_t *doc = NULL;
-		json_t *list;
+		char fam[16], name[80], fp[24] = "";
+		struct nerr ign = { { 0 } };
+		json_auto_t *objs = NULL;
+		_cleanup_free_ char *own = NULL;
+		const char *ttext;
+		bool dormant = false;
+		uint64_t h;
 
-		if (sscanf(s, "table %15s %79s", fam, name) == 2 && plain_word(fam, strlen(fam)) &&
-		    plain_word(name, strlen(name)) &&
-		    !(strcmp(fam, FW_TABLE_FAMILY) == 0 && strcmp(name, FW_TABLE_NAME) == 0) &&
-		    nd_snprintf(cmd, sizeof cmd, "list table %s %s", fam, name) == 0) {
-			struct nerr ign = { { 0 } };
-
-			if (hfw_nft(cmd, true, &out, &ign) == 0) {
-				/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): freed by cleanup */
-				doc = json_loads(out, 0, NULL);
-			}
-			list = json_object_get(doc, "nftables");
-			if (json_is_array(list) && hfw_has_table(list, fam, name)) {
-				if (json_array_extend(all, list) < 0)
-					return nerr_set(e, -ENOMEM, "host firewall: out of memory");
-			} else if (!hfw_dormant(cmd)) /* a dormant table sees no traffic */
-				hfw_unchecked(r, fam, name);
-			/* The text the analysis reads: the table's dormant
-			 * flag and its conntrack matches' states (JSON shows
-			 * iptables-nft's xt matches without their arguments),
-			 * read over nfnetlink rather than printed by nft,
-			 * whose translation of xt matches loads libxtables:
-			 * 6-30 ms of every start on a host with Docker.
-			 * Without it those matches stay unknown: still
-			 * correct, only more cautious. */
-			(void)fw_xt_ct_listing(fam, name, text, &ign);
+		if (sscanf(s, "table %15s %79s", fam, name) != 2 || !plain_word(fam, strlen(fam)) ||
+		    !plain_word(name, strlen(name)) ||
+		    (strcmp(fam, FW_TABLE_FAMILY) == 0 && strcmp(name, FW_TABLE_NAME) == 0)) {
+			s += n + (s[n] == '\n');
+			continue;
 		}
-		/* NOLINTNEXTLINE(clang-analyzer-unix.Malloc): a cleanup attribute frees out */
+		if (fw_table_fingerprint(fam, name, &h, &ign) == 0)
+			(void)snprintf(fp, sizeof fp, "%016llx", (unsigned long long)h);
+		json_t *ent = fp[0] ? hfw_cache_find(&hc, fam, name, fp) : NULL;
+		if (ent) {
+			objs = json_incref(json_object_get(ent, "objects"));
+			dormant = json_is_true(json_object_get(ent, "dormant"));
+			ttext = json_string_value(json_object_get(ent, "text"));
+			json_array_append(hc.tables, ent);
+		} else {
+			struct sbuf t = { 0 };
+
+			hfw_list_one(fam, name, &objs, &dormant, &t);
+			own = sbuf_finish(&t);
+			ttext = own ? own : "";
+			hc.changed = true;
+			if (fp[0])
+				json_array_append_new(hc.tables,
+						      json_pack("{s:s, s:s, s:s, s:O?, s:b, s:s}",
+								"family", fam, "name", name,
+								"fingerprint", fp, "objects", objs,
+								"dormant", dormant, "text", ttext));
+		}
+		if (json_is_array(objs)) {
+			if (json_array_extend(all, objs) < 0) {
+				hfw_cache_close(&hc);
+				return nerr_set(e, -ENOMEM, "host firewall: out of memory");
+			}
+		} else if (!dormant) {
+			hfw_unchecked(r, fam, name);
+		}
+		sbuf_puts(text, ttext);
 		s += n + (s[n] == '\n');
 	}
+	hfw_cache_close(&hc);
 	return 0;
 }
 
@@ -179,7 +313,7 @@ static int hfw_run(struct step_ctx *c, struct hfw_state *s, struct nerr *e)
 	s->have = false;
 	if (!all)
 		return nerr_set(e, -ENOMEM, "host firewall: out of memory");
-	r = hfw_list_tables(all, &tb, &tmp, e);
+	r = hfw_list_tables(c, all, &tb, &tmp, e);
 	text = sbuf_finish(&tb);
 	if (r < 0)
 		return r;

@@ -11,9 +11,11 @@
 # 3. ufw enabled with its shipped defaults: named as ufw;
 # 4. a dormant table with a drop policy (nft 1.0.6 lists a table with flags
 #    as garbage JSON): not named, and the drop of another table still is;
-# 5. with netd.conf's iptables integration on (the default), Docker's and
+# 5. the listings of foreign tables kept in /run/netd between runs: traffic
+#    (counters) leaves them, a changed table is listed again;
+# 6. with netd.conf's iptables integration on (the default), Docker's and
 #    ufw's chains get netd's accepts, and detection names nothing.
-# Cases 1 to 4 run with 'iptables = no': what an administrator who turned
+# Cases 1 to 5 run with 'iptables = no': what an administrator who turned
 # the integration off sees (tests/ns/iptables.sh tests the integration).
 # Usage: hostfw.sh NETD_BINARY
 # Private namespaces only: ns_enter (lib.sh) re-runs this script under
@@ -130,6 +132,36 @@ check "start: names ip other" has "$OUT" "^warning: table ip other chain f (an a
 check_not "start: not the dormant table" has "$OUT" "table inet dorm"
 nd status default --json
 check "status --json: only ip other" jq -e '[.host_firewall.blockers[].table] == ["other"]' <<<"$OUT"
+nd_ok stop default
+
+say "-- the listing kept between runs: traffic leaves it, a change replaces it"
+must nft flush ruleset
+must nft -f - <<'NFT'
+table ip other {
+	chain f {
+		type filter hook forward priority 0; policy drop;
+	}
+	chain o {
+		type filter hook output priority 0; policy accept;
+		counter
+	}
+}
+NFT
+nd start default
+check "start: names ip other" has "$OUT" "^warning: table ip other chain f (an administrator's table, hook forward)"
+check "the listing is kept" jq -e '[.tables[] | select(.family == "ip" and .name == "other")] | length == 1' \
+	/run/netd/host-firewall.json
+kept=$(stat -c %i /run/netd/host-firewall.json)
+must busybox ping -c 2 -W 1 127.0.0.1
+check "traffic moved the counters" has "$(nft list chain ip other o)" "counter packets [1-9]"
+nd status default --json
+check "status: still names ip other" jq -e '[.host_firewall.blockers[].table] == ["other"]' <<<"$OUT"
+check "counters alone: the kept listing is used" eq "$(stat -c %i /run/netd/host-firewall.json)" "$kept"
+must nft insert rule ip other f iifname '"virbr0"' accept
+must nft insert rule ip other f oifname '"virbr0"' ct state established,related accept
+nd status default --json
+check "a changed table is listed again: no blocker" jq -e '.host_firewall.blockers == []' <<<"$OUT"
+check "and kept anew" test "$(stat -c %i /run/netd/host-firewall.json)" != "$kept"
 nd_ok stop default
 
 say "-- the iptables integration on: Docker's and ufw's chains no longer block"
