@@ -10,6 +10,7 @@
 set -euo pipefail
 netd=$(realpath "${1:-build/netd}")
 n=${2:-200}
+((n >= 10)) || { echo "N must be 10 or more (the first 10 starts are timed)"; exit 2; }
 src=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "${NETD_BENCH_INSIDE:-}" != 1 ]; then

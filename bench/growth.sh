@@ -1,0 +1,86 @@
+#!/bin/bash
+# Where a start's time grows with the networks already running, with the
+# machine's drift taken out: two network namespaces side by side, A with no
+# network up and B with N; each round starts a fresh network in A (and stops
+# it again) and right after a fresh one in B (kept), so both are measured at
+# the same moment of this VM. Prints, per namespace, the median of the whole
+# `netd start` and of each step and phase (NETD_STEP_TIMES=1), and B/A.
+# Prints figures; asserts nothing. Never touches the host's network.
+#   bench/growth.sh [NETD_BINARY] [N] [ROUNDS]
+set -euo pipefail
+netd=$(realpath "${1:-build/netd}")
+n=${2:-200}
+rounds=${3:-15}
+
+if [ "${NETD_BENCH_INSIDE:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || { echo "needs root (creates namespaces)"; exit 1; }
+	for c in ip jq gawk; do
+		command -v $c >/dev/null || { echo "needs $c"; exit 1; }
+	done
+	NETD_BENCH_INSIDE=1 exec unshare --mount --pid --fork --mount-proc \
+		--propagation private -- bash "$0" "$netd" "$n" "$rounds"
+fi
+
+# A tmpfs over /tmp for netd's files, one over /run/netns for the two
+# namespaces: all gone with this mount namespace.
+mount -t tmpfs -o mode=0755 bench /tmp
+mkdir -p /run/netns
+mount -t tmpfs -o mode=0755 netns /run/netns
+for s in A B; do
+	ip netns add n$s
+	ip -n n$s link set lo up
+	mkdir -p /tmp/$s
+done
+env_of() {
+	echo "NETD_CONF_DIR=/tmp/$1/etc NETD_RUN_DIR=/tmp/$1/run NETD_STATE_DIR=/tmp/$1/lib" \
+		"NETD_BRIDGE_CONF=/tmp/$1/qemu/bridge.conf"
+}
+# shellcheck disable=SC2046 # env_of's words are meant to split
+nd() { local s=$1; shift; ip netns exec n$s env $(env_of $s) "$netd" "$@"; }
+cleanup() {
+	for s in A B; do
+		nd $s list --json 2>/dev/null | jq -r '.[] | select(.active) | .name' |
+			while read -r x; do nd $s stop "$x" >/dev/null 2>&1 || true; done
+	done
+}
+trap cleanup EXIT
+
+# Network i: bridge bdI, 10.X.Y.0/24 (up to 250 * 170 networks).
+for s in A B; do
+	m=$rounds
+	[ $s = B ] && m=$((n + rounds))
+	for ((i = 1; i <= m; i++)); do
+		o=$((80 + i / 250)).$((i % 250))
+		printf '<network><name>b%d</name><forward mode="nat"/><bridge name="bd%d"/><ip address="10.%s.1" prefix="24"><dhcp><range start="10.%s.2" end="10.%s.254"/></dhcp></ip></network>\n' \
+			"$i" "$i" "$o" "$o" "$o" >/tmp/$s/b$i.xml
+		nd $s define /tmp/$s/b$i.xml >/dev/null
+	done
+done
+for ((i = 1; i <= n; i++)); do nd B start b$i >/dev/null; done
+
+one() { # NS NAME: one timed start, its steps and phases into /tmp/steps.NS
+	local t0 t1 err
+	t0=$(date +%s%N)
+	# shellcheck disable=SC2046
+	err=$(ip netns exec n$1 env $(env_of $1) NETD_STEP_TIMES=1 "$netd" start "$2" 2>&1 >/dev/null)
+	t1=$(date +%s%N)
+	echo "start $(((t1 - t0) / 1000))" >>/tmp/steps.$1
+	sed -n 's/^netd: \(step\|phase\) \(.*\): \([0-9.]*\) ms$/\2 \3/p' <<<"$err" |
+		awk '{v = $NF; $NF = ""; sub(/ $/, ""); gsub(/ /, "_"); print $0, v * 1000}' >>/tmp/steps.$1
+}
+for ((c = 1; c <= rounds; c++)); do
+	one A b$c
+	nd A stop b$c >/dev/null
+	one B b$((n + c))
+done
+
+for s in A B; do
+	gawk '{k[$1]; v[$1, ++c[$1]] = $2}
+	END {for (s in k) {m = c[s]; for (i = 1; i <= m; i++) a[i] = v[s, i]; asort(a)
+		printf "%s %.2f\n", s, (m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2) / 1000; delete a}}' \
+		/tmp/steps.$s | sort >/tmp/med.$s
+done
+echo "medians of $rounds rounds, ms: A (no network up) | B ($n up) | B/A"
+echo "(start: the whole command as the shell sees it, ip netns exec included)"
+join /tmp/med.A /tmp/med.B |
+	awk '$2 >= 0.05 || $3 >= 0.05 {printf "%-16s %7.2f %7.2f  %.2fx\n", $1, $2, $3, $3 / $2}'
