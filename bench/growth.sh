@@ -1,7 +1,7 @@
 #!/bin/bash
 # Where a start's time grows with the networks already running, with the
-# machine's drift taken out: two network namespaces side by side, A with no
-# network up and B with N; each round starts a fresh network in A (and stops
+# machine's drift taken out: two namespaces side by side (network and PID,
+# each with its own netd files), A with no network up and B with N; each round starts a fresh network in A (and stops
 # it again) and right after a fresh one in B (kept), so both are measured at
 # the same moment of this VM. Prints, per namespace, the median of the whole
 # `netd start` and of each step and phase (NETD_STEP_TIMES=1), and B/A.
@@ -35,13 +35,33 @@ env_of() {
 	echo "NETD_CONF_DIR=/tmp/$1/etc NETD_RUN_DIR=/tmp/$1/run NETD_STATE_DIR=/tmp/$1/lib" \
 		"NETD_BRIDGE_CONF=/tmp/$1/qemu/bridge.conf"
 }
+# Each has a PID namespace of its own too (held by a sleep as its init): a
+# start's costs that grow with the processes it sees, B's dnsmasq among
+# them, count as growth as well, and both pay the same nsenter.
+declare -A holder init
+for s in A B; do
+	unshare --pid --fork --mount-proc sleep 1d &
+	holder[$s]=$!
+	for ((w = 0; w < 200; w++)); do
+		init[$s]=$(pgrep -P "${holder[$s]}" sleep || true)
+		[ -n "${init[$s]}" ] && break
+		sleep 0.01
+	done
+	[ -n "${init[$s]}" ] || { echo "growth.sh: no PID namespace for $s"; exit 1; }
+done
+in_ns() { # NS COMMAND...: COMMAND in NS's network and PID namespaces
+	local s=$1
+	shift
+	nsenter -t "${init[$s]}" --pid --mount -- ip netns exec n$s "$@"
+}
 # shellcheck disable=SC2046 # env_of's words are meant to split
-nd() { local s=$1; shift; ip netns exec n$s env $(env_of $s) "$netd" "$@"; }
+nd() { local s=$1; shift; in_ns $s env $(env_of $s) "$netd" "$@"; }
 cleanup() {
 	for s in A B; do
 		nd $s list --json 2>/dev/null | jq -r '.[] | select(.active) | .name' |
 			while read -r x; do nd $s stop "$x" >/dev/null 2>&1 || true; done
 	done
+	kill "${holder[@]}" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -62,7 +82,7 @@ one() { # NS NAME: one timed start, its steps and phases into /tmp/steps.NS
 	local t0 t1 err
 	t0=$(date +%s%N)
 	# shellcheck disable=SC2046
-	err=$(ip netns exec n$1 env $(env_of $1) NETD_STEP_TIMES=1 "$netd" start "$2" 2>&1 >/dev/null)
+	err=$(in_ns $1 env $(env_of $1) NETD_STEP_TIMES=1 "$netd" start "$2" 2>&1 >/dev/null)
 	t1=$(date +%s%N)
 	echo "start $(((t1 - t0) / 1000))" >>/tmp/steps.$1
 	sed -n 's/^netd: \(step\|phase\) \(.*\): \([0-9.]*\) ms$/\2 \3/p' <<<"$err" |
@@ -81,6 +101,6 @@ for s in A B; do
 		/tmp/steps.$s | sort >/tmp/med.$s
 done
 echo "medians of $rounds rounds, ms: A (no network up) | B ($n up) | B/A"
-echo "(start: the whole command as the shell sees it, ip netns exec included)"
+echo "(start: the whole command as the shell sees it, nsenter and ip netns exec included)"
 join /tmp/med.A /tmp/med.B |
 	awk '$2 >= 0.05 || $3 >= 0.05 {printf "%-16s %7.2f %7.2f  %.2fx\n", $1, $2, $3, $3 / $2}'
