@@ -16,13 +16,20 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 if [ "${NETD_BENCH_INSIDE:-}" != 1 ]; then
 	[ "$(id -u)" = 0 ] || { echo "needs root (creates namespaces)"; exit 1; }
 	command -v iptables-nft-restore >/dev/null || { echo "needs iptables (iptables-nft-restore)"; exit 1; }
-	NETD_BENCH_INSIDE=1 exec unshare --mount --net --pid --fork --mount-proc \
-		--propagation private -- bash "$0" "$netd" "$n"
+	# Scratch space for netd's files: a tmpfs on a fresh directory inside
+	# the namespaces (not over /tmp, where the binary may be), gone after.
+	work=$(mktemp -d "${TMPDIR:-/tmp}/netd-bench.XXXXXX")
+	trap 'rmdir "$work" 2>/dev/null || rm -rf "$work"' EXIT
+	rc=0
+	NETD_BENCH_INSIDE=1 NETD_BENCH_WORK=$work unshare --mount --net --pid --fork --mount-proc \
+		--propagation private -- bash "$0" "$netd" "$n" || rc=$?
+	exit $rc
 fi
 
-mount -t tmpfs -o mode=0755 bench /tmp
-export NETD_CONF_DIR=/tmp/etc NETD_RUN_DIR=/tmp/run NETD_STATE_DIR=/tmp/lib \
-	NETD_BRIDGE_CONF=/tmp/qemu/bridge.conf
+W=$NETD_BENCH_WORK
+mount -t tmpfs -o mode=0755 bench "$W"
+export NETD_CONF_DIR=$W/etc NETD_RUN_DIR=$W/run NETD_STATE_DIR=$W/lib \
+	NETD_BRIDGE_CONF=$W/qemu/bridge.conf
 ip link set lo up
 iptables-nft-restore -n <"$src/tests/ns/docker28.rules"
 
@@ -32,8 +39,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 for ((i = 1; i <= n + 10; i++)); do
 	o=$((80 + i / 250)).$((i % 250))
 	printf '<network><name>b%d</name><forward mode="nat"/><bridge name="bd%d"/><ip address="10.%s.1" prefix="24"><dhcp><range start="10.%s.2" end="10.%s.254"/></dhcp></ip></network>\n' \
-		"$i" "$i" "$o" "$o" "$o" >/tmp/b$i.xml
-	"$netd" define /tmp/b$i.xml >/dev/null
+		"$i" "$i" "$o" "$o" "$o" >$W/b$i.xml
+	"$netd" define $W/b$i.xml >/dev/null
 done
 
 # timed FROM TO: start networks FROM..TO, one line of medians.

@@ -17,23 +17,30 @@ if [ "${NETD_BENCH_INSIDE:-}" != 1 ]; then
 	for c in ip jq gawk; do
 		command -v $c >/dev/null || { echo "needs $c"; exit 1; }
 	done
-	NETD_BENCH_INSIDE=1 exec unshare --mount --pid --fork --mount-proc \
-		--propagation private -- bash "$0" "$netd" "$n" "$rounds"
+	# Scratch space for netd's files: a tmpfs on a fresh directory inside
+	# the namespaces (not over /tmp, where the binary may be), gone after.
+	work=$(mktemp -d "${TMPDIR:-/tmp}/netd-bench.XXXXXX")
+	trap 'rmdir "$work" 2>/dev/null || rm -rf "$work"' EXIT
+	rc=0
+	NETD_BENCH_INSIDE=1 NETD_BENCH_WORK=$work unshare --mount --pid --fork --mount-proc \
+		--propagation private -- bash "$0" "$netd" "$n" "$rounds" || rc=$?
+	exit $rc
 fi
 
-# A tmpfs over /tmp for netd's files, one over /run/netns for the two
+# A tmpfs on $W for netd's files, one over /run/netns for the two
 # namespaces: all gone with this mount namespace.
-mount -t tmpfs -o mode=0755 bench /tmp
+W=$NETD_BENCH_WORK
+mount -t tmpfs -o mode=0755 bench "$W"
 mkdir -p /run/netns
 mount -t tmpfs -o mode=0755 netns /run/netns
 for s in A B; do
 	ip netns add n$s
 	ip -n n$s link set lo up
-	mkdir -p /tmp/$s
+	mkdir -p $W/$s
 done
 env_of() {
-	echo "NETD_CONF_DIR=/tmp/$1/etc NETD_RUN_DIR=/tmp/$1/run NETD_STATE_DIR=/tmp/$1/lib" \
-		"NETD_BRIDGE_CONF=/tmp/$1/qemu/bridge.conf"
+	echo "NETD_CONF_DIR=$W/$1/etc NETD_RUN_DIR=$W/$1/run NETD_STATE_DIR=$W/$1/lib" \
+		"NETD_BRIDGE_CONF=$W/$1/qemu/bridge.conf"
 }
 # Each has a PID namespace of its own too (held by a sleep as its init): a
 # start's costs that grow with the processes it sees, B's dnsmasq among
@@ -72,21 +79,21 @@ for s in A B; do
 	for ((i = 1; i <= m; i++)); do
 		o=$((80 + i / 250)).$((i % 250))
 		printf '<network><name>b%d</name><forward mode="nat"/><bridge name="bd%d"/><ip address="10.%s.1" prefix="24"><dhcp><range start="10.%s.2" end="10.%s.254"/></dhcp></ip></network>\n' \
-			"$i" "$i" "$o" "$o" "$o" >/tmp/$s/b$i.xml
-		nd $s define /tmp/$s/b$i.xml >/dev/null
+			"$i" "$i" "$o" "$o" "$o" >$W/$s/b$i.xml
+		nd $s define $W/$s/b$i.xml >/dev/null
 	done
 done
 for ((i = 1; i <= n; i++)); do nd B start b$i >/dev/null; done
 
-one() { # NS NAME: one timed start, its steps and phases into /tmp/steps.NS
+one() { # NS NAME: one timed start, its steps and phases into $W/steps.NS
 	local t0 t1 err
 	t0=$(date +%s%N)
 	# shellcheck disable=SC2046
 	err=$(in_ns $1 env $(env_of $1) NETD_STEP_TIMES=1 "$netd" start "$2" 2>&1 >/dev/null)
 	t1=$(date +%s%N)
-	echo "start $(((t1 - t0) / 1000))" >>/tmp/steps.$1
+	echo "start $(((t1 - t0) / 1000))" >>$W/steps.$1
 	sed -n 's/^netd: \(step\|phase\) \(.*\): \([0-9.]*\) ms$/\2 \3/p' <<<"$err" |
-		awk '{v = $NF; $NF = ""; sub(/ $/, ""); gsub(/ /, "_"); print $0, v * 1000}' >>/tmp/steps.$1
+		awk '{v = $NF; $NF = ""; sub(/ $/, ""); gsub(/ /, "_"); print $0, v * 1000}' >>$W/steps.$1
 }
 for ((c = 1; c <= rounds; c++)); do
 	one A b$c
@@ -98,9 +105,9 @@ for s in A B; do
 	gawk '{k[$1]; v[$1, ++c[$1]] = $2}
 	END {for (s in k) {m = c[s]; for (i = 1; i <= m; i++) a[i] = v[s, i]; asort(a)
 		printf "%s %.2f\n", s, (m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2) / 1000; delete a}}' \
-		/tmp/steps.$s | sort >/tmp/med.$s
+		$W/steps.$s | sort >$W/med.$s
 done
 echo "medians of $rounds rounds, ms: A (no network up) | B ($n up) | B/A"
 echo "(start: the whole command as the shell sees it, nsenter and ip netns exec included)"
-join /tmp/med.A /tmp/med.B |
+join $W/med.A $W/med.B |
 	awk '$2 >= 0.05 || $3 >= 0.05 {printf "%-16s %7.2f %7.2f  %.2fx\n", $1, $2, $3, $3 / $2}'
