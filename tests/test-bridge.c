@@ -127,35 +127,18 @@ static void addr_op(const char *dev, const char *cidr, bool add)
 	rtnl_addr_put(a);
 }
 
-static void route_add(const char *cidr, const char *dev, uint32_t table)
+/* A route of kind 'type' in 'table': unicast over each of devs
+ * (NULL-terminated; two make a multipath route), or with no device
+ * (RTN_UNREACHABLE). */
+static void route_add_in(const char *cidr, uint32_t table, uint8_t type, const char *const *devs)
 {
 	struct rtnl_route *r = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
 	struct nl_addr *dst = NULL;
 
 	nl_ok(nl_addr_parse(cidr, AF_UNSPEC, &dst), cidr);
 	rtnl_route_set_dst(r, dst);
 	rtnl_route_set_family(r, nl_addr_get_family(dst));
 	rtnl_route_set_table(r, table);
-	rtnl_route_set_scope(r, RT_SCOPE_LINK);
-	rtnl_route_nh_set_ifindex(nh, (int)if_nametoindex(dev));
-	rtnl_route_add_nexthop(r, nh);
-	nl_ok(rtnl_route_add(sk, r, NLM_F_EXCL), cidr);
-	nl_addr_put(dst);
-	rtnl_route_put(r);
-}
-
-/* A route of kind 'type' (RTN_UNREACHABLE: no device), or a unicast one
- * over each of devs (NULL-terminated): a multipath route with two. */
-static void route_add_kind(const char *cidr, uint8_t type, const char *const *devs)
-{
-	struct rtnl_route *r = rtnl_route_alloc();
-	struct nl_addr *dst = NULL;
-
-	nl_ok(nl_addr_parse(cidr, AF_UNSPEC, &dst), cidr);
-	rtnl_route_set_dst(r, dst);
-	rtnl_route_set_family(r, nl_addr_get_family(dst));
-	rtnl_route_set_table(r, RT_TABLE_MAIN);
 	rtnl_route_set_type(r, type);
 	if (type == RTN_UNICAST)
 		rtnl_route_set_scope(r, RT_SCOPE_LINK);
@@ -168,6 +151,16 @@ static void route_add_kind(const char *cidr, uint8_t type, const char *const *de
 	nl_ok(rtnl_route_add(sk, r, NLM_F_EXCL), cidr);
 	nl_addr_put(dst);
 	rtnl_route_put(r);
+}
+
+static void route_add(const char *cidr, const char *dev, uint32_t table)
+{
+	route_add_in(cidr, table, RTN_UNICAST, (const char *const[]){ dev, NULL });
+}
+
+static void route_add_kind(const char *cidr, uint8_t type, const char *const *devs)
+{
+	route_add_in(cidr, RT_TABLE_MAIN, type, devs);
 }
 
 /* A point-to-point address: local, and a peer with its prefix. */
