@@ -50,7 +50,7 @@ timed() {
 		t0=$(date +%s%N)
 		err=$(NETD_STEP_TIMES=1 "$netd" start b$i 2>&1 >/dev/null)
 		t1=$(date +%s%N)
-		starts+=("$(echo "scale=2; ($t1 - $t0) / 1000000" | bc)")
+		starts+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')")
 		fw+=("$(sed -n 's/^netd: step firewall: \([0-9.]*\) ms$/\1/p' <<<"$err")")
 		host+=("$(sed -n 's/^netd: step host firewall: \([0-9.]*\) ms$/\1/p' <<<"$err")")
 	done

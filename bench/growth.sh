@@ -14,7 +14,7 @@ rounds=${3:-15}
 
 if [ "${NETD_BENCH_INSIDE:-}" != 1 ]; then
 	[ "$(id -u)" = 0 ] || { echo "needs root (creates namespaces)"; exit 1; }
-	for c in ip jq gawk; do
+	for c in ip jq nsenter; do
 		command -v $c >/dev/null || { echo "needs $c"; exit 1; }
 	done
 	# Scratch space for netd's files: a tmpfs on a fresh directory inside
@@ -101,11 +101,14 @@ for ((c = 1; c <= rounds; c++)); do
 	one B b$((n + c))
 done
 
+# Medians per key: sorted by key, then value, each key's run of lines
+# gives its middle one (or the mean of the middle two).
 for s in A B; do
-	gawk '{k[$1]; v[$1, ++c[$1]] = $2}
-	END {for (s in k) {m = c[s]; for (i = 1; i <= m; i++) a[i] = v[s, i]; asort(a)
-		printf "%s %.2f\n", s, (m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2) / 1000; delete a}}' \
-		$W/steps.$s | sort >$W/med.$s
+	sort -k1,1 -k2,2n $W/steps.$s | awk '
+		function flush() { if (n) printf "%s %.2f\n", k, (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) / 1000 }
+		$1 != k { flush(); k = $1; n = 0 }
+		{ v[++n] = $2 }
+		END { flush() }' >$W/med.$s
 done
 echo "medians of $rounds rounds, ms: A (no network up) | B ($n up) | B/A"
 echo "(start: the whole command as the shell sees it, nsenter and ip netns exec included)"
