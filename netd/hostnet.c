@@ -200,9 +200,12 @@ static int on_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int dump(struct nl_sock *sk, int type, const char *what, struct hostnet *h, struct hn_dump d,
-		struct nerr *e)
+/* One dump into h, each message through fn (a libnl object) or raw. */
+static int dump(struct nl_sock *sk, int type, const char *what, struct hostnet *h,
+		void (*fn)(struct nl_object *, void *),
+		void (*raw)(const struct nlmsghdr *, struct hostnet *), struct nerr *e)
 {
+	struct hn_dump d = { .h = h, .fn = fn, .raw = raw };
 	struct netlink_reply rp = { .on_msg = on_msg, .arg = &d };
 	size_t n0 = h->n, i0 = h->n_ifs;
 	int r = 0;
@@ -237,9 +240,8 @@ int hostnet_load(struct nl_sock *sk, struct hostnet **hp, struct nerr *e)
 	/* No dump of the links: the few names a message needs are asked for
 	 * by index (if_name()), and a link dump costs more than the other two
 	 * together (every link's statistics, parsed by libnl). */
-	if ((r = dump(sk, RTM_GETADDR, "addresses", h, (struct hn_dump){ h, NULL, on_addr }, e)) <
-		    0 ||
-	    (r = dump(sk, RTM_GETROUTE, "routes", h, (struct hn_dump){ h, NULL, on_route }, e)) < 0)
+	if ((r = dump(sk, RTM_GETADDR, "addresses", h, NULL, on_addr, e)) < 0 ||
+	    (r = dump(sk, RTM_GETROUTE, "routes", h, NULL, on_route, e)) < 0)
 		return r;
 	*hp = TAKE_PTR(h);
 	return 0;
@@ -361,10 +363,8 @@ int hostnet_ra_default_ifs(struct nl_sock *sk, char (*names)[IF_NAMESIZE], size_
 	*n = 0;
 	if (!h)
 		return nerr_set(e, -ENOMEM, "host: out of memory");
-	if ((r = dump(sk, RTM_GETLINK, "interfaces", h, (struct hn_dump){ h, on_link, NULL }, e)) <
-		    0 ||
-	    (r = dump(sk, RTM_GETROUTE, "routes", h, (struct hn_dump){ h, on_ra_route, NULL }, e)) <
-		    0)
+	if ((r = dump(sk, RTM_GETLINK, "interfaces", h, on_link, NULL, e)) < 0 ||
+	    (r = dump(sk, RTM_GETROUTE, "routes", h, on_ra_route, NULL, e)) < 0)
 		return r;
 	for (size_t i = 0; i < h->n; i++) {
 		char nbuf[IF_NAMESIZE];
