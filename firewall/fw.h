@@ -317,13 +317,20 @@ int fw_xt_ct_text(const char *name, uint32_t rev, const void *info, size_t len, 
  * match of the table, 6-30 ms in netd's process on a host with Docker. */
 int fw_xt_ct_listing(const char *family, const char *table, struct sbuf *text, struct nerr *e);
 
-/* A digest of what the host-firewall analysis can read of table FAMILY
- * TABLE: the table's flags, its chains (hook, priority, policy, type) and
- * its rules in order, expressions and handles; not the state traffic
- * changes (counters, quotas, a rule's last match, chains' counters) nor
- * named sets' elements, which the analysis does not look up. Equal digests:
- * the listing says the same. Three nfnetlink dumps, of the table's family
- * only: no libnftables cache of the whole ruleset. */
-int fw_table_fingerprint(const char *family, const char *table, uint64_t *fp, struct nerr *e);
+/* A table by its family ("ip", "inet", ...) and name. */
+struct fw_table_id {
+	char family[16];
+	char name[80];
+};
+
+/* For each of tables t[0..n), a digest of what the host-firewall analysis
+ * can read of it: the table's flags, its chains (hook, priority, policy,
+ * type) and its rules in order, expressions and handles; not the state
+ * traffic changes (counters, quotas, a rule's last match, chains' counters)
+ * nor named sets' elements, which the analysis does not look up. Equal
+ * digests: the listing says the same. Over nfnetlink, one dump of the
+ * tables, one of the chains of each family, one of each table's rules: no
+ * libnftables cache of the whole ruleset. */
+int fw_tables_fingerprint(const struct fw_table_id *t, size_t n, uint64_t *fp, struct nerr *e);
 
 #endif

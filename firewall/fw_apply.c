@@ -674,41 +674,42 @@ int fw_xt_ct_listing(const char *family, const char *table, struct sbuf *text, s
 	return nfnl_dump_in(NFT_MSG_GETRULE, f, table, on_rule_ct, &cs, "list rules", e);
 }
 
-/* ---- a table's fingerprint, over nfnetlink (fw_table_fingerprint) ------ */
+/* ---- tables' fingerprints, over nfnetlink (fw_tables_fingerprint) ----- */
 
 struct fp_scan {
-	const char *table;
-	uint64_t h;
+	const struct fw_table_id *t;
+	uint64_t *h;
+	size_t n;
 };
 
 /* FNV-1a, 64 bits: a change detector, not a defence (the cache it keys is
  * root's, in netd's run directory). */
-static void fp_mix(struct fp_scan *fs, const void *p, size_t n)
+static void fp_mix(uint64_t *h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
 
 	for (size_t i = 0; i < n; i++) {
-		fs->h ^= b[i];
-		fs->h *= 0x100000001b3ULL;
+		*h ^= b[i];
+		*h *= 0x100000001b3ULL;
 	}
 }
 
 /* One attribute, header and all. */
-static void fp_attr(struct fp_scan *fs, const struct nlattr *a)
+static void fp_attr(uint64_t *h, const struct nlattr *a)
 {
-	fp_mix(fs, a, a->nla_len);
+	fp_mix(h, a, a->nla_len);
 }
 
 /* A rule's expressions: each one whole, but for those whose data is state
  * the traffic changes (a counter's packets, a quota's use, when a rule last
  * matched): their name alone. */
-static void fp_exprs(struct fp_scan *fs, const struct nlattr *list)
+static void fp_exprs(uint64_t *h, const struct nlattr *list)
 {
 	static const char *const volatile_exprs[] = { "counter", "quota", "last" };
 	const char *p = nla_payload(list);
 	size_t len = nla_size(list);
 
-	fp_mix(fs, &list->nla_type, sizeof list->nla_type);
+	fp_mix(h, &list->nla_type, sizeof list->nla_type);
 	for (const struct nlattr *el; (el = nla_next(&p, &len));) {
 		const struct nlattr *na = nla_find(nla_payload(el), nla_size(el), NFTA_EXPR_NAME);
 		const char *name = na ? nla_string(na, 32) : NULL;
@@ -716,28 +717,33 @@ static void fp_exprs(struct fp_scan *fs, const struct nlattr *list)
 
 		for (size_t i = 0; name && i < ARRAY_SIZE(volatile_exprs); i++)
 			state = state || strcmp(name, volatile_exprs[i]) == 0;
-		if (state)
-			fp_attr(fs, na);
-		else
-			fp_attr(fs, el);
+		fp_attr(h, state ? na : el);
 	}
 }
 
-/* Every attribute of a message of fs->table but 'skip' (a counter, a use
- * count), 'exprs' (a rule's expressions) through fp_exprs(). */
+/* Into the digest of the table a message is of (by its family and its
+ * table attribute; none of fs's: skipped), every attribute but 'skip' (a
+ * counter, a use count), 'exprs' (a rule's expressions) through
+ * fp_exprs(). */
 static void fp_msg(const struct nlmsghdr *nh, struct fp_scan *fs, unsigned table_attr,
 		   const unsigned *skip, size_t n_skip, unsigned exprs)
 {
+	const struct nfgenmsg *nf = NLMSG_DATA(nh);
 	const char *t = nfnl_str(nh, table_attr, NFT_TABLE_MAXNAMELEN);
 	const char *p = (const char *)nh + NLMSG_LENGTH(sizeof(struct nfgenmsg));
 	size_t len = nh->nlmsg_len > NLMSG_LENGTH(sizeof(struct nfgenmsg))
 			     ? nh->nlmsg_len - NLMSG_LENGTH(sizeof(struct nfgenmsg))
 			     : 0;
 	uint16_t type = nh->nlmsg_type;
+	uint64_t *h = NULL;
 
-	if (!t || strcmp(t, fs->table) != 0)
+	for (size_t i = 0; t && !h && i < fs->n; i++)
+		if (family_num(fs->t[i].family) == nf->nfgen_family &&
+		    strcmp(fs->t[i].name, t) == 0)
+			h = &fs->h[i];
+	if (!h)
 		return;
-	fp_mix(fs, &type, sizeof type);
+	fp_mix(h, &type, sizeof type);
 	for (const struct nlattr *a; (a = nla_next(&p, &len));) {
 		unsigned at = a->nla_type & NLA_TYPE_MASK;
 		bool skipped = false;
@@ -747,9 +753,9 @@ static void fp_msg(const struct nlmsghdr *nh, struct fp_scan *fs, unsigned table
 		if (skipped)
 			continue;
 		if (exprs && at == exprs)
-			fp_exprs(fs, a);
+			fp_exprs(h, a);
 		else
-			fp_attr(fs, a);
+			fp_attr(h, a);
 	}
 }
 
@@ -775,21 +781,34 @@ static void on_fp_rule(const struct nlmsghdr *nh, void *arg)
 		fp_msg(nh, arg, NFTA_RULE_TABLE, NULL, 0, NFTA_RULE_EXPRESSIONS);
 }
 
-int fw_table_fingerprint(const char *family, const char *table, uint64_t *fp, struct nerr *e)
+int fw_tables_fingerprint(const struct fw_table_id *t, size_t n, uint64_t *fp, struct nerr *e)
 {
-	struct fp_scan fs = { .table = table, .h = 0xcbf29ce484222325ULL };
-	uint8_t f = family_num(family);
+	struct fp_scan fs = { .t = t, .h = fp, .n = n };
 	int r;
 
-	if (f == NFPROTO_UNSPEC)
-		return nerr_set(e, -EINVAL, "nftables: tables of family %s", family);
-	/* The chain dump is the family's (the kernel filters chains by family
-	 * only): for an ip or ip6 table it leaves out inet netd's hundreds. */
-	if ((r = nfnl_dump(NFT_MSG_GETTABLE, f, on_fp_table, &fs, "list tables", e)) < 0 ||
-	    (r = nfnl_dump(NFT_MSG_GETCHAIN, f, on_fp_chain, &fs, "list chains", e)) < 0 ||
-	    (r = nfnl_dump_in(NFT_MSG_GETRULE, f, table, on_fp_rule, &fs, "list rules", e)) < 0)
+	for (size_t i = 0; i < n; i++) {
+		if (family_num(t[i].family) == NFPROTO_UNSPEC)
+			return nerr_set(e, -EINVAL, "nftables: tables of family %s", t[i].family);
+		fp[i] = 0xcbf29ce484222325ULL;
+	}
+	/* One dump of the tables, one of the chains per family (the kernel
+	 * filters chains by family only: for ip tables that leaves out inet
+	 * netd's hundreds), one of the rules per table (filtered by table). */
+	if (n && (r = nfnl_dump(NFT_MSG_GETTABLE, NFPROTO_UNSPEC, on_fp_table, &fs, "list tables",
+				e)) < 0)
 		return r;
-	*fp = fs.h;
+	for (size_t i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i; j++)
+			seen = seen || strcmp(t[j].family, t[i].family) == 0;
+		if (!seen && (r = nfnl_dump(NFT_MSG_GETCHAIN, family_num(t[i].family), on_fp_chain,
+					    &fs, "list chains", e)) < 0)
+			return r;
+		if ((r = nfnl_dump_in(NFT_MSG_GETRULE, family_num(t[i].family), t[i].name,
+				      on_fp_rule, &fs, "list rules", e)) < 0)
+			return r;
+	}
 	return 0;
 }
 

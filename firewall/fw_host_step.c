@@ -95,7 +95,7 @@ static void hfw_unchecked(struct hfw_report *r, const char *fam, const char *nam
  * inet netd's six per network among them: listing Docker's two tables took
  * 1.3 ms of a start with one network and 3.6 ms with 200 up. So what a
  * listing gave is kept in the run directory under the table's fingerprint
- * (fw_table_fingerprint: three dumps of its family alone), with the network
+ * (fw_tables_fingerprint: dumps of its family alone), with the network
  * namespace it was read in, and listed again only when that changes. */
 #define HFW_CACHE "host-firewall.json"
 
@@ -214,41 +214,58 @@ static int hfw_list_tables(const struct step_ctx *c, json_t *all, struct sbuf *t
 			   struct hfw_report *r, struct nerr *e)
 {
 	_cleanup_free_ char *tables = NULL;
+	_cleanup_free_ struct fw_table_id *t = NULL;
+	_cleanup_free_ uint64_t *fps = NULL;
+	struct nerr ign = { { 0 } };
 	struct hfw_cache hc;
+	size_t n = 0;
 	int ret;
 
 	if ((ret = fw_list_tables(&tables, e)) < 0)
 		return nerr_wrap(e, ret, "host firewall");
-	hfw_cache_open(c, &hc);
 	for (char *s = tables; *s;) {
-		size_t n = strcspn(s, "\n");
-		char fam[16], name[80], fp[24] = "";
-		struct nerr ign = { { 0 } };
+		size_t len = strcspn(s, "\n");
+		struct fw_table_id id, *p;
+
+		if (sscanf(s, "table %15s %79s", id.family, id.name) == 2 &&
+		    plain_word(id.family, strlen(id.family)) &&
+		    plain_word(id.name, strlen(id.name)) &&
+		    !(strcmp(id.family, FW_TABLE_FAMILY) == 0 &&
+		      strcmp(id.name, FW_TABLE_NAME) == 0)) {
+			if (!(p = nd_array_push(&t, &n, sizeof *t, SIZE_MAX)))
+				return nerr_set(e, -ENOMEM, "host firewall: out of memory");
+			*p = id;
+		}
+		s += len + (s[len] == '\n');
+	}
+	/* Without fingerprints every table is listed afresh, as before. */
+	if (n && (!(fps = calloc(n, sizeof *fps)) || fw_tables_fingerprint(t, n, fps, &ign) < 0)) {
+		free(fps);
+		fps = NULL;
+	}
+	hfw_cache_open(c, &hc);
+	for (size_t i = 0; i < n; i++) {
+		const char *fam = t[i].family, *name = t[i].name, *ttext;
 		json_auto_t *objs = NULL;
 		_cleanup_free_ char *own = NULL;
-		const char *ttext;
 		bool dormant = false;
-		uint64_t h;
+		char fp[24] = "";
+		json_t *ent = NULL;
 
-		if (sscanf(s, "table %15s %79s", fam, name) != 2 || !plain_word(fam, strlen(fam)) ||
-		    !plain_word(name, strlen(name)) ||
-		    (strcmp(fam, FW_TABLE_FAMILY) == 0 && strcmp(name, FW_TABLE_NAME) == 0)) {
-			s += n + (s[n] == '\n');
-			continue;
+		if (fps) {
+			(void)snprintf(fp, sizeof fp, "%016llx", (unsigned long long)fps[i]);
+			ent = hfw_cache_find(&hc, fam, name, fp);
 		}
-		if (fw_table_fingerprint(fam, name, &h, &ign) == 0)
-			(void)snprintf(fp, sizeof fp, "%016llx", (unsigned long long)h);
-		json_t *ent = fp[0] ? hfw_cache_find(&hc, fam, name, fp) : NULL;
 		if (ent) {
 			objs = json_incref(json_object_get(ent, "objects"));
 			dormant = json_is_true(json_object_get(ent, "dormant"));
 			ttext = json_string_value(json_object_get(ent, "text"));
 			json_array_append(hc.tables, ent);
 		} else {
-			struct sbuf t = { 0 };
+			struct sbuf tx = { 0 };
 
-			hfw_list_one(fam, name, &objs, &dormant, &t);
-			own = sbuf_finish(&t);
+			hfw_list_one(fam, name, &objs, &dormant, &tx);
+			own = sbuf_finish(&tx);
 			ttext = own ? own : "";
 			hc.changed = true;
 			if (fp[0])
@@ -267,7 +284,6 @@ static int hfw_list_tables(const struct step_ctx *c, json_t *all, struct sbuf *t
 			hfw_unchecked(r, fam, name);
 		}
 		sbuf_puts(text, ttext);
-		s += n + (s[n] == '\n');
 	}
 	hfw_cache_close(&hc);
 	return 0;
