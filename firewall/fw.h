@@ -4,13 +4,17 @@
  * typed findings and their repair (fw_check.c), and the step entry
  * (fw_step.c).
  *
- * All networks share ONE table, `inet netd`. Its base chains dispatch through
- * verdict maps keyed by interface name (forwarding, input, DHCP checksum), by
- * source subnet (NAT) and by the bridges' own addresses (input: what reaches
- * the address dnsmasq binds) to per-network regular chains n_NAME_{in,out,
- * input,post,nat,guard}, so a packet costs a constant number of map lookups
- * however many networks run. A network's part is its chains plus its map
- * elements; every script below changes exactly that part in one transaction. */
+ * All networks share ONE table, `inet netd`, and its chains. What a network
+ * allows is elements of shared sets, keyed by bridge name, by bridge and
+ * subnet, and by the bridges' own addresses (input: what reaches the
+ * address dnsmasq binds), so a packet costs a constant number of set
+ * lookups however many networks run, and so does the kernel's validation
+ * of each commit. Only statements that take a network's own arguments sit
+ * in chains of its own, reached through verdict maps: n_NAME_nat (source
+ * NAT of its subnets) and n_NAME_tftp (the TFTP conntrack helper towards a
+ * <bootp server> elsewhere). A network's part is those chains plus its
+ * elements; every script below changes exactly that part in one
+ * transaction. */
 #ifndef NETD_FW_H
 #define NETD_FW_H
 
@@ -85,10 +89,14 @@ bool fw_net_has_part(const struct net *n);
 uint32_t fw_net_devgroup(const struct net *n);
 
 /* Whether 'chain' is one of the chains fw_render() may create for n
- * (n_NAME_{in,out,input,post,nat}, used or not). No other network's chain
- * can have one of these names, even when its name extends n's ("a" and
- * "a_in" make n_a_in and n_a_in_in): no suffix holds a '_'. */
+ * (n_NAME_nat, n_NAME_tftp, used or not). No other network's chain can have
+ * one of these names, even when its name extends n's ("a" and "a_nat" make
+ * n_a_nat and n_a_nat_nat): no suffix holds a '_'. */
 bool fw_chain_is_net(const struct net *n, const char *chain);
+
+/* Whether 'chain' is one of the chains every network shares (the base
+ * chains and to_bridge, from_bridge, guard). */
+bool fw_chain_is_shared(const char *chain);
 
 /* Bring n's rules in: fw_render(n), followed by 'extra' (more commands, or
  * NULL), loaded in one transaction. */
@@ -125,8 +133,8 @@ enum fw_drift_kind {
 	FW_DRIFT_TABLE_DIFFERS, /* flags (dormant) */
 	FW_DRIFT_CHAIN_MISSING,
 	FW_DRIFT_CHAIN_DIFFERS, /* its hook, policy or rules */
-	FW_DRIFT_MAP_MISSING,
-	FW_DRIFT_MAP_DIFFERS, /* its type or flags */
+	FW_DRIFT_MAP_MISSING,	/* a map, or a set (is_set) */
+	FW_DRIFT_MAP_DIFFERS,	/* its type or flags */
 	FW_DRIFT_ELEM_MISSING,
 	FW_DRIFT_ELEM_DIFFERS, /* the key is there with another verdict */
 };
@@ -134,7 +142,8 @@ enum fw_drift_kind {
 /* One thing of n's part that is not as fw_render(n) makes it. */
 struct fw_finding {
 	enum fw_drift_kind kind;
-	char object[NET_NAME_MAX + 16]; /* the chain's or map's name; the table's "inet netd" */
+	char object[NET_NAME_MAX + 16]; /* the chain's, map's or set's name; "inet netd" */
+	bool is_set;			/* MAP_* and ELEM_*: object is a set */
 	/* ELEM_*: the element's key as the message shows it: an interface name
 	 * bare, an address, "ADDR/LEN" or "FIRST-LAST". */
 	char key[96];
@@ -152,10 +161,10 @@ void fw_drift_free(struct fw_drift *d);
 #define _cleanup_fw_drift_ __attribute__((cleanup(fw_drift_free)))
 
 /* A finding in one line: "table inet netd missing", "table inet netd
- * differs", "chain n_default_in missing", "chain forward differs", "map
- * nat6 missing", "map nat4 differs", "map fwd_in lacks virbr0", "map fwd_in
- * differs for virbr0". -ENAMETOOLONG when len is too short (buf then holds
- * what fits). */
+ * differs", "chain n_default_nat missing", "chain forward differs", "map
+ * nat6 missing", "map nat4 differs", "set bridges lacks virbr0", "set in_nat4
+ * lacks virbr0 . 192.168.122.0/24", "map nat4 differs for 192.168.122.0/24". -ENAMETOOLONG when len
+ * is too short (buf then holds what fits). */
 int fw_drift_str(const struct fw_finding *f, char *buf, size_t len);
 
 /* Compare the kernel's ruleset with what fw_render(n) loads, and put in d

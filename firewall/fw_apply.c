@@ -503,15 +503,14 @@ static void table_line(const struct nlmsghdr *nh, struct sbuf *s)
  * network already running. Bounded: 5 s per read. */
 /* A dump of one family's objects; with 'table' (not NULL), of that table's
  * alone (the kernel filters rule dumps by NFTA_RULE_TABLE). */
-static int nfnl_dump_in(int get, uint8_t family, const char *table,
+static int nfnl_dump_of(int get, uint8_t family, const char *table, const char *set,
 			void (*fn)(const struct nlmsghdr *, void *), void *arg, const char *what,
 			struct nerr *e)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct nfgenmsg nf;
-		struct nlattr na;
-		char name[NLA_ALIGN(NFT_TABLE_MAXNAMELEN)];
+		char attrs[2 * (NLA_HDRLEN + NLA_ALIGN(NFT_NAME_MAXLEN))];
 	} req = {
 		.nh = { .nlmsg_len = NLMSG_LENGTH(sizeof(struct nfgenmsg)),
 			.nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | get),
@@ -527,15 +526,21 @@ static int nfnl_dump_in(int get, uint8_t family, const char *table,
 	struct timeval tv = { .tv_sec = 5 };
 	_cleanup_nfsock_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 
-	if (table) {
-		size_t n = strlen(table) + 1;
+	/* NFTA_RULE_TABLE, like every object's table attribute, is 1; the
+	 * set of an element dump is NFTA_SET_ELEM_LIST_SET, 2 */
+	for (unsigned type = 1; type <= 2; type++) {
+		const char *v = type == 1 ? table : set;
+		size_t n = v ? strlen(v) + 1 : 0,
+		       at = req.nh.nlmsg_len - NLMSG_LENGTH(sizeof req.nf);
+		struct nlattr na = { .nla_len = (uint16_t)(NLA_HDRLEN + n),
+				     .nla_type = (uint16_t)type };
 
-		if (n > sizeof req.name)
-			return nerr_set(e, -EINVAL, "nftables: %s: table name too long", what);
-		/* NFTA_RULE_TABLE, like every object's table attribute, is 1 */
-		req.na = (struct nlattr){ .nla_len = (uint16_t)(NLA_HDRLEN + n),
-					  .nla_type = NFTA_RULE_TABLE };
-		memcpy(req.name, table, n);
+		if (!v)
+			continue;
+		if (n > NFT_NAME_MAXLEN)
+			return nerr_set(e, -EINVAL, "nftables: %s: name too long", what);
+		memcpy(req.attrs + at, &na, sizeof na);
+		memcpy(req.attrs + at + NLA_HDRLEN, v, n);
 		req.nh.nlmsg_len += (uint32_t)NLA_ALIGN(NLA_HDRLEN + n);
 	}
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0 ||
@@ -568,10 +573,17 @@ static int nfnl_dump_in(int get, uint8_t family, const char *table,
 	}
 }
 
+static int nfnl_dump_in(int get, uint8_t family, const char *table,
+			void (*fn)(const struct nlmsghdr *, void *), void *arg, const char *what,
+			struct nerr *e)
+{
+	return nfnl_dump_of(get, family, table, NULL, fn, arg, what, e);
+}
+
 static int nfnl_dump(int get, uint8_t family, void (*fn)(const struct nlmsghdr *, void *),
 		     void *arg, const char *what, struct nerr *e)
 {
-	return nfnl_dump_in(get, family, NULL, fn, arg, what, e);
+	return nfnl_dump_of(get, family, NULL, NULL, fn, arg, what, e);
 }
 
 /* The string attribute 'type' of an nf_tables message (NUL-terminated
@@ -581,12 +593,6 @@ static const char *nfnl_str(const struct nlmsghdr *nh, unsigned type, size_t max
 	const struct nlattr *a = nfnl_attr(nh, type);
 
 	return a ? nla_string(a, max) : NULL;
-}
-
-/* Whether an nf_tables message has attribute 'type'. */
-static bool nfnl_has(const struct nlmsghdr *nh, unsigned type)
-{
-	return nfnl_attr(nh, type) != NULL;
 }
 
 /* ---- iptables-nft's conntrack matches, over nfnetlink --------------------- */
@@ -1218,8 +1224,8 @@ static bool plain_name(const char *s)
 }
 
 /* A dormant table without listing the table object (see fw_table_flags):
- * its maps, its chains, and each chain's rules, one command per run (nft
- * 1.0.6 gets its cache wrong when one run lists several objects). */
+ * its maps, its sets, its chains, and each chain's rules, one command per
+ * run (nft 1.0.6 gets its cache wrong when one run lists several objects). */
 static int list_flagged(json_t *arr, struct nerr *e)
 {
 	json_auto_t *chains = json_array();
@@ -1230,6 +1236,7 @@ static int list_flagged(json_t *arr, struct nerr *e)
 	if (!chains)
 		return nerr_set(e, -ENOMEM, "nftables: out of memory");
 	if ((r = list_objects("list maps " FW_TABLE_FAMILY, false, arr, e)) < 0 ||
+	    (r = list_objects("list sets " FW_TABLE_FAMILY, false, arr, e)) < 0 ||
 	    (r = list_objects("list chains " FW_TABLE_FAMILY, false, chains, e)) < 0)
 		return r;
 	json_array_foreach(chains, i, obj)
@@ -1357,8 +1364,7 @@ int fw_start(const struct net *n, const char *extra, struct nerr *e)
 /* The chains of table inet netd, from a dump of the inet family's. */
 struct chain_scan {
 	const struct net *n;
-	size_t chains;
-	bool others; /* a regular chain that is not n's: another network's */
+	bool foreign; /* a chain that is neither shared nor n's */
 };
 
 static void on_chain(const struct nlmsghdr *nh, void *arg)
@@ -1370,10 +1376,39 @@ static void on_chain(const struct nlmsghdr *nh, void *arg)
 	if ((nh->nlmsg_type & 0xff) != NFT_MSG_NEWCHAIN || !table ||
 	    strcmp(table, FW_TABLE_NAME) != 0)
 		return;
-	cs->chains++;
-	/* base chains (with a hook) are the shared skeleton */
-	if (!nfnl_has(nh, NFTA_CHAIN_HOOK) && (!name || !fw_chain_is_net(cs->n, name)))
-		cs->others = true;
+	if (!name || (!fw_chain_is_shared(name) && !fw_chain_is_net(cs->n, name)))
+		cs->foreign = true;
+}
+
+/* The elements of set `bridges`: every network with a part has its bridge
+ * there, and only those do. */
+struct bridge_scan {
+	const char *own;
+	bool others; /* a bridge that is not n's: another network's */
+};
+
+static void on_bridge_elem(const struct nlmsghdr *nh, void *arg)
+{
+	struct bridge_scan *bs = arg;
+	const struct nlattr *list = nfnl_attr(nh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	const char *p;
+	size_t len;
+
+	if ((nh->nlmsg_type & 0xff) != NFT_MSG_NEWSETELEM || !list)
+		return;
+	p = nla_payload(list);
+	len = nla_size(list);
+	for (const struct nlattr *el; (el = nla_next(&p, &len));) {
+		const struct nlattr *key =
+			nla_find(nla_payload(el), nla_size(el), NFTA_SET_ELEM_KEY);
+		const struct nlattr *val =
+			key ? nla_find(nla_payload(key), nla_size(key), NFTA_DATA_VALUE) : NULL;
+
+		/* an ifname key: IFNAMSIZ bytes, NUL-padded */
+		if (!val || strnlen(nla_payload(val), nla_size(val)) != strlen(bs->own) ||
+		    memcmp(nla_payload(val), bs->own, strlen(bs->own)) != 0)
+			bs->others = true;
+	}
 }
 
 struct chains_of {
@@ -1413,35 +1448,45 @@ int fw_chains_exist(const char *family, const char *table, const char *const *na
 	return 0;
 }
 
-/* Stop removes n's chains and map elements, or the whole table when no
- * other network has a part in it. Whether one has is one dump of the inet
- * family's chains: each network has chains of its own (every map element
- * jumps to one), so no chain but n's and the base chains means nothing of
- * another's. The dump and the load are two steps, but netd's lock keeps
- * other netd commands out between them. */
+/* Stop removes n's chains and set elements, or the whole table when nothing
+ * but n's part and the shared skeleton is in it: no other bridge in set
+ * `bridges` (every network with a part has its bridge there) and no chain
+ * that is neither shared nor n's (another network's NAT chain, or one an
+ * administrator added). Two dumps; they and the load are separate steps,
+ * but netd's lock keeps other netd commands out between them. */
 int fw_stop(const struct net *n, bool keep_table, bool *last, struct nerr *e)
 {
 	_cleanup_free_ char *script = NULL;
+	struct bridge_scan bs = { .own = n->bridge };
 	struct chain_scan cs = { .n = n };
-	bool present;
+	bool present, others;
 	int r;
 
 	if (last)
 		*last = false;
 	if (!fw_net_has_part(n))
 		return 0;
-	if ((r = nfnl_dump(NFT_MSG_GETCHAIN, NFPROTO_INET, on_chain, &cs, "list chains", e)) < 0)
-		return nerr_wrap(e, r, "firewall: network %s: stop", n->name);
-	if (last)
-		*last = !cs.others && !keep_table;
-	if (!cs.chains) {
-		/* no table, or an empty one */
+	r = nfnl_dump_of(NFT_MSG_GETSETELEM, NFPROTO_INET, FW_TABLE_NAME, "bridges", on_bridge_elem,
+			 &bs, "list set bridges", e);
+	if (r == -ENOENT) {
+		/* no table, or one without netd's sets: not netd's to delete */
 		if ((r = fw_table_present(&present, e)) < 0)
 			return nerr_wrap(e, r, "firewall: network %s: stop", n->name);
 		if (!present)
 			return 0;
+		if (e)
+			e->msg[0] = '\0';
+		bs.others = true;
+	} else if (r < 0) {
+		return nerr_wrap(e, r, "firewall: network %s: stop", n->name);
 	}
-	if ((r = fw_render_stop(n, !cs.others && !keep_table, &script, e)) < 0)
+	if (!bs.others &&
+	    (r = nfnl_dump(NFT_MSG_GETCHAIN, NFPROTO_INET, on_chain, &cs, "list chains", e)) < 0)
+		return nerr_wrap(e, r, "firewall: network %s: stop", n->name);
+	others = bs.others || cs.foreign;
+	if (last)
+		*last = !others && !keep_table;
+	if ((r = fw_render_stop(n, !others && !keep_table, &script, e)) < 0)
 		return r;
 	return fw_apply(script, false, e);
 }

@@ -222,6 +222,8 @@ void fw_drift_free(struct fw_drift *d)
 
 int fw_drift_str(const struct fw_finding *f, char *buf, size_t len)
 {
+	const char *what = f->is_set ? "set" : "map";
+
 	switch (f->kind) {
 	case FW_DRIFT_TABLE_MISSING:
 		return nd_snprintf(buf, len, "table %s missing", f->object);
@@ -232,20 +234,20 @@ int fw_drift_str(const struct fw_finding *f, char *buf, size_t len)
 	case FW_DRIFT_CHAIN_DIFFERS:
 		return nd_snprintf(buf, len, "chain %s differs", f->object);
 	case FW_DRIFT_MAP_MISSING:
-		return nd_snprintf(buf, len, "map %s missing", f->object);
+		return nd_snprintf(buf, len, "%s %s missing", what, f->object);
 	case FW_DRIFT_MAP_DIFFERS:
-		return nd_snprintf(buf, len, "map %s differs", f->object);
+		return nd_snprintf(buf, len, "%s %s differs", what, f->object);
 	case FW_DRIFT_ELEM_MISSING:
-		return nd_snprintf(buf, len, "map %s lacks %s", f->object, f->key);
+		return nd_snprintf(buf, len, "%s %s lacks %s", what, f->object, f->key);
 	case FW_DRIFT_ELEM_DIFFERS:
-		return nd_snprintf(buf, len, "map %s differs for %s", f->object, f->key);
+		return nd_snprintf(buf, len, "%s %s differs for %s", what, f->object, f->key);
 	}
 	return nd_snprintf(buf, len, "%s: unknown finding %d", f->object, (int)f->kind);
 }
 
 /* Keep a finding; past FW_DRIFT_MAX, only count it. */
-static int finding(struct fw_drift *d, enum fw_drift_kind kind, const char *object, const char *key,
-		   bool key_is_name, struct nerr *e)
+static int finding(struct fw_drift *d, enum fw_drift_kind kind, bool is_set, const char *object,
+		   const char *key, bool key_is_name, struct nerr *e)
 {
 	struct fw_finding *f;
 
@@ -256,6 +258,7 @@ static int finding(struct fw_drift *d, enum fw_drift_kind kind, const char *obje
 	if (!(f = nd_array_push(&d->f, &d->n, sizeof *f, FW_DRIFT_MAX)))
 		return nerr_set(e, -ENOMEM, "out of memory");
 	f->kind = kind;
+	f->is_set = is_set;
 	f->key_is_name = key_is_name;
 	/* Names come from nft's listing of our own script: they fit; a key
 	 * that does not is shown cut (only the message shows it whole). */
@@ -359,9 +362,10 @@ static json_t *elem_key(json_t *el)
 	return wrapped ? wrapped : k;
 }
 
-/* A key as the message shows it: "virbr0", "10.0.0.1", "10.0.0.0/24",
- * "10.0.0.1-10.0.0.9"; anything else as compact JSON. */
-static void key_str(json_t *k, char *buf, size_t len)
+/* One key, or one field of a concatenated key, as the message shows it:
+ * "virbr0", "10.0.0.1", "10.0.0.0/24", "10.0.0.1-10.0.0.9"; anything else
+ * as compact JSON. */
+static void field_str(json_t *k, char *buf, size_t len)
 {
 	json_t *pfx = json_object_get(k, "prefix"), *range = json_object_get(k, "range");
 	_cleanup_free_ char *dump = NULL;
@@ -382,8 +386,33 @@ static void key_str(json_t *k, char *buf, size_t len)
 		(void)nd_strlcpy(buf, "?", len);
 }
 
-/* n's elements must be there with their verdicts; others may be too. */
-static int check_elems(const char *map, json_t *wb, json_t *hb, struct fw_drift *d, struct nerr *e)
+/* A key as the message shows it: field_str(), or a concatenation's fields
+ * joined by " . " ("virbr0 . 192.168.122.0/24"). */
+static void key_str(json_t *k, char *buf, size_t len)
+{
+	json_t *concat = json_object_get(k, "concat"), *part;
+	size_t i;
+
+	if (!json_is_array(concat) || len == 0) {
+		field_str(k, buf, len);
+		return;
+	}
+	buf[0] = '\0';
+	json_array_foreach(concat, i, part)
+	{
+		size_t at = strlen(buf);
+
+		if (i && at + 3 < len)
+			(void)snprintf(buf + at, len - at, " . ");
+		at = strlen(buf);
+		field_str(part, buf + at, len - at); /* may be truncated */
+	}
+}
+
+/* n's elements must be there (in a map, with their verdicts); others may be
+ * too. */
+static int check_elems(const char *map, bool is_set, json_t *wb, json_t *hb, struct fw_drift *d,
+		       struct nerr *e)
 {
 	const char *type = json_string_value(json_object_get(wb, "type"));
 	json_t *w, *h, *have = json_object_get(hb, "elem");
@@ -400,24 +429,25 @@ static int check_elems(const char *map, json_t *wb, json_t *hb, struct fw_drift 
 		if (same_key && json_equal(same_key, w))
 			continue;
 		key_str(elem_key(w), key, sizeof key);
-		r = finding(d, same_key ? FW_DRIFT_ELEM_DIFFERS : FW_DRIFT_ELEM_MISSING, map, key,
-			    type && strcmp(type, "ifname") == 0, e);
+		r = finding(d, same_key ? FW_DRIFT_ELEM_DIFFERS : FW_DRIFT_ELEM_MISSING, is_set,
+			    map, key, type && strcmp(type, "ifname") == 0, e);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* Every chain, then every map, of the child's table, in the caller's. */
+/* Every chain, then every map and set, of the child's table, in the
+ * caller's. */
 static int compare(json_t *want, json_t *have, struct fw_drift *d, struct nerr *e)
 {
-	static const char *const kinds[] = { "chain", "map" };
+	static const char *const kinds[] = { "chain", "map", "set" };
 	json_t *obj;
 	size_t i;
 	int r = 0;
 
 	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
-		bool is_chain = k == 0;
+		bool is_chain = k == 0, is_set = k == 2;
 
 		json_array_foreach(want, i, obj)
 		{
@@ -432,13 +462,13 @@ static int compare(json_t *want, json_t *have, struct fw_drift *d, struct nerr *
 			if (!(hb = find_obj(have, kinds[k], name)))
 				r = finding(
 					d, is_chain ? FW_DRIFT_CHAIN_MISSING : FW_DRIFT_MAP_MISSING,
-					name, NULL, false, e);
+					is_set, name, NULL, false, e);
 			else if (is_chain && !chain_eq(want, have, wb, hb, name))
-				r = finding(d, FW_DRIFT_CHAIN_DIFFERS, name, NULL, false, e);
+				r = finding(d, FW_DRIFT_CHAIN_DIFFERS, false, name, NULL, false, e);
 			else if (!is_chain && !eq_except(wb, hb, no_handle_elem))
-				r = finding(d, FW_DRIFT_MAP_DIFFERS, name, NULL, false, e);
+				r = finding(d, FW_DRIFT_MAP_DIFFERS, is_set, name, NULL, false, e);
 			else if (!is_chain)
-				r = check_elems(name, wb, hb, d, e);
+				r = check_elems(name, is_set, wb, hb, d, e);
 			if (r < 0)
 				return r;
 		}
@@ -465,10 +495,10 @@ int fw_check(const struct net *n, struct fw_drift *d, struct nerr *e)
 	if (r == -ENOENT) {
 		if (e)
 			e->msg[0] = '\0';
-		return finding(d, FW_DRIFT_TABLE_MISSING, TBL, NULL, false, e);
+		return finding(d, FW_DRIFT_TABLE_MISSING, false, TBL, NULL, false, e);
 	}
 	if (r >= 0 && flags)
-		r = finding(d, FW_DRIFT_TABLE_DIFFERS, TBL, NULL, false, e);
+		r = finding(d, FW_DRIFT_TABLE_DIFFERS, false, TBL, NULL, false, e);
 	if (r >= 0)
 		r = compare(p.want, have, d, e);
 	if (r < 0) {

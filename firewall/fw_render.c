@@ -20,21 +20,23 @@
 #define FW_PORT_MIN 1024
 #define FW_PORT_MAX 65535
 
-enum fw_chain { FW_IN, FW_OUT, FW_INPUT, FW_POST, FW_NAT, FW_GUARD, FW_N_CHAINS };
+/* The only per-network chains: those whose statements take the network's
+ * own arguments. Everything else a network has is elements of the shared
+ * sets below, matched by shared chains: the kernel validates every chain a
+ * base chain can reach at each commit that adds a jump or a reject, so a
+ * chain per network and purpose made each start cost more with every
+ * network running (1200 chains at N=200, about 1 ms of each start). */
+enum fw_chain { FW_NAT, FW_TFTP, FW_N_CHAINS };
 
 static const char *const fw_suffix[FW_N_CHAINS] = {
-	[FW_IN] = "in",	      /* forwarded to the bridge */
-	[FW_OUT] = "out",     /* forwarded from the bridge */
-	[FW_INPUT] = "input", /* from the bridge to the host */
-	[FW_POST] = "post",   /* DHCP replies to guests */
-	[FW_NAT] = "nat",     /* source NAT of the network's subnets */
-	[FW_GUARD] = "guard", /* to the bridge's addresses, from elsewhere */
+	[FW_NAT] = "nat",   /* source NAT of the network's subnets */
+	[FW_TFTP] = "tftp", /* the conntrack helper for a TFTP server elsewhere */
 };
 
 struct fw_ip {
-	const char *kw;	      /* "ip" or "ip6" */
-	const char *map;      /* "nat4" or "nat6" */
-	const char *addr_map; /* "in_addr4" or "in_addr6" */
+	const char *kw;	 /* "ip" or "ip6" */
+	const char *map; /* "nat4" or "nat6" */
+	char v;		 /* '4' or '6': the suffix of the family's sets */
 	char subnet[INET6_ADDRSTRLEN + 5];
 	char addr[INET6_ADDRSTRLEN]; /* the bridge's own address */
 	bool natted;		     /* source NAT applies (conntrack-only inbound) */
@@ -46,12 +48,12 @@ struct fw_net {
 	const struct net *n;
 	char chain[FW_N_CHAINS][NET_NAME_MAX + 16];
 	bool uses[FW_N_CHAINS];
-	bool forwards; /* nat or route: the subnets are reachable */
-	/* <bootp server> is another host, reached through the uplink: its
-	 * TFTP transfers need the conntrack helper (see put_rules_out) */
-	bool tftp_helper;
-	char iif_dev[NET_IFNAME_MAX + 12]; /* `iifname "DEV" ` or "" */
-	char oif_dev[NET_IFNAME_MAX + 12];
+	bool part;			   /* has rules at all (not open, not the host's bridge) */
+	bool dhcp4;			   /* dnsmasq serves DHCPv4: checksum fix */
+	bool forwards;			   /* nat or route: the subnets are reachable */
+	char br[NET_IFNAME_MAX + 3];	   /* "BRIDGE", quoted */
+	char dev[NET_IFNAME_MAX + 3];	   /* "DEV", quoted, or "" */
+	char oif_dev[NET_IFNAME_MAX + 12]; /* `oifname "DEV" ` or "" */
 	/* The NAT statements: port-mapped for tcp and udp, and for the rest. */
 	char nat4_ports[80], nat4_all[48]; /* snat ip to A-B[:P-Q] / masquerade */
 	char nat6_ports[48];		   /* masquerade to :P-Q */
@@ -186,7 +188,7 @@ static int fmt_ips(struct fw_net *f, struct nerr *e)
 			return nerr_set(e, -EINVAL, "firewall: network %s: bad address", n->name);
 		fi->kw = v4 ? "ip" : "ip6";
 		fi->map = v4 ? "nat4" : "nat6";
-		fi->addr_map = v4 ? "in_addr4" : "in_addr6";
+		fi->v = v4 ? '4' : '6';
 		/* libvirt masquerades IPv6 only with <nat ipv6='yes'/>, and
 		 * routes it otherwise, even in a nat network. */
 		fi->natted = n->fwd_mode == NET_FWD_NAT && (v4 || n->nat_ipv6 == NET_YES);
@@ -246,83 +248,160 @@ static int fw_net_init(struct fw_net *f, const struct net *n, struct nerr *e)
 		return r;
 	for (int c = 0; c < FW_N_CHAINS; c++)
 		snprintf(f->chain[c], sizeof f->chain[c], "n_%s_%s", n->name, fw_suffix[c]);
+	snprintf(f->br, sizeof f->br, "\"%s\"", n->bridge);
 	if (n->fwd_dev[0]) {
-		snprintf(f->iif_dev, sizeof f->iif_dev, "iifname \"%s\" ", n->fwd_dev);
+		snprintf(f->dev, sizeof f->dev, "\"%s\"", n->fwd_dev);
 		snprintf(f->oif_dev, sizeof f->oif_dev, "oifname \"%s\" ", n->fwd_dev);
 	}
 	f->forwards = n->fwd_mode == NET_FWD_NAT || n->fwd_mode == NET_FWD_ROUTE;
-	f->tftp_helper = f->forwards && boots_elsewhere(n);
-	if (!fw_net_has_part(n))
-		return 0;
-	f->uses[FW_IN] = f->uses[FW_OUT] = f->uses[FW_INPUT] = true;
-	f->uses[FW_GUARD] = n->n_ips > 0;
+	f->part = fw_net_has_part(n);
+	/* <bootp server> is another host, reached through the uplink: its
+	 * TFTP transfers need the conntrack helper (put_rules_tftp()). */
+	f->uses[FW_TFTP] = f->part && f->forwards && boots_elsewhere(n);
 	/* libvirt fixes checksums only where dnsmasq serves DHCPv4. */
-	f->uses[FW_POST] = net_dhcp_ip(n, AF_INET) != NULL;
+	f->dhcp4 = net_dhcp_ip(n, AF_INET) != NULL;
 	return 0;
 }
 
 static bool fw_net_empty(const struct fw_net *f)
 {
-	for (int c = 0; c < FW_N_CHAINS; c++)
-		if (f->uses[c])
-			return false;
-	return true;
+	return !f->part;
 }
 
-/* netd's maps, as declared: an element is added by declaring its map again
- * with it (see put_elem()). */
-static const struct {
-	const char *name, *spec;
-} fw_maps[] = {
-	{ "fwd_in", "type ifname : verdict;" },
-	{ "fwd_out", "type ifname : verdict;" },
-	{ "in_iif", "type ifname : verdict;" },
-	{ "post_oif", "type ifname : verdict;" },
-	{ "nat4", "type ipv4_addr : verdict; flags interval;" },
-	{ "nat6", "type ipv6_addr : verdict; flags interval;" },
-	{ "in_addr4", "type ipv4_addr : verdict;" },
-	{ "in_addr6", "type ipv6_addr : verdict;" },
+/* netd's sets and maps, as declared: an element is added by declaring its
+ * set again with it (see put_elems()). Only the maps hold verdicts, and
+ * only they jump to per-network chains. */
+enum fw_obj {
+	O_BRIDGES,   /* every bridge with a part: to_bridge, from_bridge */
+	O_INTRA,     /* BRIDGE . BRIDGE: guests of one bridge talk */
+	O_DEV_BRS,   /* bridges that forward only through <forward dev> */
+	O_VIA,	     /* BRIDGE . DEV */
+	O_IN_NAT4,   /* BRIDGE . SUBNET: replies to NATed guests */
+	O_IN_NAT6,   /* */
+	O_IN_ROUTE4, /* BRIDGE . SUBNET: anything to routed guests */
+	O_IN_ROUTE6, /* */
+	O_OUT4,	     /* BRIDGE . SUBNET: what guests may send out */
+	O_OUT6,	     /* */
+	O_SVC,	     /* BRIDGE . PROTO . PORT: dnsmasq's services */
+	O_TFTP_IN,   /* bridges where dnsmasq serves TFTP */
+	O_GUARD4,    /* the bridges' own addresses */
+	O_GUARD6,    /* */
+	O_OWN4,	     /* ADDRESS . BRIDGE: where it may be asked */
+	O_OWN6,	     /* */
+	O_DHCP4,     /* bridges where dnsmasq serves DHCPv4 */
+	O_TFTP_OUT,  /* map BRIDGE : jump n_NAME_tftp */
+	O_NAT4,	     /* map SUBNET : jump n_NAME_nat */
+	O_NAT6,	     /* */
+	O_N_OBJS
 };
 
-static const char *map_spec(const char *name)
+static const struct {
+	const char *kind, *name, *spec;
+} fw_objs[O_N_OBJS] = {
+	[O_BRIDGES] = { "set", "bridges", "type ifname;" },
+	[O_INTRA] = { "set", "intra", "type ifname . ifname;" },
+	[O_DEV_BRS] = { "set", "dev_brs", "type ifname;" },
+	[O_VIA] = { "set", "via", "type ifname . ifname;" },
+	[O_IN_NAT4] = { "set", "in_nat4", "type ifname . ipv4_addr; flags interval;" },
+	[O_IN_NAT6] = { "set", "in_nat6", "type ifname . ipv6_addr; flags interval;" },
+	[O_IN_ROUTE4] = { "set", "in_route4", "type ifname . ipv4_addr; flags interval;" },
+	[O_IN_ROUTE6] = { "set", "in_route6", "type ifname . ipv6_addr; flags interval;" },
+	[O_OUT4] = { "set", "out4", "type ifname . ipv4_addr; flags interval;" },
+	[O_OUT6] = { "set", "out6", "type ifname . ipv6_addr; flags interval;" },
+	[O_SVC] = { "set", "svc", "type ifname . inet_proto . inet_service;" },
+	[O_TFTP_IN] = { "set", "tftp_in", "type ifname;" },
+	[O_GUARD4] = { "set", "guard4", "type ipv4_addr;" },
+	[O_GUARD6] = { "set", "guard6", "type ipv6_addr;" },
+	[O_OWN4] = { "set", "own4", "type ipv4_addr . ifname;" },
+	[O_OWN6] = { "set", "own6", "type ipv6_addr . ifname;" },
+	[O_DHCP4] = { "set", "dhcp4", "type ifname;" },
+	[O_TFTP_OUT] = { "map", "tftp_out", "type ifname : verdict;" },
+	[O_NAT4] = { "map", "nat4", "type ipv4_addr : verdict; flags interval;" },
+	[O_NAT6] = { "map", "nat6", "type ipv6_addr : verdict; flags interval;" },
+};
+
+/* The shared chains. A packet costs the same few set lookups however many
+ * networks run; the order within each chain is libvirt's. */
+static const struct {
+	const char *name, *hook, *rules[8];
+} fw_shared[] = {
+	/* regular chains first: the base chains jump to them */
+	{ "to_bridge",
+	  NULL,
+	  { "iifname . oifname @intra accept", "oifname @dev_brs oifname . iifname != @via reject",
+	    "ct state established,related oifname . ip daddr @in_nat4 accept",
+	    "ct state established,related oifname . ip6 daddr @in_nat6 accept",
+	    "oifname . ip daddr @in_route4 accept", "oifname . ip6 daddr @in_route6 accept",
+	    "reject" } },
+	{ "from_bridge",
+	  NULL,
+	  { "iifname vmap @tftp_out", "iifname @dev_brs iifname . oifname != @via reject",
+	    "iifname . ip saddr @out4 accept", "iifname . ip6 saddr @out6 accept", "reject" } },
+	/* dnsmasq binds its DNS and TFTP sockets to the bridge's addresses
+	 * (bind-interfaces, dhcp_render.c), and so answers whatever reaches
+	 * those addresses, from any interface: a guest of another network, or
+	 * the uplink when the host routes there (CVE-2012-3411, dnsmasq as an
+	 * open resolver). Such queries are dropped here; from the bridge
+	 * itself and from the host (loopback) they go on. DHCP and DHCPv6 need
+	 * no guard: dnsmasq checks their arrival interface itself. */
+	{ "guard",
+	  NULL,
+	  { "iifname \"lo\" return", "ip daddr . iifname @own4 return",
+	    "ip6 daddr . iifname @own6 return", "udp dport 53 drop", "tcp dport 53 drop",
+	    "udp dport 69 drop" } },
+	{ "forward",
+	  "type filter hook forward priority filter",
+	  { "oifname @bridges jump to_bridge", "iifname @bridges jump from_bridge" } },
+	/* dnsmasq on the bridge: DHCP, DNS, DHCPv6 where there is IPv6, and
+	 * its TFTP server (<tftp root>), whose transfers need no conntrack
+	 * helper: they are between the guest and the host, where the server's
+	 * replies from a new port leave through output and the guest's acks
+	 * to that port are their replies (established). */
+	{ "input",
+	  "type filter hook input priority filter",
+	  { "ip daddr @guard4 jump guard", "ip6 daddr @guard6 jump guard",
+	    "iifname . meta l4proto . th dport @svc accept",
+	    "meta nfproto ipv4 iifname @tftp_in udp dport 69 accept" } },
+	/* libvirt fills in the checksum (CHECKSUM --checksum-fill) because
+	 * old DHCP clients drop the partial checksum an offloading host
+	 * leaves; nft has no such statement, and a zero UDP checksum means
+	 * "none" in IPv4, which every client accepts. */
+	{ "postrouting_mangle",
+	  "type filter hook postrouting priority mangle",
+	  { "oifname @dhcp4 meta nfproto ipv4 udp dport 68 udp checksum set 0" } },
+	{ "postrouting_nat",
+	  "type nat hook postrouting priority srcnat",
+	  { "ip saddr vmap @nat4", "ip6 saddr vmap @nat6" } },
+};
+
+bool fw_chain_is_shared(const char *chain)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(fw_maps); i++)
-		if (strcmp(fw_maps[i].name, name) == 0)
-			return fw_maps[i].spec;
-	return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(fw_shared); i++)
+		if (strcmp(fw_shared[i].name, chain) == 0)
+			return true;
+	return false;
 }
 
-/* The shared part. Re-adding existing maps and chains is a no-op; the base
- * chains' rules are flushed and re-added so that they never pile up. */
+/* The shared part. Re-adding existing sets and chains is a no-op; the
+ * shared chains' rules are flushed and re-added so that they never pile
+ * up. */
 static void put_skeleton(struct sbuf *s)
 {
-	static const struct {
-		const char *name, *hook, *rules[3];
-	} base[] = {
-		{ "forward",
-		  "type filter hook forward priority filter",
-		  { "oifname vmap @fwd_in", "iifname vmap @fwd_out" } },
-		{ "input",
-		  "type filter hook input priority filter",
-		  { "ip daddr vmap @in_addr4", "ip6 daddr vmap @in_addr6",
-		    "iifname vmap @in_iif" } },
-		{ "postrouting_mangle",
-		  "type filter hook postrouting priority mangle",
-		  { "oifname vmap @post_oif" } },
-		{ "postrouting_nat",
-		  "type nat hook postrouting priority srcnat",
-		  { "ip saddr vmap @nat4", "ip6 saddr vmap @nat6" } },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(fw_maps); i++)
-		sbuf_printf(s, "add map " TBL " %s { %s }\n", fw_maps[i].name, fw_maps[i].spec);
-	for (size_t i = 0; i < ARRAY_SIZE(base); i++) {
-		sbuf_printf(s, "add chain " TBL " %s { %s; policy accept; }\n", base[i].name,
-			    base[i].hook);
-		sbuf_printf(s, "flush chain " TBL " %s\n", base[i].name);
-		sbuf_printf(s, "add chain " TBL " %s {\n", base[i].name);
-		for (size_t j = 0; j < ARRAY_SIZE(base[i].rules) && base[i].rules[j]; j++)
-			sbuf_printf(s, "    %s\n", base[i].rules[j]);
+	for (size_t i = 0; i < O_N_OBJS; i++)
+		sbuf_printf(s, "add %s " TBL " %s { %s }\n", fw_objs[i].kind, fw_objs[i].name,
+			    fw_objs[i].spec);
+	for (size_t i = 0; i < ARRAY_SIZE(fw_shared); i++) {
+		if (fw_shared[i].hook)
+			sbuf_printf(s, "add chain " TBL " %s { %s; policy accept; }\n",
+				    fw_shared[i].name, fw_shared[i].hook);
+		else
+			sbuf_printf(s, "add chain " TBL " %s\n", fw_shared[i].name);
+		sbuf_printf(s, "flush chain " TBL " %s\n", fw_shared[i].name);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(fw_shared); i++) {
+		sbuf_printf(s, "add chain " TBL " %s {\n", fw_shared[i].name);
+		for (size_t j = 0; j < ARRAY_SIZE(fw_shared[i].rules) && fw_shared[i].rules[j]; j++)
+			sbuf_printf(s, "    %s\n", fw_shared[i].rules[j]);
 		sbuf_puts(s, "}\n");
 	}
 }
@@ -343,122 +422,131 @@ static void put_chain_adds(struct sbuf *s, const struct fw_net *f, const struct 
 			sbuf_printf(s, "add chain " TBL " %s\n", f->chain[c]);
 }
 
-static void put_elem(struct sbuf *s, const struct fw_net *f, bool add, const char *map,
-		     const char *key, enum fw_chain c)
+/* The keys f puts into set or map 'o', each followed by ", ". */
+static void put_keys(struct sbuf *s, const struct fw_net *f, enum fw_obj o, bool verdicts)
 {
-	/* In its map's declaration rather than as `add element`: nft 1.0.6
-	 * fetches every chain and set of the ruleset before an `add element`
-	 * or `add rule`, but only the tables before an `add map` or `add
-	 * chain`, whatever they hold (cache.c, evaluate_cache_add()). With 200
-	 * networks that fetch was 3-4 ms of each start. */
-	if (add)
-		sbuf_printf(s, "add map " TBL " %s { %s elements = { %s : jump %s }; }\n", map,
-			    map_spec(map), key, f->chain[c]);
-	else
-		sbuf_printf(s, "delete element " TBL " %s { %s }\n", map, key);
-}
+	const char *br = f->br;
 
-/* f's map elements; add=false deletes the same keys. */
-static void put_elements(struct sbuf *s, const struct fw_net *f, bool add)
-{
-	static const struct {
-		const char *map;
-		enum fw_chain chain;
-	} by_if[] = {
-		{ "fwd_in", FW_IN },
-		{ "fwd_out", FW_OUT },
-		{ "in_iif", FW_INPUT },
-		{ "post_oif", FW_POST },
-	};
-	char br[NET_IFNAME_MAX + 3];
-
-	snprintf(br, sizeof br, "\"%s\"", f->n->bridge);
-	for (size_t i = 0; i < ARRAY_SIZE(by_if); i++)
-		if (f->uses[by_if[i].chain])
-			put_elem(s, f, add, by_if[i].map, br, by_if[i].chain);
-	for (size_t i = 0; i < f->n_ips; i++)
-		if (f->ips[i].natted)
-			put_elem(s, f, add, f->ips[i].map, f->ips[i].subnet, FW_NAT);
-	for (size_t i = 0; f->uses[FW_GUARD] && i < f->n_ips; i++)
-		put_elem(s, f, add, f->ips[i].addr_map, f->ips[i].addr, FW_GUARD);
-}
-
-static void put_rules_in(struct sbuf *s, const struct fw_net *f)
-{
-	/* Guests of one bridge talk to each other whatever the mode. */
-	sbuf_printf(s, "    iifname \"%s\" accept\n", f->n->bridge);
-	for (size_t i = 0; f->forwards && i < f->n_ips; i++) {
-		const struct fw_ip *ip = &f->ips[i];
-
-		sbuf_printf(s, "    %s%s daddr %s %saccept\n", f->iif_dev, ip->kw, ip->subnet,
-			    ip->natted ? "ct state established,related " : "");
+	switch (o) {
+	case O_BRIDGES:
+		sbuf_printf(s, "%s, ", br);
+		return;
+	case O_INTRA:
+		sbuf_printf(s, "%s . %s, ", br, br);
+		return;
+	case O_DEV_BRS:
+		if (f->forwards && f->dev[0])
+			sbuf_printf(s, "%s, ", br);
+		return;
+	case O_VIA:
+		if (f->forwards && f->dev[0])
+			sbuf_printf(s, "%s . %s, ", br, f->dev);
+		return;
+	case O_SVC:
+		sbuf_printf(s, "%1$s . udp . 67, %1$s . udp . 53, %1$s . tcp . 53, ", br);
+		if (net_has_family(f->n, AF_INET6))
+			sbuf_printf(s, "%s . udp . 547, ", br);
+		return;
+	case O_TFTP_IN:
+		if (net_tftp_ip(f->n))
+			sbuf_printf(s, "%s, ", br);
+		return;
+	case O_DHCP4:
+		if (f->dhcp4)
+			sbuf_printf(s, "%s, ", br);
+		return;
+	case O_TFTP_OUT:
+		if (f->uses[FW_TFTP])
+			sbuf_printf(s, "%s%s%s, ", br, verdicts ? " : jump " : "",
+				    verdicts ? f->chain[FW_TFTP] : "");
+		return;
+	default:
+		break;
 	}
-	sbuf_puts(s, "    reject\n");
+	for (size_t i = 0; i < f->n_ips; i++) {
+		const struct fw_ip *ip = &f->ips[i];
+		bool v6 = ip->v == '6';
+		const char *addr = ip->addr, *sub = ip->subnet;
+
+		switch (o) {
+		case O_IN_NAT4:
+		case O_IN_NAT6:
+			if (f->forwards && ip->natted && v6 == (o == O_IN_NAT6))
+				sbuf_printf(s, "%s . %s, ", br, sub);
+			break;
+		case O_IN_ROUTE4:
+		case O_IN_ROUTE6:
+			if (f->forwards && !ip->natted && v6 == (o == O_IN_ROUTE6))
+				sbuf_printf(s, "%s . %s, ", br, sub);
+			break;
+		case O_OUT4:
+		case O_OUT6:
+			if (f->forwards && v6 == (o == O_OUT6))
+				sbuf_printf(s, "%s . %s, ", br, sub);
+			break;
+		case O_GUARD4:
+		case O_GUARD6:
+			if (v6 == (o == O_GUARD6))
+				sbuf_printf(s, "%s, ", addr);
+			break;
+		case O_OWN4:
+		case O_OWN6:
+			if (v6 == (o == O_OWN6))
+				sbuf_printf(s, "%s . %s, ", addr, br);
+			break;
+		case O_NAT4:
+		case O_NAT6:
+			if (ip->natted && v6 == (o == O_NAT6))
+				sbuf_printf(s, "%s%s%s, ", sub, verdicts ? " : jump " : "",
+					    verdicts ? f->chain[FW_NAT] : "");
+			break;
+		default:
+			break;
+		}
+	}
 }
 
-static void put_rules_out(struct sbuf *s, const struct fw_net *f)
+/* f's elements, each set's in one line; add=false deletes the same keys.
+ * Added in the set's declaration rather than as `add element`: nft 1.0.6
+ * fetches every chain and set of the ruleset before an `add element` or
+ * `add rule`, but only the tables before an `add set` or `add chain`,
+ * whatever they hold (cache.c, evaluate_cache_add()). With 200 networks
+ * that fetch was 3-4 ms of each start. */
+static void put_elems(struct sbuf *s, const struct fw_net *f, bool add)
 {
-	/* A TFTP server answers from a port of its own, which conntrack
-	 * cannot pair with the guest's request, and the kernel no longer
-	 * assigns helpers by port (nf_conntrack_helper=0 since Linux 4.7):
-	 * without the helper the reply is neither translated back by NAT nor
-	 * "related" for the inbound rules, and a guest booting from another
-	 * host times out. libvirt's proxy form has the same gap. */
-	if (f->tftp_helper)
-		sbuf_printf(s,
-			    "    %smeta nfproto ipv4 udp dport 69 ct helper set \"" FW_TFTP_HELPER
-			    "\"\n",
-			    f->oif_dev);
-	/* Only the network's own subnets leave it: no spoofed sources. */
-	for (size_t i = 0; f->forwards && i < f->n_ips; i++)
-		sbuf_printf(s, "    %s%s saddr %s accept\n", f->oif_dev, f->ips[i].kw,
-			    f->ips[i].subnet);
-	sbuf_puts(s, "    reject\n");
+	for (size_t o = 0; o < O_N_OBJS; o++) {
+		struct sbuf k = { 0 };
+		_cleanup_free_ char *keys = NULL;
+		size_t len;
+
+		put_keys(&k, f, (enum fw_obj)o, add);
+		keys = sbuf_finish(&k);
+		if (!keys) {
+			s->oom = true;
+			continue;
+		}
+		if ((len = strlen(keys)) < 2)
+			continue;
+		keys[len - 2] = '\0'; /* the last ", " */
+		if (add)
+			sbuf_printf(s, "add %s " TBL " %s { %s elements = { %s }; }\n",
+				    fw_objs[o].kind, fw_objs[o].name, fw_objs[o].spec, keys);
+		else
+			sbuf_printf(s, "delete element " TBL " %s { %s }\n", fw_objs[o].name, keys);
+	}
 }
 
-static void put_rules_input(struct sbuf *s, const struct fw_net *f)
+/* A TFTP server answers from a port of its own, which conntrack cannot pair
+ * with the guest's request, and the kernel no longer assigns helpers by port
+ * (nf_conntrack_helper=0 since Linux 4.7): without the helper the reply is
+ * neither translated back by NAT nor "related" for the inbound rules, and a
+ * guest booting from another host times out. libvirt's proxy form has the
+ * same gap. */
+static void put_rules_tftp(struct sbuf *s, const struct fw_net *f)
 {
-	/* dnsmasq on the bridge: DHCP and DNS, DHCPv6 when there is IPv6. */
-	sbuf_puts(s, "    udp dport 67 accept\n");
-	sbuf_puts(s, "    udp dport 53 accept\n");
-	sbuf_puts(s, "    tcp dport 53 accept\n");
-	if (net_has_family(f->n, AF_INET6))
-		sbuf_puts(s, "    udp dport 547 accept\n");
-	/* dnsmasq's TFTP server (<tftp root>). Its transfers need no
-	 * conntrack helper: they are between the guest and the host, where
-	 * the server's replies from a new port leave through output and the
-	 * guest's acks to that port are their replies (established). */
-	if (net_tftp_ip(f->n))
-		sbuf_puts(s, "    meta nfproto ipv4 udp dport 69 accept\n");
-}
-
-/* dnsmasq binds its DNS and TFTP sockets to the bridge's addresses
- * (bind-interfaces, dhcp_render.c), and so answers whatever reaches those
- * addresses, from any interface: a guest of another network, or the uplink
- * when the host routes there (CVE-2012-3411, dnsmasq as an open resolver).
- * Such queries are dropped here; from the bridge itself and from the host
- * (loopback) they go on. DHCP and DHCPv6 need no guard: dnsmasq checks their
- * arrival interface itself. */
-static void put_rules_guard(struct sbuf *s, const struct fw_net *f)
-{
-	static const char *const drops[] = { "udp dport 53", "tcp dport 53", "udp dport 69" };
-
-	/* Plain rules, no anonymous sets: each set is one more object that
-	 * every later transaction's cache fetches. */
-	sbuf_printf(s, "    iifname \"%s\" return\n", f->n->bridge);
-	sbuf_puts(s, "    iifname \"lo\" return\n");
-	for (size_t i = 0; i < ARRAY_SIZE(drops); i++)
-		sbuf_printf(s, "    %s drop\n", drops[i]);
-}
-
-static void put_rules_post(struct sbuf *s, const struct fw_net *f)
-{
-	/* libvirt fills in the checksum (CHECKSUM --checksum-fill) because
-	 * old DHCP clients drop the partial checksum an offloading host
-	 * leaves; nft has no such statement, and a zero UDP checksum means
-	 * "none" in IPv4, which every client accepts. */
-	(void)f;
-	sbuf_puts(s, "    meta nfproto ipv4 udp dport 68 udp checksum set 0\n");
+	sbuf_printf(s,
+		    "    %smeta nfproto ipv4 udp dport 69 ct helper set \"" FW_TFTP_HELPER "\"\n",
+		    f->oif_dev);
 }
 
 static void put_nat_ip(struct sbuf *s, const struct fw_net *f, const struct fw_ip *ip)
@@ -487,12 +575,12 @@ static void put_rules_nat(struct sbuf *s, const struct fw_net *f)
 }
 
 /* Each chain's rules in one `add chain NAME { ... }`, rather than as `add
- * rule`s, for the reason put_elem() gives. */
+ * rule`s, for the reason put_elems() gives. */
 static void put_rules(struct sbuf *s, const struct fw_net *f)
 {
 	static void (*const put[FW_N_CHAINS])(struct sbuf *, const struct fw_net *) = {
-		[FW_IN] = put_rules_in,	    [FW_OUT] = put_rules_out, [FW_INPUT] = put_rules_input,
-		[FW_POST] = put_rules_post, [FW_NAT] = put_rules_nat, [FW_GUARD] = put_rules_guard,
+		[FW_NAT] = put_rules_nat,
+		[FW_TFTP] = put_rules_tftp,
 	};
 
 	for (int c = 0; c < FW_N_CHAINS; c++)
@@ -531,7 +619,7 @@ static void put_script(struct sbuf *s, const struct fw_net *old, const struct fw
 	sbuf_puts(s, "add table " TBL "\n");
 	/* Shared by the networks that need it; re-adding it is a no-op, and
 	 * it goes with the table. */
-	if ((old && old->tftp_helper) || (n && n->tftp_helper))
+	if ((old && old->uses[FW_TFTP]) || (n && n->uses[FW_TFTP]))
 		sbuf_puts(s, "add ct helper " TBL " " FW_TFTP_HELPER
 			     " { type \"tftp\" protocol udp; }\n");
 	if (old)
@@ -540,13 +628,13 @@ static void put_script(struct sbuf *s, const struct fw_net *old, const struct fw
 		put_chain_adds(s, n, old);
 	put_skeleton(s);
 	if (old) {
-		put_elements(s, old, true);
-		put_elements(s, old, false);
+		put_elems(s, old, true);
+		put_elems(s, old, false);
 		put_chain_deletes(s, old, n);
 	}
 	if (n) {
 		put_rules(s, n);
-		put_elements(s, n, true);
+		put_elems(s, n, true);
 	}
 }
 

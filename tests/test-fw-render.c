@@ -115,7 +115,7 @@ static void test_replace(void **state)
 	assert_null(strstr(same, "delete chain"));
 	/* ...and ends with what start loads, from the first rule on. */
 	assert_int_equal(fw_render_replace(NULL, &old, &start, &e), 0);
-	const char *rules = strstr(start, "flush chain inet netd n_default_in");
+	const char *rules = strstr(start, "flush chain inet netd n_default_nat");
 	assert_non_null(rules);
 	assert_non_null(strstr(same, rules));
 }

@@ -50,8 +50,8 @@ check "status m01: no drift" eq "$(jq -r '.drift | length' <<<"$OUT")" 0
 check "bridge.conf: one allow line per started network" \
 	eq "$(grep -c '^allow mb' /etc/qemu/bridge.conf)" $UP
 check "$UP dnsmasq" eq "$(dnsmasq_pids | wc -l)" $UP
-els=$(nft -j list map inet netd fwd_in | jq '[.nftables[] | select(.map) | .map.elem // [] | .[]] | length')
-check "nft: fwd_in holds $UP bridges" eq "$els" $UP
+els=$(nft -j list set inet netd bridges | jq '[.nftables[] | select(.set) | .set.elem // [] | .[]] | length')
+check "nft: set bridges holds $UP bridges" eq "$els" $UP
 nd list --all --json
 check "list: $UP active" eq "$(jq '[.[] | select(.active)] | length' <<<"$OUT")" $UP
 nd boot

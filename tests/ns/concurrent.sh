@@ -64,7 +64,8 @@ check "$N dnsmasq processes, one per network" eq "$(dnsmasq_pids | wc -l)" $N
 for n in "${nets[@]}"; do
 	i=${n#c}
 	check "$n: one allow line" eq "$(grep -cx "allow virbr4$i" /etc/qemu/bridge.conf)" 1
-	check "$n: its input chain once" eq "$(nft list table inet netd | grep -c "chain n_${n}_in ")" 1
+	check "$n: its bridge once in set bridges" \
+		eq "$(nft -j list set inet netd bridges | jq "[.nftables[].set.elem // [] | .[] | select(. == \"virbr4$i\")] | length")" 1
 	nd status "$n" --json
 	check "$n: no drift" eq "$(jq -c .drift <<<"$OUT")" "[]"
 done

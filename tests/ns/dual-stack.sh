@@ -72,7 +72,7 @@ check "$BR has 192.168.133.1/24" has "$(ip -br addr show dev $BR)" "192.168.133.
 check "$BR has $GW6/64" has "$(ip -br addr show dev $BR)" "$GW6/64"
 check "$BR has IPv6 on" eq "$(cat /proc/sys/net/ipv6/conf/$BR/disable_ipv6)" 0
 table=$(nft list table inet netd)
-check "the table accepts DHCPv6 from the bridge" has "$table" "udp dport 547"
+check "the table accepts DHCPv6 from the bridge" has "$table" "\"$BR\" . udp . 547"
 check "the table forwards the IPv6 subnet" has "$table" "fd00:133::/64"
 # Of its rtnetlink groups, an IPv6 network's dnsmasq keeps only the IPv6
 # addresses (RTMGRP_IPV6_IFADDR, 0x100): RA and DHCPv6 follow them.

@@ -44,9 +44,10 @@ must nft -f - <<'NFT'
 table inet netd {
 	chain admin {
 	}
-	map fwd_in {
-		type ifname : verdict
-		elements = { "virbr20" : jump admin }
+	map nat4 {
+		type ipv4_addr : verdict
+		flags interval
+		elements = { 192.168.150.0/24 : jump admin }
 	}
 }
 NFT
@@ -58,7 +59,7 @@ check_gone nat virbr20 --keep-nft
 check "nothing else changed (links, addresses, ruleset, files, processes)" \
 	eq "$(snapshot)" "$before"
 check "the conflicting table is left as it was" \
-	has "$(nft list map inet netd fwd_in)" '"virbr20" : jump admin'
+	has "$(nft list map inet netd nat4)" '192.168.150.0/24 : jump admin'
 must nft delete table inet netd
 nd start nat
 check "without the conflict, start nat works" eq "$RC" 0

@@ -60,8 +60,8 @@ check "stop nat: says stopped" has "$OUT" "network 'nat' stopped"
 check_gone nat virbr20
 check "nat's dnsmasq is gone, isolated's is not" eq "$(dnsmasq_pids)" "$iso_pid"
 check "table inet netd stays for isolated" has "$(nft list table inet netd)" '"virbr22"'
-check "nat's chains are gone" lacks "$(nft list table inet netd)" "chain n_nat_"
-check "isolated's chains stay" has "$(nft list table inet netd)" "chain n_isolated_"
+check "nat's chains and elements are gone" lacks "$(nft list table inet netd)" 'chain n_nat_\|"virbr20"'
+check "isolated's elements stay" has "$(nft list set inet netd intra)" '"virbr22" . "virbr22"'
 check "isolated's line stays in bridge.conf" bconf_has virbr22
 check "isolated still has its bridge" link_exists virbr22
 check "isolated still has its record" record_exists isolated
