@@ -1347,12 +1347,46 @@ int fw_list_json(json_t **objs, uint32_t *flagsp, struct nerr *e)
 	return 0;
 }
 
+/* Whether table inet netd holds FW_LAYOUT_SET: one NFT_MSG_GETSET. */
+static bool has_layout(void)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct nfgenmsg nf;
+		struct nlattr ta;
+		char table[NLA_ALIGN(sizeof FW_TABLE_NAME)];
+		struct nlattr sa;
+		char set[NLA_ALIGN(sizeof FW_LAYOUT_SET)];
+	} req = {
+		.nh = { .nlmsg_len = sizeof req,
+			.nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETSET,
+			.nlmsg_flags = NLM_F_REQUEST,
+			.nlmsg_seq = 1 },
+		.nf = { .nfgen_family = NFPROTO_INET, .version = NFNETLINK_V0 },
+		.ta = { .nla_len = NLA_HDRLEN + sizeof FW_TABLE_NAME, .nla_type = NFTA_SET_TABLE },
+		.table = FW_TABLE_NAME,
+		.sa = { .nla_len = NLA_HDRLEN + sizeof FW_LAYOUT_SET, .nla_type = NFTA_SET_NAME },
+		.set = FW_LAYOUT_SET,
+	};
+	uint32_t flags;
+	bool found;
+
+	return nfnl_get_u32(&req, sizeof req, NFT_MSG_NEWSET, NFTA_SET_FLAGS, &flags, &found,
+			    "set " FW_LAYOUT_SET, NULL) == 0;
+}
+
+/* n's part alone when the table has this layout's skeleton, else the whole
+ * script. The skeleton is the same for every network, so loading it again
+ * at every start only re-created what was there. Damage to it (a flushed
+ * base chain) is drift, found by check and repaired by fw_repair (netd
+ * apply), which load the whole script; the part declares every set and map
+ * it adds to, so it loads even then. */
 int fw_start(const struct net *n, const char *extra, struct nerr *e)
 {
 	_cleanup_free_ char *script = NULL, *both = NULL;
-	int r;
+	int r = has_layout() ? fw_render_part(n, &script, e) : fw_render(n, &script, e);
 
-	if ((r = fw_render(n, &script, e)) < 0)
+	if (r < 0)
 		return r;
 	if (!extra || !extra[0])
 		return fw_apply(script, false, e);

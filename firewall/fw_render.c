@@ -292,6 +292,7 @@ enum fw_obj {
 	O_TFTP_OUT,  /* map BRIDGE : jump n_NAME_tftp */
 	O_NAT4,	     /* map SUBNET : jump n_NAME_nat */
 	O_NAT6,	     /* */
+	O_LAYOUT,    /* empty: says this layout's skeleton was loaded */
 	O_N_OBJS
 };
 
@@ -318,6 +319,7 @@ static const struct {
 	[O_TFTP_OUT] = { "map", "tftp_out", "type ifname : verdict;" },
 	[O_NAT4] = { "map", "nat4", "type ipv4_addr : verdict; flags interval;" },
 	[O_NAT6] = { "map", "nat6", "type ipv6_addr : verdict; flags interval;" },
+	[O_LAYOUT] = { "set", FW_LAYOUT_SET, "type mark;" },
 };
 
 /* The shared chains. A packet costs the same few set lookups however many
@@ -614,7 +616,8 @@ static void put_chain_deletes(struct sbuf *s, const struct fw_net *old, const st
  * - old's elements are added before they are deleted, so that the delete
  *   succeeds whether or not they were still loaded (no `destroy` in 1.0.6);
  * - a chain can be deleted only once no element jumps to it. */
-static void put_script(struct sbuf *s, const struct fw_net *old, const struct fw_net *n)
+static void put_script(struct sbuf *s, const struct fw_net *old, const struct fw_net *n,
+		       bool skeleton)
 {
 	sbuf_puts(s, "add table " TBL "\n");
 	/* Shared by the networks that need it; re-adding it is a no-op, and
@@ -626,7 +629,8 @@ static void put_script(struct sbuf *s, const struct fw_net *old, const struct fw
 		put_chain_adds(s, old, NULL);
 	if (n)
 		put_chain_adds(s, n, old);
-	put_skeleton(s);
+	if (skeleton)
+		put_skeleton(s);
 	if (old) {
 		put_elems(s, old, true);
 		put_elems(s, old, false);
@@ -648,7 +652,8 @@ static int finish(struct sbuf *s, char **out, struct nerr *e)
 	return 0;
 }
 
-int fw_render_replace(const struct net *old, const struct net *n, char **out, struct nerr *e)
+static int render(const struct net *old, const struct net *n, bool skeleton, char **out,
+		  struct nerr *e)
 {
 	_cleanup_fw_net_ struct fw_net fo = { 0 }, fn = { 0 };
 	struct sbuf s = { 0 };
@@ -665,8 +670,18 @@ int fw_render_replace(const struct net *old, const struct net *n, char **out, st
 	old = old && !fw_net_empty(&fo) ? old : NULL;
 	n = n && !fw_net_empty(&fn) ? n : NULL;
 	if (old || n)
-		put_script(&s, old ? &fo : NULL, n ? &fn : NULL);
+		put_script(&s, old ? &fo : NULL, n ? &fn : NULL, skeleton);
 	return finish(&s, out, e);
+}
+
+int fw_render_replace(const struct net *old, const struct net *n, char **out, struct nerr *e)
+{
+	return render(old, n, true, out, e);
+}
+
+int fw_render_part(const struct net *n, char **out, struct nerr *e)
+{
+	return render(NULL, n, false, out, e);
 }
 
 int fw_render(const struct net *n, char **out, struct nerr *e)

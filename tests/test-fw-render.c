@@ -120,6 +120,36 @@ static void test_replace(void **state)
 	assert_non_null(strstr(same, rules));
 }
 
+/* The part alone: the whole script's lines but the skeleton's. */
+static void test_part(void **state)
+{
+	_cleanup_net_ struct net n = { 0 };
+	_cleanup_free_ char *full = NULL, *part = NULL;
+	struct nerr e = { { 0 } };
+	char *line, *save = NULL;
+
+	(void)state;
+	load_case("nat-dev", &n);
+	assert_int_equal(fw_render(&n, &full, &e), 0);
+	assert_int_equal(fw_render_part(&n, &part, &e), 0);
+	assert_true(strlen(part) < strlen(full));
+	assert_null(strstr(part, "chain inet netd forward"));
+	assert_null(strstr(part, "chain inet netd to_bridge"));
+	assert_null(strstr(part, FW_LAYOUT_SET));
+	assert_non_null(strstr(part, "add chain inet netd n_natdev_nat {"));
+	assert_non_null(strstr(part, "elements = { \"virbr1\" . \"eth0\" }"));
+	for (line = strtok_r(part, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strstr(full, line))
+			fail_msg("not in the whole script: %s", line);
+	/* open: nothing, like fw_render */
+	net_free(&n);
+	load_case("open", &n);
+	free(part);
+	part = NULL;
+	assert_int_equal(fw_render_part(&n, &part, &e), 0);
+	assert_string_equal(part, "");
+}
+
 /* The model's own defaults: a nat network without <nat><port> has ports
  * 0-0 before net_fill_defaults; the renderer treats 0 as libvirt's
  * 1024-65535. */
@@ -323,7 +353,7 @@ static void test_hostile_old(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 6];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 7];
 	size_t k = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -335,6 +365,7 @@ int main(void)
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_open_is_empty);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_stop_last);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_replace);
+	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_part);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_unset_ports);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_hostile);
 	tests[k++] = (struct CMUnitTest)cmocka_unit_test(test_hostile_old);
