@@ -272,27 +272,33 @@ static bool fw_net_empty(const struct fw_net *f)
  * set again with it (see put_elems()). Only the maps hold verdicts, and
  * only they jump to per-network chains. */
 enum fw_obj {
-	O_BRIDGES,   /* every bridge with a part: to_bridge, from_bridge */
-	O_INTRA,     /* BRIDGE . BRIDGE: guests of one bridge talk */
-	O_DEV_BRS,   /* bridges that forward only through <forward dev> */
-	O_VIA,	     /* BRIDGE . DEV */
-	O_IN_NAT4,   /* BRIDGE . SUBNET: replies to NATed guests */
-	O_IN_NAT6,   /* */
-	O_IN_ROUTE4, /* BRIDGE . SUBNET: anything to routed guests */
-	O_IN_ROUTE6, /* */
-	O_OUT4,	     /* BRIDGE . SUBNET: what guests may send out */
-	O_OUT6,	     /* */
-	O_SVC,	     /* BRIDGE . PROTO . PORT: dnsmasq's services */
-	O_TFTP_IN,   /* bridges where dnsmasq serves TFTP */
-	O_GUARD4,    /* the bridges' own addresses */
-	O_GUARD6,    /* */
-	O_OWN4,	     /* ADDRESS . BRIDGE: where it may be asked */
-	O_OWN6,	     /* */
-	O_DHCP4,     /* bridges where dnsmasq serves DHCPv4 */
-	O_TFTP_OUT,  /* map BRIDGE : jump n_NAME_tftp */
-	O_NAT4,	     /* map SUBNET : jump n_NAME_nat */
-	O_NAT6,	     /* */
-	O_LAYOUT,    /* empty: says this layout's skeleton was loaded */
+	O_BRIDGES, /* every bridge with a part: to_bridge, from_bridge */
+	O_INTRA,   /* BRIDGE . BRIDGE: guests of one bridge talk */
+	/* what may be forwarded, for networks without <forward dev>, then
+	 * with it (keyed by the uplink too) */
+	O_IN_NAT4,	 /* BRIDGE . SUBNET: replies to NATed guests */
+	O_IN_NAT6,	 /* */
+	O_IN_ROUTE4,	 /* BRIDGE . SUBNET: anything to routed guests */
+	O_IN_ROUTE6,	 /* */
+	O_OUT4,		 /* BRIDGE . SUBNET: what guests may send out */
+	O_OUT6,		 /* */
+	O_IN_NAT4_DEV,	 /* DEV . BRIDGE . SUBNET */
+	O_IN_NAT6_DEV,	 /* */
+	O_IN_ROUTE4_DEV, /* DEV . BRIDGE . SUBNET */
+	O_IN_ROUTE6_DEV, /* */
+	O_OUT4_DEV,	 /* BRIDGE . DEV . SUBNET */
+	O_OUT6_DEV,	 /* */
+	O_SVC,		 /* BRIDGE . PROTO . PORT: dnsmasq's services */
+	O_TFTP_IN,	 /* bridges where dnsmasq serves TFTP */
+	O_GUARD4,	 /* the bridges' own addresses */
+	O_GUARD6,	 /* */
+	O_OWN4,		 /* ADDRESS . BRIDGE: where it may be asked */
+	O_OWN6,		 /* */
+	O_DHCP4,	 /* bridges where dnsmasq serves DHCPv4 */
+	O_TFTP_OUT,	 /* map BRIDGE : jump n_NAME_tftp */
+	O_NAT4,		 /* map SUBNET : jump n_NAME_nat */
+	O_NAT6,		 /* */
+	O_LAYOUT,	 /* empty: says this layout's skeleton was loaded */
 	O_N_OBJS
 };
 
@@ -301,14 +307,22 @@ static const struct {
 } fw_objs[O_N_OBJS] = {
 	[O_BRIDGES] = { "set", "bridges", "type ifname;" },
 	[O_INTRA] = { "set", "intra", "type ifname . ifname;" },
-	[O_DEV_BRS] = { "set", "dev_brs", "type ifname;" },
-	[O_VIA] = { "set", "via", "type ifname . ifname;" },
 	[O_IN_NAT4] = { "set", "in_nat4", "type ifname . ipv4_addr; flags interval;" },
 	[O_IN_NAT6] = { "set", "in_nat6", "type ifname . ipv6_addr; flags interval;" },
 	[O_IN_ROUTE4] = { "set", "in_route4", "type ifname . ipv4_addr; flags interval;" },
 	[O_IN_ROUTE6] = { "set", "in_route6", "type ifname . ipv6_addr; flags interval;" },
 	[O_OUT4] = { "set", "out4", "type ifname . ipv4_addr; flags interval;" },
 	[O_OUT6] = { "set", "out6", "type ifname . ipv6_addr; flags interval;" },
+	[O_IN_NAT4_DEV] = { "set", "in_nat4_dev",
+			    "type ifname . ifname . ipv4_addr; flags interval;" },
+	[O_IN_NAT6_DEV] = { "set", "in_nat6_dev",
+			    "type ifname . ifname . ipv6_addr; flags interval;" },
+	[O_IN_ROUTE4_DEV] = { "set", "in_route4_dev",
+			      "type ifname . ifname . ipv4_addr; flags interval;" },
+	[O_IN_ROUTE6_DEV] = { "set", "in_route6_dev",
+			      "type ifname . ifname . ipv6_addr; flags interval;" },
+	[O_OUT4_DEV] = { "set", "out4_dev", "type ifname . ifname . ipv4_addr; flags interval;" },
+	[O_OUT6_DEV] = { "set", "out6_dev", "type ifname . ifname . ipv6_addr; flags interval;" },
 	[O_SVC] = { "set", "svc", "type ifname . inet_proto . inet_service;" },
 	[O_TFTP_IN] = { "set", "tftp_in", "type ifname;" },
 	[O_GUARD4] = { "set", "guard4", "type ipv4_addr;" },
@@ -325,20 +339,28 @@ static const struct {
 /* The shared chains. A packet costs the same few set lookups however many
  * networks run; the order within each chain is libvirt's. */
 static const struct {
-	const char *name, *hook, *rules[8];
+	const char *name, *hook, *rules[10];
 } fw_shared[] = {
 	/* regular chains first: the base chains jump to them */
+	/* The common case first: replies to NATed guests, and what guests
+	 * send out, each one lookup. A network with <forward dev> has its
+	 * elements only in the _dev sets, keyed by the uplink too, so that
+	 * anything else from or to it ends at the reject. */
 	{ "to_bridge",
 	  NULL,
-	  { "iifname . oifname @intra accept", "oifname @dev_brs oifname . iifname != @via reject",
-	    "ct state established,related oifname . ip daddr @in_nat4 accept",
+	  { "ct state established,related oifname . ip daddr @in_nat4 accept",
 	    "ct state established,related oifname . ip6 daddr @in_nat6 accept",
-	    "oifname . ip daddr @in_route4 accept", "oifname . ip6 daddr @in_route6 accept",
-	    "reject" } },
+	    "iifname . oifname @intra accept", "oifname . ip daddr @in_route4 accept",
+	    "oifname . ip6 daddr @in_route6 accept",
+	    "ct state established,related iifname . oifname . ip daddr @in_nat4_dev accept",
+	    "ct state established,related iifname . oifname . ip6 daddr @in_nat6_dev accept",
+	    "iifname . oifname . ip daddr @in_route4_dev accept",
+	    "iifname . oifname . ip6 daddr @in_route6_dev accept", "reject" } },
 	{ "from_bridge",
 	  NULL,
-	  { "iifname vmap @tftp_out", "iifname @dev_brs iifname . oifname != @via reject",
-	    "iifname . ip saddr @out4 accept", "iifname . ip6 saddr @out6 accept", "reject" } },
+	  { "udp dport 69 iifname vmap @tftp_out", "iifname . ip saddr @out4 accept",
+	    "iifname . ip6 saddr @out6 accept", "iifname . oifname . ip saddr @out4_dev accept",
+	    "iifname . oifname . ip6 saddr @out6_dev accept", "reject" } },
 	/* dnsmasq binds its DNS and TFTP sockets to the bridge's addresses
 	 * (bind-interfaces, dhcp_render.c), and so answers whatever reaches
 	 * those addresses, from any interface: a guest of another network, or
@@ -424,6 +446,39 @@ static void put_chain_adds(struct sbuf *s, const struct fw_net *f, const struct 
 			sbuf_printf(s, "add chain " TBL " %s\n", f->chain[c]);
 }
 
+/* ip's key in forwarding set 'o', if it has one there. */
+static void put_fwd_key(struct sbuf *s, const struct fw_net *f, const struct fw_ip *ip,
+			enum fw_obj o)
+{
+	static const struct {
+		enum fw_obj o;
+		char dir; /* 'n' in, NATed; 'r' in, routed; 'o' out */
+		bool v6, dev;
+	} fwd[] = {
+		{ O_IN_NAT4, 'n', false, false },      { O_IN_NAT6, 'n', true, false },
+		{ O_IN_ROUTE4, 'r', false, false },    { O_IN_ROUTE6, 'r', true, false },
+		{ O_OUT4, 'o', false, false },	       { O_OUT6, 'o', true, false },
+		{ O_IN_NAT4_DEV, 'n', false, true },   { O_IN_NAT6_DEV, 'n', true, true },
+		{ O_IN_ROUTE4_DEV, 'r', false, true }, { O_IN_ROUTE6_DEV, 'r', true, true },
+		{ O_OUT4_DEV, 'o', false, true },      { O_OUT6_DEV, 'o', true, true },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(fwd); i++) {
+		if (fwd[i].o != o)
+			continue;
+		if (!f->forwards || fwd[i].v6 != (ip->v == '6') || fwd[i].dev != (f->dev[0] != 0) ||
+		    (fwd[i].dir == 'n' && !ip->natted) || (fwd[i].dir == 'r' && ip->natted))
+			return;
+		if (!fwd[i].dev)
+			sbuf_printf(s, "%s . %s, ", f->br, ip->subnet);
+		else if (fwd[i].dir == 'o') /* iifname . oifname */
+			sbuf_printf(s, "%s . %s . %s, ", f->br, f->dev, ip->subnet);
+		else
+			sbuf_printf(s, "%s . %s . %s, ", f->dev, f->br, ip->subnet);
+		return;
+	}
+}
+
 /* The keys f puts into set or map 'o', each followed by ", ". */
 static void put_keys(struct sbuf *s, const struct fw_net *f, enum fw_obj o, bool verdicts)
 {
@@ -435,14 +490,6 @@ static void put_keys(struct sbuf *s, const struct fw_net *f, enum fw_obj o, bool
 		return;
 	case O_INTRA:
 		sbuf_printf(s, "%s . %s, ", br, br);
-		return;
-	case O_DEV_BRS:
-		if (f->forwards && f->dev[0])
-			sbuf_printf(s, "%s, ", br);
-		return;
-	case O_VIA:
-		if (f->forwards && f->dev[0])
-			sbuf_printf(s, "%s . %s, ", br, f->dev);
 		return;
 	case O_SVC:
 		sbuf_printf(s, "%1$s . udp . 67, %1$s . udp . 53, %1$s . tcp . 53, ", br);
@@ -473,18 +520,17 @@ static void put_keys(struct sbuf *s, const struct fw_net *f, enum fw_obj o, bool
 		switch (o) {
 		case O_IN_NAT4:
 		case O_IN_NAT6:
-			if (f->forwards && ip->natted && v6 == (o == O_IN_NAT6))
-				sbuf_printf(s, "%s . %s, ", br, sub);
-			break;
 		case O_IN_ROUTE4:
 		case O_IN_ROUTE6:
-			if (f->forwards && !ip->natted && v6 == (o == O_IN_ROUTE6))
-				sbuf_printf(s, "%s . %s, ", br, sub);
-			break;
 		case O_OUT4:
 		case O_OUT6:
-			if (f->forwards && v6 == (o == O_OUT6))
-				sbuf_printf(s, "%s . %s, ", br, sub);
+		case O_IN_NAT4_DEV:
+		case O_IN_NAT6_DEV:
+		case O_IN_ROUTE4_DEV:
+		case O_IN_ROUTE6_DEV:
+		case O_OUT4_DEV:
+		case O_OUT6_DEV:
+			put_fwd_key(s, f, ip, o);
 			break;
 		case O_GUARD4:
 		case O_GUARD6:

@@ -137,7 +137,7 @@ static void test_part(void **state)
 	assert_null(strstr(part, "chain inet netd to_bridge"));
 	assert_null(strstr(part, FW_LAYOUT_SET));
 	assert_non_null(strstr(part, "add chain inet netd n_natdev_nat {"));
-	assert_non_null(strstr(part, "elements = { \"virbr1\" . \"eth0\" }"));
+	assert_non_null(strstr(part, "elements = { \"virbr1\" . \"eth0\" . 192.168.100.0/24 }"));
 	for (line = strtok_r(part, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!strstr(full, line))
 			fail_msg("not in the whole script: %s", line);
