@@ -14,20 +14,11 @@ ns_enter "$@"
 
 SIDE_IP=198.51.100.2 HOST_SIDE_IP=198.51.100.1
 topo_upstream
-must ip netns add side
-must ip link add side0 type veth peer name eth0 netns side
-must ip addr add "$HOST_SIDE_IP/24" dev side0
-must ip link set side0 up
-must ip -n side link set lo up
-must ip -n side addr add "$SIDE_IP/24" dev eth0
-must ip -n side link set eth0 up
-ip netns exec side socat "TCP4-LISTEN:$ECHO_PORT,bind=$SIDE_IP,fork,reuseaddr" \
-	"SYSTEM:echo \$SOCAT_PEERADDR" </dev/null >"$T/side.log" 2>&1 &
+topo_peer side side0 "$HOST_SIDE_IP" "$SIDE_IP"
 for sub in 192.168.145.0/24 192.168.146.0/24; do
 	must ip -n up route add "$sub" via "$HOST_UP_IP"
 	must ip -n side route add "$sub" via "$HOST_SIDE_IP"
 done
-must wait_for 50 "echo on $SIDE_IP" eval '[ -n "$(ip netns exec side ss -Htln "sport = :$ECHO_PORT")" ]'
 
 cat >"$T/fnat.xml" <<'XML'
 <network>

@@ -326,23 +326,31 @@ check_gone() {
 # every TCP connection to $UP_IP:$ECHO_PORT gets back the address it came
 # from, which is also appended to $T/upstream.log.
 topo_upstream() {
-	must ip netns add up
-	must ip link add up0 type veth peer name eth0 netns up
-	must ip addr add "$HOST_UP_IP/24" dev up0
-	must ip link set up0 up
-	must ip -n up link set lo up
-	must ip -n up addr add "$UP_IP/24" dev eth0
-	must ip -n up link set eth0 up
+	topo_peer up up0 "$HOST_UP_IP" "$UP_IP" "$T/upstream.log"
 	must ip route add default via "$UP_IP"
-	: >"$T/upstream.log"
-	ip netns exec up socat "TCP4-LISTEN:$ECHO_PORT,bind=$UP_IP,fork,reuseaddr" \
-		"SYSTEM:echo \$SOCAT_PEERADDR; echo \$SOCAT_PEERADDR >>$T/upstream.log" \
-		</dev/null >"$T/echo.log" 2>&1 &
-	must wait_for 50 "the upstream echo service" upstream_listening
 }
-upstream_listening() {
-	[ -n "$(ip netns exec up ss -Htln "sport = :$ECHO_PORT")" ]
+# topo_peer NS HOSTIF HOST_IP PEER_IP [LOG]: namespace NS on a veth pair
+# (HOSTIF on the host with HOST_IP/24, eth0 in NS with PEER_IP/24) and the
+# echo service on PEER_IP:$ECHO_PORT, which also appends to LOG if given.
+topo_peer() {
+	local ns=$1 dev=$2 host_ip=$3 ip=$4 log=${5:-/dev/null}
+	must ip netns add "$ns"
+	must ip link add "$dev" type veth peer name eth0 netns "$ns"
+	must ip addr add "$host_ip/24" dev "$dev"
+	must ip link set "$dev" up
+	must ip -n "$ns" link set lo up
+	must ip -n "$ns" addr add "$ip/24" dev eth0
+	must ip -n "$ns" link set eth0 up
+	[ "$log" = /dev/null ] || : >"$log"
+	ip netns exec "$ns" socat "TCP4-LISTEN:$ECHO_PORT,bind=$ip,fork,reuseaddr" \
+		"SYSTEM:echo \$SOCAT_PEERADDR; echo \$SOCAT_PEERADDR >>$log" \
+		</dev/null >"$T/echo-$ns.log" 2>&1 &
+	must wait_for 50 "the echo service of $ns" listening "$ns"
 }
+listening() { # NS: the echo service of NS is up
+	[ -n "$(ip netns exec "$1" ss -Htln "sport = :$ECHO_PORT")" ]
+}
+upstream_listening() { listening up; }
 
 # guest_add NAME BRIDGE [MAC]: a guest namespace whose eth0 is wired to
 # BRIDGE through the veth NAME-br, as a VM's tap would be; returns when the
