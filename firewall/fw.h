@@ -30,7 +30,7 @@
 #define FW_TABLE_NAME	"netd"
 
 /* The script that makes n's rules what they should be: creates the shared
- * skeleton when missing, replaces n's chains' rules and adds n's map
+ * skeleton when missing, replaces n's chains' rules and adds n's set and map
  * elements. Loading it twice leaves the same ruleset. It cannot know about
  * elements a previous, different version of n left behind (an old bridge
  * name or subnet): use fw_render_replace() for that. A forward mode 'open'
@@ -48,11 +48,12 @@ int fw_render_part(const struct net *n, char **out, struct nerr *e);
  * has the layout's sets and chains. A new layout takes a new name. */
 #define FW_LAYOUT_SET "layout_2"
 
-/* The script that removes n's chains and map elements, as loaded by
+/* The script that removes n's chains and set and map elements, as loaded by
  * fw_render(n). It re-adds each element before deleting it, so it also
  * loads when some or all of n's part is already gone; it still fails
- * (-EEXIST, nothing changed) when another network now holds one of n's keys
- * (same bridge name or subnet), which start would have refused anyway.
+ * (-EEXIST, nothing changed) when another network's verdict map element now
+ * holds one of n's keys (an overlapping NATed subnet), which start would
+ * have refused anyway.
  * last=true deletes the whole table instead (fw_stop() decides when). */
 int fw_render_stop(const struct net *n, bool last, char **out, struct nerr *e);
 
@@ -124,10 +125,10 @@ int fw_list_chain(const char *family, const char *table, const char *chain, char
 int fw_chains_exist(const char *family, const char *table, const char *const *names, size_t n,
 		    unsigned *mask, struct nerr *e);
 
-/* Remove n's part: its chains and map elements, or the whole table when,
- * without n's part, nothing of another network's is left in it (no other
- * regular chain, no map element that does not jump to one of n's chains),
- * as the kernel's table says, not netd's records; with keep_table, never
+/* Remove n's part: its chains and set and map elements, or the whole table
+ * when, without n's part, nothing of another network's is left in it (no
+ * other bridge in set bridges, no chain that is neither shared nor n's), as
+ * the kernel's table says, not netd's records; with keep_table, never
  * the table (other networks' starts may be loading theirs: netd boot). One
  * transaction. Succeeds when the table or n's part is already gone; fails
  * with -EEXIST, nothing changed, when another network now holds one of n's

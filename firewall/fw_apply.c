@@ -254,8 +254,8 @@ static int fw_error(struct nft_ctx *c, const char *path, const char *what, struc
 	r = nerr_set(e, fw_errno(msg), "nftables: %s: %s%s%s", what, loc, msg, cmd);
 	if (r == -EEXIST && !cmd[0])
 		nerr_append(e, r,
-			    " (a map of table " TBL " already holds this network's bridge name, "
-			    "subnet or address: another network has it)");
+			    " (a map of table " TBL " already holds this network's bridge name or "
+			    "subnet: another network has it)");
 	return r;
 }
 
