@@ -337,7 +337,8 @@ static const struct {
 };
 
 /* The shared chains. A packet costs the same few set lookups however many
- * networks run; the order within each chain is libvirt's. */
+ * networks run. As in libvirt's chains, every accept of a chain comes
+ * before its reject; among the accepts, the common case first. */
 static const struct {
 	const char *name, *hook, *rules[10];
 } fw_shared[] = {
