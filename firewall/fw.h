@@ -109,9 +109,9 @@ bool fw_chain_is_net(const struct net *n, const char *chain);
  * chains and to_bridge, from_bridge, guard). */
 bool fw_chain_is_shared(const char *chain);
 
-/* Bring n's rules in: fw_render(n), followed by 'extra' (more commands, or
- * NULL), loaded in one transaction. */
-int fw_start(const struct net *n, const char *extra, struct nerr *e);
+/* Bring n's rules in, in one transaction: fw_render_part(n) when the table
+ * holds FW_LAYOUT_SET, else fw_render(n). */
+int fw_start(const struct net *n, struct nerr *e);
 
 /* A chain of any table as `nft -a list chain FAMILY TABLE CHAIN` prints it
  * (rules end in "# handle N"; caller frees); -ENOENT when the table or the

@@ -1381,18 +1381,14 @@ static bool has_layout(void)
  * base chain) is drift, found by check and repaired by fw_repair (netd
  * apply), which load the whole script; the part declares every set and map
  * it adds to, so it loads even then. */
-int fw_start(const struct net *n, const char *extra, struct nerr *e)
+int fw_start(const struct net *n, struct nerr *e)
 {
-	_cleanup_free_ char *script = NULL, *both = NULL;
-	int r = has_layout() ? fw_render_part(n, &script, e) : fw_render(n, &script, e);
+	_cleanup_free_ char *script = NULL;
+	/* a network without a part renders "" either way: nothing to ask */
+	bool part = fw_net_has_part(n) && has_layout();
+	int r = part ? fw_render_part(n, &script, e) : fw_render(n, &script, e);
 
-	if (r < 0)
-		return r;
-	if (!extra || !extra[0])
-		return fw_apply(script, false, e);
-	if (asprintf(&both, "%s%s", script, extra) < 0)
-		return nerr_set(e, -ENOMEM, "firewall: network %s: out of memory", n->name);
-	return fw_apply(both, false, e);
+	return r < 0 ? r : fw_apply(script, false, e);
 }
 
 /* The chains of table inet netd, from a dump of the inet family's. */

@@ -29,7 +29,7 @@ static int fws_apply(struct step_ctx *c, void *st, struct nerr *e)
 	int r;
 
 	(void)st;
-	if ((r = fw_start(c->n, NULL, e)) < 0)
+	if ((r = fw_start(c->n, e)) < 0)
 		return r;
 	if (!fw_net_has_part(c->n))
 		return 0;

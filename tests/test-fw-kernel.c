@@ -685,7 +685,7 @@ static void fw_start_ok(const struct net *n)
 {
 	struct nerr e = { { 0 } };
 
-	if (fw_start(n, NULL, &e) < 0)
+	if (fw_start(n, &e) < 0)
 		fail_msg("fw_start %s: %s", n->name, e.msg);
 }
 
