@@ -136,18 +136,17 @@ static int fwd_call(sd_bus *bus, const char *path, const char *iface, const char
 	int r;
 
 	if (a2)
-		r = sd_bus_call_method(bus, FWD_NAME, path, iface, method, err, &reply, sig, a1,
-				       a2);
+		r = nd_sd.call_method(bus, FWD_NAME, path, iface, method, err, &reply, sig, a1, a2);
 	else
-		r = sd_bus_call_method(bus, FWD_NAME, path, iface, method, err, &reply, sig, a1);
+		r = nd_sd.call_method(bus, FWD_NAME, path, iface, method, err, &reply, sig, a1);
 	if (r < 0)
 		return r;
 	if (!out)
 		return 0;
-	if ((r = sd_bus_message_read(reply, out_sig, &s)) < 0)
-		return sd_bus_error_set_errno(err, r);
+	if ((r = nd_sd.message_read(reply, out_sig, &s)) < 0)
+		return nd_sd.error_set_errno(err, r);
 	if (nd_strlcpy(out, s, out_len) >= out_len) {
-		(void)sd_bus_error_set_const(err, "org.netd.Error.TooLong", "reply too long");
+		(void)nd_sd.error_set_const(err, "org.netd.Error.TooLong", "reply too long");
 		return -ENAMETOOLONG;
 	}
 	return 0;

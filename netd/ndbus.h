@@ -10,9 +10,57 @@
 
 #include "util.h"
 
-#define _cleanup_bus_	  __attribute__((cleanup(sd_bus_flush_close_unrefp)))
-#define _cleanup_bus_msg_ __attribute__((cleanup(sd_bus_message_unrefp)))
-#define _cleanup_bus_err_ __attribute__((cleanup(sd_bus_error_free)))
+/* libsystemd is not linked: nd_bus_open_peer() loads it (dlopen) the first
+ * time a system bus is there to talk to. Of the 2.9 ms netd took to run
+ * a command that does nothing, 0.65 ms was loading libsystemd and the six
+ * libraries it needs (gcrypt, zstd, lz4, ...); most commands never talk
+ * to the bus, and on a host without one no command does. Its functions are
+ * called through nd_sd, set once it is loaded: only after
+ * nd_bus_open_peer() has handed out a bus. */
+struct nd_sd {
+	__typeof__(sd_bus_open_system) *open_system;
+	__typeof__(sd_bus_flush_close_unref) *flush_close_unref;
+	__typeof__(sd_bus_set_method_call_timeout) *set_method_call_timeout;
+	__typeof__(sd_bus_call_method) *call_method;
+	__typeof__(sd_bus_call) *call;
+	__typeof__(sd_bus_get_property) *get_property;
+	__typeof__(sd_bus_message_new_method_call) *message_new_method_call;
+	__typeof__(sd_bus_message_set_auto_start) *message_set_auto_start;
+	__typeof__(sd_bus_message_append) *message_append;
+	__typeof__(sd_bus_message_appendv) *message_appendv;
+	__typeof__(sd_bus_message_append_array) *message_append_array;
+	__typeof__(sd_bus_message_open_container) *message_open_container;
+	__typeof__(sd_bus_message_close_container) *message_close_container;
+	__typeof__(sd_bus_message_read) *message_read;
+	__typeof__(sd_bus_message_read_array) *message_read_array;
+	__typeof__(sd_bus_message_enter_container) *message_enter_container;
+	__typeof__(sd_bus_message_exit_container) *message_exit_container;
+	__typeof__(sd_bus_message_unref) *message_unref;
+	__typeof__(sd_bus_error_free) *error_free;
+	__typeof__(sd_bus_error_set_errno) *error_set_errno;
+	__typeof__(sd_bus_error_set_const) *error_set_const;
+};
+extern struct nd_sd nd_sd;
+
+/* The cleanups, safe before the library is loaded (all is still NULL). */
+static inline void nd_bus_closep(sd_bus **b)
+{
+	if (*b)
+		(void)nd_sd.flush_close_unref(*b);
+}
+static inline void nd_bus_msg_unrefp(sd_bus_message **m)
+{
+	if (*m)
+		(void)nd_sd.message_unref(*m);
+}
+static inline void nd_bus_err_free(sd_bus_error *err)
+{
+	if (nd_sd.error_free)
+		nd_sd.error_free(err);
+}
+#define _cleanup_bus_	  __attribute__((cleanup(nd_bus_closep)))
+#define _cleanup_bus_msg_ __attribute__((cleanup(nd_bus_msg_unrefp)))
+#define _cleanup_bus_err_ __attribute__((cleanup(nd_bus_err_free)))
 
 enum nd_bus_peer {
 	ND_BUS_NONE,	    /* no system bus (no socket, or no daemon behind it) */
@@ -28,8 +76,11 @@ enum nd_bus_peer {
  * in: netd tried out inside 'unshare --net' still reaches the host's
  * system bus, and must not hand the host's daemon an interface of the
  * namespace. An owner whose pid is not visible from here (another pid
- * namespace) counts as another network namespace. Returns 0, or -errno
- * (message in e) when the bus answers something that makes no sense. */
+ * namespace) counts as another network namespace. Without a bus socket
+ * (DBUS_SYSTEM_BUS_ADDRESS unset, no /run/dbus/system_bus_socket) it is
+ * ND_BUS_NONE and libsystemd is not loaded. Returns 0, or -errno (message
+ * in e) when the bus answers something that makes no sense, or when there
+ * is a bus but libsystemd.so.0 cannot be loaded. */
 int nd_bus_open_peer(const char *name, uint64_t timeout_usec, sd_bus **bus, enum nd_bus_peer *how,
 		     struct nerr *e);
 

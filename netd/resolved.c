@@ -67,30 +67,30 @@ static int rs_set_dns(sd_bus *bus, struct step_ctx *c, int ifindex, struct nerr 
 	_cleanup_bus_err_ sd_bus_error err = SD_BUS_ERROR_NULL;
 	int r;
 
-	r = sd_bus_message_new_method_call(bus, &m, RS_NAME, RS_PATH, RS_IF_MANAGER, "SetLinkDNS");
+	r = nd_sd.message_new_method_call(bus, &m, RS_NAME, RS_PATH, RS_IF_MANAGER, "SetLinkDNS");
 	if (r >= 0)
-		r = sd_bus_message_set_auto_start(m, 0);
+		r = nd_sd.message_set_auto_start(m, 0);
 	if (r >= 0)
-		r = sd_bus_message_append(m, "i", ifindex);
+		r = nd_sd.message_append(m, "i", ifindex);
 	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "(iay)");
+		r = nd_sd.message_open_container(m, 'a', "(iay)");
 	for (size_t i = 0; r >= 0 && i < c->n->n_ips; i++) {
 		const struct net_addr *a = &c->n->ips[i].addr;
 
-		r = sd_bus_message_open_container(m, 'r', "iay");
+		r = nd_sd.message_open_container(m, 'r', "iay");
 		if (r >= 0)
-			r = sd_bus_message_append(m, "i", a->family);
+			r = nd_sd.message_append(m, "i", a->family);
 		if (r >= 0)
-			r = sd_bus_message_append_array(m, 'y', a->u.b, net_addr_len(a->family));
+			r = nd_sd.message_append_array(m, 'y', a->u.b, net_addr_len(a->family));
 		if (r >= 0)
-			r = sd_bus_message_close_container(m);
+			r = nd_sd.message_close_container(m);
 	}
 	if (r >= 0)
-		r = sd_bus_message_close_container(m);
+		r = nd_sd.message_close_container(m);
 	if (r < 0)
 		return nerr_set(e, r, "systemd-resolved: SetLinkDNS: build the call: %s",
 				strerror(-r));
-	if ((r = sd_bus_call(bus, m, RS_TIMEOUT_USEC, &err, &reply)) < 0)
+	if ((r = nd_sd.call(bus, m, RS_TIMEOUT_USEC, &err, &reply)) < 0)
 		return rs_fail(e, r, "SetLinkDNS", c, &err);
 	return 0;
 }
@@ -103,18 +103,18 @@ static int rs_call(sd_bus *bus, struct step_ctx *c, const char *method, struct n
 	va_list ap;
 	int r;
 
-	r = sd_bus_message_new_method_call(bus, &m, RS_NAME, RS_PATH, RS_IF_MANAGER, method);
+	r = nd_sd.message_new_method_call(bus, &m, RS_NAME, RS_PATH, RS_IF_MANAGER, method);
 	if (r >= 0)
-		r = sd_bus_message_set_auto_start(m, 0);
+		r = nd_sd.message_set_auto_start(m, 0);
 	if (r >= 0) {
 		va_start(ap, sig);
-		r = sd_bus_message_appendv(m, sig, ap);
+		r = nd_sd.message_appendv(m, sig, ap);
 		va_end(ap);
 	}
 	if (r < 0)
 		return nerr_set(e, r, "systemd-resolved: %s: build the call: %s", method,
 				strerror(-r));
-	if ((r = sd_bus_call(bus, m, RS_TIMEOUT_USEC, &err, &reply)) < 0)
+	if ((r = nd_sd.call(bus, m, RS_TIMEOUT_USEC, &err, &reply)) < 0)
 		return rs_fail(e, r, method, c, &err);
 	return 0;
 }
@@ -189,20 +189,20 @@ static int rs_read_dns(sd_bus_message *m, const struct net *n, size_t *found)
 	int r;
 
 	*found = 0;
-	if ((r = sd_bus_message_enter_container(m, 'a', "(iay)")) < 0)
+	if ((r = nd_sd.message_enter_container(m, 'a', "(iay)")) < 0)
 		return r;
-	while ((r = sd_bus_message_enter_container(m, 'r', "iay")) > 0) {
+	while ((r = nd_sd.message_enter_container(m, 'r', "iay")) > 0) {
 		const void *b = NULL;
 		size_t len = 0;
 		int family = 0;
 
-		if ((r = sd_bus_message_read(m, "i", &family)) < 0 ||
-		    (r = sd_bus_message_read_array(m, 'y', &b, &len)) < 0 ||
-		    (r = sd_bus_message_exit_container(m)) < 0)
+		if ((r = nd_sd.message_read(m, "i", &family)) < 0 ||
+		    (r = nd_sd.message_read_array(m, 'y', &b, &len)) < 0 ||
+		    (r = nd_sd.message_exit_container(m)) < 0)
 			return r;
 		*found += has_addr(n, family, b, len);
 	}
-	return r < 0 ? r : sd_bus_message_exit_container(m);
+	return r < 0 ? r : nd_sd.message_exit_container(m);
 }
 
 /* Whether the link has (domain, routing-only) among its domains (a(sb)). */
@@ -211,24 +211,24 @@ static int rs_read_domains(sd_bus_message *m, const char *domain, bool *found)
 	int r;
 
 	*found = false;
-	if ((r = sd_bus_message_enter_container(m, 'a', "(sb)")) < 0)
+	if ((r = nd_sd.message_enter_container(m, 'a', "(sb)")) < 0)
 		return r;
-	while ((r = sd_bus_message_enter_container(m, 'r', "sb")) > 0) {
+	while ((r = nd_sd.message_enter_container(m, 'r', "sb")) > 0) {
 		const char *d = NULL;
 		int route_only = 0;
 
-		if ((r = sd_bus_message_read(m, "sb", &d, &route_only)) < 0 ||
-		    (r = sd_bus_message_exit_container(m)) < 0)
+		if ((r = nd_sd.message_read(m, "sb", &d, &route_only)) < 0 ||
+		    (r = nd_sd.message_exit_container(m)) < 0)
 			return r;
 		*found |= route_only && d && strcmp(d, domain) == 0;
 	}
-	return r < 0 ? r : sd_bus_message_exit_container(m);
+	return r < 0 ? r : nd_sd.message_exit_container(m);
 }
 
 static int rs_get(sd_bus *bus, const char *path, const char *prop, const char *type,
 		  sd_bus_message **reply, sd_bus_error *err)
 {
-	return sd_bus_get_property(bus, RS_NAME, path, RS_IF_LINK, prop, err, reply, type);
+	return nd_sd.get_property(bus, RS_NAME, path, RS_IF_LINK, prop, err, reply, type);
 }
 
 static int rs_read_link(sd_bus *bus, struct step_ctx *c, struct rs_state *s, struct nerr *e)
@@ -241,10 +241,10 @@ static int rs_read_link(sd_bus *bus, struct step_ctx *c, struct rs_state *s, str
 
 	if (ifindex < 0)
 		return ifindex;
-	r = sd_bus_call_method(bus, RS_NAME, RS_PATH, RS_IF_MANAGER, "GetLink", &err, &link, "i",
-			       ifindex);
+	r = nd_sd.call_method(bus, RS_NAME, RS_PATH, RS_IF_MANAGER, "GetLink", &err, &link, "i",
+			      ifindex);
 	if (r >= 0)
-		r = sd_bus_message_read(link, "o", &path);
+		r = nd_sd.message_read(link, "o", &path);
 	if (r < 0)
 		return rs_fail(e, r, "GetLink", c, &err);
 	if ((r = rs_get(bus, path, "DNS", "a(iay)", &dns, &err)) < 0 ||
@@ -253,7 +253,7 @@ static int rs_read_link(sd_bus *bus, struct step_ctx *c, struct rs_state *s, str
 		return rs_fail(e, r, "Link.Get", c, &err);
 	if ((r = rs_read_dns(dns, c->n, &found)) < 0 ||
 	    (r = rs_read_domains(dom, c->n->domain, &s->domain_ok)) < 0 ||
-	    (r = sd_bus_message_read(def, "b", &dr)) < 0)
+	    (r = nd_sd.message_read(def, "b", &dr)) < 0)
 		return nerr_set(e, r, "systemd-resolved: link %s: bad reply: %s", c->n->bridge,
 				strerror(-r));
 	s->dns_ok = found == c->n->n_ips;

@@ -87,6 +87,11 @@ check "  notes that resolved is not running" has "$OUT" "systemd-resolved is not
 nd status $NET
 check "status: not registered, and why" has "$OUT" "^resolved: *~lab not registered: systemd-resolved is not running"
 check "  that is no drift" has "$OUT" "^drift: *none"
+# libsystemd is loaded when there is a bus to ask, and only then (ndbus.h).
+sd_loads() { LD_DEBUG=libs "$NETD" "$@" 2>&1 >/dev/null | grep -q 'libsystemd\.so\.0'; }
+check "status with a system bus: loads libsystemd" sd_loads status $NET
+check_not "status without one: does not load libsystemd" \
+	unshare --mount bash -c "mount -t tmpfs nobus /run/dbus && $(declare -f sd_loads) && NETD='$NETD' sd_loads status $NET"
 
 # ---- resolved comes up: drift, apply registers --------------------------
 rs_start
