@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
@@ -276,30 +277,6 @@ struct spawn_out {
 	size_t len;
 };
 
-/* Between fork and exec: async-signal-safe calls only. */
-static void __attribute__((noreturn)) child_exec(int errfd, char *const argv[], char *const envp[])
-{
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int null;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL);
-	if (errfd == STDERR_FILENO)
-		fcntl(errfd, F_SETFD, 0);
-	else if (dup2(errfd, STDERR_FILENO) < 0)
-		_exit(127);
-	null = open("/dev/null", O_RDWR);
-	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0)
-		_exit(127);
-	close_range(3, ~0U, 0);
-	umask(022);
-	execve(NETD_DNSMASQ, argv, envp);
-	_exit(127);
-}
-
 static void collect(int fd, struct spawn_out *o, bool *eof)
 {
 	char tmp[512];
@@ -474,33 +451,72 @@ static int check_conf_path(const char *conf_path, const char *pidfile, struct ne
 	return 0;
 }
 
-/* Fork and exec; the child's stderr goes to *errfd (non-blocking read end). */
+/* The child's set-up: stderr to the pipe, stdin and stdout /dev/null,
+ * nothing else open, every signal default and unblocked, umask 022.
+ * posix_spawn rather than fork: the child shares netd's memory until it
+ * execs (clone with CLONE_VM | CLONE_VFORK) instead of copying its page
+ * tables, and the parent takes no copy-on-write faults after. */
+static int spawn_dnsmasq(int errw, char *const argv[], char *const envp[], pid_t *child)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	mode_t old;
+	int r;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return r;
+	if ((r = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return r;
+	}
+	/* In this order, so that a pipe end on 0 or 1 survives to be dup'ed;
+	 * a dup2 onto itself clears close-on-exec (glibc >= 2.29). */
+	if ((r = posix_spawn_file_actions_adddup2(&fa, errw, STDERR_FILENO)) == 0 &&
+	    (r = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDWR, 0)) ==
+		    0 &&
+	    (r = posix_spawn_file_actions_adddup2(&fa, STDIN_FILENO, STDOUT_FILENO)) == 0 &&
+	    (r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) == 0 &&
+	    (r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) ==
+		    0 &&
+	    (r = posix_spawnattr_setsigmask(&at, &none)) == 0 &&
+	    (r = posix_spawnattr_setsigdefault(&at, &all)) == 0) {
+		/* posix_spawn has no umask action; netd is single-threaded. */
+		old = umask(022);
+		r = posix_spawn(child, NETD_DNSMASQ, &fa, &at, argv, envp);
+		umask(old);
+	}
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	return r;
+}
+
+/* Spawn dnsmasq; its stderr goes to *errfd (non-blocking read end). */
 static int start_child(const char *conf_path, const char *mark, pid_t *child, int *errfd,
 		       struct nerr *e)
 {
 	char arg[PATH_MAX + 16], env[64];
 	char *argv[] = { "dnsmasq", arg, NULL };
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", env, NULL };
-	int fds[2];
+	int fds[2], err;
 
 	snprintf(arg, sizeof arg, "--conf-file=%s", conf_path);
 	snprintf(env, sizeof env, "NETD_SPAWN=%s", mark);
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		int err = errno;
-
+		err = errno;
 		nerr_set(e, -err, "start dnsmasq for %s: pipe: %s", conf_path, strerror(err));
 		limit_hint(NULL, err, e);
 		return -err;
 	}
-	*child = fork();
-	if (*child == 0)
-		child_exec(fds[1], argv, envp);
+	err = spawn_dnsmasq(fds[1], argv, envp, child);
 	close(fds[1]);
-	if (*child < 0) {
-		int err = errno;
-
+	if (err) {
 		close(fds[0]);
-		nerr_set(e, -err, "start dnsmasq for %s: fork: %s", conf_path, strerror(err));
+		*child = -1;
+		nerr_set(e, -err, "start dnsmasq for %s: spawn %s: %s", conf_path, NETD_DNSMASQ,
+			 strerror(err));
 		limit_hint(NULL, err, e);
 		return -err;
 	}
