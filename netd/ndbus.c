@@ -37,33 +37,14 @@ static int sd_load(struct nerr *e)
 	if (!h)
 		return nerr_set(e, -ELIBACC, "D-Bus: there is a system bus, but %s: %s", ND_SD_LIB,
 				dlerror());
+/* One function: a block, so that ND_SD_FUNCS can list them in a row. */
 #define ND_SD_SYM(f)                                                                               \
-	do {                                                                                       \
+	{                                                                                          \
 		t.f = (__typeof__(t.f))dlsym(h, "sd_bus_" #f);                                     \
 		if (!t.f && !missing)                                                              \
 			missing = "sd_bus_" #f;                                                    \
-	} while (0)
-	ND_SD_SYM(open_system);
-	ND_SD_SYM(flush_close_unref);
-	ND_SD_SYM(set_method_call_timeout);
-	ND_SD_SYM(call_method);
-	ND_SD_SYM(call);
-	ND_SD_SYM(get_property);
-	ND_SD_SYM(message_new_method_call);
-	ND_SD_SYM(message_set_auto_start);
-	ND_SD_SYM(message_append);
-	ND_SD_SYM(message_appendv);
-	ND_SD_SYM(message_append_array);
-	ND_SD_SYM(message_open_container);
-	ND_SD_SYM(message_close_container);
-	ND_SD_SYM(message_read);
-	ND_SD_SYM(message_read_array);
-	ND_SD_SYM(message_enter_container);
-	ND_SD_SYM(message_exit_container);
-	ND_SD_SYM(message_unref);
-	ND_SD_SYM(error_free);
-	ND_SD_SYM(error_set_errno);
-	ND_SD_SYM(error_set_const);
+	}
+	ND_SD_FUNCS(ND_SD_SYM)
 #undef ND_SD_SYM
 	if (missing) {
 		(void)dlclose(h);

@@ -17,29 +17,36 @@
  * to the bus, and on a host without one no command does. Its functions are
  * called through nd_sd, set once it is loaded: only after
  * nd_bus_open_peer() has handed out a bus. */
+/* Every sd_bus_ function netd uses, by name without the prefix. */
+#define ND_SD_FUNCS(X)                                                                             \
+	X(open_system)                                                                             \
+	X(flush_close_unref)                                                                       \
+	X(set_method_call_timeout)                                                                 \
+	X(call_method)                                                                             \
+	X(call)                                                                                    \
+	X(get_property)                                                                            \
+	X(message_new_method_call)                                                                 \
+	X(message_set_auto_start)                                                                  \
+	X(message_append)                                                                          \
+	X(message_appendv)                                                                         \
+	X(message_append_array)                                                                    \
+	X(message_open_container)                                                                  \
+	X(message_close_container)                                                                 \
+	X(message_read)                                                                            \
+	X(message_read_array)                                                                      \
+	X(message_enter_container)                                                                 \
+	X(message_exit_container)                                                                  \
+	X(message_unref)                                                                           \
+	X(error_free)                                                                              \
+	X(error_set_errno)                                                                         \
+	X(error_set_const)
+
+/* NOLINTNEXTLINE(bugprone-macro-parentheses): f is a declarator here */
+#define ND_SD_FIELD(f) __typeof__(sd_bus_##f) *f;
 struct nd_sd {
-	__typeof__(sd_bus_open_system) *open_system;
-	__typeof__(sd_bus_flush_close_unref) *flush_close_unref;
-	__typeof__(sd_bus_set_method_call_timeout) *set_method_call_timeout;
-	__typeof__(sd_bus_call_method) *call_method;
-	__typeof__(sd_bus_call) *call;
-	__typeof__(sd_bus_get_property) *get_property;
-	__typeof__(sd_bus_message_new_method_call) *message_new_method_call;
-	__typeof__(sd_bus_message_set_auto_start) *message_set_auto_start;
-	__typeof__(sd_bus_message_append) *message_append;
-	__typeof__(sd_bus_message_appendv) *message_appendv;
-	__typeof__(sd_bus_message_append_array) *message_append_array;
-	__typeof__(sd_bus_message_open_container) *message_open_container;
-	__typeof__(sd_bus_message_close_container) *message_close_container;
-	__typeof__(sd_bus_message_read) *message_read;
-	__typeof__(sd_bus_message_read_array) *message_read_array;
-	__typeof__(sd_bus_message_enter_container) *message_enter_container;
-	__typeof__(sd_bus_message_exit_container) *message_exit_container;
-	__typeof__(sd_bus_message_unref) *message_unref;
-	__typeof__(sd_bus_error_free) *error_free;
-	__typeof__(sd_bus_error_set_errno) *error_set_errno;
-	__typeof__(sd_bus_error_set_const) *error_set_const;
+	ND_SD_FUNCS(ND_SD_FIELD)
 };
+#undef ND_SD_FIELD
 extern struct nd_sd nd_sd;
 
 /* The cleanups, safe before the library is loaded (all is still NULL). */
